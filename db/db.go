@@ -1,0 +1,52 @@
+// Package db is the PostgreSQL side of the API: migrations, one file per concept (its type and
+// its queries), and the transactions that keep the rules true under concurrency.
+//
+// Reads are nouns (Slot, Slots), writes are verbs (ScheduleSlot). Every function takes a
+// Querier, satisfied by *pgxpool.Pool and by pgx.Tx, so that one function can run alone or
+// inside a caller's transaction.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Querier runs SQL: a pool, a connection or a transaction.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	// ErrNotFound: no such row, or not visible to the caller.
+	ErrNotFound = errors.New("not found")
+	// ErrTaken: a unique value (such as an organisation slug) is already used.
+	ErrTaken = errors.New("already taken")
+	// ErrCapacityBelowSeatsTaken: a slot's capacity would fall below its confirmed seats.
+	ErrCapacityBelowSeatsTaken = errors.New("capacity below seats taken")
+	// ErrSlotStarted: the slot has started, it can no longer change.
+	ErrSlotStarted = errors.New("slot has started")
+	// ErrSlotCancelled: the slot is cancelled, it can no longer change.
+	ErrSlotCancelled = errors.New("slot is cancelled")
+)
+
+// notFound turns pgx.ErrNoRows into ErrNotFound and wraps other errors with what was done.
+func notFound(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// isUniqueViolation reports whether err is a unique violation of the named constraint.
+func isUniqueViolation(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
+}

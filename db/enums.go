@@ -1,0 +1,110 @@
+package db
+
+// The enum-like values below are stored as text with the same spelling as the GraphQL enums,
+// so that the schema, the Go code and the database read alike and need no mapping.
+
+// OrganisationKind is the kind of a member of the network.
+type OrganisationKind string
+
+// Kinds of organisation.
+const (
+	KindRegieDeQuartier OrganisationKind = "REGIE_DE_QUARTIER"
+	KindAssociation     OrganisationKind = "ASSOCIATION"
+	KindFranceTravail   OrganisationKind = "FRANCE_TRAVAIL"
+	KindCAF             OrganisationKind = "CAF"
+	KindCCAS            OrganisationKind = "CCAS"
+	KindMairie          OrganisationKind = "MAIRIE"
+	KindMediatheque     OrganisationKind = "MEDIATHEQUE"
+	KindOther           OrganisationKind = "OTHER"
+)
+
+// Topic is what a workshop covers.
+type Topic string
+
+// Topics of workshops.
+const (
+	TopicCVAndJobSearch          Topic = "CV_AND_JOB_SEARCH"
+	TopicFranceTravailProcedures Topic = "FRANCE_TRAVAIL_PROCEDURES"
+	TopicCAFProcedures           Topic = "CAF_PROCEDURES"
+	TopicHealthInsurance         Topic = "HEALTH_INSURANCE"
+	TopicTaxes                   Topic = "TAXES"
+	TopicSmartphone              Topic = "SMARTPHONE"
+	TopicScanningDocuments       Topic = "SCANNING_DOCUMENTS"
+	TopicEmail                   Topic = "EMAIL"
+	TopicOnlineSafety            Topic = "ONLINE_SAFETY"
+	TopicComputerBasics          Topic = "COMPUTER_BASICS"
+)
+
+// WorkshopLevel is the expected level of participants.
+type WorkshopLevel string
+
+// Levels of workshops.
+const (
+	LevelBeginner     WorkshopLevel = "BEGINNER"
+	LevelIntermediate WorkshopLevel = "INTERMEDIATE"
+	LevelAdvanced     WorkshopLevel = "ADVANCED"
+)
+
+// Audience is who a workshop is for.
+type Audience string
+
+// Audiences of workshops.
+const (
+	AudienceEveryone             Audience = "EVERYONE"
+	AudienceJobSeekers           Audience = "JOB_SEEKERS"
+	AudienceYoungPeople          Audience = "YOUNG_PEOPLE"
+	AudienceSeniors              Audience = "SENIORS"
+	AudienceEmployeesInInsertion Audience = "EMPLOYEES_IN_INSERTION"
+	AudienceFamilies             Audience = "FAMILIES"
+)
+
+// WorkshopStatus is the publication status of a workshop or a programme.
+type WorkshopStatus string
+
+// Publication statuses.
+const (
+	StatusDraft     WorkshopStatus = "DRAFT"
+	StatusPublished WorkshopStatus = "PUBLISHED"
+	StatusArchived  WorkshopStatus = "ARCHIVED"
+)
+
+// SlotStatus says whether a slot will take place.
+type SlotStatus string
+
+// Slot statuses.
+const (
+	SlotScheduled SlotStatus = "SCHEDULED"
+	SlotCancelled SlotStatus = "CANCELLED"
+)
+
+// SlotVisibility says who may see and book a slot.
+type SlotVisibility string
+
+// Slot visibilities.
+const (
+	VisibilityPublic   SlotVisibility = "PUBLIC"
+	VisibilityPartners SlotVisibility = "PARTNERS"
+	VisibilityInternal SlotVisibility = "INTERNAL"
+)
+
+// AccessibilityNeed is a need a venue may meet.
+type AccessibilityNeed string
+
+// Accessibility needs.
+const (
+	NeedWheelchair  AccessibilityNeed = "WHEELCHAIR"
+	NeedHearingLoop AccessibilityNeed = "HEARING_LOOP"
+)
+
+// Scope is a right carried by an API key.
+type Scope string
+
+// Scopes of API keys.
+const (
+	ScopeCatalogueWrite     Scope = "CATALOGUE_WRITE"
+	ScopeRegistrationsWrite Scope = "REGISTRATIONS_WRITE"
+	ScopeRegistrationsRead  Scope = "REGISTRATIONS_READ"
+	ScopeAttendanceWrite    Scope = "ATTENDANCE_WRITE"
+	ScopeReportsRead        Scope = "REPORTS_READ"
+	ScopeKeysManage         Scope = "KEYS_MANAGE"
+)

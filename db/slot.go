@@ -1,0 +1,259 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Slot is one dated occurrence of a workshop at a venue, with a capacity (créneau).
+type Slot struct {
+	ID                   int64
+	OrganisationID       int64
+	WorkshopID           int64
+	VenueID              int64
+	StartsAt             time.Time
+	EndsAt               time.Time
+	Capacity             int
+	SeatsTaken           int
+	WaitlistLength       int
+	Status               SlotStatus
+	CancellationReason   *string
+	Visibility           SlotVisibility
+	RegistrationOpensAt  *time.Time
+	RegistrationClosesAt time.Time
+	FacilitatorName      *string
+}
+
+// SeatsLeft is the number of seats not taken.
+func (s Slot) SeatsLeft() int { return max(s.Capacity-s.SeatsTaken, 0) }
+
+// IsOpenForRegistration reports whether registrations are accepted now: the slot is scheduled
+// and now is inside its registration window. Seats are another matter (SeatsLeft).
+func (s Slot) IsOpenForRegistration() bool {
+	now := time.Now()
+	return s.Status == SlotScheduled &&
+		(s.RegistrationOpensAt == nil || !now.Before(*s.RegistrationOpensAt)) &&
+		now.Before(s.RegistrationClosesAt)
+}
+
+const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
+	s.capacity, s.seats_taken, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
+	s.registration_opens_at, s.registration_closes_at, s.facilitator_name`
+
+func scanSlot(row pgx.CollectableRow) (Slot, error) {
+	var s Slot
+	err := row.Scan(&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
+		&s.Capacity, &s.SeatsTaken, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
+		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName)
+	return s, err
+}
+
+// slotVisible is the rule for who sees a slot (alias s, its workshop w): the host organisation
+// sees all of its slots; others see public slots of published workshops, and callers with a key
+// (partners) also partners-only ones. Arguments: caller's organisation id, whether a partner.
+const slotVisible = `(s.organisation_id = $%d OR (w.status = 'PUBLISHED' AND
+	(s.visibility = 'PUBLIC' OR (s.visibility = 'PARTNERS' AND $%d::boolean))))`
+
+const slotsFrom = ` FROM slots s JOIN workshops w ON w.id = s.workshop_id JOIN venues v ON v.id = s.venue_id `
+
+// SlotByID returns one slot whatever its visibility, for ownership checks.
+func SlotByID(ctx context.Context, q Querier, id int64) (Slot, error) {
+	rows, _ := q.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1`, id)
+	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+	if err != nil {
+		return Slot{}, notFound(err, fmt.Sprintf("slot %d", id))
+	}
+	return s, nil
+}
+
+// VisibleSlot returns one slot if the caller may see it, else ErrNotFound.
+func VisibleSlot(ctx context.Context, q Querier, c Caller, id int64) (Slot, error) {
+	w := where{}
+	w.add(slotVisible, c.OrganisationID, c.Partner())
+	w.add("s.id = $%d", id)
+	rows, _ := q.Query(ctx, `SELECT `+slotColumns+slotsFrom+w.sql(), w.args...)
+	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+	if err != nil {
+		return Slot{}, notFound(err, fmt.Sprintf("slot %d", id))
+	}
+	return s, nil
+}
+
+// SlotFilter narrows Slots; zero values do not filter, except From (default: now) and
+// Statuses (default: scheduled).
+type SlotFilter struct {
+	From            *time.Time
+	To              *time.Time
+	Topics          []Topic
+	WorkshopIDs     []int64
+	VenueIDs        []int64
+	OrganisationIDs []int64
+	PostalCodes     []string
+	Near            *Near
+	Audiences       []Audience
+	Accessibility   []AccessibilityNeed
+	AvailableOnly   bool
+	Statuses        []SlotStatus
+}
+
+// Slots lists the slots the caller may see, by start time: the availability query.
+func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Slot, error) {
+	w := where{}
+	w.add(slotVisible, c.OrganisationID, c.Partner())
+	from := time.Now()
+	if f.From != nil {
+		from = *f.From
+	}
+	w.add("s.starts_at >= $%d", from)
+	if f.To != nil {
+		w.add("s.starts_at < $%d", *f.To)
+	}
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []SlotStatus{SlotScheduled}
+	}
+	w.add("s.status = ANY($%d::text[])", statuses)
+	if len(f.Topics) > 0 {
+		w.add("w.topics && $%d::text[]", f.Topics)
+	}
+	if len(f.WorkshopIDs) > 0 {
+		w.add("s.workshop_id = ANY($%d)", f.WorkshopIDs)
+	}
+	if len(f.VenueIDs) > 0 {
+		w.add("s.venue_id = ANY($%d)", f.VenueIDs)
+	}
+	if len(f.OrganisationIDs) > 0 {
+		w.add("s.organisation_id = ANY($%d)", f.OrganisationIDs)
+	}
+	if len(f.PostalCodes) > 0 {
+		w.add("v.postal_code = ANY($%d)", f.PostalCodes)
+	}
+	w.near("v", f.Near)
+	if len(f.Audiences) > 0 {
+		w.add("(w.audiences && $%d::text[] OR 'EVERYONE' = ANY(w.audiences))", f.Audiences)
+	}
+	w.accessibility("v", f.Accessibility)
+	if f.AvailableOnly {
+		w.add("s.seats_taken < s.capacity")
+	}
+	if key, id := p.after(); key != nil {
+		w.add("(s.starts_at, s.id) > ($%d::timestamptz, $%d)", *key, id)
+	}
+	sql := `SELECT ` + slotColumns + slotsFrom + w.sql() +
+		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
+	rows, _ := q.Query(ctx, sql, w.args...)
+	slots, err := pgx.CollectRows(rows, scanSlot)
+	if err != nil {
+		return nil, fmt.Errorf("list slots: %w", err)
+	}
+	return slots, nil
+}
+
+// ScheduleSlots inserts slots in one transaction: all or none. Several slots form a series
+// and share a series id.
+func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error) {
+	var created []Slot
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var series *string
+		if len(slots) > 1 {
+			if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&series); err != nil {
+				return err
+			}
+		}
+		for _, s := range slots {
+			rows, _ := tx.Query(ctx, `
+				WITH s AS (
+					INSERT INTO slots (organisation_id, workshop_id, venue_id, series_id, starts_at, ends_at,
+						capacity, visibility, registration_opens_at, registration_closes_at, facilitator_name)
+					VALUES ($1, $2, $3, $4::uuid, $5, $6, $7, $8, $9, $10, $11)
+					RETURNING *)
+				SELECT `+slotColumns+` FROM s`,
+				s.OrganisationID, s.WorkshopID, s.VenueID, series, s.StartsAt, s.EndsAt,
+				s.Capacity, s.Visibility, s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
+			c, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+			if err != nil {
+				return err
+			}
+			created = append(created, c)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("schedule %d slots: %w", len(slots), err)
+	}
+	return created, nil
+}
+
+// UpdateSlot writes the editable fields of s. It refuses (ErrSlotStarted, ErrSlotCancelled,
+// ErrCapacityBelowSeatsTaken) in the same statement that writes, so that a registration
+// committing meanwhile cannot slip between a check and the write.
+func UpdateSlot(ctx context.Context, q Querier, s Slot) (Slot, error) {
+	rows, _ := q.Query(ctx, `
+		WITH s AS (
+			UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
+				visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
+				facilitator_name = $9, updated_at = now()
+			WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now() AND seats_taken <= $5
+			RETURNING *)
+		SELECT `+slotColumns+` FROM s`,
+		s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
+		s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
+	updated, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Slot{}, slotRefusal(ctx, q, s.ID, s.Capacity)
+	}
+	if err != nil {
+		return Slot{}, fmt.Errorf("update slot %d: %w", s.ID, err)
+	}
+	return updated, nil
+}
+
+// CancelSlot cancels a slot that has not started.
+func CancelSlot(ctx context.Context, q Querier, id int64, reason string) (Slot, error) {
+	rows, _ := q.Query(ctx, `
+		WITH s AS (
+			UPDATE slots SET status = 'CANCELLED', cancelled_at = now(), cancellation_reason = $2,
+				updated_at = now()
+			WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now()
+			RETURNING *)
+		SELECT `+slotColumns+` FROM s`, id, reason)
+	cancelled, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Slot{}, slotRefusal(ctx, q, id, math.MaxInt32) // capacity plays no part in a cancellation
+	}
+	if err != nil {
+		return Slot{}, fmt.Errorf("cancel slot %d: %w", id, err)
+	}
+	return cancelled, nil
+}
+
+// SlotChangeable returns ErrSlotCancelled or ErrSlotStarted when s can no longer change.
+func SlotChangeable(s Slot) error {
+	switch {
+	case s.Status == SlotCancelled:
+		return fmt.Errorf("slot %d: %w", s.ID, ErrSlotCancelled)
+	case !s.StartsAt.After(time.Now()):
+		return fmt.Errorf("slot %d: %w", s.ID, ErrSlotStarted)
+	}
+	return nil
+}
+
+// slotRefusal says why a guarded write on slot id changed no row.
+func slotRefusal(ctx context.Context, q Querier, id int64, capacity int) error {
+	s, err := SlotByID(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	if err := SlotChangeable(s); err != nil {
+		return err
+	}
+	if capacity < s.SeatsTaken {
+		return fmt.Errorf("slot %d: %w", id, ErrCapacityBelowSeatsTaken)
+	}
+	return fmt.Errorf("slot %d changed meanwhile: %w", id, ErrNotFound)
+}

@@ -1,0 +1,185 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Venue is where slots happen, with the fields of the national "lieux de médiation numérique"
+// schema that matter to participants.
+type Venue struct {
+	ID                 int64
+	OrganisationID     int64
+	Name               string
+	StreetAddress      string
+	PostalCode         string
+	City               string
+	InseeCode          *string
+	Latitude           *float64
+	Longitude          *float64
+	OpeningHours       *string
+	Accessibility      Accessibility
+	Equipment          Equipment
+	Phone              *string
+	Email              *string
+	AccessInstructions string
+	ArchivedAt         *time.Time
+}
+
+// Accessibility of a venue.
+type Accessibility struct {
+	WheelchairAccessible bool
+	HearingLoop          bool
+	OtherSupport         string
+}
+
+// Equipment of a venue.
+type Equipment struct {
+	Computers int
+	Wifi      bool
+	Printer   bool
+	Scanner   bool
+}
+
+// IsArchived reports whether the venue is archived.
+func (v Venue) IsArchived() bool { return v.ArchivedAt != nil }
+
+const venueColumns = `v.id, v.organisation_id, v.name, v.street_address, v.postal_code, v.city,
+	v.insee_code, v.latitude, v.longitude, v.opening_hours, v.wheelchair_accessible, v.hearing_loop,
+	v.other_support, v.computers, v.wifi, v.printer, v.scanner, v.phone, v.email,
+	v.access_instructions, v.archived_at`
+
+func scanVenue(row pgx.CollectableRow) (Venue, error) {
+	var v Venue
+	err := row.Scan(&v.ID, &v.OrganisationID, &v.Name, &v.StreetAddress, &v.PostalCode, &v.City,
+		&v.InseeCode, &v.Latitude, &v.Longitude, &v.OpeningHours,
+		&v.Accessibility.WheelchairAccessible, &v.Accessibility.HearingLoop, &v.Accessibility.OtherSupport,
+		&v.Equipment.Computers, &v.Equipment.Wifi, &v.Equipment.Printer, &v.Equipment.Scanner,
+		&v.Phone, &v.Email, &v.AccessInstructions, &v.ArchivedAt)
+	return v, err
+}
+
+// VenuesByID returns the venues with the given ids, archived ones included (a past slot still
+// shows where it was). Venues are public places: there is no visibility rule.
+func VenuesByID(ctx context.Context, q Querier, ids []int64) ([]Venue, error) {
+	rows, _ := q.Query(ctx, `SELECT `+venueColumns+` FROM venues v WHERE v.id = ANY($1)`, ids)
+	venues, err := pgx.CollectRows(rows, scanVenue)
+	if err != nil {
+		return nil, fmt.Errorf("venues by id: %w", err)
+	}
+	return venues, nil
+}
+
+// VenueByID returns one venue.
+func VenueByID(ctx context.Context, q Querier, id int64) (Venue, error) {
+	rows, _ := q.Query(ctx, `SELECT `+venueColumns+` FROM venues v WHERE v.id = $1`, id)
+	v, err := pgx.CollectExactlyOneRow(rows, scanVenue)
+	if err != nil {
+		return Venue{}, notFound(err, fmt.Sprintf("venue %d", id))
+	}
+	return v, nil
+}
+
+// VenueFilter narrows Venues; zero values do not filter.
+type VenueFilter struct {
+	OrganisationIDs []int64
+	PostalCodes     []string
+	Near            *Near
+	Accessibility   []AccessibilityNeed
+	IncludeArchived bool
+}
+
+// Near is a circle on the map.
+type Near struct {
+	Latitude, Longitude, RadiusKm float64
+}
+
+// Venues lists venues by name.
+func Venues(ctx context.Context, q Querier, f VenueFilter, p Page) ([]Venue, error) {
+	w := where{}
+	if len(f.OrganisationIDs) > 0 {
+		w.add("v.organisation_id = ANY($%d)", f.OrganisationIDs)
+	}
+	if len(f.PostalCodes) > 0 {
+		w.add("v.postal_code = ANY($%d)", f.PostalCodes)
+	}
+	w.near("v", f.Near)
+	w.accessibility("v", f.Accessibility)
+	if !f.IncludeArchived {
+		w.add("v.archived_at IS NULL")
+	}
+	if key, id := p.after(); key != nil {
+		w.add("(v.name, v.id) > ($%d, $%d)", *key, id)
+	}
+	sql := `SELECT ` + venueColumns + ` FROM venues v ` + w.sql() +
+		fmt.Sprintf(` ORDER BY v.name, v.id LIMIT %d`, p.limit())
+	rows, _ := q.Query(ctx, sql, w.args...)
+	venues, err := pgx.CollectRows(rows, scanVenue)
+	if err != nil {
+		return nil, fmt.Errorf("list venues: %w", err)
+	}
+	return venues, nil
+}
+
+// CreateVenue inserts v.
+func CreateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
+	rows, _ := q.Query(ctx, `
+		WITH v AS (
+			INSERT INTO venues (organisation_id, name, street_address, postal_code, city, insee_code,
+				latitude, longitude, opening_hours, wheelchair_accessible, hearing_loop, other_support,
+				computers, wifi, printer, scanner, phone, email, access_instructions)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			RETURNING *)
+		SELECT `+venueColumns+` FROM v`,
+		v.OrganisationID, v.Name, v.StreetAddress, v.PostalCode, v.City, v.InseeCode,
+		v.Latitude, v.Longitude, v.OpeningHours,
+		v.Accessibility.WheelchairAccessible, v.Accessibility.HearingLoop, v.Accessibility.OtherSupport,
+		v.Equipment.Computers, v.Equipment.Wifi, v.Equipment.Printer, v.Equipment.Scanner,
+		v.Phone, v.Email, v.AccessInstructions)
+	created, err := pgx.CollectExactlyOneRow(rows, scanVenue)
+	if err != nil {
+		return Venue{}, fmt.Errorf("create venue: %w", err)
+	}
+	return created, nil
+}
+
+// UpdateVenue writes every editable field of v.
+func UpdateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
+	rows, _ := q.Query(ctx, `
+		WITH v AS (
+			UPDATE venues SET name = $2, street_address = $3, postal_code = $4, city = $5,
+				insee_code = $6, latitude = $7, longitude = $8, opening_hours = $9,
+				wheelchair_accessible = $10, hearing_loop = $11, other_support = $12,
+				computers = $13, wifi = $14, printer = $15, scanner = $16, phone = $17, email = $18,
+				access_instructions = $19, updated_at = now()
+			WHERE id = $1
+			RETURNING *)
+		SELECT `+venueColumns+` FROM v`,
+		v.ID, v.Name, v.StreetAddress, v.PostalCode, v.City, v.InseeCode,
+		v.Latitude, v.Longitude, v.OpeningHours,
+		v.Accessibility.WheelchairAccessible, v.Accessibility.HearingLoop, v.Accessibility.OtherSupport,
+		v.Equipment.Computers, v.Equipment.Wifi, v.Equipment.Printer, v.Equipment.Scanner,
+		v.Phone, v.Email, v.AccessInstructions)
+	updated, err := pgx.CollectExactlyOneRow(rows, scanVenue)
+	if err != nil {
+		return Venue{}, notFound(err, fmt.Sprintf("update venue %d", v.ID))
+	}
+	return updated, nil
+}
+
+// ArchiveVenue archives a venue; archiving twice keeps the first date.
+func ArchiveVenue(ctx context.Context, q Querier, id int64) (Venue, error) {
+	rows, _ := q.Query(ctx, `
+		WITH v AS (
+			UPDATE venues SET archived_at = coalesce(archived_at, now()), updated_at = now()
+			WHERE id = $1 RETURNING *)
+		SELECT `+venueColumns+` FROM v`, id)
+	v, err := pgx.CollectExactlyOneRow(rows, scanVenue)
+	if err != nil {
+		return Venue{}, notFound(err, fmt.Sprintf("archive venue %d", id))
+	}
+	return v, nil
+}

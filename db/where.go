@@ -1,0 +1,58 @@
+package db
+
+import (
+	"fmt"
+	"strings"
+)
+
+// where builds a WHERE clause from fixed SQL fragments and numbered arguments. Only fragments
+// written in this package go into the SQL text; every value from a caller is an argument.
+// Building the clause (rather than one query with `$n IS NULL OR ...` for every filter) lets
+// PostgreSQL plan each combination of filters on its own indexes.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// add appends a condition; each %d in fragment is replaced by the number of the next argument.
+func (w *where) add(fragment string, args ...any) {
+	nums := make([]any, len(args))
+	for i, a := range args {
+		w.args = append(w.args, a)
+		nums[i] = len(w.args)
+	}
+	w.conds = append(w.conds, fmt.Sprintf(fragment, nums...))
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return "WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// near keeps the rows of table alias t within a circle: a bounding box that an index can use,
+// then the great-circle (haversine) distance.
+func (w *where) near(t string, n *Near) {
+	if n == nil {
+		return
+	}
+	const kmPerDegree = 111.2
+	dLat := n.RadiusKm / kmPerDegree
+	w.add(t+".latitude BETWEEN $%d AND $%d", n.Latitude-dLat, n.Latitude+dLat)
+	w.add(fmt.Sprintf(`6371 * 2 * asin(sqrt(power(sin(radians(%[1]s.latitude - $%%d) / 2), 2)
+		+ cos(radians($%%d)) * cos(radians(%[1]s.latitude)) * power(sin(radians(%[1]s.longitude - $%%d) / 2), 2))) <= $%%d`, t),
+		n.Latitude, n.Latitude, n.Longitude, n.RadiusKm)
+}
+
+// accessibility keeps the venues (alias t) meeting every need.
+func (w *where) accessibility(t string, needs []AccessibilityNeed) {
+	for _, n := range needs {
+		switch n {
+		case NeedWheelchair:
+			w.add(t + ".wheelchair_accessible")
+		case NeedHearingLoop:
+			w.add(t + ".hearing_loop")
+		}
+	}
+}

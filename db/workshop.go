@@ -1,0 +1,169 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Workshop is a catalogue entry (atelier).
+type Workshop struct {
+	ID              int64
+	OrganisationID  int64
+	Title           string
+	Summary         string
+	Description     string
+	Topics          []Topic
+	Level           WorkshopLevel
+	DurationMinutes int
+	Audiences       []Audience
+	WhatToBring     []string
+	Languages       []string
+	Prerequisites   string
+	Resources       []LearningResource
+	Status          WorkshopStatus
+}
+
+// LearningResource is a link to a learning resource, such as a Les Bons Clics module.
+type LearningResource struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
+const workshopColumns = `w.id, w.organisation_id, w.title, w.summary, w.description, w.topics,
+	w.level, w.duration_minutes, w.audiences, w.what_to_bring, w.languages, w.prerequisites,
+	w.resources, w.status`
+
+func scanWorkshop(row pgx.CollectableRow) (Workshop, error) {
+	var w Workshop
+	err := row.Scan(&w.ID, &w.OrganisationID, &w.Title, &w.Summary, &w.Description, &w.Topics,
+		&w.Level, &w.DurationMinutes, &w.Audiences, &w.WhatToBring, &w.Languages, &w.Prerequisites,
+		&w.Resources, &w.Status)
+	return w, err
+}
+
+// workshopVisible is the rule for who sees a workshop (alias w): everyone once published, its
+// own organisation always. Its argument is the caller's organisation id (0 for none).
+const workshopVisible = `(w.status = 'PUBLISHED' OR w.organisation_id = $%d)`
+
+// WorkshopsByID returns workshops by id without a visibility rule: for fields of objects the
+// caller already may see (a visible slot's workshop is visible).
+func WorkshopsByID(ctx context.Context, q Querier, ids []int64) ([]Workshop, error) {
+	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = ANY($1)`, ids)
+	ws, err := pgx.CollectRows(rows, scanWorkshop)
+	if err != nil {
+		return nil, fmt.Errorf("workshops by id: %w", err)
+	}
+	return ws, nil
+}
+
+// WorkshopByID returns one workshop whatever its status, for ownership checks.
+func WorkshopByID(ctx context.Context, q Querier, id int64) (Workshop, error) {
+	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = $1`, id)
+	w, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
+	if err != nil {
+		return Workshop{}, notFound(err, fmt.Sprintf("workshop %d", id))
+	}
+	return w, nil
+}
+
+// VisibleWorkshop returns one workshop if the caller may see it, else ErrNotFound.
+func VisibleWorkshop(ctx context.Context, q Querier, c Caller, id int64) (Workshop, error) {
+	w := where{}
+	w.add(workshopVisible, c.OrganisationID)
+	w.add("w.id = $%d", id)
+	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w `+w.sql(), w.args...)
+	ws, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
+	if err != nil {
+		return Workshop{}, notFound(err, fmt.Sprintf("workshop %d", id))
+	}
+	return ws, nil
+}
+
+// WorkshopFilter narrows Workshops; zero values do not filter.
+type WorkshopFilter struct {
+	Topics          []Topic
+	Audiences       []Audience
+	OrganisationIDs []int64
+	Statuses        []WorkshopStatus // default: published
+	Search          string
+}
+
+// Workshops lists the workshops the caller may see, by title.
+func Workshops(ctx context.Context, q Querier, c Caller, f WorkshopFilter, p Page) ([]Workshop, error) {
+	w := where{}
+	w.add(workshopVisible, c.OrganisationID)
+	statuses := f.Statuses
+	if len(statuses) == 0 {
+		statuses = []WorkshopStatus{StatusPublished}
+	}
+	w.add("w.status = ANY($%d)", statuses)
+	if len(f.Topics) > 0 {
+		w.add("w.topics && $%d::text[]", f.Topics)
+	}
+	if len(f.Audiences) > 0 {
+		w.add("(w.audiences && $%d::text[] OR 'EVERYONE' = ANY(w.audiences))", f.Audiences)
+	}
+	if len(f.OrganisationIDs) > 0 {
+		w.add("w.organisation_id = ANY($%d)", f.OrganisationIDs)
+	}
+	if f.Search != "" {
+		pattern := "%" + likeEscaper.Replace(f.Search) + "%"
+		w.add("(w.title ILIKE $%d OR w.summary ILIKE $%d)", pattern, pattern)
+	}
+	if key, id := p.after(); key != nil {
+		w.add("(w.title, w.id) > ($%d, $%d)", *key, id)
+	}
+	sql := `SELECT ` + workshopColumns + ` FROM workshops w ` + w.sql() +
+		fmt.Sprintf(` ORDER BY w.title, w.id LIMIT %d`, p.limit())
+	rows, _ := q.Query(ctx, sql, w.args...)
+	ws, err := pgx.CollectRows(rows, scanWorkshop)
+	if err != nil {
+		return nil, fmt.Errorf("list workshops: %w", err)
+	}
+	return ws, nil
+}
+
+// likeEscaper escapes the LIKE wildcards of a user's search text.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// CreateWorkshop inserts w.
+func CreateWorkshop(ctx context.Context, q Querier, w Workshop) (Workshop, error) {
+	rows, _ := q.Query(ctx, `
+		WITH w AS (
+			INSERT INTO workshops (organisation_id, title, summary, description, topics, level,
+				duration_minutes, audiences, what_to_bring, languages, prerequisites, resources, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			RETURNING *)
+		SELECT `+workshopColumns+` FROM w`,
+		w.OrganisationID, w.Title, w.Summary, w.Description, w.Topics, w.Level,
+		w.DurationMinutes, w.Audiences, nonNil(w.WhatToBring), nonNil(w.Languages), w.Prerequisites,
+		nonNil(w.Resources), w.Status)
+	created, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
+	if err != nil {
+		return Workshop{}, fmt.Errorf("create workshop: %w", err)
+	}
+	return created, nil
+}
+
+// UpdateWorkshop writes every editable field of w, its status included.
+func UpdateWorkshop(ctx context.Context, q Querier, w Workshop) (Workshop, error) {
+	rows, _ := q.Query(ctx, `
+		WITH w AS (
+			UPDATE workshops SET title = $2, summary = $3, description = $4, topics = $5, level = $6,
+				duration_minutes = $7, audiences = $8, what_to_bring = $9, languages = $10,
+				prerequisites = $11, resources = $12, status = $13, updated_at = now()
+			WHERE id = $1
+			RETURNING *)
+		SELECT `+workshopColumns+` FROM w`,
+		w.ID, w.Title, w.Summary, w.Description, w.Topics, w.Level,
+		w.DurationMinutes, w.Audiences, nonNil(w.WhatToBring), nonNil(w.Languages), w.Prerequisites,
+		nonNil(w.Resources), w.Status)
+	updated, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
+	if err != nil {
+		return Workshop{}, notFound(err, fmt.Sprintf("update workshop %d", w.ID))
+	}
+	return updated, nil
+}

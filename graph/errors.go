@@ -1,0 +1,65 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Stable codes of protocol, auth and internal errors (extensions.code), as in API.md.
+const (
+	codeUnauthenticated = "UNAUTHENTICATED"
+	codeForbidden       = "FORBIDDEN"
+	codeNotFound        = "NOT_FOUND"
+	codeBadUserInput    = "BAD_USER_INPUT"
+	codeTimeout         = "TIMEOUT"
+	codeInternal        = "INTERNAL_SERVER_ERROR"
+)
+
+// codedError is an error whose message is safe to show to clients, with its code.
+type codedError struct {
+	code, message string
+}
+
+func (e *codedError) Error() string { return e.message }
+
+func errForbidden(msg string) error       { return &codedError{codeForbidden, msg} }
+func errUnauthenticated(msg string) error { return &codedError{codeUnauthenticated, msg} }
+func errBadInput(msg string) error        { return &codedError{codeBadUserInput, msg} }
+
+// PresentError turns a resolver's error into what the client sees. Errors we made for clients
+// keep their message and code; gqlgen's own (parse, validation, coercion) keep theirs; anything
+// else is masked as "internal error" with the request id, and its cause is logged, so that no
+// SQL, driver message or stack reaches a client.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	var coded *codedError
+	gqlErr, isGQL := err.(*gqlerror.Error)
+	switch {
+	case errors.As(err, &coded):
+		e := graphql.DefaultErrorPresenter(ctx, err)
+		e.Message = coded.message
+		e.Extensions = map[string]any{"code": coded.code}
+		return e
+	case errors.Is(err, context.DeadlineExceeded):
+		e := graphql.DefaultErrorPresenter(ctx, err)
+		e.Message = "the operation took too long; try again"
+		e.Extensions = map[string]any{"code": codeTimeout}
+		return e
+	case isGQL:
+		// gqlgen's own errors (argument coercion, scalar validation): their messages come from
+		// the parser or from our scalars, never from the database.
+		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
+			gqlErr.Extensions = map[string]any{"code": codeBadUserInput}
+		}
+		return gqlErr
+	}
+	id := RequestID(ctx)
+	slog.ErrorContext(ctx, "internal error", "request_id", id, "err", err)
+	e := graphql.DefaultErrorPresenter(ctx, err)
+	e.Message = "internal error (request " + id + ")"
+	e.Extensions = map[string]any{"code": codeInternal, "requestId": id}
+	return e
+}

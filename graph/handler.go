@@ -1,0 +1,41 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// complexityLimit bounds what one query may ask before any resolver runs. A finer, per-caller
+// cost model belongs to the hardening work; this keeps a single query from walking the whole
+// catalogue meanwhile.
+const complexityLimit = 5000
+
+// NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
+// that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
+// introspection on (the schema is the public contract), and the error presenter that masks
+// internal errors.
+func NewHandler(pool *pgxpool.Pool) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}}))
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	srv.SetErrorPresenter(PresentError)
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
+	})
+	return withLoaders(pool, srv)
+}

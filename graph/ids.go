@@ -1,0 +1,69 @@
+package graph
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// kind names the type of a global id, as in the schema.
+type kind string
+
+const (
+	kindOrganisation kind = "Organisation"
+	kindVenue        kind = "Venue"
+	kindWorkshop     kind = "Workshop"
+	kindProgramme    kind = "Programme"
+	kindSlot         kind = "Slot"
+	kindAPIKey       kind = "ApiKey"
+)
+
+// globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
+// the encoding hides the database id's meaning and lets us change the format later.
+func globalID(k kind, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(string(k) + ":" + strconv.FormatInt(id, 10)))
+}
+
+// parseGlobalID returns the kind and database id of a global id.
+func parseGlobalID(s string) (kind, int64, error) {
+	if len(s) > 64 {
+		return "", 0, fmt.Errorf("invalid id")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", 0, fmt.Errorf("invalid id")
+	}
+	k, num, ok := strings.Cut(string(raw), ":")
+	id, err := strconv.ParseInt(num, 10, 64)
+	if !ok || err != nil || id <= 0 || strconv.FormatInt(id, 10) != num {
+		return "", 0, fmt.Errorf("invalid id")
+	}
+	switch kind(k) {
+	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey:
+		return kind(k), id, nil
+	}
+	return "", 0, fmt.Errorf("invalid id")
+}
+
+// idOf returns the database id of a global id of kind want.
+func idOf(want kind, s string) (int64, error) {
+	k, id, err := parseGlobalID(s)
+	if err != nil || k != want {
+		return 0, fmt.Errorf("not a valid %s id", want)
+	}
+	return id, nil
+}
+
+// idsOf converts a list of global ids of kind want.
+func idsOf(want kind, ss []string) ([]int64, error) {
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		id, err := idOf(want, s)
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}

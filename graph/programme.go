@@ -1,0 +1,131 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// programmeWorkshops checks a programme's ordered workshop list: 1 to 20 distinct workshops of
+// the programme's organisation.
+func (r *Resolver) programmeWorkshops(ctx context.Context, p *problems, orgID int64, gids []string) ([]int64, error) {
+	if len(gids) == 0 || len(gids) > 20 {
+		p.add(UserErrorCodeInvalid, "workshopIds", "workshopIds must list 1 to 20 workshops")
+		return nil, nil
+	}
+	ids, err := idsOf(kindWorkshop, gids)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "workshopIds", "workshopIds must hold workshop ids")
+		return nil, nil
+	}
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			p.add(UserErrorCodeInvalid, "workshopIds", "a workshop appears twice in workshopIds")
+			return nil, nil
+		}
+		seen[id] = true
+	}
+	found, err := db.WorkshopsByID(ctx, r.Pool, ids)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) != len(ids) {
+		p.add(UserErrorCodeNotFound, "workshopIds", "no workshop with one of these ids")
+		return nil, nil
+	}
+	for _, w := range found {
+		if w.OrganisationID != orgID {
+			p.add(UserErrorCodeWrongOrganisation, "workshopIds", "a programme holds workshops of its own organisation only")
+			return nil, nil
+		}
+	}
+	return ids, nil
+}
+
+func checkProgramme(p *problems, pr *db.Programme) {
+	pr.Title = strings.TrimSpace(pr.Title)
+	p.text("title", pr.Title, true, 200)
+	p.text("description", pr.Description, false, 5000)
+}
+
+func (r *mutationResolver) createProgramme(ctx context.Context, in CreateProgrammeInput) (*ProgrammePayload, error) {
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
+	if err != nil {
+		return nil, err
+	}
+	var p problems
+	pr := db.Programme{OrganisationID: orgID, Title: in.Title, Description: deref(in.Description), Status: deref(in.Status)}
+	pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, orgID, in.WorkshopIds)
+	if err != nil {
+		return nil, err
+	}
+	checkProgramme(&p, &pr)
+	if len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateProgramme(ctx, r.Pool, pr)
+	if err != nil {
+		return nil, err
+	}
+	return &ProgrammePayload{Programme: &created, UserErrors: p.errs()}, nil
+}
+
+// ownProgramme loads a programme the caller may change (see ownVenue).
+func (r *Resolver) ownProgramme(ctx context.Context, p *problems, gid string) (db.Programme, error) {
+	id, err := idOf(kindProgramme, gid)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not a programme id")
+		return db.Programme{}, nil
+	}
+	pr, err := db.ProgrammeByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) {
+		p.add(UserErrorCodeNotFound, "id", "no programme with this id")
+		return db.Programme{}, nil
+	}
+	if err != nil {
+		return db.Programme{}, err
+	}
+	return pr, requireScope(callerFrom(ctx), pr.OrganisationID, db.ScopeCatalogueWrite)
+}
+
+func (r *mutationResolver) updateProgramme(ctx context.Context, in UpdateProgrammeInput) (*ProgrammePayload, error) {
+	var p problems
+	pr, err := r.ownProgramme(ctx, &p, in.ID)
+	if err != nil || len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, err
+	}
+	set(&pr.Title, in.Title)
+	set(&pr.Description, in.Description)
+	set(&pr.Status, in.Status)
+	if in.WorkshopIds != nil {
+		if pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, pr.OrganisationID, in.WorkshopIds); err != nil {
+			return nil, err
+		}
+	}
+	return r.saveProgramme(ctx, p, pr)
+}
+
+func (r *mutationResolver) archiveProgramme(ctx context.Context, in ArchiveInput) (*ProgrammePayload, error) {
+	var p problems
+	pr, err := r.ownProgramme(ctx, &p, in.ID)
+	if err != nil || len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, err
+	}
+	pr.Status = db.StatusArchived
+	return r.saveProgramme(ctx, p, pr)
+}
+
+func (r *mutationResolver) saveProgramme(ctx context.Context, p problems, pr db.Programme) (*ProgrammePayload, error) {
+	checkProgramme(&p, &pr)
+	if len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, nil
+	}
+	updated, err := db.UpdateProgramme(ctx, r.Pool, pr)
+	if err != nil {
+		return nil, err
+	}
+	return &ProgrammePayload{Programme: &updated, UserErrors: p.errs()}, nil
+}

@@ -1,0 +1,171 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// The list queries: each checks its page arguments, asks db with the caller (visibility is
+// applied in SQL, so pages are never short), and wraps the rows in a connection.
+
+func (r *Resolver) slots(ctx context.Context, f *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
+	p, err := pageOf(kindSlot, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Slots(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindSlot, rows, p, slotCursor, func(c string, s db.Slot) SlotEdge { return SlotEdge{c, s} })
+	return &SlotConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *Resolver) workshops(ctx context.Context, f *db.WorkshopFilter, first *int, after *string) (*WorkshopConnection, error) {
+	p, err := pageOf(kindWorkshop, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Workshops(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindWorkshop, rows, p, workshopCursor, func(c string, w db.Workshop) WorkshopEdge { return WorkshopEdge{c, w} })
+	return &WorkshopConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *Resolver) venues(ctx context.Context, f *db.VenueFilter, first *int, after *string) (*VenueConnection, error) {
+	p, err := pageOf(kindVenue, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Venues(ctx, r.Pool, deref(f), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindVenue, rows, p, venueCursor, func(c string, v db.Venue) VenueEdge { return VenueEdge{c, v} })
+	return &VenueConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *Resolver) organisations(ctx context.Context, f *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error) {
+	p, err := pageOf(kindOrganisation, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Organisations(ctx, r.Pool, deref(f), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindOrganisation, rows, p, organisationCursor, func(c string, o db.Organisation) OrganisationEdge { return OrganisationEdge{c, o} })
+	return &OrganisationConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *Resolver) programmes(ctx context.Context, f *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error) {
+	p, err := pageOf(kindProgramme, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Programmes(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindProgramme, rows, p, programmeCursor, func(c string, pr db.Programme) ProgrammeEdge { return ProgrammeEdge{c, pr} })
+	return &ProgrammeConnection{Edges: edges, PageInfo: info}, nil
+}
+
+func (r *Resolver) apiKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error) {
+	c := callerFrom(ctx)
+	if !c.NetworkAdmin {
+		if _, err := requireOwnScope(c, db.ScopeKeysManage); err != nil {
+			return nil, err
+		}
+	}
+	p, err := pageOf(kindAPIKey, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.APIKeys(ctx, r.Pool, c.OrganisationID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindAPIKey, rows, p, apiKeyCursor, func(c string, k db.APIKey) APIKeyEdge { return APIKeyEdge{c, k} })
+	return &APIKeyConnection{Edges: edges, PageInfo: info}, nil
+}
+
+// node fetches any object by global id with the same visibility rules as the lists: null when
+// it does not exist or the caller may not see it, so that ids of hidden objects reveal nothing.
+func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
+	k, id, err := parseGlobalID(gid)
+	if err != nil {
+		return nil, errBadInput("not a valid id: use an id returned by this API")
+	}
+	c := callerFrom(ctx)
+	var n Node
+	switch k {
+	case kindOrganisation:
+		n, err = db.OrganisationByID(ctx, r.Pool, id)
+	case kindVenue:
+		n, err = db.VenueByID(ctx, r.Pool, id)
+	case kindWorkshop:
+		n, err = db.VisibleWorkshop(ctx, r.Pool, c, id)
+	case kindProgramme:
+		n, err = db.VisibleProgramme(ctx, r.Pool, c, id)
+	case kindSlot:
+		n, err = db.VisibleSlot(ctx, r.Pool, c, id)
+	case kindAPIKey:
+		var key db.APIKey
+		key, err = db.APIKeyByID(ctx, r.Pool, id)
+		if err == nil && !canManageKey(c, key) {
+			err = db.ErrNotFound
+		}
+		n = key
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	return n, err
+}
+
+// nodes fetches up to 100 objects, in order, null where node would be null.
+func (r *Resolver) nodes(ctx context.Context, gids []string) ([]Node, error) {
+	if len(gids) > maxFirst {
+		return nil, errBadInput("nodes takes at most 100 ids")
+	}
+	out := make([]Node, len(gids))
+	for i, gid := range gids {
+		n, err := r.node(ctx, gid)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// filterIDs decodes the ids of a filter; a wrong id is the client's mistake, said plainly.
+func filterIDs(k kind, field string, gids []string) ([]int64, error) {
+	if len(gids) > maxFirst {
+		return nil, errBadInput(field + " takes at most 100 ids")
+	}
+	ids, err := idsOf(k, gids)
+	if err != nil {
+		return nil, errBadInput(field + " must hold " + string(k) + " ids")
+	}
+	return ids, nil
+}
+
+// near checks a circle filter.
+func near(n *NearInput) (*db.Near, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n.Latitude < -90 || n.Latitude > 90 || n.Longitude < -180 || n.Longitude > 180 {
+		return nil, errBadInput("near: latitude must be between -90 and 90 and longitude between -180 and 180")
+	}
+	if n.RadiusKm < 0.1 || n.RadiusKm > 200 {
+		return nil, errBadInput("near: radiusKm must be between 0.1 and 200")
+	}
+	return &db.Near{Latitude: n.Latitude, Longitude: n.Longitude, RadiusKm: n.RadiusKm}, nil
+}

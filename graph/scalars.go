@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"fmt"
+	"io"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Paris must resolve on machines without a zoneinfo database.
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// paris is the time zone of every wall-clock time the API reads or writes.
+var paris = mustLoadLocation("Europe/Paris")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// MarshalDateTime writes an instant as RFC 3339 in Europe/Paris.
+func MarshalDateTime(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.In(paris).Format(time.RFC3339)))
+	})
+}
+
+// UnmarshalDateTime reads an RFC 3339 instant; the offset is required, since a bare local
+// time would be ambiguous (use LocalDateTime for Paris wall-clock input).
+func UnmarshalDateTime(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("DateTime must be a string like 2026-12-01T14:00:00+01:00")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("DateTime must be RFC 3339 with an offset, like 2026-12-01T14:00:00+01:00")
+	}
+	return t, nil
+}
+
+// LocalDateTime is a Europe/Paris wall-clock date and time, as staff enter it.
+type LocalDateTime struct {
+	Year                      int
+	Month                     time.Month
+	Day, Hour, Minute, Second int
+}
+
+var localLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05"}
+
+// UnmarshalGQL reads `2026-12-01T14:00` or `2026-12-01T14:00:00`.
+func (l *LocalDateTime) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if ok {
+		for _, layout := range localLayouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				*l = LocalDateTime{t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second()}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("LocalDateTime must be a Europe/Paris wall-clock time like 2026-12-01T14:00, without offset")
+}
+
+// MarshalGQL writes the value as it is read.
+func (l LocalDateTime) MarshalGQL(w io.Writer) {
+	fmt.Fprintf(w, "%q", fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", l.Year, l.Month, l.Day, l.Hour, l.Minute, l.Second))
+}
+
+// In returns the instant of the wall-clock time in Paris, days later (for weekly series).
+// ok is false when that time does not exist: the hour skipped when clocks go forward. When it
+// exists twice (the hour repeated in autumn) Go picks the first, summer-time one.
+func (l LocalDateTime) In(days int) (t time.Time, ok bool) {
+	t = time.Date(l.Year, l.Month, l.Day+days, l.Hour, l.Minute, l.Second, 0, paris)
+	return t, t.Hour() == l.Hour && t.Minute() == l.Minute
+}
+
+// MarshalPhoneNumber writes a stored E.164 number.
+func MarshalPhoneNumber(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalPhoneNumber accepts E.164 or a French national number and returns E.164.
+func UnmarshalPhoneNumber(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok || len(s) > 30 {
+		return "", fmt.Errorf("PhoneNumber must be a string like +33612345678 or 06 12 34 56 78")
+	}
+	return normalizePhone(s)
+}
+
+// normalizePhone validates a phone number with libphonenumber's French rules and formats it
+// in E.164.
+func normalizePhone(s string) (string, error) {
+	n, err := phonenumbers.Parse(s, "FR")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return "", fmt.Errorf("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), nil
+}
+
+// MarshalEmail writes an email address.
+func MarshalEmail(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalEmail accepts a bare address (no display name) of at most 254 characters.
+func UnmarshalEmail(v any) (string, error) {
+	s, ok := v.(string)
+	if ok && len(s) <= 254 {
+		if a, err := mail.ParseAddress(s); err == nil && a.Address == s && a.Name == "" {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("Email must be an address like name@example.fr")
+}
+
+// MarshalPostalCode writes a postal code.
+func MarshalPostalCode(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalPostalCode accepts five digits.
+func UnmarshalPostalCode(v any) (string, error) {
+	s, ok := v.(string)
+	if !ok || len(s) != 5 || strings.Trim(s, "0123456789") != "" {
+		return "", fmt.Errorf("PostalCode must be five digits, like 93240")
+	}
+	return s, nil
+}
+
+// MarshalURL writes a URL.
+func MarshalURL(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+// UnmarshalURL accepts an absolute http(s) URL of at most 2,000 characters.
+func UnmarshalURL(v any) (string, error) {
+	s, ok := v.(string)
+	if ok && len(s) <= 2000 {
+		if u, err := url.Parse(s); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("URL must be an absolute https:// or http:// address")
+}

@@ -1,0 +1,260 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// localTime turns a Paris wall-clock input into an instant, or records why it cannot.
+func localTime(p *problems, field string, l *LocalDateTime, days int) (time.Time, bool) {
+	if l == nil {
+		return time.Time{}, false
+	}
+	t, ok := l.In(days)
+	if !ok {
+		p.add(UserErrorCodeNonexistentLocalTime, field, "%s: %s does not exist in Europe/Paris (clocks go forward that night)",
+			field, time.Date(l.Year, l.Month, l.Day+days, l.Hour, l.Minute, 0, 0, time.UTC).Format("2006-01-02 15:04"))
+	}
+	return t, ok
+}
+
+// checkSlot validates a slot's times, window and capacity. now is passed in so that a series
+// judges all its occurrences against the same instant.
+func checkSlot(p *problems, s *db.Slot, now time.Time) {
+	if !s.StartsAt.After(now) {
+		p.add(UserErrorCodeInvalidRange, "startsAt", "startsAt must be in the future")
+	}
+	if !s.EndsAt.After(s.StartsAt) {
+		p.add(UserErrorCodeInvalidRange, "endsAt", "endsAt must be after startsAt")
+	} else if s.EndsAt.Sub(s.StartsAt) > 12*time.Hour {
+		p.add(UserErrorCodeInvalidRange, "endsAt", "a slot lasts at most 12 hours")
+	}
+	if s.RegistrationClosesAt.After(s.StartsAt) {
+		p.add(UserErrorCodeInvalidRange, "registrationClosesAt", "registrationClosesAt must be at or before startsAt")
+	}
+	if s.RegistrationOpensAt != nil && !s.RegistrationOpensAt.Before(s.RegistrationClosesAt) {
+		p.add(UserErrorCodeInvalidRange, "registrationOpensAt", "registrationOpensAt must be before registrationClosesAt")
+	}
+	p.intRange("capacity", s.Capacity, 1, 500)
+	p.optText("facilitatorName", s.FacilitatorName, 200)
+}
+
+// slotPlace loads and checks the workshop and venue of a new slot: both the caller's, neither
+// archived.
+func (r *Resolver) slotPlace(ctx context.Context, p *problems, workshopID, venueID string) (db.Workshop, db.Venue, error) {
+	w, err := r.ownWorkshop(ctx, p, "workshopId", workshopID)
+	if err != nil {
+		return w, db.Venue{}, err
+	}
+	v, err := r.ownVenue(ctx, p, "venueId", venueID)
+	if err != nil {
+		return w, v, err
+	}
+	if w.Status == db.StatusArchived {
+		p.add(UserErrorCodeArchived, "workshopId", "the workshop is archived")
+	}
+	if v.IsArchived() {
+		p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
+	}
+	return w, v, nil
+}
+
+func (r *mutationResolver) scheduleSlot(ctx context.Context, in ScheduleSlotInput) (*SlotPayload, error) {
+	var p problems
+	w, v, err := r.slotPlace(ctx, &p, in.WorkshopID, in.VenueID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID, Capacity: in.Capacity,
+		Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
+	start, ok := localTime(&p, "startsAt", &in.StartsAt, 0)
+	s.StartsAt, s.EndsAt, s.RegistrationClosesAt = start, start.Add(time.Duration(w.DurationMinutes)*time.Minute), start
+	if end, ok := localTime(&p, "endsAt", in.EndsAt, 0); ok {
+		s.EndsAt = end
+	}
+	if closes, ok := localTime(&p, "registrationClosesAt", in.RegistrationClosesAt, 0); ok {
+		s.RegistrationClosesAt = closes
+	}
+	if opens, ok := localTime(&p, "registrationOpensAt", in.RegistrationOpensAt, 0); ok {
+		s.RegistrationOpensAt = &opens
+	}
+	if ok {
+		checkSlot(&p, &s, time.Now())
+	}
+	if len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	created, err := db.ScheduleSlots(ctx, r.Pool, []db.Slot{s})
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &created[0], UserErrors: p.errs()}, nil
+}
+
+func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSlotSeriesInput) (*SlotSeriesPayload, error) {
+	var p problems
+	w, v, err := r.slotPlace(ctx, &p, in.WorkshopID, in.VenueID)
+	if err != nil || len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, err
+	}
+	interval, minutes := deref(in.IntervalWeeks), w.DurationMinutes
+	set(&minutes, in.DurationMinutes)
+	p.intRange("occurrences", in.Occurrences, 1, 52)
+	p.intRange("intervalWeeks", interval, 1, 4)
+	p.intRange("durationMinutes", minutes, 15, 720)
+	if len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
+	}
+	now := time.Now()
+	slots := make([]db.Slot, 0, in.Occurrences)
+	for i := range in.Occurrences {
+		// Each occurrence is the same wall-clock time 7·interval·i days later, computed from the
+		// calendar date rather than by adding hours, so 14:00 stays 14:00 across DST changes.
+		start, ok := localTime(&p, "firstStartsAt", &in.FirstStartsAt, 7*interval*i)
+		if !ok {
+			continue
+		}
+		s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID,
+			StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), RegistrationClosesAt: start,
+			Capacity: in.Capacity, Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
+		if checkSlot(&p, &s, now); len(p) > 0 {
+			break
+		}
+		slots = append(slots, s)
+	}
+	if len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
+	}
+	created, err := db.ScheduleSlots(ctx, r.Pool, slots)
+	if err != nil {
+		return nil, err
+	}
+	return &SlotSeriesPayload{Slots: created, UserErrors: p.errs()}, nil
+}
+
+// ownSlot loads a slot the caller may change (see ownVenue).
+func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slot, error) {
+	id, err := idOf(kindSlot, gid)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not a slot id")
+		return db.Slot{}, nil
+	}
+	s, err := db.SlotByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) {
+		p.add(UserErrorCodeNotFound, "id", "no slot with this id")
+		return db.Slot{}, nil
+	}
+	if err != nil {
+		return db.Slot{}, err
+	}
+	return s, requireScope(callerFrom(ctx), s.OrganisationID, db.ScopeCatalogueWrite)
+}
+
+func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (*SlotPayload, error) {
+	var p problems
+	s, err := r.ownSlot(ctx, &p, in.ID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	// Say first what no input can fix: the slot is past or cancelled.
+	if code, ok := slotRefusal(db.SlotChangeable(s)); ok {
+		p.add(code, "id", "%s", slotRefusals[code])
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	if in.VenueID != nil {
+		v, err := r.ownVenue(ctx, &p, "venueId", *in.VenueID)
+		if err != nil {
+			return nil, err
+		}
+		if v.IsArchived() {
+			p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
+		}
+		s.VenueID = v.ID
+	}
+	oldStart, duration := s.StartsAt, s.EndsAt.Sub(s.StartsAt)
+	if start, ok := localTime(&p, "startsAt", in.StartsAt, 0); ok {
+		// Moving a slot keeps its length and, when registrations closed at the start, that rule.
+		s.StartsAt, s.EndsAt = start, start.Add(duration)
+		if s.RegistrationClosesAt.Equal(oldStart) {
+			s.RegistrationClosesAt = start
+		}
+	}
+	if end, ok := localTime(&p, "endsAt", in.EndsAt, 0); ok {
+		s.EndsAt = end
+	}
+	if closes, ok := localTime(&p, "registrationClosesAt", in.RegistrationClosesAt, 0); ok {
+		s.RegistrationClosesAt = closes
+	}
+	if opens, ok := localTime(&p, "registrationOpensAt", in.RegistrationOpensAt, 0); ok {
+		s.RegistrationOpensAt = &opens
+	}
+	set(&s.Capacity, in.Capacity)
+	set(&s.Visibility, in.Visibility)
+	if in.FacilitatorName != nil {
+		s.FacilitatorName = nonEmpty(in.FacilitatorName)
+	}
+	if len(p) == 0 {
+		checkSlot(&p, &s, time.Now())
+	}
+	if len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	updated, err := db.UpdateSlot(ctx, r.Pool, s)
+	if code, ok := slotRefusal(err); ok {
+		field := "id"
+		if code == UserErrorCodeCapacityBelowSeatsTaken {
+			field = "capacity"
+		}
+		p.add(code, field, "%s", slotRefusals[code])
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &updated, UserErrors: p.errs()}, nil
+}
+
+func (r *mutationResolver) cancelSlot(ctx context.Context, in CancelSlotInput) (*SlotPayload, error) {
+	var p problems
+	s, err := r.ownSlot(ctx, &p, in.ID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if p.text("reason", reason, true, 500); len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	cancelled, err := db.CancelSlot(ctx, r.Pool, s.ID, reason)
+	if code, ok := slotRefusal(err); ok {
+		p.add(code, "id", "%s", slotRefusals[code])
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &cancelled, UserErrors: p.errs()}, nil
+}
+
+// slotRefusal maps the db's refusals of a slot change to userError codes.
+func slotRefusal(err error) (UserErrorCode, bool) {
+	switch {
+	case errors.Is(err, db.ErrSlotStarted):
+		return UserErrorCodeSlotStarted, true
+	case errors.Is(err, db.ErrSlotCancelled):
+		return UserErrorCodeSlotCancelled, true
+	case errors.Is(err, db.ErrCapacityBelowSeatsTaken):
+		return UserErrorCodeCapacityBelowSeatsTaken, true
+	}
+	return "", false
+}
+
+// slotRefusals explains each refusal to the client.
+var slotRefusals = map[UserErrorCode]string{
+	UserErrorCodeSlotStarted:             "the slot has already started: it can no longer change",
+	UserErrorCodeSlotCancelled:           "the slot is cancelled: it can no longer change",
+	UserErrorCodeCapacityBelowSeatsTaken: "capacity cannot go below the seats already taken",
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// The demo keys are fixed and public so that the README's examples work on every fresh
+// install. They exist only where DEMO_DATA loads the sample data (the embedded database of
+// `make run`); never set DEMO_DATA on a real deployment.
+const (
+	demoAdminKey         = "ateliers_demo-admin-not-a-secret"
+	demoRegieKey         = "ateliers_demo-regie-not-a-secret"
+	demoFranceTravailKey = "ateliers_demo-francetravail-not-a-secret"
+)
+
+func printDemoKeys(port int) {
+	fmt.Printf(`
+Sample data for Stains is loaded. Demo API keys (public, for this local database only):
+  network administrator:                  %s
+  Régie de Quartier de Stains (all scopes): %s
+  France Travail Stains (partner):         %s
+Try: curl -s http://localhost:%d/graphql -H 'Content-Type: application/json' \
+       -d '{"query":"{ slots(first: 5) { edges { node { startsAt seatsLeft workshop { title } venue { name } } } } }"}'
+`, demoAdminKey, demoRegieKey, demoFranceTravailKey, port)
+}
+
+// loadDemo loads the Stains sample data once. An advisory lock makes two instances starting
+// together load it once between them.
+func loadDemo(ctx context.Context, pool *pgxpool.Pool) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ateliers demo data'))`); err != nil {
+			return err
+		}
+		var loaded bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE is_sample)`).Scan(&loaded)
+		if err != nil || loaded {
+			return err
+		}
+		return seedDemo(ctx, tx)
+	})
+}
+
+func seedDemo(ctx context.Context, tx pgx.Tx) error {
+	str := func(s string) *string { return &s }
+	f := func(v float64) *float64 { return &v }
+	regie, err := db.CreateOrganisation(ctx, tx, db.Organisation{
+		Name: "Régie de Quartier de Stains (exemple)", Slug: "regie-quartier-stains", Kind: db.KindRegieDeQuartier,
+		Phone: str("+33148000000"), Email: str("ateliers@regie-stains.example"), Website: str("https://regie-stains.example"),
+		Description:    "Données d'exemple. Structure d'insertion par l'activité économique : vélo, propreté, voirie, bâtiment. Ateliers numériques ouverts aux salariés et aux habitants.",
+		HostsWorkshops: true, RefersPeople: true, IsSample: true,
+	})
+	if err != nil {
+		return err
+	}
+	partners := []db.Organisation{
+		{Name: "France Travail Stains (exemple)", Slug: "france-travail-stains", Kind: db.KindFranceTravail, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Agence France Travail."},
+		{Name: "Emmaüs Connect (exemple)", Slug: "emmaus-connect", Kind: db.KindAssociation, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Association d'inclusion numérique."},
+		{Name: "Industreet (exemple)", Slug: "industreet", Kind: db.KindOther, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Centre de formation pour les jeunes."},
+	}
+	var franceTravail db.Organisation
+	for i, p := range partners {
+		o, err := db.CreateOrganisation(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			franceTravail = o
+		}
+	}
+	espace, err := db.CreateVenue(ctx, tx, db.Venue{
+		OrganisationID: regie.ID, Name: "Espace numérique de la Régie", StreetAddress: "6 avenue George Sand",
+		PostalCode: "93240", City: "Stains", InseeCode: str("93072"), Latitude: f(48.9536), Longitude: f(2.3794),
+		OpeningHours:       str("Mo-Fr 09:00-12:30,13:30-17:30; PH off"),
+		Accessibility:      db.Accessibility{WheelchairAccessible: true, OtherSupport: "Accompagnement possible en arabe et en tamoul"},
+		Equipment:          db.Equipment{Computers: 8, Wifi: true, Printer: true, Scanner: true},
+		AccessInstructions: "Bus 150 et 252, arrêt Clos Saint-Lazare. Rez-de-chaussée, entrée par la cour.",
+	})
+	if err != nil {
+		return err
+	}
+	salle, err := db.CreateVenue(ctx, tx, db.Venue{
+		OrganisationID: regie.ID, Name: "Salle polyvalente du centre-ville", StreetAddress: "2 place Marcel Pointet",
+		PostalCode: "93240", City: "Stains", InseeCode: str("93072"), Latitude: f(48.9497), Longitude: f(2.3833),
+		OpeningHours: str("Tu,Th 09:00-17:00"), Equipment: db.Equipment{Wifi: true},
+		AccessInstructions: "Premier étage, sans ascenseur. Apportez votre téléphone.",
+	})
+	if err != nil {
+		return err
+	}
+	bring := []string{"Pièce d'identité", "Téléphone portable chargé", "Identifiants de connexion si vous en avez"}
+	clics := []db.LearningResource{{Title: "Les Bons Clics", URL: "https://www.lesbonsclics.fr/"}}
+	audiences := []db.Audience{db.AudienceEveryone, db.AudienceEmployeesInInsertion, db.AudienceJobSeekers}
+	var workshops []db.Workshop
+	for _, w := range []db.Workshop{
+		{Title: "Faire son CV", Summary: "Créer ou mettre à jour son CV et l'envoyer par email.", Topics: []db.Topic{db.TopicCVAndJobSearch}},
+		{Title: "Démarches France Travail", Summary: "S'inscrire, s'actualiser et suivre son espace personnel.", Topics: []db.Topic{db.TopicFranceTravailProcedures}},
+		{Title: "Démarches CAF", Summary: "Faire ses déclarations et suivre ses droits sur caf.fr.", Topics: []db.Topic{db.TopicCAFProcedures}},
+		{Title: "Scanner et envoyer un document avec son téléphone", Summary: "Numériser un justificatif et le joindre à une démarche.", Topics: []db.Topic{db.TopicScanningDocuments, db.TopicSmartphone}},
+	} {
+		w.OrganisationID, w.Level, w.DurationMinutes, w.Audiences = regie.ID, db.LevelBeginner, 120, audiences
+		w.WhatToBring, w.Languages, w.Resources, w.Status = bring, []string{"fr"}, clics, db.StatusPublished
+		w.Description = w.Summary + " Atelier de 2 heures en petit groupe, avec une médiatrice numérique."
+		created, err := db.CreateWorkshop(ctx, tx, w)
+		if err != nil {
+			return err
+		}
+		workshops = append(workshops, created)
+	}
+	ids := make([]int64, len(workshops))
+	for i, w := range workshops {
+		ids[i] = w.ID
+	}
+	if _, err := db.CreateProgramme(ctx, tx, db.Programme{
+		OrganisationID: regie.ID, Title: "Parcours numérique vers l'emploi",
+		Description: "Quatre ateliers de deux heures : CV, France Travail, CAF, documents.", Status: db.StatusPublished,
+		WorkshopIDs: ids,
+	}); err != nil {
+		return err
+	}
+	slots, err := db.ScheduleSlots(ctx, tx, demoSlots(regie.ID, workshops, espace.ID, salle.ID))
+	if err != nil {
+		return err
+	}
+	// The first slot is shown full. Until registrations exist, its counter says so directly.
+	if _, err := tx.Exec(ctx, `UPDATE slots SET seats_taken = capacity WHERE id = $1`, slots[0].ID); err != nil {
+		return err
+	}
+	for _, k := range []struct {
+		org    *int64
+		label  string
+		scopes []db.Scope
+		admin  bool
+		secret string
+	}{
+		{nil, "Démo : administration du réseau", nil, true, demoAdminKey},
+		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage}, false, demoRegieKey},
+		{&franceTravail.ID, "Démo : conseillère France Travail", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead}, false, demoFranceTravailKey},
+	} {
+		nk := db.NewAPIKey{OrganisationID: k.org, Label: k.label, Scopes: k.scopes, NetworkAdmin: k.admin}
+		if _, err := db.CreateAPIKeyWithSecret(ctx, tx, nk, k.secret); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoSlots schedules the four workshops over the coming four weeks, Tuesdays 14:00 and
+// Thursdays 09:30 (Paris), with one partners-only and one internal slot.
+func demoSlots(orgID int64, ws []db.Workshop, espace, salle int64) []db.Slot {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := time.Now().In(paris)
+	tuesday := now.AddDate(0, 0, (int(time.Tuesday)-int(now.Weekday())+6)%7+1) // next Tuesday, 1 to 7 days ahead
+	var slots []db.Slot
+	for week := range 4 {
+		for i, at := range []struct {
+			days, hour, min int
+			venue           int64
+		}{{0, 14, 0, espace}, {2, 9, 30, salle}} {
+			d := tuesday.AddDate(0, 0, 7*week+at.days)
+			start := time.Date(d.Year(), d.Month(), d.Day(), at.hour, at.min, 0, 0, paris)
+			w := ws[(week+i)%len(ws)]
+			s := db.Slot{OrganisationID: orgID, WorkshopID: w.ID, VenueID: at.venue, StartsAt: start,
+				EndsAt: start.Add(2 * time.Hour), Capacity: 8, Visibility: db.VisibilityPublic,
+				RegistrationClosesAt: start.Add(-2 * time.Hour), FacilitatorName: ptr("Samia (médiatrice numérique)")}
+			slots = append(slots, s)
+		}
+	}
+	slots[1].Visibility = db.VisibilityPartners
+	slots[2].Visibility, slots[2].Capacity = db.VisibilityInternal, 6 // reserved to the Régie's employees
+	return slots
+}
+
+func ptr[T any](v T) *T { return &v }

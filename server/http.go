@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/rs/cors"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/graph"
+)
+
+// newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
+// middleware every API request passes (request id, log line, CORS, body limit, deadline,
+// caller resolution).
+func newHandler(c config, pool *pgxpool.Pool) http.Handler {
+	mux := http.NewServeMux()
+	api := cors.New(cors.Options{
+		AllowedOrigins:   c.CORSOrigins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}).Handler(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, graph.NewHandler(pool)))))
+	mux.Handle("/graphql", api)
+	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := pool.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n"))
+	})
+	return withRequestID(logRequests(mux))
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID names every request: the client's X-Request-Id when it is sane, else a random
+// one. The id is echoed back, written in the log line and shown in masked errors.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !requestIDPattern.MatchString(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(graph.WithRequestID(r.Context(), id)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests writes one line per request: no query text, no variables, no headers, since
+// any of them may hold personal data or secrets.
+func logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		slog.InfoContext(r.Context(), "request", "request_id", graph.RequestID(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds())
+	})
+}
+
+// limitBody refuses bodies over max bytes with 413 before anything reads them whole.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withDeadline gives every operation a deadline; pgx cancels the running statement when it
+// passes.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// authenticate resolves the caller from `Authorization: Bearer <key>`. No header means the
+// anonymous public; a malformed header or an unknown or revoked key is refused with 401, never
+// silently downgraded to anonymous, so a client with a broken key learns it at once.
+func authenticate(pool *pgxpool.Pool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := r.Header.Get("Authorization")
+		if h == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		secret, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || secret == "" || len(secret) > 200 {
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Authorization must be `Bearer <API key>`")
+			return
+		}
+		caller, err := db.CallerByKey(r.Context(), pool, secret)
+		if errors.Is(err, db.ErrNotFound) {
+			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "unknown or revoked API key")
+			return
+		}
+		if err != nil {
+			slog.ErrorContext(r.Context(), "resolve api key", "request_id", graph.RequestID(r.Context()), "err", err)
+			writeError(w, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the service cannot check API keys right now; retry later")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(graph.WithCaller(r.Context(), caller)))
+	})
+}
+
+// writeError answers with a GraphQL-shaped error body, so clients parse every refusal alike.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ateliers"`)
+	}
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}

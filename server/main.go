@@ -1,0 +1,79 @@
+// Command server runs the booking API of the digital-inclusion network: a GraphQL endpoint
+// over PostgreSQL. With `admin create-key` it creates a network administrator key instead.
+//
+// Configuration comes from the environment (see config.go and the README).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	c, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	if len(args) > 0 {
+		return runCommand(ctx, c, args)
+	}
+	pool, err := openDatabase(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if c.DemoData {
+		if err := loadDemo(ctx, pool); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(c.Port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           newHandler(c, pool),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      c.RequestTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	fmt.Printf("API:      http://localhost:%d/graphql\nGraphiQL: http://localhost:%d/\n", c.Port, c.Port)
+	if c.DemoData {
+		printDemoKeys(c.Port)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// In-flight requests finish; new connections are refused; then the pool closes (deferred).
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), c.RequestTimeout+time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
