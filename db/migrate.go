@@ -32,3 +32,10 @@ func Migrate(ctx context.Context, conn *pgx.Conn) error {
 	}
 	return nil
 }
+
+// MigrationsFS returns the embedded migration files, for tools that need to know the schema's
+// version (the test helper names its template database after their hash).
+func MigrationsFS() fs.FS {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sub
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// testAPI is the real server (handler, middleware, pool settings) on its own database, called
+// over real HTTP as clients call it.
+type testAPI struct {
+	t    *testing.T
+	URL  string
+	Pool *pgxpool.Pool
+}
+
+// siteOrigin is the origin the test server allows for CORS.
+const siteOrigin = "https://ateliers.example"
+
+func newTestAPI(t *testing.T) *testAPI {
+	t.Helper()
+	url := dbtest.NewDatabase(t)
+	c, err := loadConfig(func(k string) string {
+		return map[string]string{"DATABASE_URL": url, "CORS_ALLOWED_ORIGINS": siteOrigin}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := openDatabase(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	srv := httptest.NewServer(newHandler(c, pool))
+	t.Cleanup(srv.Close)
+	return &testAPI{t: t, URL: srv.URL, Pool: pool}
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns extensions.code.
+func (e gqlError) Code() string { s, _ := e.Extensions["code"].(string); return s }
+
+// response is a decoded GraphQL response with its HTTP status.
+type response struct {
+	Status int
+	Header http.Header
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// post sends a GraphQL request with an optional API key ("" for anonymous).
+func (a *testAPI) post(key, query string, vars map[string]any) response {
+	a.t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return a.send(req)
+}
+
+func (a *testAPI) send(req *http.Request) response {
+	a.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Fatalf("request: %v", err)
+	}
+	defer res.Body.Close()
+	var r response
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		a.t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	}
+	r.Status, r.Header = res.StatusCode, res.Header
+	return r
+}
+
+// query posts and fails the test on any error; it decodes data into out (when not nil).
+func (a *testAPI) query(key, query string, vars map[string]any, out any) {
+	a.t.Helper()
+	r := a.post(key, query, vars)
+	if r.Status != http.StatusOK || len(r.Errors) > 0 {
+		a.t.Fatalf("query failed: status %d, errors %+v", r.Status, r.Errors)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			a.t.Fatalf("decode data %s: %v", r.Data, err)
+		}
+	}
+}
+
+// errorCode posts and returns the code of the first error, failing if there is none.
+func (a *testAPI) errorCode(key, query string, vars map[string]any) string {
+	a.t.Helper()
+	r := a.post(key, query, vars)
+	if len(r.Errors) == 0 {
+		a.t.Fatalf("want an error, got data %s", r.Data)
+	}
+	return r.Errors[0].Code()
+}
+
+// userError is a mutation payload's userErrors entry.
+type userError struct {
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	Code    string   `json:"code"`
+}
+
+// adminKey creates a network administrator key.
+func (a *testAPI) adminKey() string {
+	a.t.Helper()
+	_, secret, err := db.CreateAPIKey(context.Background(), a.Pool, db.NewAPIKey{Label: "admin", NetworkAdmin: true})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return secret
+}
+
+// org creates an organisation with a key carrying scopes; it returns the organisation's
+// global id and the key's secret.
+func (a *testAPI) org(slug string, scopes ...db.Scope) (id, key string) {
+	a.t.Helper()
+	ctx := context.Background()
+	o, err := db.CreateOrganisation(ctx, a.Pool, db.Organisation{Name: "Org " + slug, Slug: slug, Kind: db.KindAssociation, HostsWorkshops: true})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	_, secret, err := db.CreateAPIKey(ctx, a.Pool, db.NewAPIKey{OrganisationID: &o.ID, Label: "test", Scopes: scopes})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	var out struct{ Viewer struct{ Organisation struct{ ID string } } }
+	a.query(secret, `{ viewer { organisation { id } } }`, nil, &out)
+	return out.Viewer.Organisation.ID, secret
+}
+
+// host creates a host organisation with a CATALOGUE_WRITE key.
+func (a *testAPI) host(slug string) (id, key string) {
+	return a.org(slug, db.ScopeCatalogueWrite)
+}
+
+// venue creates a venue through the API; fields override the defaults (a venue in Stains).
+func (a *testAPI) venue(key string, fields map[string]any) string {
+	a.t.Helper()
+	in := map[string]any{"name": "Espace numérique", "streetAddress": "6 avenue George Sand",
+		"postalCode": "93240", "city": "Stains", "latitude": 48.9536, "longitude": 2.3794}
+	for k, v := range fields {
+		in[k] = v
+	}
+	var out struct {
+		CreateVenue struct {
+			Venue      struct{ ID string }
+			UserErrors []userError
+		}
+	}
+	a.query(key, `mutation($in: CreateVenueInput!) { createVenue(input: $in) { venue { id } userErrors { field message code } } }`,
+		map[string]any{"in": in}, &out)
+	if len(out.CreateVenue.UserErrors) > 0 {
+		a.t.Fatalf("createVenue: %+v", out.CreateVenue.UserErrors)
+	}
+	return out.CreateVenue.Venue.ID
+}
+
+// workshop creates a published workshop through the API; fields override the defaults.
+func (a *testAPI) workshop(key string, fields map[string]any) string {
+	a.t.Helper()
+	in := map[string]any{"title": "Faire son CV", "topics": []string{"CV_AND_JOB_SEARCH"},
+		"durationMinutes": 120, "status": "PUBLISHED"}
+	for k, v := range fields {
+		in[k] = v
+	}
+	var out struct {
+		CreateWorkshop struct {
+			Workshop   struct{ ID string }
+			UserErrors []userError
+		}
+	}
+	a.query(key, `mutation($in: CreateWorkshopInput!) { createWorkshop(input: $in) { workshop { id } userErrors { field message code } } }`,
+		map[string]any{"in": in}, &out)
+	if len(out.CreateWorkshop.UserErrors) > 0 {
+		a.t.Fatalf("createWorkshop: %+v", out.CreateWorkshop.UserErrors)
+	}
+	return out.CreateWorkshop.Workshop.ID
+}
+
+// slot schedules a slot through the API at a Paris wall-clock time; fields override defaults.
+func (a *testAPI) slot(key, workshopID, venueID, startsAt string, fields map[string]any) string {
+	a.t.Helper()
+	in := map[string]any{"workshopId": workshopID, "venueId": venueID, "startsAt": startsAt, "capacity": 8}
+	for k, v := range fields {
+		in[k] = v
+	}
+	var out struct {
+		ScheduleSlot struct {
+			Slot       struct{ ID string }
+			UserErrors []userError
+		}
+	}
+	a.query(key, `mutation($in: ScheduleSlotInput!) { scheduleSlot(input: $in) { slot { id } userErrors { field message code } } }`,
+		map[string]any{"in": in}, &out)
+	if len(out.ScheduleSlot.UserErrors) > 0 {
+		a.t.Fatalf("scheduleSlot: %+v", out.ScheduleSlot.UserErrors)
+	}
+	return out.ScheduleSlot.Slot.ID
+}
