@@ -72,8 +72,8 @@ func (p *problems) slug(field, s string) {
 }
 
 // siret normalises a SIRET (spaces removed) and checks it: 14 digits whose Luhn sum is a
-// multiple of 10. La Poste's establishments (SIREN 356000000) follow their own rule instead:
-// the sum of the digits is a multiple of 5.
+// multiple of 10. La Poste's establishments (SIREN 356000000) may follow another rule
+// instead: the sum of their digits is a multiple of 5.
 func (p *problems) siret(field string, s *string) *string {
 	if s == nil {
 		return nil
@@ -92,25 +92,19 @@ func validSiret(s string) bool {
 	if len(s) != 14 || strings.Trim(s, "0123456789") != "" {
 		return false
 	}
-	if strings.HasPrefix(s, "356000000") {
-		sum := 0
-		for _, c := range s {
-			sum += int(c - '0')
-		}
-		return sum%5 == 0
-	}
-	sum := 0
+	luhn, digits := 0, 0
 	for i, c := range s {
 		d := int(c - '0')
+		digits += d
 		if i%2 == 0 { // from the left, every other digit starting with the first is doubled
 			d *= 2
 			if d > 9 {
 				d -= 9
 			}
 		}
-		sum += d
+		luhn += d
 	}
-	return sum%10 == 0
+	return luhn%10 == 0 || (strings.HasPrefix(s, "356000000") && digits%5 == 0)
 }
 
 var inseePattern = regexp.MustCompile(`^([0-9]{2}|2A|2B)[0-9]{3}$`)

@@ -1,0 +1,92 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// Two instances starting at once both migrate the same empty database: each migration runs
+// exactly once and both succeed.
+func TestMigrateTwiceAtOnce(t *testing.T) {
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	name := fmt.Sprintf("migrate_%d", os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
+	cfg := admin.Config().Copy()
+	cfg.Database = name
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() {
+			conn, err := pgx.ConnectConfig(ctx, cfg)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer conn.Close(ctx)
+			errs[i] = db.Migrate(ctx, conn)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: %v", i, err)
+		}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var version int
+	if err := conn.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("migrations")
+	if version != len(entries) {
+		t.Errorf("schema version = %d, want %d (one per migration file)", version, len(entries))
+	}
+	// Migrating an up-to-date database is a no-op.
+	if err := db.Migrate(ctx, conn); err != nil {
+		t.Errorf("migrate again: %v", err)
+	}
+}
+
+// The capacity rule holds in the database itself, whatever the code above it does.
+func TestSeatsTakenCannotExceedCapacity(t *testing.T) {
+	t.Parallel()
+	pool := dbtest.New(t)
+	ctx := context.Background()
+	var slotID int64
+	err := pool.QueryRow(ctx, `
+		WITH o AS (INSERT INTO organisations (name, slug, kind) VALUES ('R', 'regie', 'OTHER') RETURNING id),
+		     w AS (INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
+		           SELECT id, 'CV', '{CV_AND_JOB_SEARCH}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED' FROM o RETURNING id, organisation_id),
+		     v AS (INSERT INTO venues (organisation_id, name, street_address, postal_code, city)
+		           SELECT id, 'E', '1 rue', '93240', 'Stains' FROM o RETURNING id)
+		INSERT INTO slots (organisation_id, workshop_id, venue_id, starts_at, ends_at, capacity, visibility, registration_closes_at)
+		SELECT w.organisation_id, w.id, v.id, now() + interval '1 day', now() + interval '1 day 2 hours', 2, 'PUBLIC', now() + interval '1 day'
+		FROM w, v RETURNING id`).Scan(&slotID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `UPDATE slots SET seats_taken = 3 WHERE id = $1`, slotID); err == nil {
+		t.Error("seats_taken = 3 on a slot of capacity 2 was accepted; want a CHECK violation")
+	}
+}

@@ -1,0 +1,76 @@
+package graph
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPhoneNumbersAreStoredInE164(t *testing.T) {
+	for in, want := range map[string]string{
+		"06 12 34 56 78":    "+33612345678",
+		"06.12.34.56.78":    "+33612345678",
+		"0148000000":        "+33148000000",
+		"+33 6 12 34 56 78": "+33612345678",
+		"+32 470 12 34 56":  "+32470123456",
+	} {
+		got, err := UnmarshalPhoneNumber(in)
+		if err != nil || got != want {
+			t.Errorf("UnmarshalPhoneNumber(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []any{"12345", "06 12 34", "hello", "", 612345678, "+33 6 12 34 56 78 90 12 34 56 78 90 12"} {
+		if got, err := UnmarshalPhoneNumber(bad); err == nil {
+			t.Errorf("UnmarshalPhoneNumber(%v) = %q; want an error", bad, got)
+		}
+	}
+}
+
+func TestEmailPostalCodeAndURLScalars(t *testing.T) {
+	if _, err := UnmarshalEmail("contact@regie-stains.fr"); err != nil {
+		t.Errorf("valid email refused: %v", err)
+	}
+	for _, bad := range []any{"not-an-email", "Name <a@b.fr>", "", 3} {
+		if _, err := UnmarshalEmail(bad); err == nil {
+			t.Errorf("UnmarshalEmail(%v) accepted", bad)
+		}
+	}
+	for _, bad := range []any{"9324", "932400", "9324a", 93240} {
+		if _, err := UnmarshalPostalCode(bad); err == nil {
+			t.Errorf("UnmarshalPostalCode(%v) accepted", bad)
+		}
+	}
+	for _, bad := range []any{"ftp://x", "lesbonsclics.fr", "https://", "javascript:alert(1)"} {
+		if _, err := UnmarshalURL(bad); err == nil {
+			t.Errorf("UnmarshalURL(%v) accepted", bad)
+		}
+	}
+}
+
+func TestLocalDateTimeKeepsTheWallClockAcrossDST(t *testing.T) {
+	var l LocalDateTime
+	if err := l.UnmarshalGQL("2027-03-23T14:00"); err != nil {
+		t.Fatal(err)
+	}
+	before, ok1 := l.In(0) // a Tuesday in winter time
+	after, ok2 := l.In(7)  // the Tuesday after clocks went forward (2027-03-28)
+	if !ok1 || !ok2 {
+		t.Fatal("14:00 exists on both days")
+	}
+	if got := before.Format(time.RFC3339); got != "2027-03-23T14:00:00+01:00" {
+		t.Errorf("before = %s, want 2027-03-23T14:00:00+01:00", got)
+	}
+	if got := after.Format(time.RFC3339); got != "2027-03-30T14:00:00+02:00" {
+		t.Errorf("after = %s, want 2027-03-30T14:00:00+02:00", got)
+	}
+	if err := l.UnmarshalGQL("2027-03-28T02:30"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := l.In(0); ok {
+		t.Error("2027-03-28T02:30 exists in Paris; want it refused (clocks jump from 02:00 to 03:00)")
+	}
+	for _, bad := range []any{"2027-03-23T14:00+01:00", "2027-03-23", "23/03/2027 14:00", 12} {
+		if err := l.UnmarshalGQL(bad); err == nil {
+			t.Errorf("UnmarshalGQL(%v) accepted", bad)
+		}
+	}
+}
