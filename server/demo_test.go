@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"testing"
+)
+
+// The sample data loads once, even when two instances start together, and its printed keys
+// work as the README says.
+func TestDemoDataLoadsOnce(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if err := loadDemo(ctx, a.Pool); err != nil {
+				t.Errorf("loadDemo: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := loadDemo(ctx, a.Pool); err != nil {
+		t.Fatalf("loadDemo again: %v", err)
+	}
+	var orgs, slots int
+	a.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM slots)`).Scan(&orgs, &slots)
+	if orgs != 4 || slots != 8 {
+		t.Errorf("got %d organisations and %d slots, want 4 and 8 (loaded once)", orgs, slots)
+	}
+
+	var regie struct {
+		Viewer struct {
+			Organisation struct{ Slug string }
+			Scopes       []string
+		}
+	}
+	a.query(demoRegieKey, `{ viewer { organisation { slug } scopes } }`, nil, &regie)
+	if regie.Viewer.Organisation.Slug != "regie-quartier-stains" || len(regie.Viewer.Scopes) != 6 {
+		t.Errorf("Régie demo key: got %+v, want the Régie with all 6 scopes", regie.Viewer)
+	}
+
+	// What the public website sees: public slots only, one of them full.
+	var public struct {
+		Slots struct {
+			Edges []struct {
+				Node struct {
+					Visibility string
+					SeatsLeft  int
+				}
+			}
+		}
+	}
+	a.query("", `{ slots(first: 100) { edges { node { visibility seatsLeft } } } }`, nil, &public)
+	full := 0
+	for _, e := range public.Slots.Edges {
+		if e.Node.Visibility != "PUBLIC" {
+			t.Errorf("anonymous caller sees a %s slot", e.Node.Visibility)
+		}
+		if e.Node.SeatsLeft == 0 {
+			full++
+		}
+	}
+	if len(public.Slots.Edges) != 6 || full != 1 {
+		t.Errorf("anonymous caller sees %d slots with %d full, want 6 with 1 full", len(public.Slots.Edges), full)
+	}
+	var partner struct{ Slots struct{ Edges []struct{} } }
+	a.query(demoFranceTravailKey, `{ slots(first: 100) { edges { node { id } } } }`, nil, &partner)
+	if len(partner.Slots.Edges) != 7 {
+		t.Errorf("France Travail sees %d slots, want 7 (public and partners-only)", len(partner.Slots.Edges))
+	}
+}
