@@ -1,0 +1,65 @@
+# Needs only Go, git, make and bash; PostgreSQL is found or installed by
+# scripts/postgres.sh.
+
+GO ?= go
+GOFMT ?= $(shell $(GO) env GOROOT)/bin/gofmt
+# Extra flags for `go test`, e.g. make test TESTFLAGS='-run TestBooking -v'
+TESTFLAGS ?=
+# Packages to test, e.g. make test PKGS=./graph/...
+PKGS ?= ./...
+# Development database cluster (kept between runs, git-ignored).
+DEV_PGDATA ?= .data/postgres
+
+.DEFAULT_GOAL := help
+.PHONY: help build run test check generate
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
+
+## build: compile the server to bin/server
+build:
+	$(GO) build -o bin/server ./server
+
+# The binary is built first and exec'd (rather than `go run`) so that
+# Ctrl-C and TERM reach the server itself and it can shut down gracefully.
+## run: run the server against DATABASE_URL if set, or else against a private cluster in .data/postgres seeded with demo data
+run: build
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+		exec bin/server; \
+	else \
+		exec scripts/postgres.sh run $(DEV_PGDATA) env DEMO_DATA=1 bin/server; \
+	fi
+
+## test: run all tests with the race detector against a throwaway PostgreSQL cluster
+test:
+	scripts/postgres.sh run --temp $(GO) test -race -count=1 $(TESTFLAGS) $(PKGS)
+
+# Compares snapshots of the whole work tree (tracked and untracked files,
+# through a scratch git index) taken before and after `go generate`: in a
+# clean clone this is exactly "git status shows no changes", and it stays
+# meaningful in a work tree with uncommitted edits.
+## check: fail if generated code is stale, go vet complains or files need gofmt
+check:
+	@idx=$$(git rev-parse --git-path check-generate.index) && \
+	snapshot() { rm -f "$$idx" && GIT_INDEX_FILE="$$idx" git add -A && GIT_INDEX_FILE="$$idx" git write-tree; } && \
+	before=$$(snapshot) && \
+	echo "$(GO) generate ./..." && $(GO) generate ./... && \
+	after=$$(snapshot) && rm -f "$$idx" && \
+	if [ "$$before" != "$$after" ]; then \
+		echo "error: go generate changed these files; run 'make generate' and commit the result:" >&2; \
+		git --no-pager diff --stat "$$before" "$$after" >&2; \
+		git --no-pager diff "$$before" "$$after" >&2; \
+		exit 1; \
+	fi
+	$(GO) vet ./...
+	@unformatted=$$($(GOFMT) -l .) && \
+	if [ -n "$$unformatted" ]; then \
+		echo "error: these files need gofmt -w:" >&2; \
+		echo "$$unformatted" >&2; \
+		exit 1; \
+	fi
+
+## generate: regenerate code (go generate ./...)
+generate:
+	$(GO) generate ./...
