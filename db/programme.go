@@ -31,7 +31,7 @@ func scanProgramme(row pgx.CollectableRow) (Programme, error) {
 // programmeVisible: published programmes are public, the others only to their organisation.
 const programmeVisible = `(p.status = 'PUBLISHED' OR p.organisation_id = $%d)`
 
-// ProgrammeByID returns one programme whatever its status, for ownership checks.
+// ProgrammeByID returns one programme whatever its status.
 func ProgrammeByID(ctx context.Context, q Querier, id int64) (Programme, error) {
 	rows, _ := q.Query(ctx, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = $1`, id)
 	p, err := pgx.CollectExactlyOneRow(rows, scanProgramme)

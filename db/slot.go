@@ -61,7 +61,7 @@ const slotVisible = `(s.organisation_id = $%d OR (w.status = 'PUBLISHED' AND
 
 const slotsFrom = ` FROM slots s JOIN workshops w ON w.id = s.workshop_id JOIN venues v ON v.id = s.venue_id `
 
-// SlotByID returns one slot whatever its visibility, for ownership checks.
+// SlotByID returns one slot whatever its visibility.
 func SlotByID(ctx context.Context, q Querier, id int64) (Slot, error) {
 	rows, _ := q.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1`, id)
 	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)

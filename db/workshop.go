@@ -59,16 +59,6 @@ func WorkshopsByID(ctx context.Context, q Querier, ids []int64) ([]Workshop, err
 	return ws, nil
 }
 
-// WorkshopByID returns one workshop whatever its status, for ownership checks.
-func WorkshopByID(ctx context.Context, q Querier, id int64) (Workshop, error) {
-	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = $1`, id)
-	w, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
-	if err != nil {
-		return Workshop{}, notFound(err, fmt.Sprintf("workshop %d", id))
-	}
-	return w, nil
-}
-
 // VisibleWorkshop returns one workshop if the caller may see it, else ErrNotFound.
 func VisibleWorkshop(ctx context.Context, q Querier, c Caller, id int64) (Workshop, error) {
 	w := where{}

@@ -4,10 +4,19 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// requireScope allows callers acting for organisation orgID with scope s.
-func requireScope(c db.Caller, orgID int64, s db.Scope) error {
+// requireKey refuses anonymous callers: checked before any lookup, so the public learns
+// nothing about which objects exist.
+func requireKey(c db.Caller) error {
 	if c.Anonymous() {
 		return errUnauthenticated("this operation needs an API key: send Authorization: Bearer <key>")
+	}
+	return nil
+}
+
+// requireScope allows callers acting for organisation orgID with scope s.
+func requireScope(c db.Caller, orgID int64, s db.Scope) error {
+	if err := requireKey(c); err != nil {
+		return err
 	}
 	if !c.MemberOf(orgID) {
 		return errForbidden("this object belongs to another organisation")

@@ -48,9 +48,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = "the operation took too long; try again"
 		e.Extensions = map[string]any{"code": codeTimeout}
 		return e
-	case isGQL:
-		// gqlgen's own errors (argument coercion, scalar validation): their messages come from
-		// the parser or from our scalars, never from the database.
+	case isGQL && gqlErr.Err == nil:
+		// gqlgen's own errors (parse, validation, variable coercion), made from the request
+		// alone. A resolver's error arrives wrapped (Err set) and is not shown unless coded.
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			gqlErr.Extensions = map[string]any{"code": codeBadUserInput}
 		}

@@ -59,7 +59,9 @@ func decodeCursor(k kind, s string) (db.Cursor, error) {
 		return db.Cursor{}, fmt.Errorf("bad cursor id")
 	}
 	if k == kindSlot {
-		if _, err := time.Parse(time.RFC3339Nano, parts[2]); err != nil {
+		// Years PostgreSQL and Go both read the same way; anything else was not made by us.
+		t, err := time.Parse(time.RFC3339Nano, parts[2])
+		if err != nil || t.Year() < 1 || t.Year() > 9999 {
 			return db.Cursor{}, fmt.Errorf("bad cursor time")
 		}
 	}

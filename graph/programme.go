@@ -75,12 +75,15 @@ func (r *mutationResolver) createProgramme(ctx context.Context, in CreateProgram
 
 // ownProgramme loads a programme the caller may change (see ownVenue).
 func (r *Resolver) ownProgramme(ctx context.Context, p *problems, gid string) (db.Programme, error) {
+	if err := requireKey(callerFrom(ctx)); err != nil {
+		return db.Programme{}, err
+	}
 	id, err := idOf(kindProgramme, gid)
 	if err != nil {
 		p.add(UserErrorCodeNotFound, "id", "id is not a programme id")
 		return db.Programme{}, nil
 	}
-	pr, err := db.ProgrammeByID(ctx, r.Pool, id)
+	pr, err := db.VisibleProgramme(ctx, r.Pool, callerFrom(ctx), id)
 	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, "id", "no programme with this id")
 		return db.Programme{}, nil

@@ -37,11 +37,11 @@ func MarshalDateTime(t time.Time) graphql.Marshaler {
 func UnmarshalDateTime(v any) (time.Time, error) {
 	s, ok := v.(string)
 	if !ok {
-		return time.Time{}, fmt.Errorf("DateTime must be a string like 2026-12-01T14:00:00+01:00")
+		return time.Time{}, errBadInput("DateTime must be a string like 2026-12-01T14:00:00+01:00")
 	}
 	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("DateTime must be RFC 3339 with an offset, like 2026-12-01T14:00:00+01:00")
+	if err != nil || t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}, errBadInput("DateTime must be RFC 3339 with an offset, like 2026-12-01T14:00:00+01:00")
 	}
 	return t, nil
 }
@@ -66,7 +66,7 @@ func (l *LocalDateTime) UnmarshalGQL(v any) error {
 			}
 		}
 	}
-	return fmt.Errorf("LocalDateTime must be a Europe/Paris wall-clock time like 2026-12-01T14:00, without offset")
+	return errBadInput("LocalDateTime must be a Europe/Paris wall-clock time like 2026-12-01T14:00, without offset")
 }
 
 // MarshalGQL writes the value as it is read.
@@ -89,7 +89,7 @@ func MarshalPhoneNumber(s string) graphql.Marshaler { return graphql.MarshalStri
 func UnmarshalPhoneNumber(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok || len(s) > 30 {
-		return "", fmt.Errorf("PhoneNumber must be a string like +33612345678 or 06 12 34 56 78")
+		return "", errBadInput("PhoneNumber must be a string like +33612345678 or 06 12 34 56 78")
 	}
 	return normalizePhone(s)
 }
@@ -99,7 +99,7 @@ func UnmarshalPhoneNumber(v any) (string, error) {
 func normalizePhone(s string) (string, error) {
 	n, err := phonenumbers.Parse(s, "FR")
 	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+		return "", errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
@@ -115,7 +115,7 @@ func UnmarshalEmail(v any) (string, error) {
 			return s, nil
 		}
 	}
-	return "", fmt.Errorf("Email must be an address like name@example.fr")
+	return "", errBadInput("Email must be an address like name@example.fr")
 }
 
 // MarshalPostalCode writes a postal code.
@@ -125,7 +125,7 @@ func MarshalPostalCode(s string) graphql.Marshaler { return graphql.MarshalStrin
 func UnmarshalPostalCode(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok || len(s) != 5 || strings.Trim(s, "0123456789") != "" {
-		return "", fmt.Errorf("PostalCode must be five digits, like 93240")
+		return "", errBadInput("PostalCode must be five digits, like 93240")
 	}
 	return s, nil
 }
@@ -141,5 +141,5 @@ func UnmarshalURL(v any) (string, error) {
 			return s, nil
 		}
 	}
-	return "", fmt.Errorf("URL must be an absolute https:// or http:// address")
+	return "", errBadInput("URL must be an absolute https:// or http:// address")
 }

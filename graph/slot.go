@@ -23,10 +23,11 @@ func localTime(p *problems, field string, l *LocalDateTime, days int) (time.Time
 }
 
 // checkSlot validates a slot's times, window and capacity. now is passed in so that a series
-// judges all its occurrences against the same instant.
-func checkSlot(p *problems, s *db.Slot, now time.Time) {
+// judges all its occurrences against the same instant; startField names the input that set
+// the start (startsAt, or firstStartsAt for a series).
+func checkSlot(p *problems, s *db.Slot, now time.Time, startField string) {
 	if !s.StartsAt.After(now) {
-		p.add(UserErrorCodeInvalidRange, "startsAt", "startsAt must be in the future")
+		p.add(UserErrorCodeInvalidRange, startField, "%s must be in the future", startField)
 	}
 	if !s.EndsAt.After(s.StartsAt) {
 		p.add(UserErrorCodeInvalidRange, "endsAt", "endsAt must be after startsAt")
@@ -83,7 +84,7 @@ func (r *mutationResolver) scheduleSlot(ctx context.Context, in ScheduleSlotInpu
 		s.RegistrationOpensAt = &opens
 	}
 	if ok {
-		checkSlot(&p, &s, time.Now())
+		checkSlot(&p, &s, time.Now(), "startsAt")
 	}
 	if len(p) > 0 {
 		return &SlotPayload{UserErrors: p}, nil
@@ -121,7 +122,7 @@ func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSl
 		s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID,
 			StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), RegistrationClosesAt: start,
 			Capacity: in.Capacity, Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
-		if checkSlot(&p, &s, now); len(p) > 0 {
+		if checkSlot(&p, &s, now, "firstStartsAt"); len(p) > 0 {
 			break
 		}
 		slots = append(slots, s)
@@ -138,12 +139,15 @@ func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSl
 
 // ownSlot loads a slot the caller may change (see ownVenue).
 func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slot, error) {
+	if err := requireKey(callerFrom(ctx)); err != nil {
+		return db.Slot{}, err
+	}
 	id, err := idOf(kindSlot, gid)
 	if err != nil {
 		p.add(UserErrorCodeNotFound, "id", "id is not a slot id")
 		return db.Slot{}, nil
 	}
-	s, err := db.SlotByID(ctx, r.Pool, id)
+	s, err := db.VisibleSlot(ctx, r.Pool, callerFrom(ctx), id)
 	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, "id", "no slot with this id")
 		return db.Slot{}, nil
@@ -198,7 +202,7 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 		s.FacilitatorName = nonEmpty(in.FacilitatorName)
 	}
 	if len(p) == 0 {
-		checkSlot(&p, &s, time.Now())
+		checkSlot(&p, &s, time.Now(), "startsAt")
 	}
 	if len(p) > 0 {
 		return &SlotPayload{UserErrors: p}, nil

@@ -15,10 +15,12 @@ import (
 // can before writing, so that a client fixes all its mistakes in one round trip.
 type problems []UserError
 
+// add records a problem with the input field named by field, a dotted path for nested inputs
+// (`equipment.computers`), or "" when no single field is at fault.
 func (p *problems) add(code UserErrorCode, field, format string, args ...any) {
 	var path []string
 	if field != "" {
-		path = []string{"input", field}
+		path = append([]string{"input"}, strings.Split(field, ".")...)
 	}
 	*p = append(*p, UserError{Field: path, Message: fmt.Sprintf(format, args...), Code: code})
 }

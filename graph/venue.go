@@ -19,8 +19,8 @@ func checkVenue(p *problems, v *db.Venue) {
 	v.InseeCode = p.insee("inseeCode", nonEmpty(v.InseeCode))
 	p.coordinates(v.Latitude, v.Longitude)
 	v.OpeningHours = p.openingHours("openingHours", nonEmpty(v.OpeningHours))
-	p.text("accessibility", v.Accessibility.OtherSupport, false, 500)
-	p.intRange("equipment", v.Equipment.Computers, 0, 500)
+	p.text("accessibility.otherSupport", v.Accessibility.OtherSupport, false, 500)
+	p.intRange("equipment.computers", v.Equipment.Computers, 0, 500)
 	p.text("accessInstructions", v.AccessInstructions, false, 2000)
 }
 
@@ -66,9 +66,13 @@ func (r *mutationResolver) createVenue(ctx context.Context, in CreateVenueInput)
 	return &VenuePayload{Venue: &created, UserErrors: p.errs()}, nil
 }
 
-// ownVenue loads a venue the caller may change, or says why not: a userError when the id names
-// no venue, FORBIDDEN when it is another organisation's.
+// ownVenue loads a venue the caller may change, or says why not: a NOT_FOUND userError when
+// the id names no venue the caller may see (so hidden objects stay hidden, as with node),
+// FORBIDDEN when it is another organisation's.
 func (r *Resolver) ownVenue(ctx context.Context, p *problems, field, gid string) (db.Venue, error) {
+	if err := requireKey(callerFrom(ctx)); err != nil {
+		return db.Venue{}, err
+	}
 	id, err := idOf(kindVenue, gid)
 	if err != nil {
 		p.add(UserErrorCodeNotFound, field, "%s is not a venue id", field)

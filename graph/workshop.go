@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -28,7 +29,7 @@ func checkWorkshop(p *problems, w *db.Workshop) {
 		p.add(UserErrorCodeTooLong, "resources", "resources has at most 20 items")
 	}
 	for _, res := range w.Resources {
-		if strings.TrimSpace(res.Title) == "" || len(res.Title) > 200 {
+		if strings.TrimSpace(res.Title) == "" || utf8.RuneCountInString(res.Title) > 200 {
 			p.add(UserErrorCodeInvalid, "resources", "each resource needs a title of 1 to 200 characters")
 			break
 		}
@@ -69,12 +70,15 @@ func (r *mutationResolver) createWorkshop(ctx context.Context, in CreateWorkshop
 
 // ownWorkshop loads a workshop the caller may change (see ownVenue).
 func (r *Resolver) ownWorkshop(ctx context.Context, p *problems, field, gid string) (db.Workshop, error) {
+	if err := requireKey(callerFrom(ctx)); err != nil {
+		return db.Workshop{}, err
+	}
 	id, err := idOf(kindWorkshop, gid)
 	if err != nil {
 		p.add(UserErrorCodeNotFound, field, "%s is not a workshop id", field)
 		return db.Workshop{}, nil
 	}
-	w, err := db.WorkshopByID(ctx, r.Pool, id)
+	w, err := db.VisibleWorkshop(ctx, r.Pool, callerFrom(ctx), id)
 	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, field, "no workshop with this %s", field)
 		return db.Workshop{}, nil

@@ -143,7 +143,9 @@ func (a *testAPI) org(slug string, scopes ...db.Scope) (id, key string) {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	var out struct{ Viewer struct{ Organisation struct{ ID string } } }
+	var out struct {
+		Viewer struct{ Organisation struct{ ID string } }
+	}
 	a.query(secret, `{ viewer { organisation { id } } }`, nil, &out)
 	return out.Viewer.Organisation.ID, secret
 }
