@@ -2,6 +2,7 @@ package db
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -37,11 +38,13 @@ func (w *where) near(t string, n *Near) {
 	if n == nil {
 		return
 	}
-	const kmPerDegree = 111.2
-	dLat := n.RadiusKm / kmPerDegree
+	// One degree of latitude, on the same sphere as the distance below, so the box never
+	// cuts into the circle.
+	const earthRadiusKm = 6371
+	dLat := n.RadiusKm / (earthRadiusKm * math.Pi / 180)
 	w.add(t+".latitude BETWEEN $%d AND $%d", n.Latitude-dLat, n.Latitude+dLat)
-	w.add(fmt.Sprintf(`6371 * 2 * asin(sqrt(power(sin(radians(%[1]s.latitude - $%%d) / 2), 2)
-		+ cos(radians($%%d)) * cos(radians(%[1]s.latitude)) * power(sin(radians(%[1]s.longitude - $%%d) / 2), 2))) <= $%%d`, t),
+	w.add(fmt.Sprintf(`%[2]d * 2 * asin(sqrt(power(sin(radians(%[1]s.latitude - $%%d) / 2), 2)
+		+ cos(radians($%%d)) * cos(radians(%[1]s.latitude)) * power(sin(radians(%[1]s.longitude - $%%d) / 2), 2))) <= $%%d`, t, earthRadiusKm),
 		n.Latitude, n.Latitude, n.Longitude, n.RadiusKm)
 }
 
