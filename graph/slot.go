@@ -22,6 +22,19 @@ func localTime(p *problems, field string, l *LocalDateTime, days int) (time.Time
 	return t, ok
 }
 
+// setTimes applies the optional end and registration window of a slot input.
+func setTimes(p *problems, s *db.Slot, endsAt, closesAt, opensAt *LocalDateTime) {
+	if end, ok := localTime(p, "endsAt", endsAt, 0); ok {
+		s.EndsAt = end
+	}
+	if closes, ok := localTime(p, "registrationClosesAt", closesAt, 0); ok {
+		s.RegistrationClosesAt = closes
+	}
+	if opens, ok := localTime(p, "registrationOpensAt", opensAt, 0); ok {
+		s.RegistrationOpensAt = &opens
+	}
+}
+
 // checkSlot validates a slot's times, window and capacity. now is passed in so that a series
 // judges all its occurrences against the same instant; startField names the input that set
 // the start (startsAt, or firstStartsAt for a series).
@@ -74,15 +87,7 @@ func (r *mutationResolver) scheduleSlot(ctx context.Context, in ScheduleSlotInpu
 		Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
 	start, ok := localTime(&p, "startsAt", &in.StartsAt, 0)
 	s.StartsAt, s.EndsAt, s.RegistrationClosesAt = start, start.Add(time.Duration(w.DurationMinutes)*time.Minute), start
-	if end, ok := localTime(&p, "endsAt", in.EndsAt, 0); ok {
-		s.EndsAt = end
-	}
-	if closes, ok := localTime(&p, "registrationClosesAt", in.RegistrationClosesAt, 0); ok {
-		s.RegistrationClosesAt = closes
-	}
-	if opens, ok := localTime(&p, "registrationOpensAt", in.RegistrationOpensAt, 0); ok {
-		s.RegistrationOpensAt = &opens
-	}
+	setTimes(&p, &s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
 	if ok {
 		checkSlot(&p, &s, time.Now(), "startsAt")
 	}
@@ -187,15 +192,7 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 			s.RegistrationClosesAt = start
 		}
 	}
-	if end, ok := localTime(&p, "endsAt", in.EndsAt, 0); ok {
-		s.EndsAt = end
-	}
-	if closes, ok := localTime(&p, "registrationClosesAt", in.RegistrationClosesAt, 0); ok {
-		s.RegistrationClosesAt = closes
-	}
-	if opens, ok := localTime(&p, "registrationOpensAt", in.RegistrationOpensAt, 0); ok {
-		s.RegistrationOpensAt = &opens
-	}
+	setTimes(&p, &s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
 	set(&s.Capacity, in.Capacity)
 	set(&s.Visibility, in.Visibility)
 	if in.FacilitatorName != nil {
