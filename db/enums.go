@@ -108,3 +108,43 @@ const (
 	ScopeReportsRead        Scope = "REPORTS_READ"
 	ScopeKeysManage         Scope = "KEYS_MANAGE"
 )
+
+// RegistrationStatus is where a registration stands.
+type RegistrationStatus string
+
+// Registration statuses.
+const (
+	RegistrationConfirmed  RegistrationStatus = "CONFIRMED"
+	RegistrationWaitlisted RegistrationStatus = "WAITLISTED"
+	RegistrationCancelled  RegistrationStatus = "CANCELLED"
+)
+
+// AgeBracket is a participant's age range: enough for the funder's statistics, no birth date.
+type AgeBracket string
+
+// Age brackets.
+const (
+	AgeUnder26      AgeBracket = "UNDER_26"
+	Age26To59       AgeBracket = "FROM_26_TO_59"
+	AgeSixtyAndOver AgeBracket = "SIXTY_AND_OVER"
+)
+
+// ContactChannel is how a participant prefers to be told about their registration.
+type ContactChannel string
+
+// Contact channels.
+const (
+	ChannelSMS       ContactChannel = "SMS"
+	ChannelPhoneCall ContactChannel = "PHONE_CALL"
+	ChannelEmail     ContactChannel = "EMAIL"
+)
+
+// Attendance is whether a participant came.
+type Attendance string
+
+// Attendance values.
+const (
+	AttendancePresent Attendance = "PRESENT"
+	AttendanceAbsent  Attendance = "ABSENT"
+	AttendanceExcused Attendance = "EXCUSED"
+)

@@ -20,6 +20,7 @@ type Slot struct {
 	EndsAt               time.Time
 	Capacity             int
 	SeatsTaken           int
+	SeatsReserved        int // reserved for organisations and not yet taken (allocations)
 	WaitlistLength       int
 	Status               SlotStatus
 	CancellationReason   *string
@@ -29,8 +30,9 @@ type Slot struct {
 	FacilitatorName      *string
 }
 
-// SeatsLeft is the number of seats not taken.
-func (s Slot) SeatsLeft() int { return max(s.Capacity-s.SeatsTaken, 0) }
+// SeatsLeft is the number of seats anyone may still take: neither taken nor reserved for an
+// organisation. A caller with reserved seats on the slot may take those too (see graph).
+func (s Slot) SeatsLeft() int { return max(s.Capacity-s.SeatsTaken-s.SeatsReserved, 0) }
 
 // IsOpenForRegistration reports whether registrations are accepted now: the slot is scheduled
 // and now is inside its registration window. Seats are another matter (SeatsLeft).
@@ -42,13 +44,13 @@ func (s Slot) IsOpenForRegistration() bool {
 }
 
 const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
-	s.capacity, s.seats_taken, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
+	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
 	s.registration_opens_at, s.registration_closes_at, s.facilitator_name`
 
 func scanSlot(row pgx.CollectableRow) (Slot, error) {
 	var s Slot
 	err := row.Scan(&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
-		&s.Capacity, &s.SeatsTaken, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
+		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
 		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName)
 	return s, err
 }
@@ -139,7 +141,7 @@ func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Sl
 	}
 	w.accessibility("v", f.Accessibility)
 	if f.AvailableOnly {
-		w.add("s.seats_taken < s.capacity")
+		w.add("s.seats_taken + s.seats_reserved < s.capacity")
 	}
 	if key, id := p.after(); key != nil {
 		w.add("(s.starts_at, s.id) > ($%d::timestamptz, $%d)", *key, id)
@@ -191,41 +193,75 @@ func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error)
 
 // UpdateSlot writes the editable fields of s. It refuses (ErrSlotStarted, ErrSlotCancelled,
 // ErrCapacityBelowSeatsTaken) in the same statement that writes, so that a registration
-// committing meanwhile cannot slip between a check and the write.
+// committing meanwhile cannot slip between a check and the write; seats added to the capacity
+// go to the waiting list in the same transaction.
 func UpdateSlot(ctx context.Context, q Querier, s Slot) (Slot, error) {
-	rows, _ := q.Query(ctx, `
-		WITH s AS (
-			UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
-				visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
-				facilitator_name = $9, updated_at = now()
-			WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now() AND seats_taken <= $5
-			RETURNING *)
-		SELECT `+slotColumns+` FROM s`,
-		s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
-		s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
-	updated, err := pgx.CollectExactlyOneRow(rows, scanSlot)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Slot{}, slotRefusal(ctx, q, s.ID, s.Capacity)
-	}
+	var updated Slot
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			WITH s AS (
+				UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
+					visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
+					facilitator_name = $9, updated_at = now()
+				WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now() AND seats_taken + seats_reserved <= $5
+				RETURNING *)
+			SELECT `+slotColumns+` FROM s`,
+			s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
+			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
+		var err error
+		updated, err = pgx.CollectExactlyOneRow(rows, scanSlot)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return slotRefusal(ctx, tx, s.ID, s.Capacity)
+		}
+		if err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "SLOT_UPDATED", s.ID, nil); err != nil {
+			return err
+		}
+		if err := promote(ctx, tx, s.ID); err != nil {
+			return err
+		}
+		updated, err = SlotByID(ctx, tx, s.ID)
+		return err
+	})
 	if err != nil {
 		return Slot{}, fmt.Errorf("update slot %d: %w", s.ID, err)
 	}
 	return updated, nil
 }
 
-// CancelSlot cancels a slot that has not started.
+// CancelSlot cancels a slot that has not started, and every registration on it.
 func CancelSlot(ctx context.Context, q Querier, id int64, reason string) (Slot, error) {
-	rows, _ := q.Query(ctx, `
-		WITH s AS (
+	var cancelled Slot
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
 			UPDATE slots SET status = 'CANCELLED', cancelled_at = now(), cancellation_reason = $2,
-				updated_at = now()
-			WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now()
-			RETURNING *)
-		SELECT `+slotColumns+` FROM s`, id, reason)
-	cancelled, err := pgx.CollectExactlyOneRow(rows, scanSlot)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Slot{}, slotRefusal(ctx, q, id, math.MaxInt32) // capacity plays no part in a cancellation
-	}
+				seats_taken = 0, seats_reserved = 0, waitlist_length = 0, updated_at = now()
+			WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now()`, id, reason)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return slotRefusal(ctx, tx, id, math.MaxInt32) // capacity plays no part in a cancellation
+		}
+		if _, err := tx.Exec(ctx, `UPDATE slot_allocations SET seats_taken = 0 WHERE slot_id = $1`, id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			WITH r AS (
+				UPDATE registrations SET status = 'CANCELLED', cancelled_at = now(),
+					cancellation_reason = left('slot cancelled: ' || $2, 500)
+				WHERE slot_id = $1 AND status <> 'CANCELLED' RETURNING id)
+			INSERT INTO booking_events (kind, slot_id, registration_id) SELECT 'CANCELLED', $1, id FROM r`, id, reason); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "SLOT_CANCELLED", id, nil); err != nil {
+			return err
+		}
+		cancelled, err = SlotByID(ctx, tx, id)
+		return err
+	})
 	if err != nil {
 		return Slot{}, fmt.Errorf("cancel slot %d: %w", id, err)
 	}
@@ -252,7 +288,7 @@ func slotRefusal(ctx context.Context, q Querier, id int64, capacity int) error {
 	if err := SlotChangeable(s); err != nil {
 		return err
 	}
-	if capacity < s.SeatsTaken {
+	if capacity < s.SeatsTaken+s.SeatsReserved {
 		return fmt.Errorf("slot %d: %w", id, ErrCapacityBelowSeatsTaken)
 	}
 	return fmt.Errorf("slot %d changed meanwhile: %w", id, ErrNotFound)

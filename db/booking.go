@@ -1,0 +1,262 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The booking transaction. Every change of seats on a slot locks the slot's row first, once,
+// then checks the rules, writes, and commits: concurrent bookings on one slot queue on that
+// lock (bounded by lock_timeout), and the CHECK constraints on slots and allocations are the
+// last line of defence against overbooking.
+
+// RegisterRequest is a registration to make.
+type RegisterRequest struct {
+	SlotID          int64
+	Caller          Caller
+	Participant     Participant
+	ConsentVersion  string
+	JoinWaitlist    bool
+	Referral        Referral // OrganisationID set when a partner refers the person
+	Priority        bool
+	PriorityReason  *string
+	AllocationLabel string // department label of the caller's reserved seats, if any
+}
+
+// lockSlot locks a slot's row, the one lock of every booking transaction, then releases its
+// reserved seats whose time has come and moves the waiting list onto them, so that every
+// booking decision sees the seats as they are now.
+func lockSlot(ctx context.Context, tx pgx.Tx, id int64) (Slot, error) {
+	rows, _ := tx.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1 FOR UPDATE`, id)
+	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
+	if err != nil {
+		return Slot{}, notFound(err, fmt.Sprintf("lock slot %d", id))
+	}
+	released, err := releaseDueAllocations(ctx, tx, id)
+	if err != nil || released == 0 {
+		return s, err
+	}
+	if err := promote(ctx, tx, id); err != nil {
+		return Slot{}, err
+	}
+	return SlotByID(ctx, tx, id)
+}
+
+// Register books a seat, or a waiting-list place when the slot is full and the request asks
+// for one. It returns the registration and its management token, which exists nowhere else.
+func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration, string, error) {
+	var reg Registration
+	token := newToken()
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		// Whoever may see a slot may ask for a seat on it (the graph checks scopes).
+		if _, err := VisibleSlot(ctx, tx, req.Caller, req.SlotID); err != nil {
+			return err
+		}
+		s, err := lockSlot(ctx, tx, req.SlotID)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		switch {
+		case s.Status == SlotCancelled:
+			return ErrSlotCancelled
+		case s.RegistrationOpensAt != nil && now.Before(*s.RegistrationOpensAt):
+			return ErrRegistrationNotOpen
+		case !now.Before(s.RegistrationClosesAt):
+			return ErrRegistrationClosed
+		}
+		allocID, seat, err := seatFor(ctx, tx, s, req.Caller.OrganisationID, req.AllocationLabel)
+		if err != nil {
+			return err
+		}
+		status := RegistrationConfirmed
+		if !seat {
+			if !req.JoinWaitlist {
+				return ErrSlotFull
+			}
+			status, allocID = RegistrationWaitlisted, nil
+		}
+		id, err := insertRegistration(ctx, tx, req, status, allocID, token)
+		if err != nil {
+			return err
+		}
+		if err := countSeat(ctx, tx, s.ID, status, allocID, +1); err != nil {
+			return err
+		}
+		kind := "REGISTERED"
+		if status == RegistrationWaitlisted {
+			kind = "WAITLISTED"
+		}
+		if err := event(ctx, tx, kind, s.ID, &id); err != nil {
+			return err
+		}
+		reg, err = RegistrationByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Registration{}, "", fmt.Errorf("register on slot %d: %w", req.SlotID, err)
+	}
+	return reg, token, nil
+}
+
+// insertRegistration writes the row, retrying on the rare clash of confirmation codes.
+func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, status RegistrationStatus, allocID *int64, token string) (int64, error) {
+	p, f := req.Participant, req.Referral
+	var regOrg *int64
+	if req.Caller.OrganisationID != 0 {
+		regOrg = &req.Caller.OrganisationID
+	}
+	for range 3 {
+		var id int64
+		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint, so a clash can be retried
+			return sp.QueryRow(ctx, `
+				INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, allocation_id,
+					allocation_label, first_name, last_name, phone, email, postal_code, age_bracket,
+					has_computer, has_internet, has_smartphone, preferred_channel, consent_version,
+					consented_at, registered_by_org_id, referring_org_id, counsellor_name, referral_reason,
+					partner_reference, priority, priority_reason, confirmed_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(),
+					$18, $19, $20, $21, $22, $23, $24, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
+				RETURNING id`,
+				req.SlotID, status, newConfirmationCode(), hashSecret(token), allocID, req.AllocationLabel,
+				p.FirstName, p.LastName, p.Phone, p.Email, p.PostalCode, p.AgeBracket,
+				p.HasComputer, p.HasInternet, p.HasSmartphone, p.PreferredChannel, req.ConsentVersion,
+				regOrg, f.OrganisationID, f.CounsellorName, f.Reason, f.PartnerReference,
+				req.Priority, req.PriorityReason).Scan(&id)
+		})
+		switch {
+		case isUniqueViolation(err, "registrations_confirmation_code_key"):
+			continue
+		case isUniqueViolation(err, "registrations_active_phone"), isUniqueViolation(err, "registrations_active_email"):
+			return 0, ErrAlreadyRegistered
+		}
+		return id, err
+	}
+	return 0, errors.New("no free confirmation code after 3 tries")
+}
+
+// countSeat moves a slot's counters (and its allocation's) by delta for one registration.
+func countSeat(ctx context.Context, tx pgx.Tx, slotID int64, status RegistrationStatus, allocID *int64, delta int) error {
+	var err error
+	switch {
+	case status == RegistrationWaitlisted:
+		_, err = tx.Exec(ctx, `UPDATE slots SET waitlist_length = waitlist_length + $2 WHERE id = $1`, slotID, delta)
+	case allocID != nil:
+		// A seat of an allocation leaves (or joins) the reserve as it is taken (or freed).
+		_, err = tx.Exec(ctx, `UPDATE slots SET seats_taken = seats_taken + $2,
+			seats_reserved = seats_reserved - $2 * (SELECT (a.released_at IS NULL)::int FROM slot_allocations a WHERE a.id = $3)
+			WHERE id = $1`, slotID, delta, *allocID)
+		if err == nil {
+			_, err = tx.Exec(ctx, `UPDATE slot_allocations SET seats_taken = seats_taken + $2 WHERE id = $1`, *allocID, delta)
+		}
+	default:
+		_, err = tx.Exec(ctx, `UPDATE slots SET seats_taken = seats_taken + $2 WHERE id = $1`, slotID, delta)
+	}
+	return err
+}
+
+// CancelRegistration cancels a registration before its slot starts and moves the waiting list
+// in the same transaction. Access is checked by the caller.
+func CancelRegistration(ctx context.Context, q Querier, id int64, reason string) (Registration, error) {
+	var reg Registration
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var slotID int64
+		if err := tx.QueryRow(ctx, `SELECT slot_id FROM registrations WHERE id = $1`, id).Scan(&slotID); err != nil {
+			return notFound(err, "registration")
+		}
+		// The slot first, as every booking transaction does, so that two never wait on each other.
+		s, err := lockSlot(ctx, tx, slotID)
+		if err != nil {
+			return err
+		}
+		if !s.StartsAt.After(time.Now()) {
+			return ErrSlotStarted
+		}
+		var status RegistrationStatus
+		var allocID *int64
+		err = tx.QueryRow(ctx, `
+			UPDATE registrations r SET status = 'CANCELLED', cancelled_at = now(), cancellation_reason = $2
+			FROM registrations old WHERE r.id = $1 AND old.id = r.id AND r.status <> 'CANCELLED'
+			RETURNING old.status, old.allocation_id`, id, reason).Scan(&status, &allocID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrAlreadyCancelled
+		}
+		if err != nil {
+			return err
+		}
+		if err := countSeat(ctx, tx, slotID, status, allocID, -1); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "CANCELLED", slotID, &id); err != nil {
+			return err
+		}
+		if err := promote(ctx, tx, slotID); err != nil {
+			return err
+		}
+		reg, err = RegistrationByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Registration{}, fmt.Errorf("cancel registration %d: %w", id, err)
+	}
+	return reg, nil
+}
+
+// promote confirms people from the waiting list while seats are free, in its order (priority
+// first, then time of joining). A person may take a free seat for everyone, or a free reserved
+// seat of their organisation. The slot must be locked by the caller.
+func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
+	for {
+		rows, _ := tx.Query(ctx, `
+			SELECT id, coalesce(registered_by_org_id, 0), allocation_label FROM registrations
+			WHERE slot_id = $1 AND status = 'WAITLISTED'
+			ORDER BY priority DESC, joined_at, id LIMIT 100`, slotID)
+		type waiting struct {
+			id, org int64
+			label   string
+		}
+		queue, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (waiting, error) {
+			var w waiting
+			return w, r.Scan(&w.id, &w.org, &w.label)
+		})
+		if err != nil || len(queue) == 0 {
+			return err
+		}
+		s, err := SlotByID(ctx, tx, slotID)
+		if err != nil {
+			return err
+		}
+		promoted := false
+		for _, w := range queue {
+			allocID, seat, err := seatFor(ctx, tx, s, w.org, w.label)
+			if err != nil {
+				return err
+			}
+			if !seat {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'CONFIRMED', confirmed_at = now(),
+				allocation_id = $2 WHERE id = $1`, w.id, allocID); err != nil {
+				return err
+			}
+			if err := countSeat(ctx, tx, slotID, RegistrationWaitlisted, nil, -1); err != nil {
+				return err
+			}
+			if err := countSeat(ctx, tx, slotID, RegistrationConfirmed, allocID, +1); err != nil {
+				return err
+			}
+			if err := event(ctx, tx, "PROMOTED", slotID, &w.id); err != nil {
+				return err
+			}
+			promoted = true
+			break // seats changed: look again
+		}
+		if !promoted {
+			return nil
+		}
+	}
+}

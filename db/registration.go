@@ -1,0 +1,176 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Registration is a participant's seat (confirmed) or waiting-list place on a slot.
+type Registration struct {
+	ID                 int64
+	SlotID             int64
+	HostOrganisationID int64 // the slot's organisation, for access checks
+	Status             RegistrationStatus
+	ConfirmationCode   string
+	AllocationID       *int64
+	AllocationLabel    string
+	Participant        Participant
+	ConsentVersion     string
+	RegisteredByOrgID  *int64
+	Referral           Referral
+	Priority           bool
+	PriorityReason     *string
+	JoinedAt           time.Time
+	ConfirmedAt        *time.Time
+	CancelledAt        *time.Time
+	CancellationReason *string
+	Attendance         *Attendance
+	WaitlistPosition   *int // 1-based, for waitlisted registrations only
+	CreatedAt          time.Time
+
+	// ByToken is true when the registration was loaded with its management token: the person
+	// holding the token sees their own data. It is never stored.
+	ByToken bool `json:"-"`
+}
+
+// Participant is the person behind a registration: the minimum the network needs.
+type Participant struct {
+	FirstName        *string
+	LastName         *string
+	Phone            *string
+	Email            *string
+	PostalCode       *string
+	AgeBracket       *AgeBracket
+	HasComputer      *bool
+	HasInternet      *bool
+	HasSmartphone    *bool
+	PreferredChannel *ContactChannel
+}
+
+// Referral is the orientation of a person by a partner organisation's counsellor.
+type Referral struct {
+	OrganisationID   *int64
+	CounsellorName   *string
+	Reason           *string
+	PartnerReference *string
+}
+
+// Booking refusals; callers test them with errors.Is.
+var (
+	ErrSlotFull             = errors.New("slot is full")
+	ErrRegistrationClosed   = errors.New("registration is closed")
+	ErrRegistrationNotOpen  = errors.New("registration is not open yet")
+	ErrAlreadyRegistered    = errors.New("already registered on this slot")
+	ErrAlreadyCancelled     = errors.New("registration already cancelled")
+	ErrAttendanceTooEarly   = errors.New("slot has not started")
+	ErrNotConfirmed         = errors.New("registration is not confirmed")
+	ErrCapacityBelowReserve = errors.New("not enough free seats to reserve")
+)
+
+const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.confirmation_code,
+	r.allocation_id, r.allocation_label, r.first_name, r.last_name, r.phone, r.email, r.postal_code,
+	r.age_bracket, r.has_computer, r.has_internet, r.has_smartphone, r.preferred_channel,
+	r.consent_version, r.registered_by_org_id, r.referring_org_id, r.counsellor_name,
+	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
+	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at,
+	CASE WHEN r.status = 'WAITLISTED' THEN (
+		SELECT count(*) FROM registrations o
+		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
+		  AND (NOT o.priority, o.joined_at, o.id) <= (NOT r.priority, r.joined_at, r.id))::int END`
+
+const registrationsFrom = ` FROM registrations r JOIN slots s ON s.id = r.slot_id `
+
+func scanRegistration(row pgx.CollectableRow) (Registration, error) {
+	var r Registration
+	p, f := &r.Participant, &r.Referral
+	err := row.Scan(&r.ID, &r.SlotID, &r.HostOrganisationID, &r.Status, &r.ConfirmationCode,
+		&r.AllocationID, &r.AllocationLabel, &p.FirstName, &p.LastName, &p.Phone, &p.Email, &p.PostalCode,
+		&p.AgeBracket, &p.HasComputer, &p.HasInternet, &p.HasSmartphone, &p.PreferredChannel,
+		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
+		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
+		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.CreatedAt,
+		&r.WaitlistPosition)
+	return r, err
+}
+
+// RegistrationByID returns one registration, with no access rule: callers check who may see it.
+func RegistrationByID(ctx context.Context, q Querier, id int64) (Registration, error) {
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = $1`, id)
+	r, err := pgx.CollectExactlyOneRow(rows, scanRegistration)
+	if err != nil {
+		return Registration{}, notFound(err, fmt.Sprintf("registration %d", id))
+	}
+	return r, nil
+}
+
+// RegistrationByToken returns the registration a management token opens, or ErrNotFound.
+func RegistrationByToken(ctx context.Context, q Querier, token string) (Registration, error) {
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.token_hash = $1`, hashSecret(token))
+	r, err := pgx.CollectExactlyOneRow(rows, scanRegistration)
+	if err != nil {
+		return Registration{}, notFound(err, "registration by token")
+	}
+	r.ByToken = true
+	return r, nil
+}
+
+// RegistrationsOfSlot lists a slot's registrations, confirmed first then the waiting list in
+// its order, then cancelled ones; statuses narrows them (nil: all).
+func RegistrationsOfSlot(ctx context.Context, q Querier, slotID int64, statuses []RegistrationStatus, p Page) ([]Registration, error) {
+	_, afterID := p.after()
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`
+		WHERE r.slot_id = $1 AND (cardinality($2::text[]) = 0 OR r.status = ANY($2)) AND r.id > $3
+		ORDER BY r.id LIMIT $4`, slotID, nonNil(statuses), afterID, p.limit())
+	regs, err := pgx.CollectRows(rows, scanRegistration)
+	if err != nil {
+		return nil, fmt.Errorf("registrations of slot %d: %w", slotID, err)
+	}
+	return regs, nil
+}
+
+// Referrals lists the registrations an organisation referred, newest first.
+func Referrals(ctx context.Context, q Querier, orgID int64, p Page) ([]Registration, error) {
+	_, afterID := p.after()
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`
+		WHERE r.referring_org_id = $1 AND ($2 = 0 OR r.id < $2)
+		ORDER BY r.id DESC LIMIT $3`, orgID, afterID, p.limit())
+	regs, err := pgx.CollectRows(rows, scanRegistration)
+	if err != nil {
+		return nil, fmt.Errorf("referrals of organisation %d: %w", orgID, err)
+	}
+	return regs, nil
+}
+
+// confirmationAlphabet has no 0/O, 1/I/L: codes are read over the phone.
+const confirmationAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// newConfirmationCode returns 8 characters (about 40 bits): short to read aloud, and a clash
+// with an existing code is retried.
+func newConfirmationCode() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	for i := range b {
+		b[i] = confirmationAlphabet[int(b[i])%len(confirmationAlphabet)]
+	}
+	return string(b)
+}
+
+// newToken returns a management token of 256 random bits.
+func newToken() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// event records a booking event in the outbox, in the caller's transaction.
+func event(ctx context.Context, tx pgx.Tx, kind string, slotID int64, registrationID *int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO booking_events (kind, slot_id, registration_id) VALUES ($1, $2, $3)`,
+		kind, slotID, registrationID)
+	return err
+}
