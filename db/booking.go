@@ -1,9 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -259,4 +261,38 @@ func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
 			return nil
 		}
 	}
+}
+
+// EnrolError says which request of an enrolment was refused.
+type EnrolError struct {
+	Index int // in the requests given to Enrol
+	Err   error
+}
+
+func (e *EnrolError) Error() string { return fmt.Sprintf("request %d: %v", e.Index, e.Err) }
+func (e *EnrolError) Unwrap() error { return e.Err }
+
+// Enrol makes several registrations in one transaction: all or none. Slots are locked in id
+// order, whatever the order asked, so that two enrolments never wait on each other.
+func Enrol(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registration, []string, error) {
+	order := make([]int, len(reqs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(reqs[a].SlotID, reqs[b].SlotID) })
+	regs, tokens := make([]Registration, len(reqs)), make([]string, len(reqs))
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		for _, i := range order {
+			reg, token, err := Register(ctx, tx, reqs[i])
+			if err != nil {
+				return &EnrolError{Index: i, Err: err}
+			}
+			regs[i], tokens[i] = reg, token
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("enrol: %w", err)
+	}
+	return regs, tokens, nil
 }

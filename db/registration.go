@@ -32,7 +32,7 @@ type Registration struct {
 	CancellationReason *string
 	Attendance         *Attendance
 	WaitlistPosition   *int // 1-based, for waitlisted registrations only
-	CreatedAt          time.Time
+	RegisteredAt       time.Time
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is never stored.
@@ -94,7 +94,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 		&p.AgeBracket, &p.HasComputer, &p.HasInternet, &p.HasSmartphone, &p.PreferredChannel,
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
-		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.CreatedAt,
+		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt,
 		&r.WaitlistPosition)
 	return r, err
 }
@@ -173,4 +173,44 @@ func event(ctx context.Context, tx pgx.Tx, kind string, slotID int64, registrati
 	_, err := tx.Exec(ctx, `INSERT INTO booking_events (kind, slot_id, registration_id) VALUES ($1, $2, $3)`,
 		kind, slotID, registrationID)
 	return err
+}
+
+// HasReservedSeat reports whether the registration holds a seat reserved for an organisation.
+func (r Registration) HasReservedSeat() bool { return r.AllocationID != nil }
+
+// SetPriority puts a waitlisted person first (or not) on the waiting list.
+func SetPriority(ctx context.Context, q Querier, id int64, priority bool, reason *string) (Registration, error) {
+	tag, err := q.Exec(ctx, `UPDATE registrations SET priority = $2, priority_reason = $3 WHERE id = $1`, id, priority, reason)
+	if err != nil {
+		return Registration{}, fmt.Errorf("set priority of registration %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return Registration{}, fmt.Errorf("set priority of registration %d: %w", id, ErrNotFound)
+	}
+	return RegistrationByID(ctx, q, id)
+}
+
+// MarkAttendance records whether a confirmed participant came.
+func MarkAttendance(ctx context.Context, q Querier, id int64, a Attendance) (Registration, error) {
+	var reg Registration
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var slotID int64
+		err := tx.QueryRow(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now()
+			WHERE id = $1 AND status = 'CONFIRMED' RETURNING slot_id`, id, a).Scan(&slotID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotConfirmed
+		}
+		if err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "ATTENDANCE_MARKED", slotID, &id); err != nil {
+			return err
+		}
+		reg, err = RegistrationByID(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return Registration{}, fmt.Errorf("mark attendance of registration %d: %w", id, err)
+	}
+	return reg, nil
 }

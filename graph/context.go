@@ -12,6 +12,8 @@ const (
 	callerKey ctxKey = iota
 	requestIDKey
 	loadersKey
+	idempotencyKeyKey
+	clientAddressKey
 )
 
 // WithCaller returns a context carrying the caller that the server resolved from the request's

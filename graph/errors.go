@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -17,6 +18,8 @@ const (
 	codeBadUserInput    = "BAD_USER_INPUT"
 	codeTimeout         = "TIMEOUT"
 	codeInternal        = "INTERNAL_SERVER_ERROR"
+	// codeConflict: retry the same request shortly (a key in flight, a busy slot).
+	codeConflict = "CONFLICT"
 )
 
 // codedError is an error whose message is safe to show to clients, with its code.
@@ -29,6 +32,12 @@ func (e *codedError) Error() string { return e.message }
 func errForbidden(msg string) error       { return &codedError{codeForbidden, msg} }
 func errUnauthenticated(msg string) error { return &codedError{codeUnauthenticated, msg} }
 func errBadInput(msg string) error        { return &codedError{codeBadUserInput, msg} }
+func errConflict(msg string) error        { return &codedError{codeConflict, msg} }
+
+func isPgError(err error, code string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == code
+}
 
 // PresentError turns a resolver's error into what the client sees. Errors we made for clients
 // keep their message and code; gqlgen's own (parse, validation, coercion) keep theirs; anything
@@ -43,7 +52,12 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = coded.message
 		e.Extensions = map[string]any{"code": coded.code}
 		return e
-	case errors.Is(err, context.DeadlineExceeded):
+	case isPgError(err, "55P03"): // lock_not_available: lock_timeout passed waiting for a busy slot
+		e := graphql.DefaultErrorPresenter(ctx, err)
+		e.Message = "the slot is busy; retry in a moment"
+		e.Extensions = map[string]any{"code": codeConflict}
+		return e
+	case errors.Is(err, context.DeadlineExceeded) || isPgError(err, "57014"): // query_canceled: statement_timeout
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = "the operation took too long; try again"
 		e.Extensions = map[string]any{"code": codeTimeout}

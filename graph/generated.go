@@ -29,11 +29,14 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
+	Referral() ReferralResolver
+	Registration() RegistrationResolver
 	Slot() SlotResolver
 	Venue() VenueResolver
 	Workshop() WorkshopResolver
@@ -51,6 +54,22 @@ type ComplexityRoot struct {
 		HearingLoop          func(childComplexity int) int
 		OtherSupport         func(childComplexity int) int
 		WheelchairAccessible func(childComplexity int) int
+	}
+
+	Allocation struct {
+		ID           func(childComplexity int) int
+		Label        func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		ReleaseAt    func(childComplexity int) int
+		ReleasedAt   func(childComplexity int) int
+		Seats        func(childComplexity int) int
+		SeatsTaken   func(childComplexity int) int
+		Slot         func(childComplexity int) int
+	}
+
+	AllocationPayload struct {
+		Allocation func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	ApiKey struct {
@@ -86,6 +105,12 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	EnrolPayload struct {
+		ManageTokens  func(childComplexity int) int
+		Registrations func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
+	}
+
 	Equipment struct {
 		Computers func(childComplexity int) int
 		Printer   func(childComplexity int) int
@@ -99,23 +124,30 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ArchiveProgramme   func(childComplexity int, input ArchiveInput) int
-		ArchiveVenue       func(childComplexity int, input ArchiveInput) int
-		ArchiveWorkshop    func(childComplexity int, input ArchiveInput) int
-		CancelSlot         func(childComplexity int, input CancelSlotInput) int
-		CreateAPIKey       func(childComplexity int, input CreateAPIKeyInput) int
-		CreateOrganisation func(childComplexity int, input CreateOrganisationInput) int
-		CreateProgramme    func(childComplexity int, input CreateProgrammeInput) int
-		CreateVenue        func(childComplexity int, input CreateVenueInput) int
-		CreateWorkshop     func(childComplexity int, input CreateWorkshopInput) int
-		RevokeAPIKey       func(childComplexity int, input RevokeAPIKeyInput) int
-		ScheduleSlot       func(childComplexity int, input ScheduleSlotInput) int
-		ScheduleSlotSeries func(childComplexity int, input ScheduleSlotSeriesInput) int
-		UpdateOrganisation func(childComplexity int, input UpdateOrganisationInput) int
-		UpdateProgramme    func(childComplexity int, input UpdateProgrammeInput) int
-		UpdateSlot         func(childComplexity int, input UpdateSlotInput) int
-		UpdateVenue        func(childComplexity int, input UpdateVenueInput) int
-		UpdateWorkshop     func(childComplexity int, input UpdateWorkshopInput) int
+		ArchiveProgramme        func(childComplexity int, input ArchiveInput) int
+		ArchiveVenue            func(childComplexity int, input ArchiveInput) int
+		ArchiveWorkshop         func(childComplexity int, input ArchiveInput) int
+		CancelRegistration      func(childComplexity int, input CancelRegistrationInput) int
+		CancelSlot              func(childComplexity int, input CancelSlotInput) int
+		CreateAPIKey            func(childComplexity int, input CreateAPIKeyInput) int
+		CreateOrganisation      func(childComplexity int, input CreateOrganisationInput) int
+		CreateProgramme         func(childComplexity int, input CreateProgrammeInput) int
+		CreateVenue             func(childComplexity int, input CreateVenueInput) int
+		CreateWorkshop          func(childComplexity int, input CreateWorkshopInput) int
+		Enrol                   func(childComplexity int, input EnrolInput) int
+		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
+		Register                func(childComplexity int, input RegisterInput) int
+		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
+		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
+		RevokeAPIKey            func(childComplexity int, input RevokeAPIKeyInput) int
+		ScheduleSlot            func(childComplexity int, input ScheduleSlotInput) int
+		ScheduleSlotSeries      func(childComplexity int, input ScheduleSlotSeriesInput) int
+		SetRegistrationPriority func(childComplexity int, input SetRegistrationPriorityInput) int
+		UpdateOrganisation      func(childComplexity int, input UpdateOrganisationInput) int
+		UpdateProgramme         func(childComplexity int, input UpdateProgrammeInput) int
+		UpdateSlot              func(childComplexity int, input UpdateSlotInput) int
+		UpdateVenue             func(childComplexity int, input UpdateVenueInput) int
+		UpdateWorkshop          func(childComplexity int, input UpdateWorkshopInput) int
 	}
 
 	Organisation struct {
@@ -158,6 +190,19 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Participant struct {
+		AgeBracket       func(childComplexity int) int
+		Email            func(childComplexity int) int
+		FirstName        func(childComplexity int) int
+		HasComputer      func(childComplexity int) int
+		HasInternet      func(childComplexity int) int
+		HasSmartphone    func(childComplexity int) int
+		LastName         func(childComplexity int) int
+		Phone            func(childComplexity int) int
+		PostalCode       func(childComplexity int) int
+		PreferredChannel func(childComplexity int) int
+	}
+
 	Programme struct {
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -183,18 +228,67 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys       func(childComplexity int, first *int, after *string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Organisations func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
-		Programmes    func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
-		Slots         func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
-		Venues        func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
-		Viewer        func(childComplexity int) int
-		Workshops     func(childComplexity int, filter *db.WorkshopFilter, first *int, after *string) int
+		APIKeys             func(childComplexity int, first *int, after *string) int
+		Node                func(childComplexity int, id string) int
+		Nodes               func(childComplexity int, ids []string) int
+		Organisations       func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
+		Programmes          func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
+		Referrals           func(childComplexity int, first *int, after *string) int
+		RegistrationByToken func(childComplexity int, token string) int
+		Slots               func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
+		Venues              func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
+		Viewer              func(childComplexity int) int
+		Workshops           func(childComplexity int, filter *db.WorkshopFilter, first *int, after *string) int
+	}
+
+	Referral struct {
+		CounsellorName   func(childComplexity int) int
+		Organisation     func(childComplexity int) int
+		PartnerReference func(childComplexity int) int
+		Reason           func(childComplexity int) int
+	}
+
+	RegisterPayload struct {
+		ManageToken  func(childComplexity int) int
+		Registration func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	Registration struct {
+		Attendance         func(childComplexity int) int
+		CancellationReason func(childComplexity int) int
+		CancelledAt        func(childComplexity int) int
+		ConfirmationCode   func(childComplexity int) int
+		ConfirmedAt        func(childComplexity int) int
+		HasReservedSeat    func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Participant        func(childComplexity int) int
+		Priority           func(childComplexity int) int
+		PriorityReason     func(childComplexity int) int
+		Referral           func(childComplexity int) int
+		RegisteredAt       func(childComplexity int) int
+		Slot               func(childComplexity int) int
+		Status             func(childComplexity int) int
+		WaitlistPosition   func(childComplexity int) int
+	}
+
+	RegistrationConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	RegistrationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RegistrationPayload struct {
+		Registration func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Slot struct {
+		Allocations           func(childComplexity int) int
 		CancellationReason    func(childComplexity int) int
 		Capacity              func(childComplexity int) int
 		EndsAt                func(childComplexity int) int
@@ -203,7 +297,9 @@ type ComplexityRoot struct {
 		IsOpenForRegistration func(childComplexity int) int
 		RegistrationClosesAt  func(childComplexity int) int
 		RegistrationOpensAt   func(childComplexity int) int
+		Registrations         func(childComplexity int, statuses []db.RegistrationStatus, first *int, after *string) int
 		SeatsLeft             func(childComplexity int) int
+		SeatsReserved         func(childComplexity int) int
 		SeatsTaken            func(childComplexity int) int
 		StartsAt              func(childComplexity int) int
 		Status                func(childComplexity int) int
@@ -319,6 +415,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AllocationResolver interface {
+	ID(ctx context.Context, obj *db.Allocation) (string, error)
+	Slot(ctx context.Context, obj *db.Allocation) (*db.Slot, error)
+	Organisation(ctx context.Context, obj *db.Allocation) (*db.Organisation, error)
+}
 type ApiKeyResolver interface {
 	ID(ctx context.Context, obj *db.APIKey) (string, error)
 	Organisation(ctx context.Context, obj *db.APIKey) (*db.Organisation, error)
@@ -341,6 +442,13 @@ type MutationResolver interface {
 	CancelSlot(ctx context.Context, input CancelSlotInput) (*SlotPayload, error)
 	CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
+	Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error)
+	Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error)
+	CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error)
+	SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error)
+	MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error)
+	ReserveSeats(ctx context.Context, input ReserveSeatsInput) (*AllocationPayload, error)
+	ReleaseSeats(ctx context.Context, input ReleaseSeatsInput) (*AllocationPayload, error)
 }
 type OrganisationResolver interface {
 	ID(ctx context.Context, obj *db.Organisation) (string, error)
@@ -364,11 +472,32 @@ type QueryResolver interface {
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
+	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
+	Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error)
+}
+type ReferralResolver interface {
+	Organisation(ctx context.Context, obj *db.Referral) (*db.Organisation, error)
+}
+type RegistrationResolver interface {
+	ID(ctx context.Context, obj *db.Registration) (string, error)
+	Slot(ctx context.Context, obj *db.Registration) (*db.Slot, error)
+
+	Participant(ctx context.Context, obj *db.Registration) (*db.Participant, error)
+	Referral(ctx context.Context, obj *db.Registration) (*db.Referral, error)
+
+	PriorityReason(ctx context.Context, obj *db.Registration) (*string, error)
+
+	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
 }
 type SlotResolver interface {
 	ID(ctx context.Context, obj *db.Slot) (string, error)
 	Workshop(ctx context.Context, obj *db.Slot) (*db.Workshop, error)
 	Venue(ctx context.Context, obj *db.Slot) (*db.Venue, error)
+
+	SeatsLeft(ctx context.Context, obj *db.Slot) (int, error)
+
+	Registrations(ctx context.Context, obj *db.Slot, statuses []db.RegistrationStatus, first *int, after *string) (*RegistrationConnection, error)
+	Allocations(ctx context.Context, obj *db.Slot) ([]db.Allocation, error)
 }
 type VenueResolver interface {
 	ID(ctx context.Context, obj *db.Venue) (string, error)
@@ -438,6 +567,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Accessibility.WheelchairAccessible(childComplexity), true
+
+	case "Allocation.id":
+		if e.ComplexityRoot.Allocation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ID(childComplexity), true
+	case "Allocation.label":
+		if e.ComplexityRoot.Allocation.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Label(childComplexity), true
+	case "Allocation.organisation":
+		if e.ComplexityRoot.Allocation.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Organisation(childComplexity), true
+	case "Allocation.releaseAt":
+		if e.ComplexityRoot.Allocation.ReleaseAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ReleaseAt(childComplexity), true
+	case "Allocation.releasedAt":
+		if e.ComplexityRoot.Allocation.ReleasedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.ReleasedAt(childComplexity), true
+	case "Allocation.seats":
+		if e.ComplexityRoot.Allocation.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Seats(childComplexity), true
+	case "Allocation.seatsTaken":
+		if e.ComplexityRoot.Allocation.SeatsTaken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.SeatsTaken(childComplexity), true
+	case "Allocation.slot":
+		if e.ComplexityRoot.Allocation.Slot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Slot(childComplexity), true
+
+	case "AllocationPayload.allocation":
+		if e.ComplexityRoot.AllocationPayload.Allocation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationPayload.Allocation(childComplexity), true
+	case "AllocationPayload.userErrors":
+		if e.ComplexityRoot.AllocationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AllocationPayload.UserErrors(childComplexity), true
 
 	case "ApiKey.createdAt":
 		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
@@ -552,6 +743,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
+	case "EnrolPayload.manageTokens":
+		if e.ComplexityRoot.EnrolPayload.ManageTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolPayload.ManageTokens(childComplexity), true
+	case "EnrolPayload.registrations":
+		if e.ComplexityRoot.EnrolPayload.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolPayload.Registrations(childComplexity), true
+	case "EnrolPayload.userErrors":
+		if e.ComplexityRoot.EnrolPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolPayload.UserErrors(childComplexity), true
+
 	case "Equipment.computers":
 		if e.ComplexityRoot.Equipment.Computers == nil {
 			break
@@ -623,6 +833,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveWorkshop(childComplexity, args["input"].(ArchiveInput)), true
+	case "Mutation.cancelRegistration":
+		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelRegistration(childComplexity, args["input"].(CancelRegistrationInput)), true
 	case "Mutation.cancelSlot":
 		if e.ComplexityRoot.Mutation.CancelSlot == nil {
 			break
@@ -689,6 +910,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkshop(childComplexity, args["input"].(CreateWorkshopInput)), true
+	case "Mutation.enrol":
+		if e.ComplexityRoot.Mutation.Enrol == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enrol_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Enrol(childComplexity, args["input"].(EnrolInput)), true
+	case "Mutation.markAttendance":
+		if e.ComplexityRoot.Mutation.MarkAttendance == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markAttendance_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkAttendance(childComplexity, args["input"].(MarkAttendanceInput)), true
+	case "Mutation.register":
+		if e.ComplexityRoot.Mutation.Register == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_register_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(RegisterInput)), true
+	case "Mutation.releaseSeats":
+		if e.ComplexityRoot.Mutation.ReleaseSeats == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_releaseSeats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReleaseSeats(childComplexity, args["input"].(ReleaseSeatsInput)), true
+	case "Mutation.reserveSeats":
+		if e.ComplexityRoot.Mutation.ReserveSeats == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reserveSeats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReserveSeats(childComplexity, args["input"].(ReserveSeatsInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -722,6 +998,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ScheduleSlotSeries(childComplexity, args["input"].(ScheduleSlotSeriesInput)), true
+	case "Mutation.setRegistrationPriority":
+		if e.ComplexityRoot.Mutation.SetRegistrationPriority == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setRegistrationPriority_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetRegistrationPriority(childComplexity, args["input"].(SetRegistrationPriorityInput)), true
 	case "Mutation.updateOrganisation":
 		if e.ComplexityRoot.Mutation.UpdateOrganisation == nil {
 			break
@@ -943,6 +1230,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Participant.ageBracket":
+		if e.ComplexityRoot.Participant.AgeBracket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.AgeBracket(childComplexity), true
+	case "Participant.email":
+		if e.ComplexityRoot.Participant.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Email(childComplexity), true
+	case "Participant.firstName":
+		if e.ComplexityRoot.Participant.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.FirstName(childComplexity), true
+	case "Participant.hasComputer":
+		if e.ComplexityRoot.Participant.HasComputer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.HasComputer(childComplexity), true
+	case "Participant.hasInternet":
+		if e.ComplexityRoot.Participant.HasInternet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.HasInternet(childComplexity), true
+	case "Participant.hasSmartphone":
+		if e.ComplexityRoot.Participant.HasSmartphone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.HasSmartphone(childComplexity), true
+	case "Participant.lastName":
+		if e.ComplexityRoot.Participant.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.LastName(childComplexity), true
+	case "Participant.phone":
+		if e.ComplexityRoot.Participant.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.Phone(childComplexity), true
+	case "Participant.postalCode":
+		if e.ComplexityRoot.Participant.PostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.PostalCode(childComplexity), true
+	case "Participant.preferredChannel":
+		if e.ComplexityRoot.Participant.PreferredChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Participant.PreferredChannel(childComplexity), true
+
 	case "Programme.description":
 		if e.ComplexityRoot.Programme.Description == nil {
 			break
@@ -1075,6 +1423,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Programmes(childComplexity, args["filter"].(*db.ProgrammeFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.referrals":
+		if e.ComplexityRoot.Query.Referrals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_referrals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Referrals(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.registrationByToken":
+		if e.ComplexityRoot.Query.RegistrationByToken == nil {
+			break
+		}
+
+		args, err := ec.field_Query_registrationByToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RegistrationByToken(childComplexity, args["token"].(string)), true
 	case "Query.slots":
 		if e.ComplexityRoot.Query.Slots == nil {
 			break
@@ -1115,6 +1485,186 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Workshops(childComplexity, args["filter"].(*db.WorkshopFilter), args["first"].(*int), args["after"].(*string)), true
 
+	case "Referral.counsellorName":
+		if e.ComplexityRoot.Referral.CounsellorName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.CounsellorName(childComplexity), true
+	case "Referral.organisation":
+		if e.ComplexityRoot.Referral.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Organisation(childComplexity), true
+	case "Referral.partnerReference":
+		if e.ComplexityRoot.Referral.PartnerReference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.PartnerReference(childComplexity), true
+	case "Referral.reason":
+		if e.ComplexityRoot.Referral.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Referral.Reason(childComplexity), true
+
+	case "RegisterPayload.manageToken":
+		if e.ComplexityRoot.RegisterPayload.ManageToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPayload.ManageToken(childComplexity), true
+	case "RegisterPayload.registration":
+		if e.ComplexityRoot.RegisterPayload.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPayload.Registration(childComplexity), true
+	case "RegisterPayload.userErrors":
+		if e.ComplexityRoot.RegisterPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPayload.UserErrors(childComplexity), true
+
+	case "Registration.attendance":
+		if e.ComplexityRoot.Registration.Attendance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Attendance(childComplexity), true
+	case "Registration.cancellationReason":
+		if e.ComplexityRoot.Registration.CancellationReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.CancellationReason(childComplexity), true
+	case "Registration.cancelledAt":
+		if e.ComplexityRoot.Registration.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.CancelledAt(childComplexity), true
+	case "Registration.confirmationCode":
+		if e.ComplexityRoot.Registration.ConfirmationCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.ConfirmationCode(childComplexity), true
+	case "Registration.confirmedAt":
+		if e.ComplexityRoot.Registration.ConfirmedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.ConfirmedAt(childComplexity), true
+	case "Registration.hasReservedSeat":
+		if e.ComplexityRoot.Registration.HasReservedSeat == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.HasReservedSeat(childComplexity), true
+	case "Registration.id":
+		if e.ComplexityRoot.Registration.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.ID(childComplexity), true
+	case "Registration.participant":
+		if e.ComplexityRoot.Registration.Participant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Participant(childComplexity), true
+	case "Registration.priority":
+		if e.ComplexityRoot.Registration.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Priority(childComplexity), true
+	case "Registration.priorityReason":
+		if e.ComplexityRoot.Registration.PriorityReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.PriorityReason(childComplexity), true
+	case "Registration.referral":
+		if e.ComplexityRoot.Registration.Referral == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Referral(childComplexity), true
+	case "Registration.registeredAt":
+		if e.ComplexityRoot.Registration.RegisteredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.RegisteredAt(childComplexity), true
+	case "Registration.slot":
+		if e.ComplexityRoot.Registration.Slot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Slot(childComplexity), true
+	case "Registration.status":
+		if e.ComplexityRoot.Registration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Status(childComplexity), true
+	case "Registration.waitlistPosition":
+		if e.ComplexityRoot.Registration.WaitlistPosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.WaitlistPosition(childComplexity), true
+
+	case "RegistrationConnection.edges":
+		if e.ComplexityRoot.RegistrationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationConnection.Edges(childComplexity), true
+	case "RegistrationConnection.pageInfo":
+		if e.ComplexityRoot.RegistrationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationConnection.PageInfo(childComplexity), true
+
+	case "RegistrationEdge.cursor":
+		if e.ComplexityRoot.RegistrationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEdge.Cursor(childComplexity), true
+	case "RegistrationEdge.node":
+		if e.ComplexityRoot.RegistrationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationEdge.Node(childComplexity), true
+
+	case "RegistrationPayload.registration":
+		if e.ComplexityRoot.RegistrationPayload.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationPayload.Registration(childComplexity), true
+	case "RegistrationPayload.userErrors":
+		if e.ComplexityRoot.RegistrationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegistrationPayload.UserErrors(childComplexity), true
+
+	case "Slot.allocations":
+		if e.ComplexityRoot.Slot.Allocations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slot.Allocations(childComplexity), true
 	case "Slot.cancellationReason":
 		if e.ComplexityRoot.Slot.CancellationReason == nil {
 			break
@@ -1163,12 +1713,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Slot.RegistrationOpensAt(childComplexity), true
+	case "Slot.registrations":
+		if e.ComplexityRoot.Slot.Registrations == nil {
+			break
+		}
+
+		args, err := ec.field_Slot_registrations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Slot.Registrations(childComplexity, args["statuses"].([]db.RegistrationStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Slot.seatsLeft":
 		if e.ComplexityRoot.Slot.SeatsLeft == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Slot.SeatsLeft(childComplexity), true
+	case "Slot.seatsReserved":
+		if e.ComplexityRoot.Slot.SeatsReserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slot.SeatsReserved(childComplexity), true
 	case "Slot.seatsTaken":
 		if e.ComplexityRoot.Slot.SeatsTaken == nil {
 			break
@@ -1601,20 +2168,29 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccessibilityInput", ec.unmarshalInputAccessibilityInput),
 			graphql.NewInputUnmarshaler("ArchiveInput", ec.unmarshalInputArchiveInput),
+			graphql.NewInputUnmarshaler("CancelRegistrationInput", ec.unmarshalInputCancelRegistrationInput),
 			graphql.NewInputUnmarshaler("CancelSlotInput", ec.unmarshalInputCancelSlotInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateOrganisationInput", ec.unmarshalInputCreateOrganisationInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
 			graphql.NewInputUnmarshaler("CreateWorkshopInput", ec.unmarshalInputCreateWorkshopInput),
+			graphql.NewInputUnmarshaler("EnrolInput", ec.unmarshalInputEnrolInput),
 			graphql.NewInputUnmarshaler("EquipmentInput", ec.unmarshalInputEquipmentInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
+			graphql.NewInputUnmarshaler("MarkAttendanceInput", ec.unmarshalInputMarkAttendanceInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("OrganisationFilter", ec.unmarshalInputOrganisationFilter),
+			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
+			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
+			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
+			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("ScheduleSlotInput", ec.unmarshalInputScheduleSlotInput),
 			graphql.NewInputUnmarshaler("ScheduleSlotSeriesInput", ec.unmarshalInputScheduleSlotSeriesInput),
+			graphql.NewInputUnmarshaler("SetRegistrationPriorityInput", ec.unmarshalInputSetRegistrationPriorityInput),
 			graphql.NewInputUnmarshaler("SlotFilter", ec.unmarshalInputSlotFilter),
 			graphql.NewInputUnmarshaler("UpdateOrganisationInput", ec.unmarshalInputUpdateOrganisationInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
@@ -1799,6 +2375,32 @@ enum UserErrorCode {
   ARCHIVED
   "The workshop and the venue belong to different organisations, or an object belongs to another organisation."
   WRONG_ORGANISATION
+  "No seat is left and the request did not ask to join the waiting list (` + "`" + `joinWaitlist: true` + "`" + `)."
+  SLOT_FULL
+  "Registrations for this slot are closed (see ` + "`" + `registrationClosesAt` + "`" + `)."
+  REGISTRATION_CLOSED
+  "Registrations for this slot are not open yet (see ` + "`" + `registrationOpensAt` + "`" + `)."
+  REGISTRATION_NOT_OPEN
+  "The same person (same phone or email) already holds a seat or a waiting-list place on this slot."
+  ALREADY_REGISTERED
+  "The phone number is not a valid French or international number."
+  INVALID_PHONE
+  "The email address is not valid."
+  INVALID_EMAIL
+  "The participant has not consented (` + "`" + `consent: true` + "`" + ` with the version of the text they read)."
+  CONSENT_REQUIRED
+  "Neither a phone number nor an email: the person could not be told about their seat."
+  CONTACT_REQUIRED
+  "This idempotency key was already used with a different request."
+  IDEMPOTENCY_KEY_REUSED
+  "The registration is already cancelled."
+  ALREADY_CANCELLED
+  "The slot has not started yet: attendance is marked once it has."
+  SLOT_NOT_STARTED
+  "Only confirmed registrations have an attendance."
+  NOT_CONFIRMED
+  "More seats asked than are free for everyone."
+  NOT_ENOUGH_FREE_SEATS
 }
 
 """
@@ -2078,12 +2680,167 @@ type Slot implements Node {
   facilitatorName: String
   "Seats taken by confirmed registrations."
   seatsTaken: Int!
-  "Seats still free (` + "`" + `capacity - seatsTaken` + "`" + `)."
+  "Seats reserved for organisations (allocations) and not yet taken; they return to everyone when released."
+  seatsReserved: Int!
+  "Seats you can still take: those free for everyone, plus the free reserved seats of your organisation."
   seatsLeft: Int!
   "People on the waiting list."
   waitlistLength: Int!
   "Whether registrations are accepted now: the slot is scheduled and now is inside its registration window. Says nothing about seats: see ` + "`" + `seatsLeft` + "`" + `."
   isOpenForRegistration: Boolean!
+  "The slot's registrations, with personal data. Host organisation keys with ` + "`" + `REGISTRATIONS_READ` + "`" + ` only."
+  registrations(statuses: [RegistrationStatus!], first: Int = 20, after: String): RegistrationConnection!
+  "Seats reserved on this slot: all of them for the host organisation, your organisation's for others."
+  allocations: [Allocation!]!
+}
+
+"""
+A registration (inscription): a participant's seat, or place on the waiting list, on a slot.
+Its personal data (` + "`" + `participant` + "`" + `, ` + "`" + `referral` + "`" + `) is visible only to the host organisation's keys
+with ` + "`" + `REGISTRATIONS_READ` + "`" + `, to the organisation that referred the person, and to the person
+through ` + "`" + `registrationByToken` + "`" + `; ` + "`" + `node` + "`" + ` returns null to anyone else.
+"""
+type Registration implements Node {
+  id: ID!
+  "The slot."
+  slot: Slot!
+  "Seat confirmed, on the waiting list, or cancelled."
+  status: RegistrationStatus!
+  "Place on the waiting list (1 is next), when waitlisted."
+  waitlistPosition: Int
+  "A short code to read over the phone, e.g. ` + "`" + `K7M4QXRA` + "`" + `."
+  confirmationCode: String!
+  "The person, or null when you may not see personal data."
+  participant: Participant
+  "The referral (orientation) by a partner, or null when there is none or you may not see it."
+  referral: Referral
+  "Whether the person goes first on the waiting list."
+  priority: Boolean!
+  "Why the person has priority; null when you may not see personal data."
+  priorityReason: String
+  "Whether the seat is one reserved for an organisation (allocation)."
+  hasReservedSeat: Boolean!
+  "Whether the person came, once marked."
+  attendance: Attendance
+  "When the registration was made."
+  registeredAt: DateTime!
+  "When the seat was confirmed (at once, or when the waiting list moved)."
+  confirmedAt: DateTime
+  "When it was cancelled."
+  cancelledAt: DateTime
+  "Why it was cancelled; null when you may not see personal data."
+  cancellationReason: String
+}
+
+"Where a registration stands."
+enum RegistrationStatus {
+  "A seat is held."
+  CONFIRMED
+  "On the waiting list: confirmed automatically, in order, when a seat frees up."
+  WAITLISTED
+  "Cancelled by the person, a partner, the host, or with the slot."
+  CANCELLED
+}
+
+"The person behind a registration: the minimum the network needs. Personal data."
+type Participant {
+  "First name."
+  firstName: String
+  "Last name."
+  lastName: String
+  "Phone, E.164."
+  phone: PhoneNumber
+  "Email."
+  email: Email
+  "Postal code of residence."
+  postalCode: PostalCode
+  "Age bracket."
+  ageBracket: AgeBracket
+  "Whether they have a computer at home (to orient equipment help)."
+  hasComputer: Boolean
+  "Whether they have internet at home."
+  hasInternet: Boolean
+  "Whether they have a smartphone."
+  hasSmartphone: Boolean
+  "How they prefer to be told about their seat."
+  preferredChannel: ContactChannel
+}
+
+"A participant's age range: enough for statistics, no birth date."
+enum AgeBracket {
+  "Under 26."
+  UNDER_26
+  "26 to 59."
+  FROM_26_TO_59
+  "60 and over."
+  SIXTY_AND_OVER
+}
+
+"How a participant prefers to be contacted."
+enum ContactChannel {
+  "Text message."
+  SMS
+  "Phone call."
+  PHONE_CALL
+  "Email."
+  EMAIL
+}
+
+"Whether a participant came."
+enum Attendance {
+  "Came."
+  PRESENT
+  "Did not come."
+  ABSENT
+  "Did not come, with a reason given beforehand."
+  EXCUSED
+}
+
+"A referral (orientation): a partner's counsellor sending a person to a workshop."
+type Referral {
+  "The referring organisation."
+  organisation: Organisation!
+  "The counsellor's name."
+  counsellorName: String!
+  "Why the person was referred."
+  reason: String
+  "The partner's own reference for the person."
+  partnerReference: String
+}
+
+"Seats of a slot reserved for an organisation or one of its departments."
+type Allocation implements Node {
+  id: ID!
+  "The slot."
+  slot: Slot!
+  "The organisation the seats are for."
+  organisation: Organisation!
+  "The department, e.g. ` + "`" + `Propreté` + "`" + `; empty for the whole organisation."
+  label: String!
+  "Seats reserved."
+  seats: Int!
+  "Reserved seats taken."
+  seatsTaken: Int!
+  "When unused seats return to everyone; null to keep them."
+  releaseAt: DateTime
+  "When they were returned."
+  releasedAt: DateTime
+}
+
+"A page of registrations."
+type RegistrationConnection {
+  "The registrations of this page with their cursors."
+  edges: [RegistrationEdge!]!
+  "Paging information."
+  pageInfo: PageInfo!
+}
+
+"A registration and its cursor."
+type RegistrationEdge {
+  "Opaque cursor."
+  cursor: String!
+  "The registration."
+  node: Registration!
 }
 
 "Whether a slot will take place."
@@ -2358,6 +3115,10 @@ type Query {
   programmes(filter: ProgrammeFilter, first: Int = 20, after: String): ProgrammeConnection!
   "The API keys of your organisation, newest first. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key, which lists administrator keys)."
   apiKeys(first: Int = 20, after: String): ApiKeyConnection!
+  "The registration a management token opens (the person's link ` + "`" + `/r/<token>` + "`" + `), or null."
+  registrationByToken(token: String!): Registration
+  "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + `."
+  referrals(first: Int = 20, after: String): RegistrationConnection!
 }
 
 type Mutation {
@@ -2408,6 +3169,192 @@ type Mutation {
   createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
   "Revoke an API key of your organisation at once. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key)."
   revokeApiKey(input: RevokeApiKeyInput!): ApiKeyPayload!
+
+  """
+  Register a person on a slot: a seat if one is left, else a place on the waiting list when
+  ` + "`" + `joinWaitlist` + "`" + ` is true, else ` + "`" + `SLOT_FULL` + "`" + `. Anonymous callers (the public website) register on
+  public slots; keys with ` + "`" + `REGISTRATIONS_WRITE` + "`" + ` on public and partners-only slots, recording a
+  referral when they are not the host; the host's keys on any of its slots. Safe to retry with
+  the same idempotency key (` + "`" + `Idempotency-Key` + "`" + ` header or ` + "`" + `idempotencyKey` + "`" + `).
+  """
+  register(input: RegisterInput!): RegisterPayload!
+  """
+  Register a person on one slot of each workshop of a programme in one call: all seats or none
+  (a full slot means no seat anywhere), unless ` + "`" + `joinWaitlist` + "`" + ` is true. Same rights and retries as
+  ` + "`" + `register` + "`" + `.
+  """
+  enrol(input: EnrolInput!): EnrolPayload!
+  """
+  Cancel a registration before its slot starts, with its management token (the person), or by id
+  (the referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `). The waiting list moves at once.
+  """
+  cancelRegistration(input: CancelRegistrationInput!): RegistrationPayload!
+  "Put a waitlisted person first (or not). The referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
+  setRegistrationPriority(input: SetRegistrationPriorityInput!): RegistrationPayload!
+  "Mark whether a confirmed participant came, once the slot has started. The host, with ` + "`" + `ATTENDANCE_WRITE` + "`" + `."
+  markAttendance(input: MarkAttendanceInput!): RegistrationPayload!
+  "Reserve seats of a slot for an organisation (or one of its departments). The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
+  reserveSeats(input: ReserveSeatsInput!): AllocationPayload!
+  "Return a reservation's unused seats to everyone now. The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
+  releaseSeats(input: ReleaseSeatsInput!): AllocationPayload!
+}
+
+"The person to register, with their consent."
+input ParticipantInput {
+  "First name, 1 to 100 characters."
+  firstName: String!
+  "Last name, 1 to 100 characters."
+  lastName: String!
+  "Phone, French national form (` + "`" + `06 12 34 56 78` + "`" + `) or E.164; a phone or an email is required. Invalid: ` + "`" + `INVALID_PHONE` + "`" + `."
+  phone: String
+  "Email; a phone or an email is required. Invalid: ` + "`" + `INVALID_EMAIL` + "`" + `."
+  email: String
+  "Postal code of residence."
+  postalCode: PostalCode
+  "Age bracket."
+  ageBracket: AgeBracket
+  "Has a computer at home."
+  hasComputer: Boolean
+  "Has internet at home."
+  hasInternet: Boolean
+  "Has a smartphone."
+  hasSmartphone: Boolean
+  "Preferred contact channel. Default: SMS with a phone, else email."
+  preferredChannel: ContactChannel
+  "The person agrees to the processing of these data. Must be true (` + "`" + `CONSENT_REQUIRED` + "`" + `)."
+  consent: Boolean!
+  "Version of the consent text the person read, e.g. ` + "`" + `2026-11` + "`" + `, 1 to 50 characters."
+  consentVersion: String!
+}
+
+"A referral by a partner's counsellor."
+input ReferralInput {
+  "The counsellor's name, 1 to 200 characters."
+  counsellorName: String!
+  "Why the person is referred, at most 1,000 characters."
+  reason: String
+  "Your own reference for the person, at most 100 characters."
+  partnerReference: String
+}
+
+"Input of ` + "`" + `register` + "`" + `."
+input RegisterInput {
+  "The slot."
+  slotId: ID!
+  "The person."
+  participant: ParticipantInput!
+  "Join the waiting list when no seat is left. Default: false (answer ` + "`" + `SLOT_FULL` + "`" + `)."
+  joinWaitlist: Boolean = false
+  "The referral; required when a partner (not the host) registers someone."
+  referral: ReferralInput
+  "Put the person first on the waiting list, with a reason (partners and the host only)."
+  priorityReason: String
+  "The department of your organisation whose reserved seats to use, e.g. ` + "`" + `Propreté` + "`" + `."
+  allocationLabel: String
+  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header), at most 255 characters: a retry with the same key returns the first response."
+  idempotencyKey: String
+}
+
+"Result of ` + "`" + `register` + "`" + `."
+type RegisterPayload {
+  "The registration: confirmed or waitlisted; null when refused."
+  registration: Registration
+  "The person's secret management token, for a link like ` + "`" + `/r/<token>` + "`" + `: shown only here."
+  manageToken: String
+  "Why the registration was refused; empty on success. A refusal leaves nothing behind."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `enrol` + "`" + `."
+input EnrolInput {
+  "The programme."
+  programmeId: ID!
+  "One slot of each workshop of the programme."
+  slotIds: [ID!]!
+  "The person."
+  participant: ParticipantInput!
+  "Join waiting lists where no seat is left. Default: false (all seats or none)."
+  joinWaitlist: Boolean = false
+  "The referral; required when a partner registers someone."
+  referral: ReferralInput
+  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header)."
+  idempotencyKey: String
+}
+
+"Result of ` + "`" + `enrol` + "`" + `."
+type EnrolPayload {
+  "One registration per slot, in the order of ` + "`" + `slotIds` + "`" + `; empty when refused."
+  registrations: [Registration!]!
+  "The management token of each registration, in the same order: shown only here."
+  manageTokens: [String!]!
+  "Why the enrolment was refused; empty on success. A refusal takes no seat anywhere."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `cancelRegistration` + "`" + `: a token or a registration id."
+input CancelRegistrationInput {
+  "The person's management token."
+  token: String
+  "The registration (partners and host)."
+  registrationId: ID
+  "Why, at most 500 characters."
+  reason: String
+  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header)."
+  idempotencyKey: String
+}
+
+"Result of a registration mutation."
+type RegistrationPayload {
+  "The registration after the change; null when refused."
+  registration: Registration
+  "Why the change was refused; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Input of ` + "`" + `setRegistrationPriority` + "`" + `."
+input SetRegistrationPriorityInput {
+  "The registration."
+  registrationId: ID!
+  "Whether the person goes first on the waiting list."
+  priority: Boolean!
+  "Why, e.g. a young person without equipment; required when priority is true."
+  reason: String
+}
+
+"Input of ` + "`" + `markAttendance` + "`" + `."
+input MarkAttendanceInput {
+  "The registration."
+  registrationId: ID!
+  "Whether the person came."
+  attendance: Attendance!
+}
+
+"Input of ` + "`" + `reserveSeats` + "`" + `."
+input ReserveSeatsInput {
+  "A slot of your organisation."
+  slotId: ID!
+  "The organisation the seats are for (yours or a partner)."
+  organisationId: ID!
+  "A department of that organisation, at most 100 characters; empty for all of it."
+  label: String = ""
+  "Seats to reserve, at least 1, at most the seats free for everyone."
+  seats: Int!
+  "When unused seats return to everyone, Europe/Paris; default: never (release them with ` + "`" + `releaseSeats` + "`" + `)."
+  releaseAt: LocalDateTime
+}
+
+"Input of ` + "`" + `releaseSeats` + "`" + `."
+input ReleaseSeatsInput {
+  "The allocation."
+  id: ID!
+}
+
+"Result of ` + "`" + `reserveSeats` + "`" + ` and ` + "`" + `releaseSeats` + "`" + `."
+type AllocationPayload {
+  "The allocation after the change; null when refused."
+  allocation: Allocation
+  "Why the change was refused; empty on success."
+  userErrors: [UserError!]!
 }
 
 "Input of ` + "`" + `createOrganisation` + "`" + `."
@@ -2818,6 +3765,38 @@ func (ec *executionContext) childFields_Accessibility(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type Accessibility", field.Name)
 }
 
+func (ec *executionContext) childFields_Allocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Allocation_id(ctx, field)
+	case "slot":
+		return ec.fieldContext_Allocation_slot(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Allocation_organisation(ctx, field)
+	case "label":
+		return ec.fieldContext_Allocation_label(ctx, field)
+	case "seats":
+		return ec.fieldContext_Allocation_seats(ctx, field)
+	case "seatsTaken":
+		return ec.fieldContext_Allocation_seatsTaken(ctx, field)
+	case "releaseAt":
+		return ec.fieldContext_Allocation_releaseAt(ctx, field)
+	case "releasedAt":
+		return ec.fieldContext_Allocation_releasedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Allocation", field.Name)
+}
+
+func (ec *executionContext) childFields_AllocationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "allocation":
+		return ec.fieldContext_AllocationPayload_allocation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AllocationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AllocationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2882,6 +3861,18 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registrations":
+		return ec.fieldContext_EnrolPayload_registrations(ctx, field)
+	case "manageTokens":
+		return ec.fieldContext_EnrolPayload_manageTokens(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EnrolPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Equipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2988,6 +3979,32 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Participant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstName":
+		return ec.fieldContext_Participant_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Participant_lastName(ctx, field)
+	case "phone":
+		return ec.fieldContext_Participant_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_Participant_email(ctx, field)
+	case "postalCode":
+		return ec.fieldContext_Participant_postalCode(ctx, field)
+	case "ageBracket":
+		return ec.fieldContext_Participant_ageBracket(ctx, field)
+	case "hasComputer":
+		return ec.fieldContext_Participant_hasComputer(ctx, field)
+	case "hasInternet":
+		return ec.fieldContext_Participant_hasInternet(ctx, field)
+	case "hasSmartphone":
+		return ec.fieldContext_Participant_hasSmartphone(ctx, field)
+	case "preferredChannel":
+		return ec.fieldContext_Participant_preferredChannel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
+}
+
 func (ec *executionContext) childFields_Programme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3036,6 +4053,98 @@ func (ec *executionContext) childFields_ProgrammePayload(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisation":
+		return ec.fieldContext_Referral_organisation(ctx, field)
+	case "counsellorName":
+		return ec.fieldContext_Referral_counsellorName(ctx, field)
+	case "reason":
+		return ec.fieldContext_Referral_reason(ctx, field)
+	case "partnerReference":
+		return ec.fieldContext_Referral_partnerReference(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registration":
+		return ec.fieldContext_RegisterPayload_registration(ctx, field)
+	case "manageToken":
+		return ec.fieldContext_RegisterPayload_manageToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RegisterPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Registration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Registration_id(ctx, field)
+	case "slot":
+		return ec.fieldContext_Registration_slot(ctx, field)
+	case "status":
+		return ec.fieldContext_Registration_status(ctx, field)
+	case "waitlistPosition":
+		return ec.fieldContext_Registration_waitlistPosition(ctx, field)
+	case "confirmationCode":
+		return ec.fieldContext_Registration_confirmationCode(ctx, field)
+	case "participant":
+		return ec.fieldContext_Registration_participant(ctx, field)
+	case "referral":
+		return ec.fieldContext_Registration_referral(ctx, field)
+	case "priority":
+		return ec.fieldContext_Registration_priority(ctx, field)
+	case "priorityReason":
+		return ec.fieldContext_Registration_priorityReason(ctx, field)
+	case "hasReservedSeat":
+		return ec.fieldContext_Registration_hasReservedSeat(ctx, field)
+	case "attendance":
+		return ec.fieldContext_Registration_attendance(ctx, field)
+	case "registeredAt":
+		return ec.fieldContext_Registration_registeredAt(ctx, field)
+	case "confirmedAt":
+		return ec.fieldContext_Registration_confirmedAt(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Registration_cancelledAt(ctx, field)
+	case "cancellationReason":
+		return ec.fieldContext_Registration_cancellationReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RegistrationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RegistrationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RegistrationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RegistrationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegistrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registration":
+		return ec.fieldContext_RegistrationPayload_registration(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RegistrationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegistrationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Slot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3064,12 +4173,18 @@ func (ec *executionContext) childFields_Slot(ctx context.Context, field graphql.
 		return ec.fieldContext_Slot_facilitatorName(ctx, field)
 	case "seatsTaken":
 		return ec.fieldContext_Slot_seatsTaken(ctx, field)
+	case "seatsReserved":
+		return ec.fieldContext_Slot_seatsReserved(ctx, field)
 	case "seatsLeft":
 		return ec.fieldContext_Slot_seatsLeft(ctx, field)
 	case "waitlistLength":
 		return ec.fieldContext_Slot_waitlistLength(ctx, field)
 	case "isOpenForRegistration":
 		return ec.fieldContext_Slot_isOpenForRegistration(ctx, field)
+	case "registrations":
+		return ec.fieldContext_Slot_registrations(ctx, field)
+	case "allocations":
+		return ec.fieldContext_Slot_allocations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Slot", field.Name)
 }
@@ -3434,6 +4549,20 @@ func (ec *executionContext) field_Mutation_archiveWorkshop_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CancelRegistrationInput, error) {
+			return ec.unmarshalNCancelRegistrationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelRegistrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelSlot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3518,6 +4647,76 @@ func (ec *executionContext) field_Mutation_createWorkshop_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_enrol_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (EnrolInput, error) {
+			return ec.unmarshalNEnrolInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markAttendance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (MarkAttendanceInput, error) {
+			return ec.unmarshalNMarkAttendanceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐMarkAttendanceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_register_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RegisterInput, error) {
+			return ec.unmarshalNRegisterInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_releaseSeats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ReleaseSeatsInput, error) {
+			return ec.unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reserveSeats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ReserveSeatsInput, error) {
+			return ec.unmarshalNReserveSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReserveSeatsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3552,6 +4751,20 @@ func (ec *executionContext) field_Mutation_scheduleSlot_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ScheduleSlotInput, error) {
 			return ec.unmarshalNScheduleSlotInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐScheduleSlotInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setRegistrationPriority_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (SetRegistrationPriorityInput, error) {
+			return ec.unmarshalNSetRegistrationPriorityInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSetRegistrationPriorityInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3798,6 +5011,42 @@ func (ec *executionContext) field_Query_programmes_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_referrals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_registrationByToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_slots_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3869,6 +5118,36 @@ func (ec *executionContext) field_Query_workshops_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Slot_registrations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "statuses",
+		func(ctx context.Context, v any) ([]db.RegistrationStatus, error) {
+			return ec.unmarshalORegistrationStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statuses"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -4089,6 +5368,272 @@ func (ec *executionContext) _Accessibility_otherSupport(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Accessibility_otherSupport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Accessibility", field, false, false, "String")
+}
+
+func (ec *executionContext) _Allocation_id(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Allocation_slot(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_slot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Slot(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Slot) graphql.Marshaler {
+			return ec.marshalNSlot2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_slot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Slot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_organisation(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Allocation_label(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Allocation_seats(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Allocation_seatsTaken(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_seatsTaken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeatsTaken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_seatsTaken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Allocation_releaseAt(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_releaseAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_releaseAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Allocation_releasedAt(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_releasedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleasedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_releasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AllocationPayload_allocation(ctx context.Context, field graphql.CollectedField, obj *AllocationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationPayload_allocation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allocation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Allocation) graphql.Marshaler {
+			return ec.marshalOAllocation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationPayload_allocation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AllocationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *AllocationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AllocationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AllocationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AllocationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ApiKey_id(ctx context.Context, field graphql.CollectedField, obj *db.APIKey) (ret graphql.Marshaler) {
@@ -4567,6 +6112,93 @@ func (ec *executionContext) _CreateApiKeyPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CreateApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolPayload_registrations(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolPayload_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolPayload_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolPayload_manageTokens(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolPayload_manageTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManageTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolPayload_manageTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrolPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -5463,6 +7095,314 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_register(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Register(ctx, fc.Args["input"].(RegisterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegisterPayload) graphql.Marshaler {
+			return ec.marshalNRegisterPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enrol(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Enrol(ctx, fc.Args["input"].(EnrolInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnrolPayload) graphql.Marshaler {
+			return ec.marshalNEnrolPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrol(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enrol_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistration(ctx, fc.Args["input"].(CancelRegistrationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setRegistrationPriority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetRegistrationPriority(ctx, fc.Args["input"].(SetRegistrationPriorityInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setRegistrationPriority_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markAttendance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkAttendance(ctx, fc.Args["input"].(MarkAttendanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markAttendance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reserveSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReserveSeats(ctx, fc.Args["input"].(ReserveSeatsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
+			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reserveSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseSeats(ctx, fc.Args["input"].(ReleaseSeatsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
+			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Organisation_id(ctx context.Context, field graphql.CollectedField, obj *db.Organisation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6123,6 +8063,236 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Participant_firstName(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Participant_lastName(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "String")
+}
+
+func (ec *executionContext) _Participant_phone(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "PhoneNumber")
+}
+
+func (ec *executionContext) _Participant_email(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOEmail2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Email")
+}
+
+func (ec *executionContext) _Participant_postalCode(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_postalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostalCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOPostalCode2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_postalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "PostalCode")
+}
+
+func (ec *executionContext) _Participant_ageBracket(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_ageBracket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBracket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.AgeBracket) graphql.Marshaler {
+			return ec.marshalOAgeBracket2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_ageBracket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "AgeBracket")
+}
+
+func (ec *executionContext) _Participant_hasComputer(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_hasComputer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasComputer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_hasComputer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_hasInternet(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_hasInternet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasInternet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_hasInternet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_hasSmartphone(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_hasSmartphone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasSmartphone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_hasSmartphone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Participant_preferredChannel(ctx context.Context, field graphql.CollectedField, obj *db.Participant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Participant_preferredChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreferredChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ContactChannel) graphql.Marshaler {
+			return ec.marshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Participant_preferredChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Participant", field, false, false, "ContactChannel")
 }
 
 func (ec *executionContext) _Programme_id(ctx context.Context, field graphql.CollectedField, obj *db.Programme) (ret graphql.Marshaler) {
@@ -6848,6 +9018,94 @@ func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_registrationByToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_registrationByToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RegistrationByToken(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_registrationByToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_registrationByToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_referrals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_referrals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Referrals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationConnection) graphql.Marshaler {
+			return ec.marshalNRegistrationConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_referrals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_referrals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6919,6 +9177,749 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Referral_organisation(ctx context.Context, field graphql.CollectedField, obj *db.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Referral().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Referral",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Referral_counsellorName(ctx context.Context, field graphql.CollectedField, obj *db.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_counsellorName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CounsellorName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalNString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_counsellorName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Referral", field, false, false, "String")
+}
+
+func (ec *executionContext) _Referral_reason(ctx context.Context, field graphql.CollectedField, obj *db.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Referral", field, false, false, "String")
+}
+
+func (ec *executionContext) _Referral_partnerReference(ctx context.Context, field graphql.CollectedField, obj *db.Referral) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Referral_partnerReference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerReference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Referral_partnerReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Referral", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegisterPayload_registration(ctx context.Context, field graphql.CollectedField, obj *RegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPayload_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPayload_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterPayload_manageToken(ctx context.Context, field graphql.CollectedField, obj *RegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPayload_manageToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManageToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPayload_manageToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegisterPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *RegisterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_id(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Registration_slot(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_slot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Slot(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Slot) graphql.Marshaler {
+			return ec.marshalNSlot2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_slot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Slot(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_status(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.RegistrationStatus) graphql.Marshaler {
+			return ec.marshalNRegistrationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "RegistrationStatus")
+}
+
+func (ec *executionContext) _Registration_waitlistPosition(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_waitlistPosition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitlistPosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_waitlistPosition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Registration_confirmationCode(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_confirmationCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmationCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_confirmationCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "String")
+}
+
+func (ec *executionContext) _Registration_participant(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_participant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Participant(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Participant) graphql.Marshaler {
+			return ec.marshalOParticipant2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐParticipant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_participant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Participant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_referral(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_referral(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Referral(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Referral) graphql.Marshaler {
+			return ec.marshalOReferral2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐReferral(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_referral(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Referral(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_priority(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Registration_priorityReason(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_priorityReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().PriorityReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_priorityReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, true, "String")
+}
+
+func (ec *executionContext) _Registration_hasReservedSeat(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_hasReservedSeat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasReservedSeat(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_hasReservedSeat(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Registration_attendance(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_attendance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attendance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Attendance) graphql.Marshaler {
+			return ec.marshalOAttendance2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_attendance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "Attendance")
+}
+
+func (ec *executionContext) _Registration_registeredAt(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_registeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegisteredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_registeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Registration_confirmedAt(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_confirmedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfirmedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_confirmedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Registration_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_cancelledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Registration_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_cancellationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().CancellationReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, true, "String")
+}
+
+func (ec *executionContext) _RegistrationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *RegistrationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RegistrationEdge) graphql.Marshaler {
+			return ec.marshalNRegistrationEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *RegistrationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *RegistrationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegistrationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegistrationEdge_node(ctx context.Context, field graphql.CollectedField, obj *RegistrationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationPayload_registration(ctx context.Context, field graphql.CollectedField, obj *RegistrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationPayload_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationPayload_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegistrationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *RegistrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegistrationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegistrationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegistrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7241,6 +10242,29 @@ func (ec *executionContext) fieldContext_Slot_seatsTaken(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Slot", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Slot_seatsReserved(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_seatsReserved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeatsReserved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_seatsReserved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slot", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Slot_seatsLeft(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7250,7 +10274,7 @@ func (ec *executionContext) _Slot_seatsLeft(ctx context.Context, field graphql.C
 			return ec.fieldContext_Slot_seatsLeft(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.SeatsLeft(), nil
+			return ec.Resolvers.Slot().SeatsLeft(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -7261,7 +10285,7 @@ func (ec *executionContext) _Slot_seatsLeft(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Slot_seatsLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Slot", field, true, false, "Int")
+	return graphql.NewScalarFieldContext("Slot", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Slot_waitlistLength(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
@@ -7308,6 +10332,82 @@ func (ec *executionContext) _Slot_isOpenForRegistration(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_Slot_isOpenForRegistration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Slot", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Slot_registrations(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Slot().Registrations(ctx, obj, fc.Args["statuses"].([]db.RegistrationStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationConnection) graphql.Marshaler {
+			return ec.marshalNRegistrationConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_registrations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Slot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Slot_registrations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Slot_allocations(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Slot().Allocations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Allocation) graphql.Marshaler {
+			return ec.marshalNAllocation2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_allocations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Slot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Allocation(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SlotConnection_edges(ctx context.Context, field graphql.CollectedField, obj *SlotConnection) (ret graphql.Marshaler) {
@@ -10097,6 +13197,69 @@ func UnmarshalArchiveInput(ctx context.Context, raw any) (ArchiveInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCancelRegistrationInput(ctx context.Context, obj any) (CancelRegistrationInput, error) {
+	var it CancelRegistrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "registrationId", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCancelRegistrationInput unmarshals raw into the CancelRegistrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancelRegistrationInput(ctx context.Context, raw any) (CancelRegistrationInput, error) {
+	var out CancelRegistrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancelRegistrationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCancelSlotInput(ctx context.Context, obj any) (CancelSlotInput, error) {
 	var it CancelSlotInput
 	if obj == nil {
@@ -10657,6 +13820,87 @@ func UnmarshalCreateWorkshopInput(ctx context.Context, raw any) (CreateWorkshopI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEnrolInput(ctx context.Context, obj any) (EnrolInput, error) {
+	var it EnrolInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["joinWaitlist"]; !present {
+		asMap["joinWaitlist"] = false
+	}
+
+	fieldsInOrder := [...]string{"programmeId", "slotIds", "participant", "joinWaitlist", "referral", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "programmeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("programmeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProgrammeID = data
+		case "slotIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotIds = data
+		case "participant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("participant"))
+			data, err := ec.unmarshalNParticipantInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Participant = data
+		case "joinWaitlist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("joinWaitlist"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JoinWaitlist = data
+		case "referral":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referral"))
+			data, err := ec.unmarshalOReferralInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReferralInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Referral = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnrolInput unmarshals raw into the EnrolInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnrolInput(ctx context.Context, raw any) (EnrolInput, error) {
+	var out EnrolInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrolInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEquipmentInput(ctx context.Context, obj any) (EquipmentInput, error) {
 	var it EquipmentInput
 	if obj == nil {
@@ -10782,6 +14026,55 @@ func UnmarshalLearningResourceInput(ctx context.Context, raw any) (LearningResou
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMarkAttendanceInput(ctx context.Context, obj any) (MarkAttendanceInput, error) {
+	var it MarkAttendanceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"registrationId", "attendance"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "attendance":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendance"))
+			data, err := ec.unmarshalNAttendance2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attendance = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMarkAttendanceInput unmarshals raw into the MarkAttendanceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMarkAttendanceInput(ctx context.Context, raw any) (MarkAttendanceInput, error) {
+	var out MarkAttendanceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MarkAttendanceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNearInput(ctx context.Context, obj any) (NearInput, error) {
 	var it NearInput
 	if obj == nil {
@@ -10894,6 +14187,125 @@ func UnmarshalOrganisationFilter(ctx context.Context, raw any) (db.OrganisationF
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputParticipantInput(ctx context.Context, obj any) (ParticipantInput, error) {
+	var it ParticipantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstName", "lastName", "phone", "email", "postalCode", "ageBracket", "hasComputer", "hasInternet", "hasSmartphone", "preferredChannel", "consent", "consentVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "phone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("phone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Phone = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "postalCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postalCode"))
+			data, err := ec.unmarshalOPostalCode2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PostalCode = data
+		case "ageBracket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ageBracket"))
+			data, err := ec.unmarshalOAgeBracket2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgeBracket = data
+		case "hasComputer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComputer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasComputer = data
+		case "hasInternet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInternet"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInternet = data
+		case "hasSmartphone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSmartphone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSmartphone = data
+		case "preferredChannel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferredChannel"))
+			data, err := ec.unmarshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PreferredChannel = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
+		case "consentVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentVersion"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParticipantInput unmarshals raw into the ParticipantInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParticipantInput(ctx context.Context, raw any) (ParticipantInput, error) {
+	var out ParticipantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParticipantInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProgrammeFilter(ctx context.Context, obj any) (db.ProgrammeFilter, error) {
 	var it db.ProgrammeFilter
 	if obj == nil {
@@ -10942,6 +14354,266 @@ func (ec *executionContext) unmarshalInputProgrammeFilter(ctx context.Context, o
 func UnmarshalProgrammeFilter(ctx context.Context, raw any) (db.ProgrammeFilter, error) {
 	var out db.ProgrammeFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgrammeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReferralInput(ctx context.Context, obj any) (ReferralInput, error) {
+	var it ReferralInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"counsellorName", "reason", "partnerReference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "counsellorName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("counsellorName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CounsellorName = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "partnerReference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerReference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerReference = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReferralInput unmarshals raw into the ReferralInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReferralInput(ctx context.Context, raw any) (ReferralInput, error) {
+	var out ReferralInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReferralInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (RegisterInput, error) {
+	var it RegisterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["joinWaitlist"]; !present {
+		asMap["joinWaitlist"] = false
+	}
+
+	fieldsInOrder := [...]string{"slotId", "participant", "joinWaitlist", "referral", "priorityReason", "allocationLabel", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "participant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("participant"))
+			data, err := ec.unmarshalNParticipantInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Participant = data
+		case "joinWaitlist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("joinWaitlist"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JoinWaitlist = data
+		case "referral":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referral"))
+			data, err := ec.unmarshalOReferralInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReferralInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Referral = data
+		case "priorityReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priorityReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PriorityReason = data
+		case "allocationLabel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationLabel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationLabel = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterInput unmarshals raw into the RegisterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterInput(ctx context.Context, raw any) (RegisterInput, error) {
+	var out RegisterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReleaseSeatsInput(ctx context.Context, obj any) (ReleaseSeatsInput, error) {
+	var it ReleaseSeatsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReleaseSeatsInput unmarshals raw into the ReleaseSeatsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReleaseSeatsInput(ctx context.Context, raw any) (ReleaseSeatsInput, error) {
+	var out ReleaseSeatsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleaseSeatsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReserveSeatsInput(ctx context.Context, obj any) (ReserveSeatsInput, error) {
+	var it ReserveSeatsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["label"]; !present {
+		asMap["label"] = ""
+	}
+
+	fieldsInOrder := [...]string{"slotId", "organisationId", "label", "seats", "releaseAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "organisationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationID = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "seats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seats"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seats = data
+		case "releaseAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseAt"))
+			data, err := ec.unmarshalOLocalDateTime2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐLocalDateTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReserveSeatsInput unmarshals raw into the ReserveSeatsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReserveSeatsInput(ctx context.Context, raw any) (ReserveSeatsInput, error) {
+	var out ReserveSeatsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReserveSeatsInput", raw, &out)
 	return out, err
 }
 
@@ -11191,6 +14863,62 @@ func (ec *executionContext) unmarshalInputScheduleSlotSeriesInput(ctx context.Co
 func UnmarshalScheduleSlotSeriesInput(ctx context.Context, raw any) (ScheduleSlotSeriesInput, error) {
 	var out ScheduleSlotSeriesInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScheduleSlotSeriesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetRegistrationPriorityInput(ctx context.Context, obj any) (SetRegistrationPriorityInput, error) {
+	var it SetRegistrationPriorityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"registrationId", "priority", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetRegistrationPriorityInput unmarshals raw into the SetRegistrationPriorityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetRegistrationPriorityInput(ctx context.Context, raw any) (SetRegistrationPriorityInput, error) {
+	var out SetRegistrationPriorityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetRegistrationPriorityInput", raw, &out)
 	return out, err
 }
 
@@ -12036,6 +15764,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Slot(ctx, sel, obj)
+	case db.Registration:
+		return ec._Registration(ctx, sel, &obj)
+	case *db.Registration:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Registration(ctx, sel, obj)
 	case db.Programme:
 		return ec._Programme(ctx, sel, &obj)
 	case *db.Programme:
@@ -12057,6 +15792,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._ApiKey(ctx, sel, obj)
+	case db.Allocation:
+		return ec._Allocation(ctx, sel, &obj)
+	case *db.Allocation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Allocation(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -12093,6 +15835,115 @@ func (ec *executionContext) _Accessibility(ctx context.Context, sel ast.Selectio
 			}
 		case "otherSupport":
 			out.Values[i] = ec._Accessibility_otherSupport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationImplementors = []string{"Allocation", "Node"}
+
+func (ec *executionContext) _Allocation(ctx context.Context, sel ast.SelectionSet, obj *db.Allocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Allocation")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_id(ctx, field, obj)
+				})
+		case "slot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_slot(ctx, field, obj)
+				})
+		case "organisation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Allocation_organisation(ctx, field, obj)
+				})
+		case "label":
+			out.Values[i] = ec._Allocation_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seats":
+			out.Values[i] = ec._Allocation_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seatsTaken":
+			out.Values[i] = ec._Allocation_seatsTaken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releaseAt":
+			out.Values[i] = ec._Allocation_releaseAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releasedAt":
+			out.Values[i] = ec._Allocation_releasedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var allocationPayloadImplementors = []string{"AllocationPayload"}
+
+func (ec *executionContext) _AllocationPayload(ctx context.Context, sel ast.SelectionSet, obj *AllocationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, allocationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AllocationPayload")
+		case "allocation":
+			out.Values[i] = ec._AllocationPayload_allocation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._AllocationPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12345,6 +16196,49 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var enrolPayloadImplementors = []string{"EnrolPayload"}
+
+func (ec *executionContext) _EnrolPayload(ctx context.Context, sel ast.SelectionSet, obj *EnrolPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolPayload")
+		case "registrations":
+			out.Values[i] = ec._EnrolPayload_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "manageTokens":
+			out.Values[i] = ec._EnrolPayload_manageTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EnrolPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var equipmentImplementors = []string{"Equipment"}
 
 func (ec *executionContext) _Equipment(ctx context.Context, sel ast.SelectionSet, obj *db.Equipment) graphql.Marshaler {
@@ -12565,6 +16459,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeApiKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "register":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_register(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrol":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrol(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setRegistrationPriority":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setRegistrationPriority(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markAttendance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markAttendance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reserveSeats":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reserveSeats(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseSeats":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseSeats(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -12854,6 +16797,84 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var participantImplementors = []string{"Participant"}
+
+func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionSet, obj *db.Participant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, participantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Participant")
+		case "firstName":
+			out.Values[i] = ec._Participant_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._Participant_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._Participant_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Participant_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postalCode":
+			out.Values[i] = ec._Participant_postalCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ageBracket":
+			out.Values[i] = ec._Participant_ageBracket(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasComputer":
+			out.Values[i] = ec._Participant_hasComputer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasInternet":
+			out.Values[i] = ec._Participant_hasInternet(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hasSmartphone":
+			out.Values[i] = ec._Participant_hasSmartphone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "preferredChannel":
+			out.Values[i] = ec._Participant_preferredChannel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var programmeImplementors = []string{"Programme", "Node"}
 
 func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet, obj *db.Programme) graphql.Marshaler {
@@ -13102,6 +17123,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
 				})
+		case "registrationByToken":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_registrationByToken(ctx, field)
+				})
+		case "referrals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_referrals(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -13115,6 +17148,321 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var referralImplementors = []string{"Referral"}
+
+func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet, obj *db.Referral) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, referralImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Referral")
+		case "organisation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Referral_organisation(ctx, field, obj)
+				})
+		case "counsellorName":
+			out.Values[i] = ec._Referral_counsellorName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._Referral_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partnerReference":
+			out.Values[i] = ec._Referral_partnerReference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registerPayloadImplementors = []string{"RegisterPayload"}
+
+func (ec *executionContext) _RegisterPayload(ctx context.Context, sel ast.SelectionSet, obj *RegisterPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterPayload")
+		case "registration":
+			out.Values[i] = ec._RegisterPayload_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "manageToken":
+			out.Values[i] = ec._RegisterPayload_manageToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RegisterPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationImplementors = []string{"Registration", "Node"}
+
+func (ec *executionContext) _Registration(ctx context.Context, sel ast.SelectionSet, obj *db.Registration) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Registration")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_id(ctx, field, obj)
+				})
+		case "slot":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_slot(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Registration_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "waitlistPosition":
+			out.Values[i] = ec._Registration_waitlistPosition(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "confirmationCode":
+			out.Values[i] = ec._Registration_confirmationCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "participant":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_participant(ctx, field, obj)
+				})
+		case "referral":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_referral(ctx, field, obj)
+				})
+		case "priority":
+			out.Values[i] = ec._Registration_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "priorityReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_priorityReason(ctx, field, obj)
+				})
+		case "hasReservedSeat":
+			out.Values[i] = ec._Registration_hasReservedSeat(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attendance":
+			out.Values[i] = ec._Registration_attendance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registeredAt":
+			out.Values[i] = ec._Registration_registeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "confirmedAt":
+			out.Values[i] = ec._Registration_confirmedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelledAt":
+			out.Values[i] = ec._Registration_cancelledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancellationReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Registration_cancellationReason(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationConnectionImplementors = []string{"RegistrationConnection"}
+
+func (ec *executionContext) _RegistrationConnection(ctx context.Context, sel ast.SelectionSet, obj *RegistrationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationConnection")
+		case "edges":
+			out.Values[i] = ec._RegistrationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RegistrationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationEdgeImplementors = []string{"RegistrationEdge"}
+
+func (ec *executionContext) _RegistrationEdge(ctx context.Context, sel ast.SelectionSet, obj *RegistrationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationEdge")
+		case "cursor":
+			out.Values[i] = ec._RegistrationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RegistrationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registrationPayloadImplementors = []string{"RegistrationPayload"}
+
+func (ec *executionContext) _RegistrationPayload(ctx context.Context, sel ast.SelectionSet, obj *RegistrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegistrationPayload")
+		case "registration":
+			out.Values[i] = ec._RegistrationPayload_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RegistrationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13212,11 +17560,17 @@ func (ec *executionContext) _Slot(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "seatsLeft":
-			out.Values[i] = ec._Slot_seatsLeft(ctx, field, obj)
+		case "seatsReserved":
+			out.Values[i] = ec._Slot_seatsReserved(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "seatsLeft":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Slot_seatsLeft(ctx, field, obj)
+				})
 		case "waitlistLength":
 			out.Values[i] = ec._Slot_waitlistLength(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13227,6 +17581,18 @@ func (ec *executionContext) _Slot(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "registrations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Slot_registrations(ctx, field, obj)
+				})
+		case "allocations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Slot_allocations(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14318,6 +18684,34 @@ func (ec *executionContext) marshalNAccessibilityNeed2githubᚗcomᚋregiestains
 	return res
 }
 
+func (ec *executionContext) marshalNAllocation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocation(ctx context.Context, sel ast.SelectionSet, v db.Allocation) graphql.Marshaler {
+	return ec._Allocation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAllocation2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Allocation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAllocation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx context.Context, sel ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AllocationPayload!")
+		return graphql.Null
+	}
+	return ec._AllocationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNApiKey2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v db.APIKey) graphql.Marshaler {
 	return ec._ApiKey(ctx, sel, &v)
 }
@@ -14361,6 +18755,21 @@ func (ec *executionContext) marshalNApiKeyPayload2ᚖgithubᚗcomᚋregiestains�
 func (ec *executionContext) unmarshalNArchiveInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐArchiveInput(ctx context.Context, v any) (ArchiveInput, error) {
 	res, err := ec.unmarshalInputArchiveInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAttendance2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx context.Context, v any) (db.Attendance, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.Attendance(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAttendance2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx context.Context, sel ast.SelectionSet, v db.Attendance) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Attendance!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAudience(ctx context.Context, v any) (db.Audience, error) {
@@ -14422,6 +18831,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCancelRegistrationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelRegistrationInput(ctx context.Context, v any) (CancelRegistrationInput, error) {
+	res, err := ec.unmarshalInputCancelRegistrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCancelSlotInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelSlotInput(ctx context.Context, v any) (CancelSlotInput, error) {
 	res, err := ec.unmarshalInputCancelSlotInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14472,6 +18886,19 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNEnrolInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolInput(ctx context.Context, v any) (EnrolInput, error) {
+	res, err := ec.unmarshalInputEnrolInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrolPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolPayload(ctx context.Context, sel ast.SelectionSet, v *EnrolPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolPayload!")
+		return graphql.Null
+	}
+	return ec._EnrolPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEquipment2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipment(ctx context.Context, sel ast.SelectionSet, v db.Equipment) graphql.Marshaler {
@@ -14584,6 +19011,11 @@ func (ec *executionContext) marshalNLocalDateTime2githubᚗcomᚋregiestainsᚋa
 	return v
 }
 
+func (ec *executionContext) unmarshalNMarkAttendanceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐMarkAttendanceInput(ctx context.Context, v any) (MarkAttendanceInput, error) {
+	res, err := ec.unmarshalInputMarkAttendanceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐNode(ctx context.Context, sel ast.SelectionSet, v []Node) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14661,6 +19093,11 @@ func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋregiestainsᚋatelie
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNParticipantInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx context.Context, v any) (ParticipantInput, error) {
+	res, err := ec.unmarshalInputParticipantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNPostalCode2string(ctx context.Context, v any) (string, error) {
 	res, err := UnmarshalPostalCode(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14713,6 +19150,100 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 		return graphql.Null
 	}
 	return ec._ProgrammePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterInput(ctx context.Context, v any) (RegisterInput, error) {
+	res, err := ec.unmarshalInputRegisterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterPayload(ctx context.Context, sel ast.SelectionSet, v *RegisterPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegisterPayload!")
+		return graphql.Null
+	}
+	return ec._RegisterPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegistration2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx context.Context, sel ast.SelectionSet, v db.Registration) graphql.Marshaler {
+	return ec._Registration(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistration2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegistrationConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationConnection(ctx context.Context, sel ast.SelectionSet, v *RegistrationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegistrationConnection!")
+		return graphql.Null
+	}
+	return ec._RegistrationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRegistrationEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationEdge(ctx context.Context, sel ast.SelectionSet, v RegistrationEdge) graphql.Marshaler {
+	return ec._RegistrationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRegistrationEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []RegistrationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistrationEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx context.Context, sel ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegistrationPayload!")
+		return graphql.Null
+	}
+	return ec._RegistrationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegistrationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatus(ctx context.Context, v any) (db.RegistrationStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.RegistrationStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegistrationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatus(ctx context.Context, sel ast.SelectionSet, v db.RegistrationStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RegistrationStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx context.Context, v any) (ReleaseSeatsInput, error) {
+	res, err := ec.unmarshalInputReleaseSeatsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReserveSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReserveSeatsInput(ctx context.Context, v any) (ReserveSeatsInput, error) {
+	res, err := ec.unmarshalInputReserveSeatsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRevokeApiKeyInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRevokeAPIKeyInput(ctx context.Context, v any) (RevokeAPIKeyInput, error) {
@@ -14775,6 +19306,11 @@ func (ec *executionContext) marshalNScope2ᚕgithubᚗcomᚋregiestainsᚋatelie
 	return ret
 }
 
+func (ec *executionContext) unmarshalNSetRegistrationPriorityInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSetRegistrationPriorityInput(ctx context.Context, v any) (SetRegistrationPriorityInput, error) {
+	res, err := ec.unmarshalInputSetRegistrationPriorityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNSlot2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx context.Context, sel ast.SelectionSet, v db.Slot) graphql.Marshaler {
 	return ec._Slot(ctx, sel, &v)
 }
@@ -14793,6 +19329,14 @@ func (ec *executionContext) marshalNSlot2ᚕgithubᚗcomᚋregiestainsᚋatelier
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNSlot2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx context.Context, sel ast.SelectionSet, v *db.Slot) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Slot!")
+		return graphql.Null
+	}
+	return ec._Slot(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSlotConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotConnection(ctx context.Context, sel ast.SelectionSet, v *SlotConnection) graphql.Marshaler {
@@ -14910,6 +19454,24 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNString2ᚖstring(ctx context.Context, v any) (*string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "String!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalString(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNTopic2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐTopic(ctx context.Context, v any) (db.Topic, error) {
@@ -15362,11 +19924,56 @@ func (ec *executionContext) marshalOAccessibilityNeed2ᚕgithubᚗcomᚋregiesta
 	return ret
 }
 
+func (ec *executionContext) unmarshalOAgeBracket2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx context.Context, v any) (*db.AgeBracket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.AgeBracket(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAgeBracket2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx context.Context, sel ast.SelectionSet, v *db.AgeBracket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) marshalOAllocation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocation(ctx context.Context, sel ast.SelectionSet, v *db.Allocation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Allocation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOApiKey2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAPIKey(ctx context.Context, sel ast.SelectionSet, v *db.APIKey) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ApiKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAttendance2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx context.Context, v any) (*db.Attendance, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.Attendance(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAttendance2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx context.Context, sel ast.SelectionSet, v *db.Attendance) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) unmarshalOAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAudienceᚄ(ctx context.Context, v any) ([]db.Audience, error) {
@@ -15432,6 +20039,25 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx context.Context, v any) (*db.ContactChannel, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.ContactChannel(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx context.Context, sel ast.SelectionSet, v *db.ContactChannel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 
@@ -15685,6 +20311,13 @@ func (ec *executionContext) marshalOOrganisationKind2ᚖgithubᚗcomᚋregiestai
 	return res
 }
 
+func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *db.Participant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Participant(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPhoneNumber2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -15769,6 +20402,64 @@ func (ec *executionContext) unmarshalOProgrammeFilter2ᚖgithubᚗcomᚋregiesta
 	}
 	res, err := ec.unmarshalInputProgrammeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOReferral2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐReferral(ctx context.Context, sel ast.SelectionSet, v *db.Referral) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Referral(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReferralInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReferralInput(ctx context.Context, v any) (*ReferralInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReferralInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx context.Context, sel ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Registration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORegistrationStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatusᚄ(ctx context.Context, v any) ([]db.RegistrationStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.RegistrationStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRegistrationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORegistrationStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []db.RegistrationStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRegistrationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOSlot2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx context.Context, sel ast.SelectionSet, v *db.Slot) graphql.Marshaler {

@@ -17,6 +17,8 @@ const (
 	kindProgramme    kind = "Programme"
 	kindSlot         kind = "Slot"
 	kindAPIKey       kind = "ApiKey"
+	kindRegistration kind = "Registration"
+	kindAllocation   kind = "Allocation"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
@@ -40,7 +42,7 @@ func parseGlobalID(s string) (kind, int64, error) {
 		return "", 0, fmt.Errorf("invalid id")
 	}
 	switch kind(k) {
-	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey:
+	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation:
 		return kind(k), id, nil
 	}
 	return "", 0, fmt.Errorf("invalid id")

@@ -16,6 +16,8 @@ type loaders struct {
 	organisation *dataloadgen.Loader[int64, db.Organisation]
 	venue        *dataloadgen.Loader[int64, db.Venue]
 	workshop     *dataloadgen.Loader[int64, db.Workshop]
+	slot         *dataloadgen.Loader[int64, db.Slot]
+	allocations  *dataloadgen.Loader[int64, []db.Allocation] // by slot id
 }
 
 // batchWait is how long a loader waits for more keys before querying: resolvers of one page
@@ -28,6 +30,27 @@ func newLoaders(q db.Querier) *loaders {
 		organisation: dataloadgen.NewMappedLoader(byID(q, db.OrganisationsByID, func(o db.Organisation) int64 { return o.ID }), opt),
 		venue:        dataloadgen.NewMappedLoader(byID(q, db.VenuesByID, func(v db.Venue) int64 { return v.ID }), opt),
 		workshop:     dataloadgen.NewMappedLoader(byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID }), opt),
+		slot:         dataloadgen.NewMappedLoader(byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID }), opt),
+		allocations:  dataloadgen.NewMappedLoader(allocationsBySlot(q), opt),
+	}
+}
+
+// allocationsBySlot groups the allocations of a batch of slots; a slot without any gets an
+// empty list.
+func allocationsBySlot(q db.Querier) func(context.Context, []int64) (map[int64][]db.Allocation, error) {
+	return func(ctx context.Context, slotIDs []int64) (map[int64][]db.Allocation, error) {
+		as, err := db.AllocationsOfSlots(ctx, q, slotIDs)
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[int64][]db.Allocation, len(slotIDs))
+		for _, id := range slotIDs {
+			m[id] = []db.Allocation{}
+		}
+		for _, a := range as {
+			m[a.SlotID] = append(m[a.SlotID], a)
+		}
+		return m, nil
 	}
 }
 

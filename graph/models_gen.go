@@ -21,6 +21,14 @@ type AccessibilityInput struct {
 	OtherSupport *string `json:"otherSupport,omitempty"`
 }
 
+// Result of `reserveSeats` and `releaseSeats`.
+type AllocationPayload struct {
+	// The allocation after the change; null when refused.
+	Allocation *db.Allocation `json:"allocation,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // A page of API keys.
 type APIKeyConnection struct {
 	// The keys of this page with their cursors.
@@ -49,6 +57,18 @@ type APIKeyPayload struct {
 type ArchiveInput struct {
 	// The object to archive.
 	ID string `json:"id"`
+}
+
+// Input of `cancelRegistration`: a token or a registration id.
+type CancelRegistrationInput struct {
+	// The person's management token.
+	Token *string `json:"token,omitempty"`
+	// The registration (partners and host).
+	RegistrationID *string `json:"registrationId,omitempty"`
+	// Why, at most 500 characters.
+	Reason *string `json:"reason,omitempty"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Input of `cancelSlot`.
@@ -173,6 +193,32 @@ type CreateWorkshopInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `enrol`.
+type EnrolInput struct {
+	// The programme.
+	ProgrammeID string `json:"programmeId"`
+	// One slot of each workshop of the programme.
+	SlotIds []string `json:"slotIds"`
+	// The person.
+	Participant ParticipantInput `json:"participant"`
+	// Join waiting lists where no seat is left. Default: false (all seats or none).
+	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
+	// The referral; required when a partner registers someone.
+	Referral *ReferralInput `json:"referral,omitempty"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `enrol`.
+type EnrolPayload struct {
+	// One registration per slot, in the order of `slotIds`; empty when refused.
+	Registrations []db.Registration `json:"registrations"`
+	// The management token of each registration, in the same order: shown only here.
+	ManageTokens []string `json:"manageTokens"`
+	// Why the enrolment was refused; empty on success. A refusal takes no seat anywhere.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Equipment of a venue, as input.
 type EquipmentInput struct {
 	// Computers for participants, 0 to 500.
@@ -191,6 +237,14 @@ type LearningResourceInput struct {
 	Title string `json:"title"`
 	// URL.
 	URL string `json:"url"`
+}
+
+// Input of `markAttendance`.
+type MarkAttendanceInput struct {
+	// The registration.
+	RegistrationID string `json:"registrationId"`
+	// Whether the person came.
+	Attendance db.Attendance `json:"attendance"`
 }
 
 type Mutation struct {
@@ -242,6 +296,34 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The person to register, with their consent.
+type ParticipantInput struct {
+	// First name, 1 to 100 characters.
+	FirstName string `json:"firstName"`
+	// Last name, 1 to 100 characters.
+	LastName string `json:"lastName"`
+	// Phone, French national form (`06 12 34 56 78`) or E.164; a phone or an email is required. Invalid: `INVALID_PHONE`.
+	Phone *string `json:"phone,omitempty"`
+	// Email; a phone or an email is required. Invalid: `INVALID_EMAIL`.
+	Email *string `json:"email,omitempty"`
+	// Postal code of residence.
+	PostalCode *string `json:"postalCode,omitempty"`
+	// Age bracket.
+	AgeBracket *db.AgeBracket `json:"ageBracket,omitempty"`
+	// Has a computer at home.
+	HasComputer *bool `json:"hasComputer,omitempty"`
+	// Has internet at home.
+	HasInternet *bool `json:"hasInternet,omitempty"`
+	// Has a smartphone.
+	HasSmartphone *bool `json:"hasSmartphone,omitempty"`
+	// Preferred contact channel. Default: SMS with a phone, else email.
+	PreferredChannel *db.ContactChannel `json:"preferredChannel,omitempty"`
+	// The person agrees to the processing of these data. Must be true (`CONSENT_REQUIRED`).
+	Consent bool `json:"consent"`
+	// Version of the consent text the person read, e.g. `2026-11`, 1 to 50 characters.
+	ConsentVersion string `json:"consentVersion"`
+}
+
 // A page of programmes.
 type ProgrammeConnection struct {
 	// The programmes of this page with their cursors.
@@ -267,6 +349,88 @@ type ProgrammePayload struct {
 }
 
 type Query struct {
+}
+
+// A referral by a partner's counsellor.
+type ReferralInput struct {
+	// The counsellor's name, 1 to 200 characters.
+	CounsellorName string `json:"counsellorName"`
+	// Why the person is referred, at most 1,000 characters.
+	Reason *string `json:"reason,omitempty"`
+	// Your own reference for the person, at most 100 characters.
+	PartnerReference *string `json:"partnerReference,omitempty"`
+}
+
+// Input of `register`.
+type RegisterInput struct {
+	// The slot.
+	SlotID string `json:"slotId"`
+	// The person.
+	Participant ParticipantInput `json:"participant"`
+	// Join the waiting list when no seat is left. Default: false (answer `SLOT_FULL`).
+	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
+	// The referral; required when a partner (not the host) registers someone.
+	Referral *ReferralInput `json:"referral,omitempty"`
+	// Put the person first on the waiting list, with a reason (partners and the host only).
+	PriorityReason *string `json:"priorityReason,omitempty"`
+	// The department of your organisation whose reserved seats to use, e.g. `Propreté`.
+	AllocationLabel *string `json:"allocationLabel,omitempty"`
+	// Idempotency key (or the `Idempotency-Key` header), at most 255 characters: a retry with the same key returns the first response.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `register`.
+type RegisterPayload struct {
+	// The registration: confirmed or waitlisted; null when refused.
+	Registration *db.Registration `json:"registration,omitempty"`
+	// The person's secret management token, for a link like `/r/<token>`: shown only here.
+	ManageToken *string `json:"manageToken,omitempty"`
+	// Why the registration was refused; empty on success. A refusal leaves nothing behind.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// A page of registrations.
+type RegistrationConnection struct {
+	// The registrations of this page with their cursors.
+	Edges []RegistrationEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A registration and its cursor.
+type RegistrationEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The registration.
+	Node db.Registration `json:"node"`
+}
+
+// Result of a registration mutation.
+type RegistrationPayload struct {
+	// The registration after the change; null when refused.
+	Registration *db.Registration `json:"registration,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `releaseSeats`.
+type ReleaseSeatsInput struct {
+	// The allocation.
+	ID string `json:"id"`
+}
+
+// Input of `reserveSeats`.
+type ReserveSeatsInput struct {
+	// A slot of your organisation.
+	SlotID string `json:"slotId"`
+	// The organisation the seats are for (yours or a partner).
+	OrganisationID string `json:"organisationId"`
+	// A department of that organisation, at most 100 characters; empty for all of it.
+	Label *string `json:"label,omitempty"`
+	// Seats to reserve, at least 1, at most the seats free for everyone.
+	Seats int `json:"seats"`
+	// When unused seats return to everyone, Europe/Paris; default: never (release them with `releaseSeats`).
+	ReleaseAt *LocalDateTime `json:"releaseAt,omitempty"`
 }
 
 // Input of `revokeApiKey`.
@@ -317,6 +481,16 @@ type ScheduleSlotSeriesInput struct {
 	Visibility *db.SlotVisibility `json:"visibility,omitempty"`
 	// Facilitator's name.
 	FacilitatorName *string `json:"facilitatorName,omitempty"`
+}
+
+// Input of `setRegistrationPriority`.
+type SetRegistrationPriorityInput struct {
+	// The registration.
+	RegistrationID string `json:"registrationId"`
+	// Whether the person goes first on the waiting list.
+	Priority bool `json:"priority"`
+	// Why, e.g. a young person without equipment; required when priority is true.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // A page of slots.
@@ -572,6 +746,32 @@ const (
 	UserErrorCodeArchived UserErrorCode = "ARCHIVED"
 	// The workshop and the venue belong to different organisations, or an object belongs to another organisation.
 	UserErrorCodeWrongOrganisation UserErrorCode = "WRONG_ORGANISATION"
+	// No seat is left and the request did not ask to join the waiting list (`joinWaitlist: true`).
+	UserErrorCodeSlotFull UserErrorCode = "SLOT_FULL"
+	// Registrations for this slot are closed (see `registrationClosesAt`).
+	UserErrorCodeRegistrationClosed UserErrorCode = "REGISTRATION_CLOSED"
+	// Registrations for this slot are not open yet (see `registrationOpensAt`).
+	UserErrorCodeRegistrationNotOpen UserErrorCode = "REGISTRATION_NOT_OPEN"
+	// The same person (same phone or email) already holds a seat or a waiting-list place on this slot.
+	UserErrorCodeAlreadyRegistered UserErrorCode = "ALREADY_REGISTERED"
+	// The phone number is not a valid French or international number.
+	UserErrorCodeInvalidPhone UserErrorCode = "INVALID_PHONE"
+	// The email address is not valid.
+	UserErrorCodeInvalidEmail UserErrorCode = "INVALID_EMAIL"
+	// The participant has not consented (`consent: true` with the version of the text they read).
+	UserErrorCodeConsentRequired UserErrorCode = "CONSENT_REQUIRED"
+	// Neither a phone number nor an email: the person could not be told about their seat.
+	UserErrorCodeContactRequired UserErrorCode = "CONTACT_REQUIRED"
+	// This idempotency key was already used with a different request.
+	UserErrorCodeIdempotencyKeyReused UserErrorCode = "IDEMPOTENCY_KEY_REUSED"
+	// The registration is already cancelled.
+	UserErrorCodeAlreadyCancelled UserErrorCode = "ALREADY_CANCELLED"
+	// The slot has not started yet: attendance is marked once it has.
+	UserErrorCodeSlotNotStarted UserErrorCode = "SLOT_NOT_STARTED"
+	// Only confirmed registrations have an attendance.
+	UserErrorCodeNotConfirmed UserErrorCode = "NOT_CONFIRMED"
+	// More seats asked than are free for everyone.
+	UserErrorCodeNotEnoughFreeSeats UserErrorCode = "NOT_ENOUGH_FREE_SEATS"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -587,11 +787,24 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeCapacityBelowSeatsTaken,
 	UserErrorCodeArchived,
 	UserErrorCodeWrongOrganisation,
+	UserErrorCodeSlotFull,
+	UserErrorCodeRegistrationClosed,
+	UserErrorCodeRegistrationNotOpen,
+	UserErrorCodeAlreadyRegistered,
+	UserErrorCodeInvalidPhone,
+	UserErrorCodeInvalidEmail,
+	UserErrorCodeConsentRequired,
+	UserErrorCodeContactRequired,
+	UserErrorCodeIdempotencyKeyReused,
+	UserErrorCodeAlreadyCancelled,
+	UserErrorCodeSlotNotStarted,
+	UserErrorCodeNotConfirmed,
+	UserErrorCodeNotEnoughFreeSeats,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats:
 		return true
 	}
 	return false

@@ -114,6 +114,23 @@ func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
 		n, err = db.VisibleProgramme(ctx, r.Pool, c, id)
 	case kindSlot:
 		n, err = db.VisibleSlot(ctx, r.Pool, c, id)
+	case kindRegistration:
+		var reg db.Registration
+		reg, err = db.RegistrationByID(ctx, r.Pool, id)
+		if err == nil && !canSeePersonalData(c, reg) {
+			err = db.ErrNotFound
+		}
+		n = reg
+	case kindAllocation:
+		var a db.Allocation
+		var s db.Slot
+		if a, err = db.AllocationByID(ctx, r.Pool, id); err == nil {
+			s, err = db.SlotByID(ctx, r.Pool, a.SlotID)
+		}
+		if err == nil && !canSeeAllocation(c, s.OrganisationID, a) {
+			err = db.ErrNotFound
+		}
+		n = a
 	case kindAPIKey:
 		var key db.APIKey
 		key, err = db.APIKeyByID(ctx, r.Pool, id)
@@ -168,4 +185,94 @@ func near(n *NearInput) (*db.Near, error) {
 		return nil, errBadInput("near: radiusKm must be between 0.1 and 200")
 	}
 	return &db.Near{Latitude: n.Latitude, Longitude: n.Longitude, RadiusKm: n.RadiusKm}, nil
+}
+
+func registrationConnection(rows []db.Registration, p db.Page) *RegistrationConnection {
+	edges, info := connection(kindRegistration, rows, p, func(r db.Registration) db.Cursor { return db.Cursor{ID: r.ID} },
+		func(c string, r db.Registration) RegistrationEdge { return RegistrationEdge{c, r} })
+	return &RegistrationConnection{Edges: edges, PageInfo: info}
+}
+
+// slotRegistrations lists a slot's registrations for its host's keys with REGISTRATIONS_READ.
+func (r *Resolver) slotRegistrations(ctx context.Context, s *db.Slot, statuses []db.RegistrationStatus, first *int, after *string) (*RegistrationConnection, error) {
+	if err := requireScope(callerFrom(ctx), s.OrganisationID, db.ScopeRegistrationsRead); err != nil {
+		return nil, err
+	}
+	p, err := pageOf(kindRegistration, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.RegistrationsOfSlot(ctx, r.Pool, s.ID, statuses, p)
+	if err != nil {
+		return nil, err
+	}
+	return registrationConnection(rows, p), nil
+}
+
+// referrals lists the people the caller's organisation referred.
+func (r *Resolver) referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error) {
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeRegistrationsRead)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pageOf(kindRegistration, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Referrals(ctx, r.Pool, orgID, p)
+	if err != nil {
+		return nil, err
+	}
+	return registrationConnection(rows, p), nil
+}
+
+// seatsLeft counts what the caller can take: seats free for everyone, plus the free reserved
+// seats of the caller's organisation. Reserved seats are rare, so most slots cost no query.
+func seatsLeft(ctx context.Context, s *db.Slot) (int, error) {
+	c := callerFrom(ctx)
+	left := s.SeatsLeft()
+	if c.OrganisationID == 0 || s.SeatsReserved == 0 {
+		return left, nil
+	}
+	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range as {
+		if a.OrganisationID == c.OrganisationID && a.ReleasedAt == nil {
+			left += a.Seats - a.SeatsTaken
+		}
+	}
+	return left, nil
+}
+
+// slotAllocations: the host sees every reservation, others their own organisation's.
+func slotAllocations(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
+	c := callerFrom(ctx)
+	if c.OrganisationID == 0 {
+		return []db.Allocation{}, nil
+	}
+	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	visible := []db.Allocation{}
+	for _, a := range as {
+		if canSeeAllocation(c, s.OrganisationID, a) {
+			visible = append(visible, a)
+		}
+	}
+	return visible, nil
+}
+
+// registrationByToken opens a registration with the person's management token.
+func (r *Resolver) registrationByToken(ctx context.Context, token string) (*db.Registration, error) {
+	if len(token) > 100 {
+		return nil, nil
+	}
+	reg, err := db.RegistrationByToken(ctx, r.Pool, token)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	return &reg, err
 }

@@ -12,6 +12,23 @@ import (
 )
 
 // ID is the resolver for the id field.
+func (r *allocationResolver) ID(ctx context.Context, obj *db.Allocation) (string, error) {
+	return globalID(kindAllocation, obj.ID), nil
+}
+
+// Slot is the resolver for the slot field.
+func (r *allocationResolver) Slot(ctx context.Context, obj *db.Allocation) (*db.Slot, error) {
+	s, err := loadersFrom(ctx).slot.Load(ctx, obj.SlotID)
+	return &s, err
+}
+
+// Organisation is the resolver for the organisation field.
+func (r *allocationResolver) Organisation(ctx context.Context, obj *db.Allocation) (*db.Organisation, error) {
+	o, err := loadersFrom(ctx).organisation.Load(ctx, obj.OrganisationID)
+	return &o, err
+}
+
+// ID is the resolver for the id field.
 func (r *apiKeyResolver) ID(ctx context.Context, obj *db.APIKey) (string, error) {
 	return globalID(kindAPIKey, obj.ID), nil
 }
@@ -108,6 +125,41 @@ func (r *mutationResolver) CreateAPIKey(ctx context.Context, input CreateAPIKeyI
 // RevokeAPIKey is the resolver for the revokeApiKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error) {
 	return r.revokeAPIKey(ctx, input)
+}
+
+// Register is the resolver for the register field.
+func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error) {
+	return r.register(ctx, input)
+}
+
+// Enrol is the resolver for the enrol field.
+func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error) {
+	return r.enrol(ctx, input)
+}
+
+// CancelRegistration is the resolver for the cancelRegistration field.
+func (r *mutationResolver) CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error) {
+	return r.cancelRegistration(ctx, input)
+}
+
+// SetRegistrationPriority is the resolver for the setRegistrationPriority field.
+func (r *mutationResolver) SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error) {
+	return r.setRegistrationPriority(ctx, input)
+}
+
+// MarkAttendance is the resolver for the markAttendance field.
+func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error) {
+	return r.markAttendance(ctx, input)
+}
+
+// ReserveSeats is the resolver for the reserveSeats field.
+func (r *mutationResolver) ReserveSeats(ctx context.Context, input ReserveSeatsInput) (*AllocationPayload, error) {
+	return r.reserveSeats(ctx, input)
+}
+
+// ReleaseSeats is the resolver for the releaseSeats field.
+func (r *mutationResolver) ReleaseSeats(ctx context.Context, input ReleaseSeatsInput) (*AllocationPayload, error) {
+	return r.releaseSeats(ctx, input)
 }
 
 // ID is the resolver for the id field.
@@ -213,6 +265,65 @@ func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) 
 	return r.apiKeys(ctx, first, after)
 }
 
+// RegistrationByToken is the resolver for the registrationByToken field.
+func (r *queryResolver) RegistrationByToken(ctx context.Context, token string) (*db.Registration, error) {
+	return r.registrationByToken(ctx, token)
+}
+
+// Referrals is the resolver for the referrals field.
+func (r *queryResolver) Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error) {
+	return r.referrals(ctx, first, after)
+}
+
+// Organisation is the resolver for the organisation field.
+func (r *referralResolver) Organisation(ctx context.Context, obj *db.Referral) (*db.Organisation, error) {
+	o, err := loadersFrom(ctx).organisation.Load(ctx, *obj.OrganisationID)
+	return &o, err
+}
+
+// ID is the resolver for the id field.
+func (r *registrationResolver) ID(ctx context.Context, obj *db.Registration) (string, error) {
+	return globalID(kindRegistration, obj.ID), nil
+}
+
+// Slot is the resolver for the slot field.
+func (r *registrationResolver) Slot(ctx context.Context, obj *db.Registration) (*db.Slot, error) {
+	s, err := loadersFrom(ctx).slot.Load(ctx, obj.SlotID)
+	return &s, err
+}
+
+// Participant is the resolver for the participant field.
+func (r *registrationResolver) Participant(ctx context.Context, obj *db.Registration) (*db.Participant, error) {
+	if !canSeePersonalData(callerFrom(ctx), *obj) {
+		return nil, nil
+	}
+	return &obj.Participant, nil
+}
+
+// Referral is the resolver for the referral field.
+func (r *registrationResolver) Referral(ctx context.Context, obj *db.Registration) (*db.Referral, error) {
+	if obj.Referral.OrganisationID == nil || !canSeePersonalData(callerFrom(ctx), *obj) {
+		return nil, nil
+	}
+	return &obj.Referral, nil
+}
+
+// PriorityReason is the resolver for the priorityReason field.
+func (r *registrationResolver) PriorityReason(ctx context.Context, obj *db.Registration) (*string, error) {
+	if !canSeePersonalData(callerFrom(ctx), *obj) {
+		return nil, nil
+	}
+	return obj.PriorityReason, nil
+}
+
+// CancellationReason is the resolver for the cancellationReason field.
+func (r *registrationResolver) CancellationReason(ctx context.Context, obj *db.Registration) (*string, error) {
+	if !canSeePersonalData(callerFrom(ctx), *obj) {
+		return nil, nil
+	}
+	return obj.CancellationReason, nil
+}
+
 // ID is the resolver for the id field.
 func (r *slotResolver) ID(ctx context.Context, obj *db.Slot) (string, error) {
 	return globalID(kindSlot, obj.ID), nil
@@ -228,6 +339,21 @@ func (r *slotResolver) Workshop(ctx context.Context, obj *db.Slot) (*db.Workshop
 func (r *slotResolver) Venue(ctx context.Context, obj *db.Slot) (*db.Venue, error) {
 	v, err := loadersFrom(ctx).venue.Load(ctx, obj.VenueID)
 	return &v, err
+}
+
+// SeatsLeft is the resolver for the seatsLeft field.
+func (r *slotResolver) SeatsLeft(ctx context.Context, obj *db.Slot) (int, error) {
+	return seatsLeft(ctx, obj)
+}
+
+// Registrations is the resolver for the registrations field.
+func (r *slotResolver) Registrations(ctx context.Context, obj *db.Slot, statuses []db.RegistrationStatus, first *int, after *string) (*RegistrationConnection, error) {
+	return r.slotRegistrations(ctx, obj, statuses, first, after)
+}
+
+// Allocations is the resolver for the allocations field.
+func (r *slotResolver) Allocations(ctx context.Context, obj *db.Slot) ([]db.Allocation, error) {
+	return slotAllocations(ctx, obj)
 }
 
 // ID is the resolver for the id field.
@@ -322,6 +448,9 @@ func (r *workshopFilterResolver) OrganisationIds(ctx context.Context, obj *db.Wo
 	return err
 }
 
+// Allocation returns AllocationResolver implementation.
+func (r *Resolver) Allocation() AllocationResolver { return &allocationResolver{r} }
+
 // ApiKey returns ApiKeyResolver implementation.
 func (r *Resolver) ApiKey() ApiKeyResolver { return &apiKeyResolver{r} }
 
@@ -336,6 +465,12 @@ func (r *Resolver) Programme() ProgrammeResolver { return &programmeResolver{r} 
 
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+
+// Referral returns ReferralResolver implementation.
+func (r *Resolver) Referral() ReferralResolver { return &referralResolver{r} }
+
+// Registration returns RegistrationResolver implementation.
+func (r *Resolver) Registration() RegistrationResolver { return &registrationResolver{r} }
 
 // Slot returns SlotResolver implementation.
 func (r *Resolver) Slot() SlotResolver { return &slotResolver{r} }
@@ -359,11 +494,14 @@ func (r *Resolver) VenueFilter() VenueFilterResolver { return &venueFilterResolv
 func (r *Resolver) WorkshopFilter() WorkshopFilterResolver { return &workshopFilterResolver{r} }
 
 type (
+	allocationResolver      struct{ *Resolver }
 	apiKeyResolver          struct{ *Resolver }
 	mutationResolver        struct{ *Resolver }
 	organisationResolver    struct{ *Resolver }
 	programmeResolver       struct{ *Resolver }
 	queryResolver           struct{ *Resolver }
+	referralResolver        struct{ *Resolver }
+	registrationResolver    struct{ *Resolver }
 	slotResolver            struct{ *Resolver }
 	venueResolver           struct{ *Resolver }
 	workshopResolver        struct{ *Resolver }

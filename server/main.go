@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if c.DemoData {
 		printDemoKeys(c.Port)
 	}
+	go runWorker(ctx, pool)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,59 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrInFlight: a request with the same idempotency key is being processed right now.
+var ErrInFlight = errors.New("a request with this idempotency key is in flight")
+
+// ClaimIdempotencyKey takes the key for the length of tx, or answers ErrInFlight when another
+// transaction holds it. An advisory lock, not a row lock, so that the second request answers
+// at once instead of queueing behind the first.
+func ClaimIdempotencyKey(ctx context.Context, tx pgx.Tx, keyHash []byte) error {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended(encode($1::bytea, 'hex'), 0))`, keyHash).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if !ok {
+		return ErrInFlight
+	}
+	return nil
+}
+
+// StoredResponse returns the request hash and the sealed response stored under a key in the
+// last 24 hours, or ErrNotFound.
+func StoredResponse(ctx context.Context, q Querier, keyHash []byte) (requestHash, sealed []byte, err error) {
+	err = q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys
+		WHERE key_hash = $1 AND created_at > now() - interval '24 hours'`, keyHash).Scan(&requestHash, &sealed)
+	if err != nil {
+		return nil, nil, notFound(err, "idempotency key")
+	}
+	return requestHash, sealed, nil
+}
+
+// StoreResponse keeps a response under a key for at least 24 hours, replacing an expired one.
+func StoreResponse(ctx context.Context, q Querier, keyHash, requestHash, sealed []byte) error {
+	_, err := q.Exec(ctx, `
+		INSERT INTO idempotency_keys (key_hash, request_hash, response) VALUES ($1, $2, $3)
+		ON CONFLICT (key_hash) DO UPDATE SET request_hash = $2, response = $3, created_at = now()`,
+		keyHash, requestHash, sealed)
+	if err != nil {
+		return fmt.Errorf("store idempotent response: %w", err)
+	}
+	return nil
+}
+
+// PurgeIdempotencyKeys deletes the responses older than 48 hours (kept at least 24).
+func PurgeIdempotencyKeys(ctx context.Context, q Querier) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'`)
+	if err != nil {
+		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

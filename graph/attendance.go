@@ -1,0 +1,51 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// markAttendance: the host's keys with ATTENDANCE_WRITE mark confirmed registrations present,
+// absent or excused, once the slot has started.
+func (r *mutationResolver) markAttendance(ctx context.Context, in MarkAttendanceInput) (*RegistrationPayload, error) {
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return nil, err
+	}
+	var p problems
+	id, err := idOf(kindRegistration, in.RegistrationID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "registrationId", "registrationId is not a registration id")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	reg, err := db.RegistrationByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
+		p.add(UserErrorCodeNotFound, "registrationId", "no registration with this id that you may see")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite); err != nil {
+		return nil, err
+	}
+	s, err := db.SlotByID(ctx, r.Pool, reg.SlotID)
+	if err != nil {
+		return nil, err
+	}
+	if s.StartsAt.After(time.Now()) {
+		p.add(UserErrorCodeSlotNotStarted, "registrationId", "attendance is marked once the slot has started")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	marked, err := db.MarkAttendance(ctx, r.Pool, id, in.Attendance)
+	if ue, ok := refusal(err, "registrationId"); ok {
+		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &RegistrationPayload{Registration: &marked, UserErrors: p.errs()}, nil
+}

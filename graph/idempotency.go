@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// maxIdempotencyKey bounds the key's length (API.md).
+const maxIdempotencyKey = 255
+
+// WithIdempotencyKey returns a context carrying the request's Idempotency-Key header.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKeyKey, key)
+}
+
+// WithClientAddress returns a context carrying the client's address, which scopes the
+// idempotency keys of anonymous callers.
+func WithClientAddress(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddressKey, addr)
+}
+
+// idempotent runs a mutation at most once per idempotency key: the first call runs it and
+// stores its response in the same transaction; a replay gets the stored response and runs
+// nothing; the same key with another request is refused; a key in flight answers a retryable
+// conflict. Without a key, it just runs the mutation.
+//
+// Keys are scoped to the caller (API key, or client address for anonymous callers). The
+// database holds only a hash of the scoped key, and the response sealed with a key derived from
+// it: the management tokens inside are readable only by whoever holds the idempotency key.
+func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, inputKey *string, input any, run func(db.Querier) (*T, []UserError, error)) (*T, []UserError, error) {
+	key := deref(inputKey)
+	if key == "" {
+		key, _ = ctx.Value(idempotencyKeyKey).(string)
+	}
+	if key == "" {
+		return run(pool)
+	}
+	if len(key) > maxIdempotencyKey {
+		return nil, nil, errBadInput("the idempotency key is longer than 255 characters")
+	}
+	scoped := op + "|" + callerScope(ctx) + "|" + key
+	keyHash, sealKey := sha256.Sum256([]byte("id|"+scoped)), sha256.Sum256([]byte("seal|"+scoped))
+	request, err := json.Marshal(input)
+	if err != nil {
+		return nil, nil, err
+	}
+	requestHash := sha256.Sum256(request)
+
+	var payload *T
+	var problems []UserError
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if err := db.ClaimIdempotencyKey(ctx, tx, keyHash[:]); err != nil {
+			return err
+		}
+		storedHash, sealed, err := db.StoredResponse(ctx, tx, keyHash[:])
+		switch {
+		case err == nil && string(storedHash) != string(requestHash[:]):
+			problems = []UserError{{Field: []string{"input", "idempotencyKey"}, Code: UserErrorCodeIdempotencyKeyReused,
+				Message: "this idempotency key was already used with a different request: use a new key"}}
+			return nil
+		case err == nil:
+			payload, problems, err = unseal[T](sealKey[:], sealed)
+			return err
+		case !errors.Is(err, db.ErrNotFound):
+			return err
+		}
+		if payload, problems, err = run(tx); err != nil {
+			return err
+		}
+		sealed, err = seal(sealKey[:], stored[T]{payload, problems})
+		if err != nil {
+			return err
+		}
+		return db.StoreResponse(ctx, tx, keyHash[:], requestHash[:], sealed)
+	})
+	if errors.Is(err, db.ErrInFlight) {
+		return nil, nil, errConflict("a request with this idempotency key is still being processed: retry in a moment")
+	}
+	return payload, problems, err
+}
+
+// callerScope names whose idempotency keys these are.
+func callerScope(ctx context.Context) string {
+	if c := callerFrom(ctx); !c.Anonymous() {
+		return "key:" + strconv.FormatInt(c.KeyID, 10)
+	}
+	addr, _ := ctx.Value(clientAddressKey).(string)
+	return "ip:" + addr
+}
+
+// stored is what a replay returns: the payload and the refusals, as the first call answered.
+type stored[T any] struct {
+	Payload  *T
+	Problems []UserError
+}
+
+func seal(key []byte, v any) ([]byte, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, plain, nil), nil
+}
+
+func unseal[T any](key, sealed []byte) (*T, []UserError, error) {
+	gcm, err := newGCM(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(sealed) < gcm.NonceSize() {
+		return nil, nil, errors.New("sealed response too short")
+	}
+	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var s stored[T]
+	err = json.Unmarshal(plain, &s)
+	return s.Payload, s.Problems, err
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
