@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+)
+
+// A slot never holds more confirmed participants than its capacity, whatever the concurrency:
+// 200 people ask at once for 10 seats, half of them ready to wait; exactly 10 get a seat, the
+// ones who asked join the waiting list, the others are told the slot is full, and the database
+// agrees. Repeated on 20 slots.
+func TestBookingNeverOverbooks(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, hostKey := a.org("regie-stains", "CATALOGUE_WRITE")
+	workshop, venue := a.workshop(hostKey, nil), a.venue(hostKey, nil)
+	const rounds, people, seats = 20, 200, 10
+	for round := range rounds {
+		slot := a.slot(hostKey, workshop, venue, fmt.Sprintf("2032-06-%02dT14:00", round+1), map[string]any{"capacity": seats})
+		var mu sync.Mutex
+		outcomes := map[string]int{}
+		var wg sync.WaitGroup
+		for n := range people {
+			wg.Go(func() {
+				in := map[string]any{"slotId": slot, "participant": person(round*1000 + n), "joinWaitlist": n%2 == 0}
+				var out struct{ Register registered }
+				code, err := a.call("", "", registerDoc, map[string]any{"in": in}, &out)
+				outcome := code
+				switch {
+				case err != nil:
+					outcome = "request failed: " + err.Error()
+				case code != "":
+				case len(out.Register.UserErrors) > 0:
+					outcome = out.Register.UserErrors[0].Code
+				default:
+					outcome = out.Register.Registration.Status
+				}
+				mu.Lock()
+				outcomes[outcome]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if outcomes["CONFIRMED"] != seats || outcomes["CONFIRMED"]+outcomes["WAITLISTED"]+outcomes["SLOT_FULL"] != people {
+			t.Fatalf("round %d: outcomes %v, want %d CONFIRMED and the rest WAITLISTED or SLOT_FULL", round, outcomes, seats)
+		}
+		taken, waitlist, confirmed, waitlisted := a.counts(t, slot)
+		if taken != seats || confirmed != seats || waitlist != outcomes["WAITLISTED"] || waitlisted != waitlist {
+			t.Fatalf("round %d: database says seats_taken %d, confirmed rows %d, waitlist_length %d, waitlisted rows %d; API said %v",
+				round, taken, confirmed, waitlist, waitlisted, outcomes)
+		}
+	}
+}
+
+// Cancellations racing registrations: every cancelled seat goes to the waiting list or to a
+// newcomer, never beyond capacity, and the counters match the rows.
+func TestBookingCancellationsRaceRegistrations(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, hostKey := a.org("regie-stains", "CATALOGUE_WRITE")
+	workshop, venue := a.workshop(hostKey, nil), a.venue(hostKey, nil)
+	const rounds, seats = 10, 10
+	for round := range rounds {
+		slot := a.slot(hostKey, workshop, venue, fmt.Sprintf("2032-07-%02dT14:00", round+1), map[string]any{"capacity": seats})
+		var tokens []string
+		for n := range seats + 5 { // 10 seats, 5 waiting
+			r := a.register("", slot, round*1000+n, map[string]any{"joinWaitlist": true})
+			tokens = append(tokens, *r.ManageToken)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 100)
+		for i := range 8 { // 8 cancel (seat holders and waiting people alike) while 40 register
+			wg.Go(func() {
+				var out struct{ CancelRegistration struct{ UserErrors []userError } }
+				code, err := a.call("", "", `mutation($in: CancelRegistrationInput!) { cancelRegistration(input: $in) { userErrors { code } } }`,
+					map[string]any{"in": map[string]any{"token": tokens[i*2%len(tokens)]}}, &out)
+				if err != nil || code != "" || len(out.CancelRegistration.UserErrors) > 0 {
+					errs <- fmt.Errorf("cancel: %v %s %v", err, code, out.CancelRegistration.UserErrors)
+				}
+			})
+		}
+		for n := range 40 {
+			wg.Go(func() {
+				var out struct{ Register registered }
+				in := map[string]any{"slotId": slot, "participant": person(round*1000 + 100 + n), "joinWaitlist": n%3 == 0}
+				if code, err := a.call("", "", registerDoc, map[string]any{"in": in}, &out); err != nil || code != "" {
+					errs <- fmt.Errorf("register: %v %s", err, code)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		taken, waitlist, confirmed, waitlisted := a.counts(t, slot)
+		if taken != seats || confirmed != seats || waitlist != waitlisted {
+			t.Fatalf("round %d: seats_taken %d, confirmed rows %d, waitlist_length %d, waitlisted rows %d; want %d seats taken and counters matching rows",
+				round, taken, confirmed, waitlist, waitlisted, seats)
+		}
+	}
+}
+
+// A retried request never creates a second registration: 50 identical calls at once with one
+// idempotency key make one row; each answer is the first response or a retryable CONFLICT, and
+// a later replay returns the very same registration and token.
+func TestBookingRetriesWithOneKeyCreateOneRow(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, slot := a.bookable("regie-stains", 10)
+	in := map[string]any{"slotId": slot, "participant": person(1)}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answers := map[string]int{}
+	var first registered
+	for range 50 {
+		wg.Go(func() {
+			var out struct{ Register registered }
+			code, err := a.call("", "retry-key-1", registerDoc, map[string]any{"in": in}, &out)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				answers["failed: "+err.Error()]++
+			case code != "":
+				answers[code]++
+			case out.Register.Registration != nil:
+				answers["registered"]++
+				if first.Registration == nil {
+					first = out.Register
+				} else if out.Register.Registration.ID != first.Registration.ID || *out.Register.ManageToken != *first.ManageToken {
+					answers["a different registration"]++
+				}
+			default:
+				answers[fmt.Sprint(out.Register.UserErrors)]++
+			}
+		})
+	}
+	wg.Wait()
+	if answers["registered"] < 1 || answers["registered"]+answers["CONFLICT"] != 50 {
+		t.Errorf("answers %v, want the same registration or CONFLICT, 50 in all", answers)
+	}
+	if _, _, confirmed, _ := a.counts(t, slot); confirmed != 1 {
+		t.Errorf("%d registrations in the database, want 1", confirmed)
+	}
+	var again struct{ Register registered }
+	if code, err := a.call("", "retry-key-1", registerDoc, map[string]any{"in": in}, &again); err != nil || code != "" {
+		t.Fatalf("replay: %v %s", err, code)
+	}
+	if again.Register.Registration.ID != first.Registration.ID || *again.Register.ManageToken != *first.ManageToken {
+		t.Errorf("replay returned another registration or token")
+	}
+	// The same key with another request is refused and creates nothing.
+	other := map[string]any{"slotId": slot, "participant": person(2)}
+	var reused struct{ Register registered }
+	if code, err := a.call("", "retry-key-1", registerDoc, map[string]any{"in": other}, &reused); err != nil || code != "" {
+		t.Fatalf("reuse: %v %s", err, code)
+	}
+	if len(reused.Register.UserErrors) != 1 || reused.Register.UserErrors[0].Code != "IDEMPOTENCY_KEY_REUSED" {
+		t.Errorf("reused key: got %+v, want IDEMPOTENCY_KEY_REUSED", reused.Register.UserErrors)
+	}
+	if _, _, confirmed, _ := a.counts(t, slot); confirmed != 1 {
+		t.Errorf("%d registrations after a reused key, want 1", confirmed)
+	}
+}
