@@ -100,20 +100,26 @@ func CreateOrganisation(ctx context.Context, q Querier, o Organisation) (Organis
 	return created, nil
 }
 
-// UpdateOrganisation writes every editable field of o (the slug stays: it may be in links).
-func UpdateOrganisation(ctx context.Context, q Querier, o Organisation) (Organisation, error) {
-	rows, _ := q.Query(ctx, `
+// UpdateOrganisation locks organisation id, lets change modify it, and writes every editable
+// field (the slug stays: it may be in links).
+func UpdateOrganisation(ctx context.Context, q Querier, id int64, change func(*Organisation) error) (Organisation, error) {
+	o, err := update(ctx, q, `SELECT `+organisationColumns+` FROM organisations WHERE id = $1 FOR UPDATE`,
+		id, scanOrganisation, change, writeOrganisation)
+	if err != nil {
+		return Organisation{}, fmt.Errorf("update organisation %d: %w", id, err)
+	}
+	return o, nil
+}
+
+func writeOrganisation(ctx context.Context, tx pgx.Tx, o Organisation) (Organisation, error) {
+	rows, _ := tx.Query(ctx, `
 		UPDATE organisations SET name = $2, kind = $3, siret = $4, phone = $5, email = $6,
 			website = $7, description = $8, hosts_workshops = $9, refers_people = $10, updated_at = now()
 		WHERE id = $1
 		RETURNING `+organisationColumns,
 		o.ID, o.Name, o.Kind, o.Siret, o.Phone, o.Email, o.Website, o.Description,
 		o.HostsWorkshops, o.RefersPeople)
-	updated, err := pgx.CollectExactlyOneRow(rows, scanOrganisation)
-	if err != nil {
-		return Organisation{}, notFound(err, fmt.Sprintf("update organisation %d", o.ID))
-	}
-	return updated, nil
+	return pgx.CollectExactlyOneRow(rows, scanOrganisation)
 }
 
 // nonNil returns s, or an empty slice for nil, so that a filter list reaches SQL as '{}'

@@ -104,24 +104,27 @@ func CreateProgramme(ctx context.Context, q Querier, p Programme) (Programme, er
 	return ProgrammeByID(ctx, q, id)
 }
 
-// UpdateProgramme writes every editable field of p and replaces its workshop list.
-func UpdateProgramme(ctx context.Context, q Querier, p Programme) (Programme, error) {
-	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-			UPDATE programmes SET title = $2, description = $3, status = $4, updated_at = now()
-			WHERE id = $1`, p.ID, p.Title, p.Description, p.Status)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return ErrNotFound
-		}
-		return setProgrammeWorkshops(ctx, tx, p.ID, p.WorkshopIDs)
-	})
+// UpdateProgramme locks programme id, lets change modify it, and writes every editable field
+// and its workshop list.
+func UpdateProgramme(ctx context.Context, q Querier, id int64, change func(*Programme) error) (Programme, error) {
+	p, err := update(ctx, q, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = $1 FOR UPDATE`,
+		id, scanProgramme, change, writeProgramme)
 	if err != nil {
-		return Programme{}, fmt.Errorf("update programme %d: %w", p.ID, err)
+		return Programme{}, fmt.Errorf("update programme %d: %w", id, err)
 	}
-	return ProgrammeByID(ctx, q, p.ID)
+	return p, nil
+}
+
+func writeProgramme(ctx context.Context, tx pgx.Tx, p Programme) (Programme, error) {
+	if _, err := tx.Exec(ctx, `
+		UPDATE programmes SET title = $2, description = $3, status = $4, updated_at = now()
+		WHERE id = $1`, p.ID, p.Title, p.Description, p.Status); err != nil {
+		return Programme{}, err
+	}
+	if err := setProgrammeWorkshops(ctx, tx, p.ID, p.WorkshopIDs); err != nil {
+		return Programme{}, err
+	}
+	return ProgrammeByID(ctx, tx, p.ID)
 }
 
 func setProgrammeWorkshops(ctx context.Context, tx pgx.Tx, id int64, workshopIDs []int64) error {

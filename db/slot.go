@@ -2,9 +2,7 @@ package db
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -191,42 +189,45 @@ func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error)
 	return created, nil
 }
 
-// UpdateSlot writes the editable fields of s. It refuses (ErrSlotStarted, ErrSlotCancelled,
-// ErrCapacityBelowSeatsTaken) in the same statement that writes, so that a registration
-// committing meanwhile cannot slip between a check and the write; seats added to the capacity
-// go to the waiting list in the same transaction.
-func UpdateSlot(ctx context.Context, q Querier, s Slot) (Slot, error) {
+// UpdateSlot locks slot id, lets change modify it, and writes its editable fields. It
+// refuses a slot that started or was cancelled, and a capacity below the seats taken or
+// reserved; seats added to the capacity go to the waiting list in the same transaction.
+func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) error) (Slot, error) {
 	var updated Slot
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
-		rows, _ := tx.Query(ctx, `
-			WITH s AS (
-				UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
-					visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
-					facilitator_name = $9, updated_at = now()
-				WHERE id = $1 AND status = 'SCHEDULED' AND starts_at > now() AND seats_taken + seats_reserved <= $5
-				RETURNING *)
-			SELECT `+slotColumns+` FROM s`,
-			s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
-			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
-		var err error
-		updated, err = pgx.CollectExactlyOneRow(rows, scanSlot)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return slotRefusal(ctx, tx, s.ID, s.Capacity)
-		}
+		s, err := lockSlot(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if err := event(ctx, tx, "SLOT_UPDATED", s.ID, nil); err != nil {
+		if err := SlotChangeable(s); err != nil {
 			return err
 		}
-		if err := promote(ctx, tx, s.ID); err != nil {
+		if err := change(&s); err != nil {
 			return err
 		}
-		updated, err = SlotByID(ctx, tx, s.ID)
+		if s.Capacity < s.SeatsTaken+s.SeatsReserved {
+			return ErrCapacityBelowSeatsTaken
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
+				visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
+				facilitator_name = $9, updated_at = now()
+			WHERE id = $1`,
+			s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
+			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "SLOT_UPDATED", id, nil); err != nil {
+			return err
+		}
+		if err := promote(ctx, tx, id); err != nil {
+			return err
+		}
+		updated, err = SlotByID(ctx, tx, id)
 		return err
 	})
 	if err != nil {
-		return Slot{}, fmt.Errorf("update slot %d: %w", s.ID, err)
+		return Slot{}, fmt.Errorf("update slot %d: %w", id, err)
 	}
 	return updated, nil
 }
@@ -243,7 +244,7 @@ func CancelSlot(ctx context.Context, q Querier, id int64, reason string) (Slot, 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return slotRefusal(ctx, tx, id, math.MaxInt32) // capacity plays no part in a cancellation
+			return slotRefusal(ctx, tx, id)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE slot_allocations SET seats_taken = 0 WHERE slot_id = $1`, id); err != nil {
 			return err
@@ -280,16 +281,13 @@ func SlotChangeable(s Slot) error {
 }
 
 // slotRefusal says why a guarded write on slot id changed no row.
-func slotRefusal(ctx context.Context, q Querier, id int64, capacity int) error {
+func slotRefusal(ctx context.Context, q Querier, id int64) error {
 	s, err := SlotByID(ctx, q, id)
 	if err != nil {
 		return err
 	}
 	if err := SlotChangeable(s); err != nil {
 		return err
-	}
-	if capacity < s.SeatsTaken+s.SeatsReserved {
-		return fmt.Errorf("slot %d: %w", id, ErrCapacityBelowSeatsTaken)
 	}
 	return fmt.Errorf("slot %d changed meanwhile: %w", id, ErrNotFound)
 }

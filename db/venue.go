@@ -146,9 +146,18 @@ func CreateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
 	return created, nil
 }
 
-// UpdateVenue writes every editable field of v.
-func UpdateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
-	rows, _ := q.Query(ctx, `
+// UpdateVenue locks venue id, lets change modify it, and writes every editable field.
+func UpdateVenue(ctx context.Context, q Querier, id int64, change func(*Venue) error) (Venue, error) {
+	v, err := update(ctx, q, `SELECT `+venueColumns+` FROM venues v WHERE v.id = $1 FOR UPDATE`,
+		id, scanVenue, change, writeVenue)
+	if err != nil {
+		return Venue{}, fmt.Errorf("update venue %d: %w", id, err)
+	}
+	return v, nil
+}
+
+func writeVenue(ctx context.Context, tx pgx.Tx, v Venue) (Venue, error) {
+	rows, _ := tx.Query(ctx, `
 		WITH v AS (
 			UPDATE venues SET name = $2, street_address = $3, postal_code = $4, city = $5,
 				insee_code = $6, latitude = $7, longitude = $8, opening_hours = $9,
@@ -163,11 +172,7 @@ func UpdateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
 		v.Accessibility.WheelchairAccessible, v.Accessibility.HearingLoop, v.Accessibility.OtherSupport,
 		v.Equipment.Computers, v.Equipment.Wifi, v.Equipment.Printer, v.Equipment.Scanner,
 		v.Phone, v.Email, v.AccessInstructions)
-	updated, err := pgx.CollectExactlyOneRow(rows, scanVenue)
-	if err != nil {
-		return Venue{}, notFound(err, fmt.Sprintf("update venue %d", v.ID))
-	}
-	return updated, nil
+	return pgx.CollectExactlyOneRow(rows, scanVenue)
 }
 
 // ArchiveVenue archives a venue; archiving twice keeps the first date.

@@ -138,9 +138,19 @@ func CreateWorkshop(ctx context.Context, q Querier, w Workshop) (Workshop, error
 	return created, nil
 }
 
-// UpdateWorkshop writes every editable field of w, its status included.
-func UpdateWorkshop(ctx context.Context, q Querier, w Workshop) (Workshop, error) {
-	rows, _ := q.Query(ctx, `
+// UpdateWorkshop locks workshop id, lets change modify it, and writes every editable field,
+// its status included.
+func UpdateWorkshop(ctx context.Context, q Querier, id int64, change func(*Workshop) error) (Workshop, error) {
+	w, err := update(ctx, q, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = $1 FOR UPDATE`,
+		id, scanWorkshop, change, writeWorkshop)
+	if err != nil {
+		return Workshop{}, fmt.Errorf("update workshop %d: %w", id, err)
+	}
+	return w, nil
+}
+
+func writeWorkshop(ctx context.Context, tx pgx.Tx, w Workshop) (Workshop, error) {
+	rows, _ := tx.Query(ctx, `
 		WITH w AS (
 			UPDATE workshops SET title = $2, summary = $3, description = $4, topics = $5, level = $6,
 				duration_minutes = $7, audiences = $8, what_to_bring = $9, languages = $10,
@@ -151,9 +161,5 @@ func UpdateWorkshop(ctx context.Context, q Querier, w Workshop) (Workshop, error
 		w.ID, w.Title, w.Summary, w.Description, w.Topics, w.Level,
 		w.DurationMinutes, w.Audiences, nonNil(w.WhatToBring), nonNil(w.Languages), w.Prerequisites,
 		nonNil(w.Resources), w.Status)
-	updated, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
-	if err != nil {
-		return Workshop{}, notFound(err, fmt.Sprintf("update workshop %d", w.ID))
-	}
-	return updated, nil
+	return pgx.CollectExactlyOneRow(rows, scanWorkshop)
 }

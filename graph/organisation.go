@@ -55,37 +55,34 @@ func (r *mutationResolver) updateOrganisation(ctx context.Context, in UpdateOrga
 			return nil, err
 		}
 	}
-	o, err := db.OrganisationByID(ctx, r.Pool, id)
-	if errors.Is(err, db.ErrNotFound) {
+	updated, err := db.UpdateOrganisation(ctx, r.Pool, id, func(o *db.Organisation) error {
+		set(&o.Name, in.Name)
+		set(&o.Kind, in.Kind)
+		if in.Siret != nil {
+			o.Siret = p.siret("siret", in.Siret)
+		}
+		if in.Phone != nil {
+			o.Phone = in.Phone
+		}
+		if in.Email != nil {
+			o.Email = in.Email
+		}
+		if in.Website != nil {
+			o.Website = in.Website
+		}
+		set(&o.Description, in.Description)
+		set(&o.HostsWorkshops, in.HostsWorkshops)
+		set(&o.RefersPeople, in.RefersPeople)
+		checkOrganisation(&p, o)
+		return p.err()
+	})
+	switch {
+	case errors.Is(err, errInvalid):
+		return &OrganisationPayload{UserErrors: p}, nil
+	case errors.Is(err, db.ErrNotFound):
 		p.add(UserErrorCodeNotFound, "id", "no organisation with this id")
 		return &OrganisationPayload{UserErrors: p}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	set(&o.Name, in.Name)
-	set(&o.Kind, in.Kind)
-	if in.Siret != nil {
-		o.Siret = p.siret("siret", in.Siret)
-	}
-	if in.Phone != nil {
-		o.Phone = in.Phone
-	}
-	if in.Email != nil {
-		o.Email = in.Email
-	}
-	if in.Website != nil {
-		o.Website = in.Website
-	}
-	set(&o.Description, in.Description)
-	set(&o.HostsWorkshops, in.HostsWorkshops)
-	set(&o.RefersPeople, in.RefersPeople)
-	checkOrganisation(&p, &o)
-	if len(p) > 0 {
-		return &OrganisationPayload{UserErrors: p}, nil
-	}
-	updated, err := db.UpdateOrganisation(ctx, r.Pool, o)
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	return &OrganisationPayload{Organisation: &updated, UserErrors: p.errs()}, nil

@@ -100,15 +100,20 @@ func (r *mutationResolver) updateProgramme(ctx context.Context, in UpdateProgram
 	if err != nil || len(p) > 0 {
 		return &ProgrammePayload{UserErrors: p}, err
 	}
-	set(&pr.Title, in.Title)
-	set(&pr.Description, in.Description)
-	set(&pr.Status, in.Status)
+	var workshops []int64
 	if in.WorkshopIds != nil {
-		if pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, pr.OrganisationID, in.WorkshopIds); err != nil {
+		if workshops, err = r.programmeWorkshops(ctx, &p, pr.OrganisationID, in.WorkshopIds); err != nil {
 			return nil, err
 		}
 	}
-	return r.saveProgramme(ctx, p, pr)
+	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) {
+		set(&pr.Title, in.Title)
+		set(&pr.Description, in.Description)
+		set(&pr.Status, in.Status)
+		if in.WorkshopIds != nil {
+			pr.WorkshopIDs = workshops
+		}
+	})
 }
 
 func (r *mutationResolver) archiveProgramme(ctx context.Context, in ArchiveInput) (*ProgrammePayload, error) {
@@ -117,16 +122,20 @@ func (r *mutationResolver) archiveProgramme(ctx context.Context, in ArchiveInput
 	if err != nil || len(p) > 0 {
 		return &ProgrammePayload{UserErrors: p}, err
 	}
-	pr.Status = db.StatusArchived
-	return r.saveProgramme(ctx, p, pr)
+	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) { pr.Status = db.StatusArchived })
 }
 
-func (r *mutationResolver) saveProgramme(ctx context.Context, p problems, pr db.Programme) (*ProgrammePayload, error) {
-	checkProgramme(&p, &pr)
-	if len(p) > 0 {
+// changeProgramme applies change to a programme, checks the result and writes it, in one
+// transaction; p holds the problems found before.
+func (r *mutationResolver) changeProgramme(ctx context.Context, p problems, id int64, change func(*db.Programme)) (*ProgrammePayload, error) {
+	updated, err := db.UpdateProgramme(ctx, r.Pool, id, func(pr *db.Programme) error {
+		change(pr)
+		checkProgramme(&p, pr)
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
 		return &ProgrammePayload{UserErrors: p}, nil
 	}
-	updated, err := db.UpdateProgramme(ctx, r.Pool, pr)
 	if err != nil {
 		return nil, err
 	}

@@ -174,6 +174,7 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 		p.add(code, "id", "%s", slotRefusals[code])
 		return &SlotPayload{UserErrors: p}, nil
 	}
+	var venueID int64
 	if in.VenueID != nil {
 		v, err := r.ownVenue(ctx, &p, "venueId", *in.VenueID)
 		if err != nil {
@@ -182,29 +183,34 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 		if v.IsArchived() {
 			p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
 		}
-		s.VenueID = v.ID
+		venueID = v.ID
 	}
-	oldStart, duration := s.StartsAt, s.EndsAt.Sub(s.StartsAt)
-	if start, ok := localTime(&p, "startsAt", in.StartsAt, 0); ok {
-		// Moving a slot keeps its length and, when registrations closed at the start, that rule.
-		s.StartsAt, s.EndsAt = start, start.Add(duration)
-		if s.RegistrationClosesAt.Equal(oldStart) {
-			s.RegistrationClosesAt = start
+	updated, err := db.UpdateSlot(ctx, r.Pool, s.ID, func(s *db.Slot) error {
+		if venueID != 0 {
+			s.VenueID = venueID
 		}
-	}
-	setTimes(&p, &s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
-	set(&s.Capacity, in.Capacity)
-	set(&s.Visibility, in.Visibility)
-	if in.FacilitatorName != nil {
-		s.FacilitatorName = nonEmpty(in.FacilitatorName)
-	}
-	if len(p) == 0 {
-		checkSlot(&p, &s, time.Now(), "startsAt")
-	}
-	if len(p) > 0 {
+		oldStart, duration := s.StartsAt, s.EndsAt.Sub(s.StartsAt)
+		if start, ok := localTime(&p, "startsAt", in.StartsAt, 0); ok {
+			// Moving a slot keeps its length and, when registrations closed at the start, that rule.
+			s.StartsAt, s.EndsAt = start, start.Add(duration)
+			if s.RegistrationClosesAt.Equal(oldStart) {
+				s.RegistrationClosesAt = start
+			}
+		}
+		setTimes(&p, s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
+		set(&s.Capacity, in.Capacity)
+		set(&s.Visibility, in.Visibility)
+		if in.FacilitatorName != nil {
+			s.FacilitatorName = nonEmpty(in.FacilitatorName)
+		}
+		if len(p) == 0 {
+			checkSlot(&p, s, time.Now(), "startsAt")
+		}
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
 		return &SlotPayload{UserErrors: p}, nil
 	}
-	updated, err := db.UpdateSlot(ctx, r.Pool, s)
 	if code, ok := slotRefusal(err); ok {
 		field := "id"
 		if code == UserErrorCodeCapacityBelowSeatsTaken {

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -167,6 +168,17 @@ func nonEmpty(s *string) *string {
 	}
 	t := strings.TrimSpace(*s)
 	return &t
+}
+
+// errInvalid abandons a database update whose input has problems; the problems say why.
+var errInvalid = errors.New("invalid input")
+
+// err returns errInvalid when there are problems, for change functions of db updates.
+func (p problems) err() error {
+	if len(p) > 0 {
+		return errInvalid
+	}
+	return nil
 }
 
 // errs returns the problems as the userErrors of a payload: never null, as the schema says.

@@ -95,37 +95,39 @@ func (r *mutationResolver) updateVenue(ctx context.Context, in UpdateVenueInput)
 	if err != nil || len(p) > 0 {
 		return &VenuePayload{UserErrors: p}, err
 	}
-	set(&v.Name, in.Name)
-	set(&v.StreetAddress, in.StreetAddress)
-	set(&v.PostalCode, in.PostalCode)
-	set(&v.City, in.City)
-	if in.InseeCode != nil {
-		v.InseeCode = in.InseeCode
-	}
-	if in.Latitude != nil || in.Longitude != nil {
-		v.Latitude, v.Longitude = in.Latitude, in.Longitude
-	}
-	if in.OpeningHours != nil {
-		v.OpeningHours = in.OpeningHours
-	}
-	if in.Accessibility != nil {
-		v.Accessibility = accessibilityOf(in.Accessibility)
-	}
-	if in.Equipment != nil {
-		v.Equipment = equipmentOf(in.Equipment)
-	}
-	if in.Phone != nil {
-		v.Phone = in.Phone
-	}
-	if in.Email != nil {
-		v.Email = in.Email
-	}
-	set(&v.AccessInstructions, in.AccessInstructions)
-	checkVenue(&p, &v)
-	if len(p) > 0 {
+	updated, err := db.UpdateVenue(ctx, r.Pool, v.ID, func(v *db.Venue) error {
+		set(&v.Name, in.Name)
+		set(&v.StreetAddress, in.StreetAddress)
+		set(&v.PostalCode, in.PostalCode)
+		set(&v.City, in.City)
+		if in.InseeCode != nil {
+			v.InseeCode = in.InseeCode
+		}
+		if in.Latitude != nil || in.Longitude != nil {
+			v.Latitude, v.Longitude = in.Latitude, in.Longitude
+		}
+		if in.OpeningHours != nil {
+			v.OpeningHours = in.OpeningHours
+		}
+		if in.Accessibility != nil {
+			v.Accessibility = accessibilityOf(in.Accessibility)
+		}
+		if in.Equipment != nil {
+			v.Equipment = equipmentOf(in.Equipment)
+		}
+		if in.Phone != nil {
+			v.Phone = in.Phone
+		}
+		if in.Email != nil {
+			v.Email = in.Email
+		}
+		set(&v.AccessInstructions, in.AccessInstructions)
+		checkVenue(&p, v)
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
 		return &VenuePayload{UserErrors: p}, nil
 	}
-	updated, err := db.UpdateVenue(ctx, r.Pool, v)
 	if err != nil {
 		return nil, err
 	}

@@ -90,52 +90,52 @@ func (r *Resolver) ownWorkshop(ctx context.Context, p *problems, field, gid stri
 }
 
 func (r *mutationResolver) updateWorkshop(ctx context.Context, in UpdateWorkshopInput) (*WorkshopPayload, error) {
-	var p problems
-	w, err := r.ownWorkshop(ctx, &p, "id", in.ID)
-	if err != nil || len(p) > 0 {
-		return &WorkshopPayload{UserErrors: p}, err
-	}
-	set(&w.Title, in.Title)
-	set(&w.Summary, in.Summary)
-	set(&w.Description, in.Description)
-	if in.Topics != nil {
-		w.Topics = in.Topics
-	}
-	set(&w.Level, in.Level)
-	set(&w.DurationMinutes, in.DurationMinutes)
-	if in.Audiences != nil {
-		w.Audiences = in.Audiences
-	}
-	if in.WhatToBring != nil {
-		w.WhatToBring = in.WhatToBring
-	}
-	if in.Languages != nil {
-		w.Languages = in.Languages
-	}
-	set(&w.Prerequisites, in.Prerequisites)
-	if in.Resources != nil {
-		w.Resources = resourcesOf(in.Resources)
-	}
-	set(&w.Status, in.Status)
-	return r.saveWorkshop(ctx, p, w)
+	return r.changeWorkshop(ctx, in.ID, func(w *db.Workshop) {
+		set(&w.Title, in.Title)
+		set(&w.Summary, in.Summary)
+		set(&w.Description, in.Description)
+		if in.Topics != nil {
+			w.Topics = in.Topics
+		}
+		set(&w.Level, in.Level)
+		set(&w.DurationMinutes, in.DurationMinutes)
+		if in.Audiences != nil {
+			w.Audiences = in.Audiences
+		}
+		if in.WhatToBring != nil {
+			w.WhatToBring = in.WhatToBring
+		}
+		if in.Languages != nil {
+			w.Languages = in.Languages
+		}
+		set(&w.Prerequisites, in.Prerequisites)
+		if in.Resources != nil {
+			w.Resources = resourcesOf(in.Resources)
+		}
+		set(&w.Status, in.Status)
+	})
 }
 
 func (r *mutationResolver) archiveWorkshop(ctx context.Context, in ArchiveInput) (*WorkshopPayload, error) {
+	return r.changeWorkshop(ctx, in.ID, func(w *db.Workshop) { w.Status = db.StatusArchived })
+}
+
+// changeWorkshop applies change to a workshop the caller may change, checks the result and
+// writes it, in one transaction.
+func (r *mutationResolver) changeWorkshop(ctx context.Context, gid string, change func(*db.Workshop)) (*WorkshopPayload, error) {
 	var p problems
-	w, err := r.ownWorkshop(ctx, &p, "id", in.ID)
+	w, err := r.ownWorkshop(ctx, &p, "id", gid)
 	if err != nil || len(p) > 0 {
 		return &WorkshopPayload{UserErrors: p}, err
 	}
-	w.Status = db.StatusArchived
-	return r.saveWorkshop(ctx, p, w)
-}
-
-func (r *mutationResolver) saveWorkshop(ctx context.Context, p problems, w db.Workshop) (*WorkshopPayload, error) {
-	checkWorkshop(&p, &w)
-	if len(p) > 0 {
+	updated, err := db.UpdateWorkshop(ctx, r.Pool, w.ID, func(w *db.Workshop) error {
+		change(w)
+		checkWorkshop(&p, w)
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
 		return &WorkshopPayload{UserErrors: p}, nil
 	}
-	updated, err := db.UpdateWorkshop(ctx, r.Pool, w)
 	if err != nil {
 		return nil, err
 	}
