@@ -14,6 +14,12 @@
 #
 # Environment: PG_BINDIR=dir forces the directory holding initdb/pg_ctl/postgres.
 #
+# As root the server runs as the postgres user, which often cannot reach DIR
+# (a clone under /root, 0700 on Debian and Ubuntu). A new cluster for such a
+# DIR goes to /var/lib/ateliers/HASH/postgres instead, HASH being the first
+# 12 hex digits of the sha256 of DIR's absolute path, so every run, start and
+# stop with the same DIR finds it; a line on stderr says so each time.
+#
 # Why a private cluster rather than the system one: no shared state, no
 # passwords, no dependency on how the machine's service is configured, and
 # tests can throw the whole cluster away.
@@ -161,21 +167,78 @@ ensure_postgres_user() {
 	fi
 }
 
-# The server runs as postgres, so every ancestor of DIR must be searchable by
-# it; a 0700 home directory is the usual culprit, and the server's own error
-# does not say which directory is at fault.
-check_traversable() {
-	is_root || return 0
-	local path=/ part
+# Prints the first ancestor of $1 (not $1 itself, which take_ownership hands
+# to postgres) that the postgres user cannot enter; fails if there is none.
+blocked_ancestor() {
+	local target=$1 path=/ part
 	local -a parts
-	IFS=/ read -ra parts <<<"${pgdata#/}"
+	IFS=/ read -ra parts <<<"${target#/}"
 	for part in "${parts[@]}"; do
 		[ -n "$part" ] || continue
 		path=${path%/}/$part
-		[ "$path" = "$pgdata" ] && break
-		runuser -u postgres -- test -x "$path" ||
-			die "the postgres user cannot enter $path; run: chmod o+x $path (or choose a directory elsewhere)"
+		[ "$path" = "$target" ] && break
+		if ! runuser -u postgres -- test -x "$path"; then
+			echo "$path"
+			return 0
+		fi
 	done
+	return 1
+}
+
+# The server runs as postgres, so every ancestor of DIR must be searchable by
+# it; the server's own error does not say which directory is at fault. Only
+# reached for a cluster that already exists in DIR (a new one is relocated
+# instead): its data cannot be moved behind the user's back.
+check_traversable() {
+	is_root || return 0
+	local blocked
+	if blocked=$(blocked_ancestor "$pgdata"); then
+		die "the postgres user cannot enter $blocked; run: chmod o+x $blocked (or choose a directory elsewhere)"
+	fi
+}
+
+# Where the cluster for DIR (absolute) lives when postgres cannot reach DIR.
+readonly relocation_root=/var/lib/ateliers
+relocated_dir() {
+	local sum
+	sum=$(printf '%s' "$1" | sha256sum)
+	echo "$relocation_root/${sum:0:12}/postgres"
+}
+
+# As root, if DIR holds no cluster but its relocated directory does, switches
+# pgdata there. Checked before reachability, so a DIR made reachable since
+# (chmod o+x) still finds, and can stop, the cluster it already has.
+find_relocated() {
+	is_root && [ "$temp" = 0 ] || return 0
+	[ -f "$pgdata/PG_VERSION" ] && return 0
+	local alt why blocked
+	alt=$(relocated_dir "$pgdata")
+	[ -f "$alt/PG_VERSION" ] || return 0
+	why="it was created when the postgres user could not reach $pgdata"
+	if id -u postgres >/dev/null 2>&1 && blocked=$(blocked_ancestor "$pgdata"); then
+		why="the postgres user cannot enter $blocked"
+	fi
+	log "the cluster for $pgdata lives in $alt ($why)"
+	pgdata=$alt
+}
+
+# As root, for a new cluster: if the postgres user cannot reach DIR, creates
+# the cluster's directory under $relocation_root instead and switches pgdata
+# there. DIR stays as it is (created, empty).
+relocate_if_unreachable() {
+	is_root && [ "$temp" = 0 ] || return 0
+	[ -f "$pgdata/PG_VERSION" ] && return 0
+	local blocked alt
+	blocked=$(blocked_ancestor "$pgdata") || return 0
+	alt=$(relocated_dir "$pgdata")
+	log "the cluster for $pgdata lives in $alt (the postgres user cannot enter $blocked)"
+	# Each directory whose mode matters is named, so -m reaches all of them.
+	# shellcheck disable=SC2174
+	mkdir -p -m 0755 "$relocation_root" "${alt%/*}"
+	# shellcheck disable=SC2174
+	mkdir -p -m 0700 "$alt"
+	chown postgres: "$alt"
+	pgdata=$alt
 }
 
 # Makes DIR absolute, creating it, and refuses to take over a directory that
@@ -346,10 +409,12 @@ ensure_database() {
 # Brings the cluster up; sets owned=1 if this invocation started the server.
 bring_up() {
 	resolve_dir
+	find_relocated
 	local want=
 	[ -f "$pgdata/PG_VERSION" ] && want=$(cat "$pgdata/PG_VERSION")
 	setup_bindir "$want"
 	ensure_postgres_user
+	relocate_if_unreachable
 	take_ownership
 	init_cluster
 	if is_running; then
@@ -464,6 +529,7 @@ cmd_stop() {
 	pgdata=$1
 	[ -d "$pgdata" ] || die "$pgdata does not exist"
 	pgdata=$(cd "$pgdata" && pwd -P)
+	find_relocated
 	[ -f "$pgdata/PG_VERSION" ] || die "$pgdata is not a PostgreSQL data directory"
 	if ! [ -f "$pgdata/postmaster.pid" ]; then
 		log "not running ($pgdata)"
