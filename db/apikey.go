@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -105,8 +106,11 @@ func CallerByKey(ctx context.Context, q Querier, secret string) (Caller, error) 
 		c.OrganisationID = *orgID
 	}
 	if lastUsed == nil || time.Since(*lastUsed) > time.Minute {
-		if _, err := q.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1`, c.KeyID); err != nil {
-			return Caller{}, fmt.Errorf("record api key use: %w", err)
+		// Best effort: a busy key must not be refused because its last use was not written.
+		// The guard makes concurrent requests of the same minute write once.
+		if _, err := q.Exec(ctx, `UPDATE api_keys SET last_used_at = now() WHERE id = $1
+			AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, c.KeyID); err != nil {
+			slog.WarnContext(ctx, "record api key use", "key_id", c.KeyID, "err", err)
 		}
 	}
 	return c, nil

@@ -92,15 +92,13 @@ func (r *mutationResolver) revokeAPIKey(ctx context.Context, in RevokeAPIKeyInpu
 		return &APIKeyPayload{UserErrors: p}, nil
 	}
 	k, err := db.APIKeyByID(ctx, r.Pool, id)
-	if errors.Is(err, db.ErrNotFound) {
-		p.add(UserErrorCodeNotFound, "id", "no API key with this id")
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !canManageKey(c, k)) {
+		// Keys one may not manage are not shown either (as with node): ids reveal nothing.
+		p.add(UserErrorCodeNotFound, "id", "no API key with this id that you manage")
 		return &APIKeyPayload{UserErrors: p}, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	if !canManageKey(c, k) {
-		return nil, errForbidden("revoking this key needs the KEYS_MANAGE scope of its organisation")
 	}
 	revoked, err := db.RevokeAPIKey(ctx, r.Pool, id)
 	if err != nil {

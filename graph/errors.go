@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -14,8 +16,8 @@ import (
 const (
 	codeUnauthenticated = "UNAUTHENTICATED"
 	codeForbidden       = "FORBIDDEN"
-	codeNotFound        = "NOT_FOUND"
 	codeBadUserInput    = "BAD_USER_INPUT"
+	codeBadRequest      = "BAD_REQUEST"
 	codeTimeout         = "TIMEOUT"
 	codeInternal        = "INTERNAL_SERVER_ERROR"
 	// codeConflict: retry the same request shortly (a key in flight, a busy slot).
@@ -34,9 +36,9 @@ func errUnauthenticated(msg string) error { return &codedError{codeUnauthenticat
 func errBadInput(msg string) error        { return &codedError{codeBadUserInput, msg} }
 func errConflict(msg string) error        { return &codedError{codeConflict, msg} }
 
-func isPgError(err error, code string) bool {
+func isPgError(err error, codes ...string) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == code
+	return errors.As(err, &pgErr) && slices.Contains(codes, pgErr.Code)
 }
 
 // PresentError turns a resolver's error into what the client sees. Errors we made for clients
@@ -52,9 +54,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = coded.message
 		e.Extensions = map[string]any{"code": coded.code}
 		return e
-	case isPgError(err, "55P03"): // lock_not_available: lock_timeout passed waiting for a busy slot
+	case isPgError(err, "55P03", "40001", "40P01"): // lock_timeout passed, serialization failure, deadlock
 		e := graphql.DefaultErrorPresenter(ctx, err)
-		e.Message = "the slot is busy; retry in a moment"
+		e.Message = "the object is busy; retry in a moment"
 		e.Extensions = map[string]any{"code": codeConflict}
 		return e
 	case errors.Is(err, context.DeadlineExceeded) || isPgError(err, "57014"): // query_canceled: statement_timeout
@@ -62,6 +64,15 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = "the operation took too long; try again"
 		e.Extensions = map[string]any{"code": codeTimeout}
 		return e
+	case isGQL && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded"):
+		// gqlgen quotes the whole body in this message: never echo a request, it may hold
+		// personal data or a key.
+		gqlErr.Message = "the request body is not a JSON object like {\"query\": \"...\", \"variables\": {}}"
+		if strings.Contains(gqlErr.Message, "array") || strings.HasPrefix(strings.TrimSpace(strings.SplitN(gqlErr.Error(), "body:", 2)[0]), "[") {
+			gqlErr.Message = "batches (JSON arrays) are not supported: send one operation per request"
+		}
+		gqlErr.Extensions = map[string]any{"code": codeBadRequest}
+		return gqlErr
 	case isGQL && gqlErr.Err == nil:
 		// gqlgen's own errors (parse, validation, variable coercion), made from the request
 		// alone. A resolver's error arrives wrapped (Err set) and is not shown unless coded.

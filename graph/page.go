@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -57,6 +58,10 @@ func decodeCursor(k kind, s string) (db.Cursor, error) {
 	id, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil || id <= 0 {
 		return db.Cursor{}, fmt.Errorf("bad cursor id")
+	}
+	// Keys are names and titles we wrote; refuse what PostgreSQL could not compare as text.
+	if len(parts[2]) > 400 || !utf8.ValidString(parts[2]) || strings.ContainsRune(parts[2], 0) {
+		return db.Cursor{}, fmt.Errorf("bad cursor key")
 	}
 	if k == kindSlot {
 		// Years PostgreSQL and Go both read the same way; anything else was not made by us.

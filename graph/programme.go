@@ -57,7 +57,7 @@ func (r *mutationResolver) createProgramme(ctx context.Context, in CreateProgram
 		return nil, err
 	}
 	var p problems
-	pr := db.Programme{OrganisationID: orgID, Title: in.Title, Description: deref(in.Description), Status: deref(in.Status)}
+	pr := db.Programme{OrganisationID: orgID, Title: in.Title, Description: deref(in.Description), Status: or(in.Status, db.StatusDraft)}
 	pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, orgID, in.WorkshopIds)
 	if err != nil {
 		return nil, err

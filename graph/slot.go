@@ -84,7 +84,7 @@ func (r *mutationResolver) scheduleSlot(ctx context.Context, in ScheduleSlotInpu
 		return &SlotPayload{UserErrors: p}, err
 	}
 	s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID, Capacity: in.Capacity,
-		Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
+		Visibility: or(in.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(in.FacilitatorName)}
 	start, ok := localTime(&p, "startsAt", &in.StartsAt, 0)
 	s.StartsAt, s.EndsAt, s.RegistrationClosesAt = start, start.Add(time.Duration(w.DurationMinutes)*time.Minute), start
 	setTimes(&p, &s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
@@ -107,7 +107,7 @@ func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSl
 	if err != nil || len(p) > 0 {
 		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, err
 	}
-	interval, minutes := deref(in.IntervalWeeks), w.DurationMinutes
+	interval, minutes := or(in.IntervalWeeks, 1), w.DurationMinutes
 	set(&minutes, in.DurationMinutes)
 	p.intRange("occurrences", in.Occurrences, 1, 52)
 	p.intRange("intervalWeeks", interval, 1, 4)
@@ -126,7 +126,7 @@ func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSl
 		}
 		s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID,
 			StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), RegistrationClosesAt: start,
-			Capacity: in.Capacity, Visibility: deref(in.Visibility), FacilitatorName: nonEmpty(in.FacilitatorName)}
+			Capacity: in.Capacity, Visibility: or(in.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(in.FacilitatorName)}
 		if checkSlot(&p, &s, now, "firstStartsAt"); len(p) > 0 {
 			break
 		}

@@ -197,6 +197,18 @@ func deref[T any](v *T) T {
 	return *v
 }
 
+// or returns *v, or def when the client sent nothing or an explicit null: a field with a
+// default in the schema may still arrive as null.
+func or[T any](v *T, def T) T {
+	if v == nil {
+		return def
+	}
+	if s, ok := any(*v).([]string); ok && s == nil {
+		return def
+	}
+	return *v
+}
+
 // set copies an optional input value over a field when the client sent one.
 func set[T any](field *T, v *T) {
 	if v != nil {

@@ -51,10 +51,10 @@ func (r *mutationResolver) createWorkshop(ctx context.Context, in CreateWorkshop
 	}
 	w := db.Workshop{
 		OrganisationID: orgID, Title: in.Title, Summary: strings.TrimSpace(deref(in.Summary)),
-		Description: deref(in.Description), Topics: in.Topics, Level: deref(in.Level),
+		Description: deref(in.Description), Topics: in.Topics, Level: or(in.Level, db.LevelBeginner),
 		DurationMinutes: in.DurationMinutes, Audiences: in.Audiences, WhatToBring: in.WhatToBring,
-		Languages: in.Languages, Prerequisites: deref(in.Prerequisites),
-		Resources: resourcesOf(in.Resources), Status: deref(in.Status),
+		Languages: or(&in.Languages, []string{"fr"}), Prerequisites: deref(in.Prerequisites),
+		Resources: resourcesOf(in.Resources), Status: or(in.Status, db.StatusDraft),
 	}
 	var p problems
 	checkWorkshop(&p, &w)

@@ -26,8 +26,10 @@
 set -euo pipefail
 
 readonly db_name=ateliers
-readonly first_port=54320
-readonly last_port=54419
+# Below 32768, where Linux picks the local ports of outgoing connections: a port in that
+# range can be held by a client connection and refuse our bind although it looked free.
+readonly first_port=25432
+readonly last_port=25531
 # Inside DIR, next to the cluster, so a restart can reuse the port the
 # developer's tools were last pointed at.
 readonly port_file=ateliers.port

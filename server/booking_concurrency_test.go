@@ -72,7 +72,9 @@ func TestBookingCancellationsRaceRegistrations(t *testing.T) {
 		errs := make(chan error, 100)
 		for i := range 8 { // 8 cancel (seat holders and waiting people alike) while 40 register
 			wg.Go(func() {
-				var out struct{ CancelRegistration struct{ UserErrors []userError } }
+				var out struct {
+					CancelRegistration struct{ UserErrors []userError }
+				}
 				code, err := a.call("", "", `mutation($in: CancelRegistrationInput!) { cancelRegistration(input: $in) { userErrors { code } } }`,
 					map[string]any{"in": map[string]any{"token": tokens[i*2%len(tokens)]}}, &out)
 				if err != nil || code != "" || len(out.CancelRegistration.UserErrors) > 0 {

@@ -31,7 +31,9 @@ func TestCatalogueConcurrentUpdatesBothLand(t *testing.T) {
 			}
 		})
 		wg.Wait()
-		var got struct{ Node struct{ Status, Summary string } }
+		var got struct {
+			Node struct{ Status, Summary string }
+		}
 		a.query(key, `query($id: ID!) { node(id: $id) { ... on Workshop { status summary } } }`, map[string]any{"id": w}, &got)
 		if got.Node.Status != "ARCHIVED" || got.Node.Summary != summary {
 			t.Fatalf("round %d: got status %s summary %q, want ARCHIVED and %q: one update undid the other",

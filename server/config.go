@@ -10,6 +10,7 @@ import (
 // config is every setting of the server, read from the environment. Defaults suit the demo.
 type config struct {
 	Port             int           // PORT [8080]
+	ListenHost       string        // LISTEN_HOST [all interfaces]; `make run` sets 127.0.0.1 for the demo
 	DatabaseURL      string        // DATABASE_URL (required; `make run` sets it to the embedded cluster)
 	DemoData         bool          // DEMO_DATA [false]: load the Stains sample data once
 	CORSOrigins      []string      // CORS_ALLOWED_ORIGINS, comma-separated [none]
@@ -45,6 +46,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	intVar("PORT", &c.Port)
+	c.ListenHost = getenv("LISTEN_HOST")
 	c.DatabaseURL = getenv("DATABASE_URL")
 	if c.DatabaseURL == "" {
 		errs = append(errs, "DATABASE_URL is not set (`make run` starts a local PostgreSQL and sets it)")

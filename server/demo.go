@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,10 +39,15 @@ func loadDemo(ctx context.Context, pool *pgxpool.Pool) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ateliers demo data'))`); err != nil {
 			return err
 		}
-		var loaded bool
-		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE is_sample)`).Scan(&loaded)
+		var loaded, real bool
+		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE is_sample),
+			EXISTS (SELECT 1 FROM organisations WHERE NOT is_sample)`).Scan(&loaded, &real)
 		if err != nil || loaded {
 			return err
+		}
+		if real {
+			// Its keys are public: never on a database that serves real organisations.
+			return errors.New("DEMO_DATA is set but this database holds real organisations; unset DEMO_DATA")
 		}
 		return seedDemo(ctx, tx)
 	})

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -91,14 +93,21 @@ func logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody refuses bodies over max bytes with 413 before anything reads them whole.
+// limitBody reads the body whole, up to max bytes, before anything parses it: a larger one,
+// declared or chunked, gets 413.
 func limitBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > max {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
 			writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
 			return
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, max)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
 }

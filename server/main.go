@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(c.Port))
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port)))
 	if err != nil {
 		return err
 	}

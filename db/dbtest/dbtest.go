@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -74,11 +75,13 @@ func NewDatabase(t testing.TB) string {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	cfg, err := pgx.ParseConfig(URL(t))
+	// The same URL (user, password, host, parameters) naming the new database.
+	u, err := url.Parse(URL(t))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("DATABASE_URL must be a postgres:// URL: %v", err)
 	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name)
+	u.Path = "/" + name
+	return u.String()
 }
 
 // template returns the name of the migrated template database, creating it once per schema
