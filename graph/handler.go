@@ -15,17 +15,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// complexityLimit bounds what one query may ask before any resolver runs. A finer, per-caller
-// cost model belongs to the hardening work; this keeps a single query from walking the whole
-// catalogue meanwhile.
-const complexityLimit = 5000
-
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract), and the error presenter that masks
 // internal errors.
 func NewHandler(pool *pgxpool.Pool) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}}))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})

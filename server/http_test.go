@@ -100,3 +100,14 @@ func TestTamperedCursorsAreRefusedOnEveryList(t *testing.T) {
 		}
 	}
 }
+
+// A small query that would nest connections into millions of rows is refused before it runs.
+func TestNestedConnectionsAreCostedByPageSize(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	deep := `{ venues(first: 100) { edges { node { slots(first: 100) { edges { node { venue { slots(first: 100) { edges { node { id } } } } } } } } } } }`
+	if got := a.errorCode("", deep, nil); got != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("got %s, want COMPLEXITY_LIMIT_EXCEEDED", got)
+	}
+	a.query("", `{ slots(first: 100) { edges { node { id seatsLeft workshop { title } venue { name } } } } }`, nil, nil)
+}

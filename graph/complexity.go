@@ -1,0 +1,45 @@
+package graph
+
+import "github.com/regiestains/ateliers/db"
+
+// Query cost, checked before any resolver runs: a field costs 1 plus its children, a
+// connection costs its page size times its children (what it may fetch), and registrations
+// cost more, one by one, so that aliases do not multiply them for free. The hardening work refines the weights and the limits per caller.
+const (
+	complexityLimit  = 5000
+	registrationCost = 50 // register and enrol take seats: the scarce resource
+)
+
+// pageCost is the cost of a connection: first (default 20, bounded to 100 when it runs) times
+// what each item asks.
+func pageCost(child int, first *int) int {
+	n := defaultFirst
+	if first != nil {
+		n = min(max(*first, 1), maxFirst)
+	}
+	return 1 + n*child
+}
+
+// complexity sets the cost of every field that is not a plain field.
+func complexity() ComplexityRoot {
+	var c ComplexityRoot
+	c.Query.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Workshops = func(child int, _ *db.WorkshopFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Venues = func(child int, _ *db.VenueFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Organisations = func(child int, _ *db.OrganisationFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Programmes = func(child int, _ *db.ProgrammeFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Referrals = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
+	c.Organisation.Venues = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Organisation.Workshops = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Venue.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Workshop.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Slot.Registrations = func(child int, _ []db.RegistrationStatus, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+	c.Mutation.Register = func(child int, _ RegisterInput) int { return registrationCost + child }
+	c.Mutation.Enrol = func(child int, in EnrolInput) int { return registrationCost*max(len(in.SlotIds), 1) + child }
+	c.Mutation.ScheduleSlotSeries = func(child int, in ScheduleSlotSeriesInput) int { return 1 + max(in.Occurrences, 1)*child }
+	return c
+}
