@@ -430,7 +430,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 					Edges []struct{ Node struct{ Slots slotEdges } }
 				}
 			}
-			slotsReportingTo(t, a).query(key, `{ venues { edges { node { slots(first: 100) { edges { node { id } } } } } } }`, nil, &out)
+			slotsReportingTo(t, a).query(key, `{ venues(first: 10) { edges { node { slots(first: 100) { edges { node { id } } } } } } }`, nil, &out)
 			seen := []string{}
 			for _, e := range out.Venues.Edges {
 				seen = append(seen, e.Node.Slots.ids()...)
@@ -443,7 +443,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 					Edges []struct{ Node struct{ Slots slotEdges } }
 				}
 			}
-			slotsReportingTo(t, a).query(key, `{ workshops(filter: {statuses: [PUBLISHED, DRAFT]}) {
+			slotsReportingTo(t, a).query(key, `{ workshops(filter: {statuses: [PUBLISHED, DRAFT]}, first: 10) {
 				edges { node { slots(first: 100) { edges { node { id } } } } } } }`, nil, &out)
 			seen := []string{}
 			for _, e := range out.Workshops.Edges {
