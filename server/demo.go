@@ -134,8 +134,7 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
-	// The first slot is shown full. Until registrations exist, its counter says so directly.
-	if _, err := tx.Exec(ctx, `UPDATE slots SET seats_taken = capacity WHERE id = $1`, slots[0].ID); err != nil {
+	if err := demoRegistrations(ctx, tx, slots, franceTravail.ID); err != nil {
 		return err
 	}
 	for _, k := range []struct {
@@ -181,6 +180,29 @@ func demoSlots(orgID int64, ws []db.Workshop, espace, salle int64) []db.Slot {
 	slots[1].Visibility = db.VisibilityPartners
 	slots[2].Visibility, slots[2].Capacity = db.VisibilityInternal, 6 // reserved to the Régie's employees
 	return slots
+}
+
+// demoRegistrations fills the first slot (with two people waiting) and has France Travail
+// refer someone to the partners-only slot. Phone numbers are in the range ARCEP reserves for
+// fiction (06 39 98 xx xx).
+func demoRegistrations(ctx context.Context, tx pgx.Tx, slots []db.Slot, franceTravailID int64) error {
+	sample := func(n int) db.Participant {
+		return db.Participant{FirstName: ptr("Personne"), LastName: ptr(fmt.Sprintf("Exemple %d", n)),
+			Phone: ptr(fmt.Sprintf("+336399800%02d", n)), AgeBracket: ptr(db.Age26To59),
+			HasSmartphone: ptr(true), PreferredChannel: ptr(db.ChannelSMS)}
+	}
+	full := slots[0]
+	for n := range full.Capacity + 2 {
+		req := db.RegisterRequest{SlotID: full.ID, Participant: sample(n + 1), ConsentVersion: "exemple", JoinWaitlist: true}
+		if _, _, err := db.Register(ctx, tx, req); err != nil {
+			return err
+		}
+	}
+	ft := db.Caller{KeyID: -1, OrganisationID: franceTravailID, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
+	_, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: slots[1].ID, Caller: ft, Participant: sample(20),
+		ConsentVersion: "exemple", Referral: db.Referral{OrganisationID: &franceTravailID,
+			CounsellorName: ptr("Conseillère (exemple)"), Reason: ptr("Inscription France Travail à finaliser")}})
+	return err
 }
 
 func ptr[T any](v T) *T { return &v }

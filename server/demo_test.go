@@ -30,6 +30,15 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 		t.Errorf("got %d organisations and %d slots, want 4 and 8 (loaded once)", orgs, slots)
 	}
 
+	// The full slot is full of real (sample) registrations, with two people waiting, and
+	// France Travail has referred someone.
+	var confirmed, waiting, referred int
+	a.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'WAITLISTED'),
+		count(*) FILTER (WHERE referring_org_id IS NOT NULL) FROM registrations`).Scan(&confirmed, &waiting, &referred)
+	if confirmed != 9 || waiting != 2 || referred != 1 {
+		t.Errorf("got %d confirmed, %d waiting, %d referred; want 9 (8 + 1 referral), 2, 1", confirmed, waiting, referred)
+	}
+
 	var regie struct {
 		Viewer struct {
 			Organisation struct{ Slug string }
