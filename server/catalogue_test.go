@@ -470,7 +470,7 @@ func TestCatalogueWritesNeedCatalogueWriteOnTheObjectsOrganisation(t *testing.T)
 	}
 	venue := a.venue(hostKey, nil)
 	workshop := a.workshop(hostKey, nil)
-	slot := a.slot(hostKey, workshop, venue, "2027-11-09T14:00", nil)
+	slot := a.slot(hostKey, workshop, venue, "2032-11-09T14:00", nil)
 	programme := catID(catWrite(a, hostKey, catCreateProgramme, map[string]any{"title": "Parcours", "workshopIds": []string{workshop}, "status": "PUBLISHED"}))
 
 	const (
@@ -510,10 +510,10 @@ func TestCatalogueWritesNeedCatalogueWriteOnTheObjectsOrganisation(t *testing.T)
 			unauthenticated, forbidden, forbidden, forbidden},
 		{"archiveProgramme", catArchiveProgramme, map[string]any{"id": programme},
 			unauthenticated, forbidden, forbidden, forbidden},
-		{"scheduleSlot", catScheduleSlot, map[string]any{"workshopId": workshop, "venueId": venue, "startsAt": "2027-11-16T14:00", "capacity": 8},
+		{"scheduleSlot", catScheduleSlot, map[string]any{"workshopId": workshop, "venueId": venue, "startsAt": "2032-11-16T14:00", "capacity": 8},
 			unauthenticated, forbidden, forbidden, forbidden},
 		{"scheduleSlotSeries", catScheduleSlotSeries, map[string]any{"workshopId": workshop, "venueId": venue,
-			"firstStartsAt": "2027-11-23T14:00", "occurrences": 3, "capacity": 8},
+			"firstStartsAt": "2032-11-23T14:00", "occurrences": 3, "capacity": 8},
 			unauthenticated, forbidden, forbidden, forbidden},
 		{"updateSlot", catUpdateSlot, map[string]any{"id": slot, "capacity": 12},
 			unauthenticated, forbidden, forbidden, forbidden},
@@ -548,7 +548,7 @@ func TestCatalogueWritesNeedCatalogueWriteOnTheObjectsOrganisation(t *testing.T)
 		in  map[string]any
 	}{
 		"scheduleSlot at another organisation's venue": {catScheduleSlot, map[string]any{"workshopId": workshop, "venueId": otherVenue,
-			"startsAt": "2027-11-16T14:00", "capacity": 8}},
+			"startsAt": "2032-11-16T14:00", "capacity": 8}},
 		"updateSlot to another organisation's venue": {catUpdateSlot, map[string]any{"id": slot, "venueId": otherVenue}},
 	} {
 		t.Run(name, func(t *testing.T) {
