@@ -89,7 +89,7 @@ func participantOf(p *problems, in ParticipantInput) (db.Participant, string) {
 // counsellor's name; anonymous callers record neither referral nor priority nor department.
 func referralOf(p *problems, c db.Caller, hostOrgID int64, in *ReferralInput, priorityReason, label *string) (db.Referral, error) {
 	if c.Anonymous() {
-		if in != nil || priorityReason != nil || label != nil {
+		if in != nil || nonEmpty(priorityReason) != nil || nonEmpty(label) != nil {
 			return db.Referral{}, errForbidden("referrals, priority and reserved seats need an API key of the network")
 		}
 		return db.Referral{}, nil
