@@ -35,8 +35,9 @@ type Registration struct {
 	RegisteredAt       time.Time
 
 	// ByToken is true when the registration was loaded with its management token: the person
-	// holding the token sees their own data. It is never stored.
-	ByToken bool `json:"-"`
+	// holding the token sees their own data. It is not a column: it travels only with the
+	// registration (and with a sealed idempotent response, so that a replay shows the same).
+	ByToken bool
 }
 
 // Participant is the person behind a registration: the minimum the network needs.

@@ -60,8 +60,12 @@ func (r *mutationResolver) cancelRegistration(ctx context.Context, in CancelRegi
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
+		field := "registrationId"
+		if in.Token != nil {
+			field = "token"
+		}
 		cancelled, err := db.CancelRegistration(ctx, q, reg.ID, reason)
-		if ue, ok := refusal(err, "registrationId"); ok {
+		if ue, ok := refusal(err, field); ok {
 			return nil, []UserError{ue}, nil
 		}
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -67,8 +68,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	case isGQL && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded"):
 		// gqlgen quotes the whole body in this message: never echo a request, it may hold
 		// personal data or a key.
+		batch := strings.Contains(strings.SplitN(gqlErr.Message, " body:", 2)[0], "unmarshal array")
 		gqlErr.Message = "the request body is not a JSON object like {\"query\": \"...\", \"variables\": {}}"
-		if strings.Contains(gqlErr.Message, "array") || strings.HasPrefix(strings.TrimSpace(strings.SplitN(gqlErr.Error(), "body:", 2)[0]), "[") {
+		if batch {
 			gqlErr.Message = "batches (JSON arrays) are not supported: send one operation per request"
 		}
 		gqlErr.Extensions = map[string]any{"code": codeBadRequest}
@@ -76,6 +78,7 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	case isGQL && gqlErr.Err == nil:
 		// gqlgen's own errors (parse, validation, variable coercion), made from the request
 		// alone. A resolver's error arrives wrapped (Err set) and is not shown unless coded.
+		gqlErr.Message = redactValues(gqlErr.Message)
 		if gqlErr.Extensions == nil || gqlErr.Extensions["code"] == nil {
 			gqlErr.Extensions = map[string]any{"code": codeBadUserInput}
 		}
@@ -87,4 +90,26 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	e.Message = "internal error (request " + id + ")"
 	e.Extensions = map[string]any{"code": codeInternal, "requestId": id}
 	return e
+}
+
+// valueInMessage matches the parts of gqlparser's messages that quote a value from the request
+// (a variable or a literal), which may be a phone number or a name: errors name the field
+// and the expected type, never what was sent.
+var valueInMessage = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`^.* is not a valid (\w+)$`), "the value is not a valid $1"},
+	{regexp.MustCompile(`(cannot represent [^:]*): .*$`), "$1."},
+	{regexp.MustCompile(`^Value ".*" does not exist in "(\w+)" enum\.`), `Value does not exist in "$1" enum.`},
+	{regexp.MustCompile(`cannot use value .* as (\w+)`), "cannot use this value as $1"},
+	{regexp.MustCompile(`(Expected value of type "[^"]*"), found .*\.$`), "$1."},
+	{regexp.MustCompile(`^(Unexpected \w+) ".*"`), "$1"},
+}
+
+func redactValues(msg string) string {
+	for _, v := range valueInMessage {
+		msg = v.re.ReplaceAllString(msg, v.with)
+	}
+	return msg
 }

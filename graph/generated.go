@@ -3117,7 +3117,7 @@ type Query {
   apiKeys(first: Int = 20, after: String): ApiKeyConnection!
   "The registration a management token opens (the person's link ` + "`" + `/r/<token>` + "`" + `), or null."
   registrationByToken(token: String!): Registration
-  "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + `."
+  "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + ` or ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
   referrals(first: Int = 20, after: String): RegistrationConnection!
 }
 

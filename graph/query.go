@@ -209,9 +209,15 @@ func (r *Resolver) slotRegistrations(ctx context.Context, s *db.Slot, statuses [
 	return registrationConnection(rows, p), nil
 }
 
-// referrals lists the people the caller's organisation referred.
+// referrals lists the people the caller's organisation referred: to its keys that handle
+// registrations (read or write), as canSeePersonalData allows for each of them.
 func (r *Resolver) referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error) {
-	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeRegistrationsRead)
+	c := callerFrom(ctx)
+	scope := db.ScopeRegistrationsRead
+	if c.Has(db.ScopeRegistrationsWrite) {
+		scope = db.ScopeRegistrationsWrite
+	}
+	orgID, err := requireOwnScope(c, scope)
 	if err != nil {
 		return nil, err
 	}

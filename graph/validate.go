@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -26,9 +27,12 @@ func (p *problems) add(code UserErrorCode, field, format string, args ...any) {
 	*p = append(*p, UserError{Field: path, Message: fmt.Sprintf(format, args...), Code: code})
 }
 
-// text checks a free text: required means not blank; max counts characters, not bytes.
+// text checks a free text: required means not blank; max counts characters, not bytes;
+// control characters (but tabs and line breaks) have no place in the catalogue or a name.
 func (p *problems) text(field, value string, required bool, max int) {
 	switch {
+	case strings.ContainsFunc(value, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }):
+		p.add(UserErrorCodeInvalid, field, "%s must not contain control characters", field)
 	case required && strings.TrimSpace(value) == "":
 		p.add(UserErrorCodeRequired, field, "%s must not be blank", field)
 	case utf8.RuneCountInString(value) > max:
