@@ -103,11 +103,16 @@ func ReleaseAllocation(ctx context.Context, q Querier, id int64) (Allocation, er
 		if err != nil {
 			return err
 		}
+		// The slot first, as every booking transaction does, so that a release and a booking
+		// never wait on each other's locks.
+		if _, err := lockSlot(ctx, tx, a.SlotID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE slot_allocations SET release_at = least(coalesce(release_at, now()), now())
 			WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := lockSlot(ctx, tx, a.SlotID); err != nil { // releases what is due, promotes
+		if _, err := lockSlot(ctx, tx, a.SlotID); err != nil { // already ours: releases what is now due, promotes
 			return err
 		}
 		released, err = AllocationByID(ctx, tx, id)
@@ -146,15 +151,17 @@ func ReleaseDueAllocations(ctx context.Context, q Querier) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("due allocations: %w", err)
 	}
+	// One slot failing must not keep the others' waiting lists still: go on, report all.
+	var errs []error
 	for _, id := range ids {
 		if err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 			_, err := lockSlot(ctx, tx, id)
 			return err
 		}); err != nil {
-			return 0, err
+			errs = append(errs, fmt.Errorf("slot %d: %w", id, err))
 		}
 	}
-	return len(ids), nil
+	return len(ids) - len(errs), errors.Join(errs...)
 }
 
 // seatFor says whether a person of organisation orgID (0 for none), for department label, can

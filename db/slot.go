@@ -246,7 +246,10 @@ func CancelSlot(ctx context.Context, q Querier, id int64, reason string) (Slot, 
 		if tag.RowsAffected() == 0 {
 			return slotRefusal(ctx, tx, id)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE slot_allocations SET seats_taken = 0 WHERE slot_id = $1`, id); err != nil {
+		// The reservations end with the slot: released now, so that no later release counts
+		// their seats again.
+		if _, err := tx.Exec(ctx, `UPDATE slot_allocations SET seats_taken = 0, released_at = coalesce(released_at, now())
+			WHERE slot_id = $1`, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -33,6 +34,9 @@ func (r *mutationResolver) reserveSeats(ctx context.Context, in ReserveSeatsInpu
 		p.add(UserErrorCodeInvalid, "seats", "seats must be at least 1")
 	}
 	if release, ok := localTime(&p, "releaseAt", in.ReleaseAt, 0); ok {
+		if !release.After(time.Now()) || release.After(s.StartsAt) {
+			p.add(UserErrorCodeInvalidRange, "releaseAt", "releaseAt must be in the future, at the latest when the slot starts")
+		}
 		a.ReleaseAt = &release
 	}
 	if len(p) > 0 {

@@ -131,7 +131,7 @@ var bookingRefusals = []struct {
 func refusal(err error, field string) (UserError, bool) {
 	for _, r := range bookingRefusals {
 		if errors.Is(err, r.err) {
-			return UserError{Field: []string{"input", field}, Message: r.message, Code: r.code}, true
+			return UserError{Field: append([]string{"input"}, strings.Split(field, ".")...), Message: r.message, Code: r.code}, true
 		}
 	}
 	return UserError{}, false
