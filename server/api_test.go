@@ -27,10 +27,18 @@ const siteOrigin = "https://ateliers.example"
 
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
+	return newTestAPIWith(t, nil)
+}
+
+// newTestAPIWith starts the server with settings over the test defaults (env variable names).
+func newTestAPIWith(t *testing.T, env map[string]string) *testAPI {
+	t.Helper()
 	url := dbtest.NewDatabase(t)
-	c, err := loadConfig(func(k string) string {
-		return map[string]string{"DATABASE_URL": url, "CORS_ALLOWED_ORIGINS": siteOrigin}[k]
-	})
+	settings := map[string]string{"DATABASE_URL": url, "CORS_ALLOWED_ORIGINS": siteOrigin}
+	for k, v := range env {
+		settings[k] = v
+	}
+	c, err := loadConfig(func(k string) string { return settings[k] })
 	if err != nil {
 		t.Fatal(err)
 	}

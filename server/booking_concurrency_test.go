@@ -166,3 +166,29 @@ func TestBookingRetriesWithOneKeyCreateOneRow(t *testing.T) {
 		t.Errorf("%d registrations after a reused key, want 1", confirmed)
 	}
 }
+
+// A booking that waits too long for a busy slot answers a retryable CONFLICT, never hangs, and
+// leaves nothing behind.
+func TestBookingLockWaitsAreBounded(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"LOCK_TIMEOUT": "200ms"})
+	_, slot := a.bookable("regie-stains", 10)
+	tx, err := a.Pool.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, slotDBID(t, slot)); err != nil {
+		t.Fatal(err)
+	}
+	var out struct{ Register registered }
+	// Without lock_timeout the request would wait for its 10 s deadline and answer TIMEOUT.
+	code, err := a.call("", "", registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(1)}}, &out)
+	if err != nil || code != "CONFLICT" {
+		t.Errorf("register on a locked slot: got %q (%v), want CONFLICT", code, err)
+	}
+	tx.Rollback(t.Context())
+	if _, _, confirmed, waitlisted := a.counts(t, slot); confirmed+waitlisted != 0 {
+		t.Errorf("%d registrations after a conflict, want none", confirmed+waitlisted)
+	}
+}
