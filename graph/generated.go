@@ -2407,6 +2407,7 @@ enum UserErrorCode {
 A member of the network (structure): it hosts workshops, refers people to them (orientation), or both.
 """
 type Organisation implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "Display name, e.g. ` + "`" + `Régie de Quartier de Stains` + "`" + `."
   name: String!
@@ -2464,6 +2465,7 @@ numérique" where they make sense: ` + "`" + `nom` + "`" + ` → ` + "`" + `name
 ` + "`" + `openingHours` + "`" + `, ` + "`" + `prise_en_charge_specifique` + "`" + ` → ` + "`" + `accessibility` + "`" + `, ` + "`" + `modalites_acces` + "`" + ` → ` + "`" + `accessInstructions` + "`" + `.
 """
 type Venue implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The organisation that runs the venue."
   organisation: Organisation!
@@ -2534,6 +2536,7 @@ A catalogue entry (atelier): what is taught, for whom, how long, what to bring. 
 workshops are visible to other organisations and to the public.
 """
 type Workshop implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The organisation that runs the workshop."
   organisation: Organisation!
@@ -2638,6 +2641,7 @@ type LearningResource {
 
 "A programme (parcours): an ordered list of workshops taken as one course."
 type Programme implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The organisation that runs the programme."
   organisation: Organisation!
@@ -2655,6 +2659,7 @@ type Programme implements Node {
 A slot (créneau): one dated occurrence of a workshop at a venue, with a capacity.
 """
 type Slot implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The workshop taught."
   workshop: Workshop!
@@ -2689,7 +2694,7 @@ type Slot implements Node {
   "Whether registrations are accepted now: the slot is scheduled and now is inside its registration window. Says nothing about seats: see ` + "`" + `seatsLeft` + "`" + `."
   isOpenForRegistration: Boolean!
   "The slot's registrations, with personal data. Host organisation keys with ` + "`" + `REGISTRATIONS_READ` + "`" + ` only."
-  registrations(statuses: [RegistrationStatus!], first: Int = 20, after: String): RegistrationConnection!
+  registrations("Only these statuses; default: all." statuses: [RegistrationStatus!], first: Int = 20, after: String): RegistrationConnection!
   "Seats reserved on this slot: all of them for the host organisation, your organisation's for others."
   allocations: [Allocation!]!
 }
@@ -2701,6 +2706,7 @@ with ` + "`" + `REGISTRATIONS_READ` + "`" + `, to the organisation that referred
 through ` + "`" + `registrationByToken` + "`" + `; ` + "`" + `node` + "`" + ` returns null to anyone else.
 """
 type Registration implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The slot."
   slot: Slot!
@@ -2810,6 +2816,7 @@ type Referral {
 
 "Seats of a slot reserved for an organisation or one of its departments."
 type Allocation implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The slot."
   slot: Slot!
@@ -3029,6 +3036,7 @@ type ProgrammeEdge {
 An API key of an organisation. The secret itself is shown once, at creation; only a hash is kept.
 """
 type ApiKey implements Node {
+  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
   id: ID!
   "The organisation the key acts for; null for a network administrator key."
   organisation: Organisation
@@ -3094,9 +3102,9 @@ type Viewer {
 
 type Query {
   "Fetch any object by its global id. Null when it does not exist or you may not see it."
-  node(id: ID!): Node
+  node("A global id returned by this API." id: ID!): Node
   "Fetch objects by global ids (at most 100), in the same order; null where one does not exist or you may not see it."
-  nodes(ids: [ID!]!): [Node]!
+  nodes("Global ids returned by this API, at most 100." ids: [ID!]!): [Node]!
   "Who is calling: organisation, scopes."
   viewer: Viewer!
   """
@@ -3116,7 +3124,7 @@ type Query {
   "The API keys of your organisation, newest first. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key, which lists administrator keys)."
   apiKeys(first: Int = 20, after: String): ApiKeyConnection!
   "The registration a management token opens (the person's link ` + "`" + `/r/<token>` + "`" + `), or null."
-  registrationByToken(token: String!): Registration
+  registrationByToken("The management token returned by ` + "`" + `register` + "`" + ` (` + "`" + `manageToken` + "`" + `)." token: String!): Registration
   "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + ` or ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
   referrals(first: Int = 20, after: String): RegistrationConnection!
 }
