@@ -82,6 +82,9 @@ func Reserve(ctx context.Context, q Querier, a Allocation) (Allocation, error) {
 		if _, err := tx.Exec(ctx, `UPDATE slots SET seats_reserved = seats_reserved + $2 WHERE id = $1`, a.SlotID, a.Seats); err != nil {
 			return err
 		}
+		if err := event(ctx, tx, "SEATS_RESERVED", a.SlotID, nil); err != nil {
+			return err
+		}
 		if err := promote(ctx, tx, a.SlotID); err != nil {
 			return err
 		}
@@ -104,7 +107,7 @@ func ReleaseAllocation(ctx context.Context, q Querier, id int64) (Allocation, er
 			return err
 		}
 		// The slot first, as every booking transaction does, so that a release and a booking
-		// never wait on each other's locks.
+		// never deadlock.
 		if _, err := lockSlot(ctx, tx, a.SlotID); err != nil {
 			return err
 		}
@@ -112,7 +115,13 @@ func ReleaseAllocation(ctx context.Context, q Querier, id int64) (Allocation, er
 			WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := lockSlot(ctx, tx, a.SlotID); err != nil { // already ours: releases what is now due, promotes
+		if _, err := releaseDueAllocations(ctx, tx, a.SlotID); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "SEATS_RELEASED", a.SlotID, nil); err != nil {
+			return err
+		}
+		if err := promote(ctx, tx, a.SlotID); err != nil {
 			return err
 		}
 		released, err = AllocationByID(ctx, tx, id)
@@ -133,9 +142,10 @@ func releaseDueAllocations(ctx context.Context, tx pgx.Tx, slotID int64) (int, e
 			UPDATE slot_allocations SET released_at = now()
 			WHERE slot_id = $1 AND released_at IS NULL AND release_at <= now()
 			RETURNING seats - seats_taken AS unused),
-		freed AS (SELECT coalesce(sum(unused), 0)::int AS n FROM r)
-		UPDATE slots SET seats_reserved = seats_reserved - freed.n FROM freed WHERE id = $1
-		RETURNING freed.n`, slotID).Scan(&freed)
+		freed AS (SELECT coalesce(sum(unused), 0)::int AS n FROM r),
+		-- Written only when something was due: this runs at every booking.
+		counted AS (UPDATE slots SET seats_reserved = seats_reserved - freed.n FROM freed WHERE id = $1 AND freed.n > 0)
+		SELECT n FROM freed`, slotID).Scan(&freed)
 	if err != nil {
 		return 0, fmt.Errorf("release due allocations of slot %d: %w", slotID, err)
 	}

@@ -29,11 +29,13 @@ type RegisterRequest struct {
 	AllocationLabel string // department label of the caller's reserved seats, if any
 }
 
-// lockSlot locks a slot's row, the one lock of every booking transaction, then releases its
-// reserved seats whose time has come and moves the waiting list onto them, so that every
-// booking decision sees the seats as they are now.
+// lockSlot locks a slot's row, which every booking transaction takes before touching the slot's
+// seats or registrations, then releases its reserved seats whose time has come and moves the
+// waiting list onto them, so that every booking decision sees the seats as they are now.
+// FOR NO KEY UPDATE serialises bookings without blocking the foreign-key checks of rows that
+// merely reference the slot (an outbox event, an attendance).
 func lockSlot(ctx context.Context, tx pgx.Tx, id int64) (Slot, error) {
-	rows, _ := tx.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1 FOR UPDATE`, id)
+	rows, _ := tx.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1 FOR NO KEY UPDATE`, id)
 	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
 	if err != nil {
 		return Slot{}, notFound(err, fmt.Sprintf("lock slot %d", id))
@@ -170,7 +172,7 @@ func CancelRegistration(ctx context.Context, q Querier, id int64, reason string)
 		if err := tx.QueryRow(ctx, `SELECT slot_id FROM registrations WHERE id = $1`, id).Scan(&slotID); err != nil {
 			return notFound(err, "registration")
 		}
-		// The slot first, as every booking transaction does, so that two never wait on each other.
+		// The slot first, as every booking transaction does, so that two never deadlock.
 		s, err := lockSlot(ctx, tx, slotID)
 		if err != nil {
 			return err
@@ -209,56 +211,46 @@ func CancelRegistration(ctx context.Context, q Querier, id int64, reason string)
 }
 
 // promote confirms people from the waiting list while seats are free, in its order (priority
-// first, then time of joining). A person may take a free seat for everyone, or a free reserved
-// seat of their organisation. The slot must be locked by the caller.
+// first, then time of joining): each time, the first person who may take a free seat, one free
+// for everyone or a free reserved seat of their organisation (and department). Once the slot has
+// started nobody is promoted: a seat in a workshop under way is no offer. The slot must be
+// locked by the caller.
 func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
 	for {
-		rows, _ := tx.Query(ctx, `
-			SELECT id, coalesce(registered_by_org_id, 0), allocation_label FROM registrations
-			WHERE slot_id = $1 AND status = 'WAITLISTED'
-			ORDER BY priority DESC, joined_at, id LIMIT 100`, slotID)
-		type waiting struct {
-			id, org int64
-			label   string
-		}
-		queue, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (waiting, error) {
-			var w waiting
-			return w, r.Scan(&w.id, &w.org, &w.label)
-		})
-		if err != nil || len(queue) == 0 {
+		s, err := SlotByID(ctx, tx, slotID)
+		if err != nil || s.Status != SlotScheduled || !s.StartsAt.After(time.Now()) {
 			return err
 		}
-		s, err := SlotByID(ctx, tx, slotID)
+		var id int64
+		var allocID *int64
+		err = tx.QueryRow(ctx, `
+			SELECT r.id, a.id FROM registrations r
+			LEFT JOIN LATERAL (
+				SELECT a.id FROM slot_allocations a
+				WHERE a.slot_id = r.slot_id AND a.organisation_id = r.registered_by_org_id
+				  AND (a.label = r.allocation_label OR a.label = '')
+				  AND a.released_at IS NULL AND a.seats_taken < a.seats
+				ORDER BY a.label = '' LIMIT 1) a ON true
+			WHERE r.slot_id = $1 AND r.status = 'WAITLISTED' AND ($2 OR a.id IS NOT NULL)
+			ORDER BY r.priority DESC, r.joined_at, r.id LIMIT 1`, slotID, s.SeatsLeft() > 0).Scan(&id, &allocID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // nobody waiting may take a free seat
+		}
 		if err != nil {
 			return err
 		}
-		promoted := false
-		for _, w := range queue {
-			allocID, seat, err := seatFor(ctx, tx, s, w.org, w.label)
-			if err != nil {
-				return err
-			}
-			if !seat {
-				continue
-			}
-			if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'CONFIRMED', confirmed_at = now(),
-				allocation_id = $2 WHERE id = $1`, w.id, allocID); err != nil {
-				return err
-			}
-			if err := countSeat(ctx, tx, slotID, RegistrationWaitlisted, nil, -1); err != nil {
-				return err
-			}
-			if err := countSeat(ctx, tx, slotID, RegistrationConfirmed, allocID, +1); err != nil {
-				return err
-			}
-			if err := event(ctx, tx, "PROMOTED", slotID, &w.id); err != nil {
-				return err
-			}
-			promoted = true
-			break // seats changed: look again
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET status = 'CONFIRMED', confirmed_at = now(),
+			allocation_id = $2 WHERE id = $1`, id, allocID); err != nil {
+			return err
 		}
-		if !promoted {
-			return nil
+		if err := countSeat(ctx, tx, slotID, RegistrationWaitlisted, nil, -1); err != nil {
+			return err
+		}
+		if err := countSeat(ctx, tx, slotID, RegistrationConfirmed, allocID, +1); err != nil {
+			return err
+		}
+		if err := event(ctx, tx, "PROMOTED", slotID, &id); err != nil {
+			return err
 		}
 	}
 }
@@ -273,7 +265,7 @@ func (e *EnrolError) Error() string { return fmt.Sprintf("request %d: %v", e.Ind
 func (e *EnrolError) Unwrap() error { return e.Err }
 
 // Enrol makes several registrations in one transaction: all or none. Slots are locked in id
-// order, whatever the order asked, so that two enrolments never wait on each other.
+// order, whatever the order asked, so that two enrolments never deadlock.
 func Enrol(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registration, []string, error) {
 	order := make([]int, len(reqs))
 	for i := range order {

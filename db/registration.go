@@ -64,14 +64,13 @@ type Referral struct {
 
 // Booking refusals; callers test them with errors.Is.
 var (
-	ErrSlotFull             = errors.New("slot is full")
-	ErrRegistrationClosed   = errors.New("registration is closed")
-	ErrRegistrationNotOpen  = errors.New("registration is not open yet")
-	ErrAlreadyRegistered    = errors.New("already registered on this slot")
-	ErrAlreadyCancelled     = errors.New("registration already cancelled")
-	ErrAttendanceTooEarly   = errors.New("slot has not started")
-	ErrNotConfirmed         = errors.New("registration is not confirmed")
-	ErrCapacityBelowReserve = errors.New("not enough free seats to reserve")
+	ErrSlotFull            = errors.New("slot is full")
+	ErrRegistrationClosed  = errors.New("registration is closed")
+	ErrRegistrationNotOpen = errors.New("registration is not open yet")
+	ErrAlreadyRegistered   = errors.New("already registered on this slot")
+	ErrAlreadyCancelled    = errors.New("registration already cancelled")
+	ErrNotConfirmed        = errors.New("registration is not confirmed")
+	ErrNotWaitlisted       = errors.New("registration is not on the waiting list")
 )
 
 const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.confirmation_code,
@@ -121,8 +120,8 @@ func RegistrationByToken(ctx context.Context, q Querier, token string) (Registra
 	return r, nil
 }
 
-// RegistrationsOfSlot lists a slot's registrations, confirmed first then the waiting list in
-// its order, then cancelled ones; statuses narrows them (nil: all).
+// RegistrationsOfSlot lists a slot's registrations in the order they were made (waitlistPosition
+// gives the waiting list's order); statuses narrows them (nil: all).
 func RegistrationsOfSlot(ctx context.Context, q Querier, slotID int64, statuses []RegistrationStatus, p Page) ([]Registration, error) {
 	_, afterID := p.after()
 	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`
@@ -181,14 +180,33 @@ func (r Registration) HasReservedSeat() bool { return r.AllocationID != nil }
 
 // SetPriority puts a waitlisted person first (or not) on the waiting list.
 func SetPriority(ctx context.Context, q Querier, id int64, priority bool, reason *string) (Registration, error) {
-	tag, err := q.Exec(ctx, `UPDATE registrations SET priority = $2, priority_reason = $3 WHERE id = $1`, id, priority, reason)
+	var reg Registration
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var slotID int64
+		if err := tx.QueryRow(ctx, `SELECT slot_id FROM registrations WHERE id = $1`, id).Scan(&slotID); err != nil {
+			return notFound(err, "registration")
+		}
+		if _, err := lockSlot(ctx, tx, slotID); err != nil { // the waiting list's order changes
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE registrations SET priority = $2, priority_reason = $3
+			WHERE id = $1 AND status = 'WAITLISTED'`, id, priority, reason)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotWaitlisted
+		}
+		if err := event(ctx, tx, "PRIORITY_CHANGED", slotID, &id); err != nil {
+			return err
+		}
+		reg, err = RegistrationByID(ctx, tx, id)
+		return err
+	})
 	if err != nil {
 		return Registration{}, fmt.Errorf("set priority of registration %d: %w", id, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return Registration{}, fmt.Errorf("set priority of registration %d: %w", id, ErrNotFound)
-	}
-	return RegistrationByID(ctx, q, id)
+	return reg, nil
 }
 
 // MarkAttendance records whether a confirmed participant came.

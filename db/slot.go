@@ -30,7 +30,12 @@ type Slot struct {
 
 // SeatsLeft is the number of seats anyone may still take: neither taken nor reserved for an
 // organisation. A caller with reserved seats on the slot may take those too (see graph).
-func (s Slot) SeatsLeft() int { return max(s.Capacity-s.SeatsTaken-s.SeatsReserved, 0) }
+func (s Slot) SeatsLeft() int {
+	if s.Status == SlotCancelled {
+		return 0
+	}
+	return max(s.Capacity-s.SeatsTaken-s.SeatsReserved, 0)
+}
 
 // IsOpenForRegistration reports whether registrations are accepted now: the slot is scheduled
 // and now is inside its registration window. Seats are another matter (SeatsLeft).

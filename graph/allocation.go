@@ -34,8 +34,8 @@ func (r *mutationResolver) reserveSeats(ctx context.Context, in ReserveSeatsInpu
 		p.add(UserErrorCodeInvalid, "seats", "seats must be at least 1")
 	}
 	if release, ok := localTime(&p, "releaseAt", in.ReleaseAt, 0); ok {
-		if !release.After(time.Now()) || release.After(s.StartsAt) {
-			p.add(UserErrorCodeInvalidRange, "releaseAt", "releaseAt must be in the future, at the latest when the slot starts")
+		if !release.After(time.Now()) || !release.Before(s.StartsAt) {
+			p.add(UserErrorCodeInvalidRange, "releaseAt", "releaseAt must be in the future and before the slot starts")
 		}
 		a.ReleaseAt = &release
 	}
@@ -47,7 +47,11 @@ func (r *mutationResolver) reserveSeats(ctx context.Context, in ReserveSeatsInpu
 		p.add(UserErrorCodeTaken, "label", "seats are already reserved for this organisation and label on this slot")
 		return &AllocationPayload{UserErrors: p}, nil
 	}
-	if ue, ok := refusal(err, "seats"); ok {
+	field := "seats"
+	if errors.Is(err, db.ErrSlotStarted) || errors.Is(err, db.ErrSlotCancelled) {
+		field = "slotId"
+	}
+	if ue, ok := refusal(err, field); ok {
 		return &AllocationPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

@@ -52,7 +52,7 @@ func (r *mutationResolver) cancelRegistration(ctx context.Context, in CancelRegi
 			return nil, err
 		}
 	}
-	res, problems, err := idempotent(ctx, r.Pool, "cancelRegistration", in.IdempotencyKey, in, func(q db.Querier) (*cancelResult, []UserError, error) {
+	res, problems, err := idempotent(ctx, r.Pool, "cancelRegistration", in.IdempotencyKey, withoutKey(in), func(q db.Querier) (*cancelResult, []UserError, error) {
 		var p problems
 		reason := strings.TrimSpace(deref(in.Reason))
 		p.text("reason", reason, false, 500)
@@ -106,6 +106,9 @@ func (r *mutationResolver) setRegistrationPriority(ctx context.Context, in SetRe
 		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	updated, err := db.SetPriority(ctx, r.Pool, reg.ID, in.Priority, reason)
+	if ue, ok := refusal(err, "registrationId"); ok {
+		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

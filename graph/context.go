@@ -13,7 +13,6 @@ const (
 	requestIDKey
 	loadersKey
 	idempotencyKeyKey
-	clientAddressKey
 )
 
 // WithCaller returns a context carrying the caller that the server resolved from the request's

@@ -20,7 +20,7 @@ func (r *mutationResolver) enrol(ctx context.Context, in EnrolInput) (*EnrolPayl
 	if err := mayRegister(c); err != nil {
 		return nil, err
 	}
-	res, problems, err := idempotent(ctx, r.Pool, "enrol", in.IdempotencyKey, in, func(q db.Querier) (*enrolResult, []UserError, error) {
+	res, problems, err := idempotent(ctx, r.Pool, "enrol", in.IdempotencyKey, withoutKey(in), func(q db.Querier) (*enrolResult, []UserError, error) {
 		var p problems
 		reqs, err := r.enrolRequests(ctx, q, &p, c, in)
 		if err != nil || len(p) > 0 {

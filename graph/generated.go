@@ -2401,6 +2401,8 @@ enum UserErrorCode {
   NOT_CONFIRMED
   "More seats asked than are free for everyone."
   NOT_ENOUGH_FREE_SEATS
+  "Only a registration on the waiting list has a priority."
+  NOT_WAITLISTED
 }
 
 """
@@ -2687,7 +2689,11 @@ type Slot implements Node {
   seatsTaken: Int!
   "Seats reserved for organisations (allocations) and not yet taken; they return to everyone when released."
   seatsReserved: Int!
-  "Seats you can still take: those free for everyone, plus the free reserved seats of your organisation."
+  """
+  Seats you can still take: those free for everyone, plus the free reserved seats of your
+  organisation (register with ` + "`" + `allocationLabel` + "`" + ` for a department's). 0 once cancelled. Reserved
+  seats return to everyone within 30 seconds of their release time.
+  """
   seatsLeft: Int!
   "People on the waiting list."
   waitlistLength: Int!
@@ -2890,7 +2896,7 @@ input SlotFilter {
   audiences: [Audience!]
   "At venues meeting all these needs."
   accessibility: [AccessibilityNeed!]
-  "Only slots with seats left."
+  "Only slots with seats free for everyone (reserved seats are not counted)."
   availableOnly: Boolean = false
   "Slot statuses to include. Default: scheduled only."
   statuses: [SlotStatus!]
@@ -3259,7 +3265,7 @@ input RegisterInput {
   priorityReason: String
   "The department of your organisation whose reserved seats to use, e.g. ` + "`" + `Propreté` + "`" + `."
   allocationLabel: String
-  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header), at most 255 characters: a retry with the same key returns the first response."
+  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key."
   idempotencyKey: String
 }
 

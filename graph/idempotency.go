@@ -16,18 +16,16 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// maxIdempotencyKey bounds the key's length (API.md).
-const maxIdempotencyKey = 255
+// Bounds of an idempotency key: long enough to be random (a UUID has 36 characters), short
+// enough to store (API.md).
+const (
+	minIdempotencyKey = 16
+	maxIdempotencyKey = 255
+)
 
 // WithIdempotencyKey returns a context carrying the request's Idempotency-Key header.
 func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 	return context.WithValue(ctx, idempotencyKeyKey, key)
-}
-
-// WithClientAddress returns a context carrying the client's address, which scopes the
-// idempotency keys of anonymous callers.
-func WithClientAddress(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, clientAddressKey, addr)
 }
 
 // idempotent runs a mutation at most once per idempotency key: the first call runs it and
@@ -35,9 +33,12 @@ func WithClientAddress(ctx context.Context, addr string) context.Context {
 // nothing; the same key with another request is refused; a key in flight answers a retryable
 // conflict. Without a key, it just runs the mutation.
 //
-// Keys are scoped to the caller (API key, or client address for anonymous callers). The
-// database holds only a hash of the scoped key, and the response sealed with a key derived from
-// it: the management tokens inside are readable only by whoever holds the idempotency key.
+// Keys are scoped to the operation and the caller's API key; anonymous callers (the public
+// website) share one scope, since a phone switching from Wi-Fi to 4G changes address between a
+// request and its retry. Sharing is safe: a replay needs the same key and the same request,
+// person included. Input is the request without its key (header or field, the same request).
+// The database holds only a hash of the scoped key, and the response sealed with a key derived
+// from it: the management tokens inside are readable only by whoever holds the idempotency key.
 func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, inputKey *string, input any, run func(db.Querier) (*T, []UserError, error)) (*T, []UserError, error) {
 	key := deref(inputKey)
 	if key == "" {
@@ -46,8 +47,8 @@ func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, input
 	if key == "" {
 		return run(pool)
 	}
-	if len(key) > maxIdempotencyKey {
-		return nil, nil, errBadInput("the idempotency key is longer than 255 characters")
+	if len(key) < minIdempotencyKey || len(key) > maxIdempotencyKey {
+		return nil, nil, errBadInput("an idempotency key has 16 to 255 characters: use a random UUID per operation")
 	}
 	scoped := op + "|" + callerScope(ctx) + "|" + key
 	keyHash, sealKey := sha256.Sum256([]byte("id|"+scoped)), sha256.Sum256([]byte("seal|"+scoped))
@@ -75,7 +76,9 @@ func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, input
 		case !errors.Is(err, db.ErrNotFound):
 			return err
 		}
-		if payload, problems, err = run(tx); err != nil {
+		if payload, problems, err = run(tx); err != nil || len(problems) > 0 {
+			// A refusal is not kept: the client fixes its input, or tries again later (a seat
+			// may free up), with the same key.
 			return err
 		}
 		sealed, err = seal(sealKey[:], stored[T]{payload, problems})
@@ -95,8 +98,7 @@ func callerScope(ctx context.Context) string {
 	if c := callerFrom(ctx); !c.Anonymous() {
 		return "key:" + strconv.FormatInt(c.KeyID, 10)
 	}
-	addr, _ := ctx.Value(clientAddressKey).(string)
-	return "ip:" + addr
+	return "anonymous"
 }
 
 // stored is what a replay returns: the payload and the refusals, as the first call answered.
@@ -142,4 +144,18 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+// withoutKey returns a mutation input without its idempotency key, as it is hashed: a key sent
+// in the header first and in the input on a retry is the same request.
+func withoutKey[T any](in T) T {
+	switch v := any(&in).(type) {
+	case *RegisterInput:
+		v.IdempotencyKey = nil
+	case *EnrolInput:
+		v.IdempotencyKey = nil
+	case *CancelRegistrationInput:
+		v.IdempotencyKey = nil
+	}
+	return in
 }

@@ -375,7 +375,7 @@ type RegisterInput struct {
 	PriorityReason *string `json:"priorityReason,omitempty"`
 	// The department of your organisation whose reserved seats to use, e.g. `Propreté`.
 	AllocationLabel *string `json:"allocationLabel,omitempty"`
-	// Idempotency key (or the `Idempotency-Key` header), at most 255 characters: a retry with the same key returns the first response.
+	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -772,6 +772,8 @@ const (
 	UserErrorCodeNotConfirmed UserErrorCode = "NOT_CONFIRMED"
 	// More seats asked than are free for everyone.
 	UserErrorCodeNotEnoughFreeSeats UserErrorCode = "NOT_ENOUGH_FREE_SEATS"
+	// Only a registration on the waiting list has a priority.
+	UserErrorCodeNotWaitlisted UserErrorCode = "NOT_WAITLISTED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -800,11 +802,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeSlotNotStarted,
 	UserErrorCodeNotConfirmed,
 	UserErrorCodeNotEnoughFreeSeats,
+	UserErrorCodeNotWaitlisted,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted:
 		return true
 	}
 	return false

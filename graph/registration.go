@@ -124,7 +124,8 @@ var bookingRefusals = []struct {
 	{db.ErrAlreadyCancelled, UserErrorCodeAlreadyCancelled, "the registration is already cancelled"},
 	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance"},
 	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone"},
-	{db.ErrNotFound, UserErrorCodeNotFound, "no slot with this id that you may register on"},
+	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority"},
+	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change"},
 }
 
 // refusal turns a db refusal into a userError on field, or reports that err is not one.
@@ -148,7 +149,7 @@ func (r *mutationResolver) register(ctx context.Context, in RegisterInput) (*Reg
 	if err := mayRegister(c); err != nil {
 		return nil, err
 	}
-	res, problems, err := idempotent(ctx, r.Pool, "register", in.IdempotencyKey, in, func(q db.Querier) (*registerResult, []UserError, error) {
+	res, problems, err := idempotent(ctx, r.Pool, "register", in.IdempotencyKey, withoutKey(in), func(q db.Querier) (*registerResult, []UserError, error) {
 		var p problems
 		req, err := r.registerRequest(ctx, q, &p, c, in.SlotID, "slotId", in.Participant, in.Referral, in.PriorityReason, in.AllocationLabel)
 		if err != nil || len(p) > 0 {

@@ -227,7 +227,7 @@ func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 		in := map[string]any{"programmeId": c.Programme, "slotIds": c.Slots, "participant": person(1)}
 		var first, again struct{ Enrol rulesEnrolled }
 		for _, out := range []*struct{ Enrol rulesEnrolled }{&first, &again} {
-			if code, err := a.call("", "enrol-retry-1", rulesEnrolDoc, map[string]any{"in": in}, out); err != nil || code != "" {
+			if code, err := a.call("", "enrol-retry-key-0001", rulesEnrolDoc, map[string]any{"in": in}, out); err != nil || code != "" {
 				t.Fatalf("enrol: %v %s", err, code)
 			}
 		}
@@ -253,7 +253,7 @@ func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 		// The same key with another person is refused and creates nothing.
 		in["participant"] = person(2)
 		var reused struct{ Enrol rulesEnrolled }
-		if code, err := a.call("", "enrol-retry-1", rulesEnrolDoc, map[string]any{"in": in}, &reused); err != nil || code != "" {
+		if code, err := a.call("", "enrol-retry-key-0001", rulesEnrolDoc, map[string]any{"in": in}, &reused); err != nil || code != "" {
 			t.Fatalf("reused key: %v %s", err, code)
 		}
 		rulesWantRefusal(t, "the same key for another person", reused.Enrol.UserErrors, "IDEMPOTENCY_KEY_REUSED", "input", "idempotencyKey")

@@ -1276,8 +1276,8 @@ func TestBookingRulesReservedSeatsReturnThroughTheWorker(t *testing.T) {
 		t.Errorf("b after the worker ran: got %+v, want CONFIRMED", got)
 	}
 	rulesWantCounters(t, a, "after the worker", slot, 2, 0, 0)
-	if got := rulesEvents(t, a, slot, map[string]string{a1.ID: "a", b.ID: "b"}); !slices.Equal(got, []string{"REGISTERED a", "WAITLISTED b", "PROMOTED b"}) {
-		t.Errorf("events: got %q, want REGISTERED a, WAITLISTED b, PROMOTED b", got)
+	if got := rulesEvents(t, a, slot, map[string]string{a1.ID: "a", b.ID: "b"}); !slices.Equal(got, []string{"SEATS_RESERVED", "REGISTERED a", "WAITLISTED b", "PROMOTED b"}) {
+		t.Errorf("events: got %q, want SEATS_RESERVED, REGISTERED a, WAITLISTED b, PROMOTED b", got)
 	}
 	if n, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil || n != 0 {
 		t.Errorf("worker again: got %d slots, %v; want 0, nil (nothing left to release)", n, err)
@@ -1473,7 +1473,7 @@ func TestBookingRulesRetriedCancellations(t *testing.T) {
 	t.Run("a replayed cancellation cancels nothing more and moves the line once", func(t *testing.T) {
 		t.Parallel()
 		h, slot, token, line := setup(t, "replay-cancel")
-		in := map[string]any{"token": token, "reason": "Malade", "idempotencyKey": "cancel-replay-1"}
+		in := map[string]any{"token": token, "reason": "Malade", "idempotencyKey": "cancel-replay-key-0001"}
 		var first, again rulesRegPayload
 		rulesDo(t, a, "", rulesCancelDoc, in, &first)
 		rulesDo(t, a, "", rulesCancelDoc, in, &again)
@@ -1501,7 +1501,7 @@ func TestBookingRulesRetriedCancellations(t *testing.T) {
 	t.Run("a replayed cancellation answers exactly what the first call answered", func(t *testing.T) {
 		t.Parallel()
 		_, _, token, _ := setup(t, "replay-same-answer")
-		in := map[string]any{"token": token, "reason": "Malade", "idempotencyKey": "cancel-replay-2"}
+		in := map[string]any{"token": token, "reason": "Malade", "idempotencyKey": "cancel-replay-key-0002"}
 		first, again := raw(t, "", "", in), raw(t, "", "", in)
 		if string(first) != string(again) {
 			t.Errorf("replay with the token's holder:\n got %s\nwant %s", again, first)
@@ -1512,12 +1512,12 @@ func TestBookingRulesRetriedCancellations(t *testing.T) {
 		t.Parallel()
 		h, slot, _, line := setup(t, "replay-header")
 		in := map[string]any{"registrationId": line[1].ID, "reason": "Doublon"}
-		first, again := raw(t, h.Key, "cancel-header-1", in), raw(t, h.Key, "cancel-header-1", in)
+		first, again := raw(t, h.Key, "cancel-header-key-0001", in), raw(t, h.Key, "cancel-header-key-0001", in)
 		if string(first) != string(again) {
 			t.Errorf("replay by the host:\n got %s\nwant %s", again, first)
 		}
 		var other struct{ CancelRegistration rulesRegPayload }
-		if code, err := a.call(h.Key, "cancel-header-1", rulesCancelDoc, map[string]any{"in": map[string]any{"registrationId": line[0].ID}},
+		if code, err := a.call(h.Key, "cancel-header-key-0001", rulesCancelDoc, map[string]any{"in": map[string]any{"registrationId": line[0].ID}},
 			&other); err != nil || code != "" {
 			t.Fatalf("reused key: %v %s", err, code)
 		}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -35,7 +34,7 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		ExposedHeaders:   []string{"X-Request-Id"},
 		AllowCredentials: false,
 		MaxAge:           600,
-	}).Handler(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, withRetryContext(graph.NewHandler(pool))))))
+	}).Handler(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, withIdempotencyKey(graph.NewHandler(pool))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -151,19 +150,13 @@ func authenticate(pool *pgxpool.Pool, next http.Handler) http.Handler {
 	})
 }
 
-// withRetryContext passes what scopes retried requests: the Idempotency-Key header and the
-// client's address (anonymous callers' keys are scoped to it).
-func withRetryContext(next http.Handler) http.Handler {
+// withIdempotencyKey passes the Idempotency-Key header to the mutations that honour it.
+func withIdempotencyKey(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
 		if key := r.Header.Get("Idempotency-Key"); key != "" {
-			ctx = graph.WithIdempotencyKey(ctx, key)
+			r = r.WithContext(graph.WithIdempotencyKey(r.Context(), key))
 		}
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		next.ServeHTTP(w, r.WithContext(graph.WithClientAddress(ctx, host)))
+		next.ServeHTTP(w, r)
 	})
 }
 

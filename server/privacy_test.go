@@ -883,7 +883,7 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 
 	// Refusals with the person's data in the input.
 	// The slot is full: joinWaitlist takes the requests to the insert, where the person is found.
-	in["idempotencyKey"], in["joinWaitlist"] = "privacy-retry-1", true
+	in["idempotencyKey"], in["joinWaitlist"] = "privacy-retry-key-0001", true
 	wantCode("the same person again, by the partner", register("again by the partner", referrer, in, true), "ALREADY_REGISTERED")
 	again := withParticipant(map[string]any{"email": nil})
 	again["joinWaitlist"] = true

@@ -83,7 +83,7 @@ func TestCatalogueHostSchedulesUpdatesAndCancelsSlots(t *testing.T) {
 		"facilitatorName": "", "visibility": "INTERNAL", "endsAt": "2032-12-14T12:30"}), want)
 	catHas(t, "slot read back", catNode(a, key, catID(s), "Slot", catSlotFields), want)
 
-	want = catMerge(want, map[string]any{"status": "CANCELLED", "cancellationReason": "Médiatrice absente", "isOpenForRegistration": false})
+	want = catMerge(want, map[string]any{"status": "CANCELLED", "cancellationReason": "Médiatrice absente", "isOpenForRegistration": false, "seatsLeft": 0})
 	catHas(t, "cancelled slot", catWrite(a, key, catCancelSlot, map[string]any{"id": catID(s), "reason": " Médiatrice absente "}), want)
 	catHas(t, "slot read back", catNode(a, key, catID(s), "Slot", catSlotFields), want)
 

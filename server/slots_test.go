@@ -541,6 +541,7 @@ func TestSlotsDerivedFields(t *testing.T) {
 	withOpening.RegistrationOpensAt = "2032-08-01T10:00:00+02:00"
 	withCancellation := scheduled("2032-12-07T14:00:00+01:00", "2032-12-07T16:00:00+01:00", "2032-12-07T14:00:00+01:00", 8, 0, false)
 	withCancellation.Status, withCancellation.CancellationReason = "CANCELLED", "Médiatrice absente"
+	withCancellation.SeatsLeft = 0 // nobody can take a seat on a cancelled slot
 
 	for _, tc := range []struct {
 		name, id string

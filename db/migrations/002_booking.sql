@@ -86,16 +86,18 @@ CREATE INDEX registrations_referring_org ON registrations (referring_org_id, id)
 CREATE TABLE booking_events (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind            text NOT NULL CHECK (kind IN ('REGISTERED', 'WAITLISTED', 'PROMOTED', 'CANCELLED',
-                                                  'SLOT_CANCELLED', 'ATTENDANCE_MARKED', 'SLOT_UPDATED')),
+                                                  'PRIORITY_CHANGED', 'ATTENDANCE_MARKED', 'SLOT_UPDATED',
+                                                  'SLOT_CANCELLED', 'SEATS_RESERVED', 'SEATS_RELEASED')),
     slot_id         bigint NOT NULL REFERENCES slots (id),
     registration_id bigint REFERENCES registrations (id),
     occurred_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX booking_events_slot_id ON booking_events (slot_id);
 
--- Retried mutations. The client's key is stored only as a hash, scoped to the caller, and the
--- stored response is encrypted with a key derived from the client's key: a database reader
--- cannot replay a response nor read the management token it holds.
+-- Retried mutations. The client's key (at least 16 characters) is stored only as a hash,
+-- scoped to the caller's API key, and the stored response is encrypted with a key derived from
+-- the client's key: a database reader who cannot guess a client's random key cannot read the
+-- management tokens the responses hold.
 CREATE TABLE idempotency_keys (
     key_hash     bytea PRIMARY KEY,
     request_hash bytea NOT NULL,
