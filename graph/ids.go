@@ -43,7 +43,10 @@ func parseGlobalID(s string) (kind, int64, error) {
 	}
 	switch kind(k) {
 	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation:
-		return kind(k), id, nil
+		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
+		if globalID(kind(k), id) == s {
+			return kind(k), id, nil
+		}
 	}
 	return "", 0, fmt.Errorf("invalid id")
 }
