@@ -64,14 +64,8 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 		if err != nil {
 			return err
 		}
-		now := time.Now()
-		switch {
-		case s.Status == SlotCancelled:
-			return ErrSlotCancelled
-		case s.RegistrationOpensAt != nil && now.Before(*s.RegistrationOpensAt):
-			return ErrRegistrationNotOpen
-		case !now.Before(s.RegistrationClosesAt):
-			return ErrRegistrationClosed
+		if err := s.registrationRefusal(time.Now()); err != nil {
+			return err
 		}
 		allocID, seat, err := seatFor(ctx, tx, s, req.Caller.OrganisationID, req.AllocationLabel)
 		if err != nil {

@@ -39,11 +39,19 @@ func (s Slot) SeatsLeft() int {
 
 // IsOpenForRegistration reports whether registrations are accepted now: the slot is scheduled
 // and now is inside its registration window. Seats are another matter (SeatsLeft).
-func (s Slot) IsOpenForRegistration() bool {
-	now := time.Now()
-	return s.Status == SlotScheduled &&
-		(s.RegistrationOpensAt == nil || !now.Before(*s.RegistrationOpensAt)) &&
-		now.Before(s.RegistrationClosesAt)
+func (s Slot) IsOpenForRegistration() bool { return s.registrationRefusal(time.Now()) == nil }
+
+// registrationRefusal says why the slot takes no registration at now, or nil when it does.
+func (s Slot) registrationRefusal(now time.Time) error {
+	switch {
+	case s.Status == SlotCancelled:
+		return ErrSlotCancelled
+	case s.RegistrationOpensAt != nil && now.Before(*s.RegistrationOpensAt):
+		return ErrRegistrationNotOpen
+	case !now.Before(s.RegistrationClosesAt):
+		return ErrRegistrationClosed
+	}
+	return nil
 }
 
 const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
