@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -17,14 +18,16 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/cors"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/graph"
 )
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
-// middleware every API request passes (request id, log line, CORS, body limit, deadline,
-// caller resolution).
+// middleware every API request passes (request id, log line, CORS, GET mutations refused, body
+// limit, deadline, caller resolution).
 func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 	mux := http.NewServeMux()
 	api := cors.New(cors.Options{
@@ -34,7 +37,7 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		ExposedHeaders:   []string{"X-Request-Id"},
 		AllowCredentials: false,
 		MaxAge:           600,
-	}).Handler(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, withIdempotencyKey(graph.NewHandler(pool))))))
+	}).Handler(refuseGETMutations(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, withIdempotencyKey(graph.NewHandler(pool)))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -90,6 +93,48 @@ func logRequests(next http.Handler) http.Handler {
 			"method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})
+}
+
+// getParseTokenLimit bounds the work of parsing a GET query here, before gqlgen's own limits
+// run (the URL alone may hold up to 1 MB of query). It is the parser token limit of API.md; a
+// query over it is left to gqlgen, which refuses it or, for a mutation, answers 406.
+const getParseTokenLimit = 10_000
+
+// refuseGETMutations answers a GET whose selected operation is a mutation with 405 and
+// `Allow: POST`, as the GraphQL over HTTP spec asks, before the caller is resolved or anything
+// runs: a mutation must never be triggered by a link, a prefetch or a cached URL. gqlgen's GET
+// transport refuses it too, but with 406, which tells the client nothing about the method.
+// Queries, and anything that does not parse, go on to gqlgen, which answers as usual.
+func refuseGETMutations(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && selectsMutation(r.URL.RawQuery) {
+			w.Header().Set("Allow", http.MethodPost)
+			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "mutations must be sent with POST")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// selectsMutation tells whether the GET parameters select a mutation: the operation named by
+// operationName, or the document's only operation. A document that does not parse, or whose
+// operation cannot be selected, is not one: gqlgen reports those errors itself.
+func selectsMutation(rawQuery string) bool {
+	params, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return false
+	}
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Get("query")}, getParseTokenLimit)
+	if err != nil {
+		return false
+	}
+	var op *ast.OperationDefinition
+	if name := params.Get("operationName"); name != "" {
+		op = doc.Operations.ForName(name)
+	} else if len(doc.Operations) == 1 {
+		op = doc.Operations[0]
+	}
+	return op != nil && op.Operation == ast.Mutation
 }
 
 // limitBody reads the body whole, up to max bytes, before anything parses it: a larger one,

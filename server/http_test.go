@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,59 @@ func TestHTTPRequestBodies(t *testing.T) {
 		if len(r.Errors) > 0 && strings.Contains(r.Errors[0].Message, secret) {
 			t.Errorf("%s: the error quotes the request body: %q", name, r.Errors[0].Message)
 		}
+	}
+}
+
+// GET may run queries, never mutations: a GET whose selected operation is a mutation answers
+// 405 with `Allow: POST` (GraphQL over HTTP) and changes nothing, whoever calls.
+func TestHTTPGETMutationsAnswer405(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, key := a.host("regie-stains")
+	get := func(key string, params url.Values) response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, a.URL+"/graphql?"+params.Encode(), nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		return a.send(req)
+	}
+	create := `mutation Create { createWorkshop(input: {title: "CV", topics: [CV_AND_JOB_SEARCH], durationMinutes: 60}) { workshop { id } userErrors { code } } }`
+	cancel := `mutation { cancelRegistration(input: {token: "x"}) { userErrors { code } } }`
+	both := `query Viewer { viewer { isAnonymous } } ` + create
+	for name, params := range map[string]url.Values{
+		"the only operation":        {"query": {cancel}},
+		"selected by operationName": {"query": {both}, "operationName": {"Create"}},
+		"with variables":            {"query": {cancel}, "variables": {`{}`}},
+	} {
+		for _, k := range []string{"", key} {
+			r := get(k, params)
+			if r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" ||
+				len(r.Errors) != 1 || r.Errors[0].Code() != "METHOD_NOT_ALLOWED" {
+				t.Errorf("GET mutation, %s (key %t): got status %d, Allow %q, errors %+v; want 405, POST, METHOD_NOT_ALLOWED",
+					name, k != "", r.Status, r.Header.Get("Allow"), r.Errors)
+			}
+		}
+	}
+	var out struct{ Workshops struct{ Edges []any } }
+	a.query(key, `{ workshops { edges { node { id } } } }`, nil, &out)
+	if len(out.Workshops.Edges) != 0 {
+		t.Errorf("a refused GET mutation created %d workshops", len(out.Workshops.Edges))
+	}
+
+	for name, params := range map[string]url.Values{
+		"a query":                      {"query": {`{ viewer { isAnonymous } }`}},
+		"a query selected by its name": {"query": {both}, "operationName": {"Viewer"}},
+	} {
+		r := get("", params)
+		if r.Status != http.StatusOK || len(r.Errors) != 0 || string(r.Data) != `{"viewer":{"isAnonymous":true}}` {
+			t.Errorf("GET %s: got status %d, data %s, errors %+v; want 200 with data", name, r.Status, r.Data, r.Errors)
+		}
+	}
+	// What does not parse is gqlgen's to answer (a parse error), whatever word it starts with.
+	r := get("", url.Values{"query": {`mutation { cancelRegistration(`}})
+	if r.Status == http.StatusMethodNotAllowed || len(r.Errors) == 0 || r.Errors[0].Code() != "GRAPHQL_PARSE_FAILED" {
+		t.Errorf("GET with a query that does not parse: got status %d, errors %+v; want gqlgen's GRAPHQL_PARSE_FAILED", r.Status, r.Errors)
 	}
 }
 
