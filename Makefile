@@ -11,7 +11,7 @@ PKGS ?= ./...
 DEV_PGDATA ?= .data/postgres
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test check generate
+.PHONY: help build run test check generate audit
 
 ## help: list the targets
 help:
@@ -36,6 +36,11 @@ run: build
 ## test: run all tests with the race detector against a throwaway PostgreSQL cluster
 test:
 	scripts/postgres.sh run --temp $(GO) test -race -count=1 $(TESTFLAGS) $(PKGS)
+
+# Needs Node 20+ and npm as well (npm only for the first install of the pinned packages).
+## audit: run the graphql-http audit suite (GraphQL over HTTP) against bin/server on a throwaway PostgreSQL cluster; fails on any MUST failure
+audit:
+	GO=$(GO) scripts/audit/run.sh
 
 # Compares snapshots of the whole work tree (tracked and untracked files,
 # through a scratch git index) taken before and after `go generate`: in a
