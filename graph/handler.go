@@ -13,11 +13,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
-// introspection on (the schema is the public contract), and the error presenter that masks
+// introspection on (the schema is the public contract) under the same limits as any query
+// (parser tokens, depth, cost: limits.go, complexity.go), and the error presenter that masks
 // internal errors.
 func NewHandler(pool *pgxpool.Pool) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}, Complexity: complexity()}))
@@ -25,9 +27,13 @@ func NewHandler(pool *pgxpool.Pool) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.SetParserTokenLimit(parserTokenLimit) // GRAPHQL_PARSE_FAILED past it, before validation
 	srv.Use(extension.Introspection{})
+	srv.Use(depthLimitExtension{limit: depthLimit}) // before the cost: cheaper, and bounds it
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))
-	srv.SetErrorPresenter(PresentError)
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
+		return sameCodeForIntrospectionDepth(PresentError(ctx, err))
+	})
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError

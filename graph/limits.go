@@ -1,0 +1,179 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits checked before any resolver runs, beside complexityLimit (complexity.go); API.md
+// sets their values. They become configurable per caller later.
+const (
+	// parserTokenLimit caps the tokens gqlparser reads from a query: a huge document is refused
+	// while it is being parsed, before validation walks it, with code GRAPHQL_PARSE_FAILED.
+	parserTokenLimit = 10000
+	// depthLimit caps how deeply an operation nests fields, introspection included (see
+	// freeOfTypeLevels for the one exception). Over it: DEPTH_LIMIT_EXCEEDED.
+	depthLimit = 10
+	// freeOfTypeLevels is how many nested `ofType` fields of __Type a path may hold without
+	// counting towards the depth.
+	//
+	// Why: GraphiQL is our documentation, and the introspection query it sends (graphql-js 16's
+	// getIntrospectionQuery) has depth 14, over the limit of 10: __schema > types > fields >
+	// args > type, then its TypeRef fragment nests `ofType` 9 times (16.15; 7 in older
+	// versions), then `name`: 15 fields. Those `ofType` levels only unwrap a type's list and
+	// non-null wrappers ([[Slot!]!]! is the deepest kind of reference there is: 5 levels):
+	// they resolve in memory from the schema, are null past the real wrapping, and cannot loop
+	// back to a type's fields. Not counting them, the standard query has depth 5, and what makes
+	// introspection expensive, nesting back through fields, interfaces, possibleTypes and
+	// inputFields (`__schema { types { fields { type { fields { type { ... } } } } } }`), still
+	// counts level by level. Only the first 9 `ofType` levels of a chain are free, so that
+	// introspection stays under a finite depth too (a path of more than 11 + 9 fields is
+	// always refused), and a chain of `ofType` cannot hide depth.
+	//
+	// gqlparser's MaxIntrospectionDepth validation rule, which gqlgen runs before this limit,
+	// already refuses introspection nesting those four list fields three deep; the depth limit
+	// covers what it lets through, and sameCodeForIntrospectionDepth gives both refusals the
+	// same code.
+	freeOfTypeLevels = 9
+)
+
+// codeDepthLimit is extensions.code of an operation over depthLimit.
+const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+
+// depthLimitExtension refuses an operation nested deeper than limit once it is parsed and
+// validated, before any resolver runs (so no SQL either).
+type depthLimitExtension struct {
+	limit int
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = depthLimitExtension{}
+
+func (depthLimitExtension) ExtensionName() string { return "DepthLimit" }
+
+func (depthLimitExtension) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (e depthLimitExtension) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	depth := operationDepth(opCtx.Doc, opCtx.Operation)
+	if depth <= e.limit {
+		return nil
+	}
+	err := gqlerror.ErrorPosf(opCtx.Operation.Position, "operation has depth %d, which exceeds the limit of %d", depth, e.limit)
+	errcode.Set(err, codeDepthLimit)
+	return err
+}
+
+// operationDepth is how many fields the deepest field of op has above it: root fields are at
+// depth 0, so `{ viewer { scopes } }` has depth 1 and a limit of 10 allows paths of 11 fields.
+// This is the convention of graphql-depth-limit (depthLimit(10)) and GraphQL Armor, which
+// clients and API.md's [10] mean, and it leaves a Relay path like workshops > edges > node >
+// slots > edges > node > registrations > edges > node > participant > firstName (11 fields)
+// within the limit. Fragment spreads and inline fragments add no depth of their own: their
+// fields count where they are spread. Directives (@skip, @include) are not evaluated: a path
+// counts even when skipped. Nested `ofType` fields of __Type are free up to freeOfTypeLevels
+// in a row.
+func operationDepth(doc *ast.QueryDocument, op *ast.OperationDefinition) int {
+	if op == nil {
+		return 0
+	}
+	return measureDepth(doc, op, freeOfTypeLevels)
+}
+
+// measureDepth is operationDepth with freeOfType free `ofType` levels (0 measures the raw
+// depth).
+func measureDepth(doc *ast.QueryDocument, op *ast.OperationDefinition, freeOfType int) int {
+	w := depthWalker{doc: doc, freeOfType: freeOfType, visiting: map[string]bool{}, memo: map[spreadAt]int{}}
+	return max(w.selectionSet(op.SelectionSet, 0)-1, 0) // counted fields on the longest path, less the deepest
+}
+
+// spreadAt is a fragment entered after a run of `ofType` levels: the only context its
+// height depends on.
+type spreadAt struct {
+	name  string
+	ofTyp int
+}
+
+type depthWalker struct {
+	doc        *ast.QueryDocument
+	freeOfType int
+	// visiting holds the fragments being walked: spreading one again is a cycle, which
+	// validation already refuses (NoFragmentCycles); the walker stops there instead of
+	// looping.
+	visiting map[string]bool
+	// memo keeps the walk linear in the document: without it a fragment spread twice in each
+	// of n nested fragments would be walked 2^n times.
+	memo map[spreadAt]int
+}
+
+// selectionSet returns the height of set: its longest path of counted fields. ofTyp is the
+// number of `ofType` levels directly above it (capped at freeOfType).
+func (w *depthWalker) selectionSet(set ast.SelectionSet, ofTyp int) int {
+	height := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			height = max(height, w.field(s, ofTyp))
+		case *ast.InlineFragment:
+			height = max(height, w.selectionSet(s.SelectionSet, ofTyp))
+		case *ast.FragmentSpread:
+			height = max(height, w.spread(s, ofTyp))
+		}
+	}
+	return height
+}
+
+func (w *depthWalker) field(f *ast.Field, ofTyp int) int {
+	counts := 1
+	if f.Name == "ofType" && f.ObjectDefinition != nil && f.ObjectDefinition.Name == "__Type" {
+		if ofTyp < w.freeOfType {
+			counts = 0
+		}
+		ofTyp = min(ofTyp+1, w.freeOfType)
+	} else {
+		ofTyp = 0
+	}
+	return counts + w.selectionSet(f.SelectionSet, ofTyp)
+}
+
+func (w *depthWalker) spread(s *ast.FragmentSpread, ofTyp int) int {
+	def := s.Definition
+	if def == nil && w.doc != nil {
+		def = w.doc.Fragments.ForName(s.Name)
+	}
+	if def == nil || w.visiting[s.Name] {
+		return 0 // unknown fragment or a cycle: validation refuses both
+	}
+	key := spreadAt{s.Name, ofTyp}
+	if h, ok := w.memo[key]; ok {
+		return h
+	}
+	w.visiting[s.Name] = true
+	h := w.selectionSet(def.SelectionSet, ofTyp)
+	delete(w.visiting, s.Name)
+	w.memo[key] = h
+	return h
+}
+
+// introspectionDepthMessage is the message of gqlparser's MaxIntrospectionDepth validation
+// rule (graphql-js's MaxIntrospectionDepthRule): introspection nesting __Type's fields,
+// interfaces, possibleTypes or inputFields three deep, the circular introspection query.
+const introspectionDepthMessage = "Maximum introspection depth exceeded"
+
+// sameCodeForIntrospectionDepth gives gqlparser's refusal of circular introspection the code
+// of the depth limit instead of GRAPHQL_VALIDATION_FAILED: it is the same refusal (a query
+// nested too deep, introspection included), found earlier, during validation, so that clients
+// see one code for "too deep". We keep the rule, which is stricter than depthLimit on
+// introspection, rather than disable it to get the code from our limit. A test fails if
+// gqlparser changes the message.
+func sameCodeForIntrospectionDepth(e *gqlerror.Error) *gqlerror.Error {
+	if e != nil && e.Message == introspectionDepthMessage && e.Extensions["code"] == errcode.ValidationFailed {
+		e.Extensions["code"] = codeDepthLimit
+	}
+	return e
+}

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// statementCounter counts every statement the server sends PostgreSQL through its pool:
+// queries and execs (transaction control included), batches and copies. Deterministic, unlike
+// PostgreSQL's statistics, which are flushed late.
+type statementCounter struct{ n atomic.Int64 }
+
+func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+func (c *statementCounter) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *statementCounter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
+
+// newCountingAPI is newTestAPI with a pool that counts statements: the server's own pool
+// settings (openDatabase), plus the counter.
+func newCountingAPI(t *testing.T) (*testAPI, *statementCounter) {
+	t.Helper()
+	url := dbtest.NewDatabase(t)
+	c, err := loadConfig(func(k string) string { return map[string]string{"DATABASE_URL": url}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	plain, err := openDatabase(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := plain.Config()
+	plain.Close()
+	counter := &statementCounter{}
+	cfg.ConnConfig.Tracer = counter
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	srv := httptest.NewServer(newHandler(c, pool))
+	t.Cleanup(srv.Close)
+	return &testAPI{t: t, URL: srv.URL, Pool: pool}, counter
+}
+
+// refused posts an anonymous query (no key lookup) and checks that it is refused with code
+// and that no statement reached PostgreSQL.
+func (a *testAPI) refused(counter *statementCounter, query, code string) response {
+	a.t.Helper()
+	before := counter.n.Load()
+	r := a.post("", query, nil)
+	if len(r.Errors) == 0 || r.Errors[0].Code() != code {
+		a.t.Fatalf("want %s, got status %d, errors %+v, data %s", code, r.Status, r.Errors, r.Data)
+	}
+	if len(r.Data) > 0 && string(r.Data) != "null" {
+		a.t.Errorf("refused query has data %s", r.Data)
+	}
+	if n := counter.n.Load() - before; n != 0 {
+		a.t.Errorf("%d statements ran for a refused query", n)
+	}
+	return r
+}
+
+// nested wraps inner in fields, outermost first.
+func nested(inner string, fields ...string) string {
+	for i := len(fields) - 1; i >= 0; i-- {
+		inner = fields[i] + " { " + inner + " }"
+	}
+	return inner
+}
+
+// deepQuery is a real path of the schema of the given depth (1 to 13): depth+1 fields, root
+// fields being at depth 0.
+func deepQuery(depth int) string {
+	path := []string{"slots(first: 1)", "edges", "node", "venue", "organisation", "workshops(first: 1)",
+		"edges", "node", "slots(first: 1)", "edges", "node", "workshop", "organisation"}
+	return "{ " + nested("__typename", path[:depth]...) + " }"
+}
+
+func TestDepthLimit(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+
+	// The counter sees the statements of a query that runs: the proofs below are not vacuous.
+	before := counter.n.Load()
+	a.query("", deepQuery(10), nil, nil)
+	if counter.n.Load() == before {
+		t.Fatal("the statement counter saw no statement for a query that reads slots")
+	}
+
+	for _, depth := range []int{11, 12} {
+		r := a.refused(counter, deepQuery(depth), "DEPTH_LIMIT_EXCEEDED")
+		if !strings.Contains(r.Errors[0].Message, "exceeds the limit of 10") {
+			t.Errorf("message %q", r.Errors[0].Message)
+		}
+	}
+
+	// Through fragments and inline fragments too.
+	a.refused(counter, `{ ...Q } fragment Q on Query { slots(first: 1) { edges { node { ...S } } } }
+		fragment S on Slot { venue { ... on Venue { organisation { workshops(first: 1) { edges { node {
+		slots(first: 1) { edges { node { id } } } } } } } } } }`, "DEPTH_LIMIT_EXCEEDED")
+}
+
+func TestIntrospectionUnderTheLimits(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+
+	// GraphiQL, our documentation, loads the schema with this query.
+	var out struct {
+		Schema struct {
+			QueryType struct{ Name string }
+			Types     []struct {
+				Name   string
+				Fields []struct {
+					Name string
+					Type json.RawMessage
+				}
+			}
+		} `json:"__schema"`
+	}
+	r := a.post("", graphiqlIntrospectionQuery, nil)
+	if r.Status != 200 || len(r.Errors) > 0 {
+		t.Fatalf("introspection: status %d, errors %+v", r.Status, r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Schema.QueryType.Name != "Query" || len(out.Schema.Types) < 20 {
+		t.Fatalf("introspection data: %s", r.Data[:min(len(r.Data), 300)])
+	}
+
+	// Circular introspection: gqlparser's validation refuses it before the depth limit, with
+	// the same code.
+	deep := "{ __schema { " + nested("name", "types", "fields", "type", "fields", "type", "fields", "type", "fields", "type") + " } }"
+	r = a.refused(counter, deep, "DEPTH_LIMIT_EXCEEDED")
+	if r.Errors[0].Message != "Maximum introspection depth exceeded" {
+		t.Errorf("message %q", r.Errors[0].Message)
+	}
+	// What that rule lets through (two list levels) but nests past the limit: refused by the
+	// depth limit, `ofType` counted past its first 9 levels.
+	deep = `{ __schema { types { fields { args { type { inputFields { type { ` + strings.Repeat("ofType { ", 12) +
+		`enumValues { name }` + strings.Repeat(" }", 12) + ` } } } } } } } }`
+	r = a.refused(counter, deep, "DEPTH_LIMIT_EXCEEDED")
+	if !strings.Contains(r.Errors[0].Message, "depth 11") {
+		t.Errorf("message %q", r.Errors[0].Message)
+	}
+	// __type counts like any field.
+	a.refused(counter, `{ __type(name: "Slot") { `+nested("name", "fields", "type", "inputFields", "type", "enumValues")+
+		` ... on __Type { `+strings.Repeat("ofType { ", 20)+"name"+strings.Repeat(" }", 20)+` } } }`, "DEPTH_LIMIT_EXCEEDED")
+}
+
+// tokens returns a valid query of exactly n parser tokens (n >= 3), under the body limit:
+// `{`, aliased `xyz: __typename` fields (3 tokens) and plain `__typename` ones (1 token), `}`.
+// Each alias is distinct: fields of one response name are compared pair by pair during
+// validation, which would make the test slow.
+func tokens(n int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	rest := n - 2
+	for ; rest%3 != 0; rest-- {
+		b.WriteString(" __typename")
+	}
+	for i := 0; rest > 0; rest, i = rest-3, i+1 {
+		fmt.Fprintf(&b, " a%s: __typename", strconv.FormatInt(int64(i), 36))
+	}
+	b.WriteString(" }")
+	return b.String()
+}
+
+func TestParserTokenLimit(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	a.query("", tokens(10000), nil, nil)
+	r := a.refused(counter, tokens(10001), "GRAPHQL_PARSE_FAILED")
+	if r.Errors[0].Message != "exceeded token limit of 10000" {
+		t.Errorf("message %q", r.Errors[0].Message)
+	}
+	// Far past the limit, parsing stops there, before anything looks at the fields.
+	a.refused(counter, "{"+strings.Repeat(" a", 30000)+" }", "GRAPHQL_PARSE_FAILED")
+}
+
+// graphiqlIntrospectionQuery is graphql-js 16.15's getIntrospectionQuery(), what GraphiQL
+// sends to load the schema.
+const graphiqlIntrospectionQuery = `
+query IntrospectionQuery {
+  __schema {
+    queryType { name kind }
+    mutationType { name kind }
+    subscriptionType { name kind }
+    types {
+      ...FullType
+    }
+    directives {
+      name
+      description
+      locations
+      args {
+        ...InputValue
+      }
+    }
+  }
+}
+fragment FullType on __Type {
+  kind
+  name
+  description
+  fields(includeDeprecated: true) {
+    name
+    description
+    args {
+      ...InputValue
+    }
+    type {
+      ...TypeRef
+    }
+    isDeprecated
+    deprecationReason
+  }
+  inputFields {
+    ...InputValue
+  }
+  interfaces {
+    ...TypeRef
+  }
+  enumValues(includeDeprecated: true) {
+    name
+    description
+    isDeprecated
+    deprecationReason
+  }
+  possibleTypes {
+    ...TypeRef
+  }
+}
+fragment InputValue on __InputValue {
+  name
+  description
+  type { ...TypeRef }
+  defaultValue
+}
+fragment TypeRef on __Type {
+  kind
+  name
+  ofType {
+    name
+    kind
+    ofType {
+      name
+      kind
+      ofType {
+        name
+        kind
+        ofType {
+          name
+          kind
+          ofType {
+            name
+            kind
+            ofType {
+              name
+              kind
+              ofType {
+                name
+                kind
+                ofType {
+                  name
+                  kind
+                  ofType {
+                    name
+                    kind
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+`
