@@ -19,15 +19,18 @@ import (
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
-// (parser tokens, depth, cost: limits.go, complexity.go), and the error presenter that masks
+// (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
 // internal errors.
 func NewHandler(pool *pgxpool.Pool) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(parserTokenLimit) // GRAPHQL_PARSE_FAILED past it, before validation
+	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
+	srv.Use(fieldLimitExtension{limit: fieldLimit, tokenLimit: parserTokenLimit, cache: cache})
 	srv.Use(extension.Introspection{})
 	srv.Use(depthLimitExtension{limit: depthLimit}) // before the cost: cheaper, and bounds it
 	srv.Use(extension.FixedComplexityLimit(complexityLimit))

@@ -3,10 +3,12 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -241,3 +243,101 @@ fragment TypeRef on __Type {
   }
 }
 `
+
+func TestCountSelections(t *testing.T) {
+	tests := []struct {
+		name  string
+		query string
+		n     int
+	}{
+		{"one field", `{ __typename }`, 1},
+		{"nested fields", `{ viewer { isAnonymous scopes } }`, 3},
+		{"aliases and repeated fields count one by one", `{ a: __typename a: __typename __typename __typename }`, 4},
+		{"spreads and inline fragments count, fragments once",
+			`{ ...Q ...Q ... on Query { viewer { ...V } } } fragment Q on Query { __typename } fragment V on Viewer { isAnonymous }`, 7},
+		{"every operation and fragment, used or not",
+			`query A { __typename } query B { viewer { isAnonymous } } fragment Unused on Viewer { scopes isAnonymous }`, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := parser.ParseQuery(&ast.Source{Input: tt.query})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, over := countSelections(doc, tt.n)
+			if n != tt.n || over != nil {
+				t.Errorf("%d selections (over: %v), want %d", n, over, tt.n)
+			}
+			if _, over := countSelections(doc, tt.n-1); over == nil {
+				t.Errorf("limit %d: no selection over it", tt.n-1)
+			}
+		})
+	}
+}
+
+// GraphiQL's introspection query, every option on, is far under the limit.
+func TestIntrospectionQuerySelections(t *testing.T) {
+	doc := loadQuery(t, fullIntrospectionQuery)
+	if n, _ := countSelections(doc, fieldLimit); n != 81 || n > fieldLimit {
+		t.Errorf("%d selections, want 81", n)
+	}
+}
+
+// duplicates is graphql-cop's field duplication: n copies of `a: __typename`.
+func duplicates(n int) string {
+	return "{" + strings.Repeat(" a: __typename", n) + " }"
+}
+
+func TestFieldLimitExtension(t *testing.T) {
+	ctx := context.Background()
+	ext := fieldLimitExtension{limit: fieldLimit, tokenLimit: parserTokenLimit, cache: lru.New[*ast.QueryDocument](10)}
+	for _, q := range []string{duplicates(fieldLimit), fullIntrospectionQuery, `{ ...F } fragment F on Query { __typename }`} {
+		if err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: q}); err != nil {
+			t.Errorf("refused: %v", err)
+		}
+	}
+	for _, q := range []string{
+		duplicates(fieldLimit + 1),
+		duplicates(3332), // 10,000 tokens
+		"{" + strings.Repeat(" ...F", fieldLimit) + " } fragment F on Query { __typename }",
+		"{ viewer {" + strings.Repeat(" isAnonymous", 300) + " } } fragment F on Viewer {" + strings.Repeat(" scopes", 300) + " }",
+	} {
+		err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: q})
+		if err == nil || err.Extensions["code"] != codeFieldLimit {
+			t.Errorf("want %s, got %v", codeFieldLimit, err)
+			continue
+		}
+		if want := fmt.Sprintf("which exceeds the limit of %d", fieldLimit); !strings.Contains(err.Message, want) || len(err.Locations) != 1 {
+			t.Errorf("message %q, locations %v", err.Message, err.Locations)
+		}
+	}
+	// Documents that do not parse are left to gqlgen, which refuses them with its own code.
+	for _, q := range []string{"{", "{" + strings.Repeat(" a", parserTokenLimit+1) + " }"} {
+		if err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: q}); err != nil {
+			t.Errorf("%.20q: %v", q, err)
+		}
+	}
+	// A query in gqlgen's cache has passed the check and been validated: it is not parsed again.
+	over := duplicates(fieldLimit + 1)
+	ext.cache.Add(ctx, over, &ast.QueryDocument{})
+	if err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: over}); err != nil {
+		t.Errorf("cached query parsed again: %v", err)
+	}
+}
+
+// BenchmarkValidateAtFieldLimit measures gqlparser's validation of the worst document the
+// field limit lets through (fieldLimit copies of one field): tens of milliseconds, where the
+// same attack at the token limit took a second (go test -bench ValidateAtFieldLimit ./graph).
+func BenchmarkValidateAtFieldLimit(b *testing.B) {
+	schema := NewExecutableSchema(Config{}).Schema()
+	for _, n := range []int{fieldLimit, 3332} {
+		q := duplicates(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, errs := gqlparser.LoadQuery(schema, q); len(errs) > 0 {
+					b.Fatal(errs)
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -172,22 +173,22 @@ func TestIntrospectionUnderTheLimits(t *testing.T) {
 		` ... on __Type { `+strings.Repeat("ofType { ", 20)+"name"+strings.Repeat(" }", 20)+` } } }`, "DEPTH_LIMIT_EXCEEDED")
 }
 
-// tokens returns a valid query of exactly n parser tokens (n >= 3), under the body limit:
-// `{`, aliased `xyz: __typename` fields (3 tokens) and plain `__typename` ones (1 token), `}`.
-// Each alias is distinct: fields of one response name are compared pair by pair during
-// validation, which would make the test slow.
+// tokens returns a valid query of exactly n parser tokens (n >= 36), under the body limit and
+// the field limit: each field, `aX: __typename @skip(if: $sX) @include(if: $iX)` (19 tokens),
+// has two variables of its own, `$sX: Boolean = false $iX: Boolean = true` (12 tokens), so
+// 10,000 tokens hold 322 fields; the rest is plain `__typename` fields (1 token each).
+// Aliases are distinct: fields of one response name are compared pair by pair during
+// validation.
 func tokens(n int) string {
-	var b strings.Builder
-	b.WriteString("{")
-	rest := n - 2
-	for ; rest%3 != 0; rest-- {
-		b.WriteString(" __typename")
+	rest := n - 5 // query ( ) { }
+	var defs, fields strings.Builder
+	for i := range rest / 31 {
+		id := strconv.FormatInt(int64(i), 36)
+		fmt.Fprintf(&defs, " $s%s: Boolean = false $i%s: Boolean = true", id, id)
+		fmt.Fprintf(&fields, " a%s: __typename @skip(if: $s%s) @include(if: $i%s)", id, id, id)
 	}
-	for i := 0; rest > 0; rest, i = rest-3, i+1 {
-		fmt.Fprintf(&b, " a%s: __typename", strconv.FormatInt(int64(i), 36))
-	}
-	b.WriteString(" }")
-	return b.String()
+	fields.WriteString(strings.Repeat(" __typename", rest%31))
+	return "query (" + defs.String() + " ) {" + fields.String() + " }"
 }
 
 func TestParserTokenLimit(t *testing.T) {
@@ -200,6 +201,36 @@ func TestParserTokenLimit(t *testing.T) {
 	}
 	// Far past the limit, parsing stops there, before anything looks at the fields.
 	a.refused(counter, "{"+strings.Repeat(" a", 30000)+" }", "GRAPHQL_PARSE_FAILED")
+}
+
+// graphql-cop's field duplication (alias overloading): thousands of copies of one field under
+// the token limit, which gqlparser's validation compares pair by pair (a second of CPU), are
+// refused before validation. GraphiQL's introspection query passes: TestIntrospectionUnderTheLimits.
+func TestFieldLimit(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	dup := func(n int) string { return "{" + strings.Repeat(" a: __typename", n) + " }" }
+
+	a.query("", dup(500), nil, nil)
+	for _, q := range []string{
+		dup(501),
+		dup(3332), // 10,000 tokens
+		"{" + strings.Repeat(" __typename", 3000) + " }",
+		// Spreads count: validation compares them pair by pair too.
+		"{" + strings.Repeat(" ...F", 4990) + " } fragment F on Query { __typename }",
+		// So do the fields of fragments, used or not, and of every operation.
+		"query A { __typename } query B {" + strings.Repeat(" a: __typename", 300) + " } fragment F on Query {" + strings.Repeat(" a: __typename", 300) + " }",
+	} {
+		start := time.Now()
+		r := a.refused(counter, q, "FIELD_LIMIT_EXCEEDED")
+		if !strings.Contains(r.Errors[0].Message, "which exceeds the limit of 500") {
+			t.Errorf("message %q", r.Errors[0].Message)
+		}
+		// Refused before validation: milliseconds (validating dup(3332) took 9 s under -race).
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("refused in %v", d)
+		}
+	}
 }
 
 // graphiqlIntrospectionQuery is graphql-js 16.15's getIntrospectionQuery(), what GraphiQL
