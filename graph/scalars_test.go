@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,4 +74,38 @@ func TestLocalDateTimeKeepsTheWallClockAcrossDST(t *testing.T) {
 			t.Errorf("UnmarshalGQL(%v) accepted", bad)
 		}
 	}
+}
+
+// FuzzPhoneNumber: any string is refused with a fixed message that quotes nothing of it, or
+// accepted as E.164 that is itself accepted unchanged; never a panic.
+func FuzzPhoneNumber(f *testing.F) {
+	for _, s := range []string{
+		"06 12 34 56 78", "06.12.34.56.78", "0148000000", "+33 6 12 34 56 78", "+32 470 12 34 56", "0033612345678",
+		"+262 692 12 34 56", "0692 12 34 56", "+1 (201) 555-0123", "+800 1234 5678", "06 12 34 56 78 ext. 12",
+		"tel:+33-6-12-34-56-78", "+33612345678;ext=1", "０６１２３４５６７８", "٠٦١٢٣٤٥٦٧٨", "06 12 34 56 78\x00",
+		"12345", "hello", "", "+", "*#06#", "+33 6 12 34 56 78 90 12 34 56 78 90 12", "999999999999999999999999999999",
+	} {
+		f.Add(s)
+	}
+	refusals := map[string]bool{
+		"PhoneNumber must be a string like +33612345678 or 06 12 34 56 78":      true,
+		"PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78": true,
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := UnmarshalPhoneNumber(s)
+		if err != nil {
+			// A refusal is one of two fixed messages: nothing from the input.
+			if !refusals[err.Error()] {
+				t.Errorf("UnmarshalPhoneNumber(%q): error %q is not one of the fixed refusals", s, err)
+			}
+			return
+		}
+		if len(got) < 3 || len(got) > 16 || got[0] != '+' || got[1] == '0' || strings.Trim(got[1:], "0123456789") != "" {
+			t.Fatalf("UnmarshalPhoneNumber(%q) = %q, not E.164", s, got)
+		}
+		again, err := UnmarshalPhoneNumber(got)
+		if err != nil || again != got {
+			t.Errorf("UnmarshalPhoneNumber(%q) = %q, which gives %q, %v: want it accepted as it is", s, got, again, err)
+		}
+	})
 }
