@@ -2,13 +2,11 @@ package graph
 
 import "github.com/regiestains/ateliers/db"
 
-// Query cost, checked before any resolver runs: a field costs 1 plus its children, a
-// connection costs its page size times its children (what it may fetch), and registrations
-// cost more, one by one, so that aliases do not multiply them for free. The hardening work refines the weights and the limits per caller.
-const (
-	complexityLimit  = 5000
-	registrationCost = 50 // register and enrol take seats: the scarce resource
-)
+// Query cost, checked before any resolver runs against the caller's limit (cost.go): a field
+// costs 1 plus its children, a connection costs its page size times its children (what it may
+// fetch), and registrations cost more, one by one, so that aliases do not multiply them for
+// free.
+const registrationCost = 50 // register and enrol take seats: the scarce resource
 
 // pageCost is the cost of a connection: first (default 20, bounded to 100 when it runs) times
 // what each item asks.

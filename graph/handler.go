@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -21,19 +22,19 @@ import (
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
 // internal errors.
-func NewHandler(pool *pgxpool.Pool) http.Handler {
+func NewHandler(pool *pgxpool.Pool, limits Limits) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
-	srv.SetParserTokenLimit(parserTokenLimit) // GRAPHQL_PARSE_FAILED past it, before validation
+	srv.SetParserTokenLimit(limits.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
 	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
-	srv.Use(fieldLimitExtension{limit: fieldLimit, tokenLimit: parserTokenLimit, cache: cache})
+	srv.Use(fieldLimitExtension{limit: limits.Selections, tokenLimit: limits.ParserTokens, cache: cache})
 	srv.Use(extension.Introspection{})
-	srv.Use(depthLimitExtension{limit: depthLimit}) // before the cost: cheaper, and bounds it
-	srv.Use(extension.FixedComplexityLimit(complexityLimit))
+	srv.Use(depthLimitExtension{limit: limits.Depth}) // before the cost: cheaper, and bounds it
+	srv.Use(&costExtension{limits: limits, q: pool})  // the cost limit, then the rate limits
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return sameCodeForIntrospectionDepth(PresentError(ctx, err))
 	})
@@ -41,5 +42,15 @@ func NewHandler(pool *pgxpool.Pool) http.Handler {
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
 	})
-	return withLoaders(pool, srv)
+	return withThrottleStatus(withLoaders(pool, srv))
+}
+
+// A request over a limit is refused before it runs, like a document that does not validate:
+// the transports answer it with the status of a protocol error (422 for application/json, 400
+// for application/graphql-response+json) rather than 200, and a throttled one with 429
+// (throttle.go).
+func init() {
+	for _, code := range []string{codeDepthLimit, codeFieldLimit, codeComplexityLimit, codeThrottled} {
+		errcode.RegisterErrorType(code, errcode.KindProtocol)
+	}
 }

@@ -8,10 +8,76 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/regiestains/ateliers/db"
 )
 
-// Limits checked before any resolver runs, beside complexityLimit (complexity.go); API.md
-// sets their values. They become configurable per caller later.
+// Limits are the limits checked before any resolver runs. The server reads them from its
+// configuration (README, "Limits and errors"); DefaultLimits holds API.md's values.
+type Limits struct {
+	ParserTokens int // tokens a document may hold (GRAPHQL_PARSE_FAILED)
+	Depth        int // nesting of an operation (DEPTH_LIMIT_EXCEEDED)
+	Selections   int // selections a document may hold (FIELD_LIMIT_EXCEEDED)
+	// Anonymous holds the limits of calls without an API key (the public website, counted per
+	// client network); Key those of each API key.
+	Anonymous, Key CallerLimits
+	// RateLimits turns the budgets (the buckets of CallerLimits) on; off, only the per-operation
+	// limits apply. Off is for benchmarks of the raw request path.
+	RateLimits bool
+}
+
+// CallerLimits are the limits of one kind of caller.
+type CallerLimits struct {
+	// QueryCost is the most one operation may cost (complexity.go), COMPLEXITY_LIMIT_EXCEEDED
+	// past it.
+	QueryCost int
+	// Cost is the caller's budget of cost points over time: each operation takes its cost,
+	// THROTTLED when the bucket holds less. Its burst is at least QueryCost.
+	Cost db.Bucket
+	// Registrations is the caller's budget of registrations, counted one by one (each
+	// `register`, aliases included, and each slot of an `enrol`), since seats are scarce.
+	Registrations db.Bucket
+}
+
+// DefaultLimits returns the default limits.
+//
+// Why these values: a page of 50 slots with their workshop, venue and seats left costs 751, and
+// a list of 20 venues with their next 5 slots about 1,500, so an anonymous operation may cost
+// 2,000 (a key's, 5,000: a partner's back office asks more at once). An anonymous caller is one
+// person's browser (or a household behind one address): 4,000 points, back at 100 a second,
+// is 5 pages of 50 slots at once and one every 8 seconds after that; ten registrations, then one a minute, is more than a family books
+// for itself, and it bounds what a script can take from the public. An API key is a partner's
+// counsellors or an app's back end, many people behind one caller: ten times the points and
+// one registration a second.
+func DefaultLimits() Limits {
+	return Limits{
+		ParserTokens: parserTokenLimit,
+		Depth:        depthLimit,
+		Selections:   fieldLimit,
+		Anonymous: CallerLimits{
+			QueryCost:     2000,
+			Cost:          db.Bucket{Burst: 4000, PerSecond: 100},
+			Registrations: db.Bucket{Burst: 10, PerSecond: 1.0 / 60},
+		},
+		Key: CallerLimits{
+			QueryCost:     5000,
+			Cost:          db.Bucket{Burst: 20000, PerSecond: 1000},
+			Registrations: db.Bucket{Burst: 200, PerSecond: 1},
+		},
+		RateLimits: true,
+	}
+}
+
+// For returns the limits of caller's kind.
+func (l Limits) For(c db.Caller) CallerLimits {
+	if c.Anonymous() {
+		return l.Anonymous
+	}
+	return l.Key
+}
+
+// Defaults of the limits checked before any resolver runs (API.md sets them); Limits makes
+// them configurable.
 const (
 	// parserTokenLimit caps the tokens gqlparser reads from a query: a huge document is refused
 	// while it is being parsed, before validation walks it, with code GRAPHQL_PARSE_FAILED.

@@ -17,9 +17,10 @@ import (
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
 // over real HTTP as clients call it.
 type testAPI struct {
-	t    *testing.T
-	URL  string
-	Pool *pgxpool.Pool
+	t      *testing.T
+	URL    string
+	Pool   *pgxpool.Pool
+	config config
 }
 
 // siteOrigin is the origin the test server allows for CORS.
@@ -30,11 +31,24 @@ func newTestAPI(t *testing.T) *testAPI {
 	return newTestAPIWith(t, nil)
 }
 
+// roomyBudgets are the rate budgets of tests: the rate limits stay on, every request draws
+// from its buckets, but the many requests of a test, all from 127.0.0.1, are never throttled.
+// The rate-limit tests set their own.
+var roomyBudgets = map[string]string{
+	"COST_BURST_ANONYMOUS": "100000000", "COST_PER_SECOND_ANONYMOUS": "100000000",
+	"REGISTRATION_BURST_ANONYMOUS": "100000000", "REGISTRATIONS_PER_HOUR_ANONYMOUS": "100000000",
+	"COST_BURST_KEY": "100000000", "COST_PER_SECOND_KEY": "100000000",
+	"REGISTRATION_BURST_KEY": "100000000", "REGISTRATIONS_PER_HOUR_KEY": "100000000",
+}
+
 // newTestAPIWith starts the server with settings over the test defaults (env variable names).
 func newTestAPIWith(t *testing.T, env map[string]string) *testAPI {
 	t.Helper()
 	url := dbtest.NewDatabase(t)
 	settings := map[string]string{"DATABASE_URL": url, "CORS_ALLOWED_ORIGINS": siteOrigin}
+	for k, v := range roomyBudgets {
+		settings[k] = v
+	}
 	for k, v := range env {
 		settings[k] = v
 	}
@@ -49,7 +63,21 @@ func newTestAPIWith(t *testing.T, env map[string]string) *testAPI {
 	t.Cleanup(pool.Close)
 	srv := httptest.NewServer(newHandler(c, pool))
 	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool}
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c}
+}
+
+// otherInstance starts a second server, with a pool of its own, on a's database and settings:
+// another instance of the API behind the same load balancer.
+func (a *testAPI) otherInstance() *testAPI {
+	a.t.Helper()
+	pool, err := openDatabase(context.Background(), a.config)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.t.Cleanup(pool.Close)
+	srv := httptest.NewServer(newHandler(a.config, pool))
+	a.t.Cleanup(srv.Close)
+	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config}
 }
 
 // gqlError is one entry of a response's errors.
@@ -64,10 +92,11 @@ func (e gqlError) Code() string { s, _ := e.Extensions["code"].(string); return 
 
 // response is a decoded GraphQL response with its HTTP status.
 type response struct {
-	Status int
-	Header http.Header
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
+	Status     int
+	Header     http.Header
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions map[string]any  `json:"extensions"`
 }
 
 // post sends a GraphQL request with an optional API key ("" for anonymous).

@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/regiestains/ateliers/graph"
 )
 
 // config is every setting of the server, read from the environment. Defaults suit the demo.
@@ -19,12 +22,19 @@ type config struct {
 	StatementTimeout time.Duration // STATEMENT_TIMEOUT [5s]: PostgreSQL statement_timeout
 	LockTimeout      time.Duration // LOCK_TIMEOUT [3s]: PostgreSQL lock_timeout
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
+	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
+	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
+	TrustedProxies []netip.Prefix
+	// Limits are the query and rate limits (graph.DefaultLimits), each overridable by the
+	// variable named in limitVars.
+	Limits graph.Limits
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
+		Limits: graph.DefaultLimits(),
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -66,8 +76,53 @@ func loadConfig(getenv func(string) string) (config, error) {
 	conns := int(c.MaxConns)
 	intVar("DATABASE_MAX_CONNS", &conns)
 	c.MaxConns = int32(conns)
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			errs = append(errs, "TRUSTED_PROXIES: "+err.Error())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	switch getenv("RATE_LIMITS") {
+	case "", "on":
+	case "off":
+		c.Limits.RateLimits = false
+	default:
+		errs = append(errs, "RATE_LIMITS must be on or off")
+	}
+	for _, v := range limitVars(&c.Limits) {
+		n := -1
+		if intVar(v.name, &n); n > 0 {
+			v.set(n)
+		}
+	}
+	for _, kind := range []struct {
+		name string
+		l    graph.CallerLimits
+	}{{"ANONYMOUS", c.Limits.Anonymous}, {"KEY", c.Limits.Key}} {
+		if kind.l.Cost.Burst < float64(kind.l.QueryCost) {
+			errs = append(errs, "COST_BURST_"+kind.name+" must be at least QUERY_COST_LIMIT_"+kind.name+": an operation under the limit must fit in the budget")
+		}
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// parsePrefix reads an address (one host) or a CIDR prefix.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

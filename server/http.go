@@ -24,7 +24,7 @@ import (
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
-// limit, deadline, caller resolution).
+// limit, deadline, caller resolution, client address for the rate limits).
 func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 	mux := http.NewServeMux()
 	api := cors.New(cors.Options{
@@ -34,7 +34,8 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		ExposedHeaders:   []string{"X-Request-Id"},
 		AllowCredentials: false,
 		MaxAge:           600,
-	}).Handler(refuseGETMutations(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool, withIdempotencyKey(graph.NewHandler(pool)))))))
+	}).Handler(refuseGETMutations(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool,
+		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, c.Limits))))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

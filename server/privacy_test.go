@@ -343,7 +343,7 @@ func (w *privacyWorld) paths() map[string]privacyPath {
 			about: zeb,
 		},
 		"slots.registrations": {
-			query: `{ slots(first: 2) { edges { node { id registrations(first: 40) { edges { node { ...R } } } } } } } ` + regFields,
+			query: `{ slots(first: 2) { edges { node { id registrations(first: 30) { edges { node { ...R } } } } } } } ` + regFields,
 			vars:  one(nil),
 			find: func(data json.RawMessage) (*regView, error) {
 				var d struct {
@@ -735,7 +735,7 @@ func TestPrivacyPublicSeesAvailabilityNeverWhoRegistered(t *testing.T) {
 	})
 
 	for name, q := range map[string]string{
-		"slots":                      `{ slots(first: 5) { edges { node { ` + slotAll + ` ` + regs + ` } } } }`,
+		"slots":                      `{ slots(first: 4) { edges { node { ` + slotAll + ` ` + regs + ` } } } }`,
 		"node(slot)":                 `query($slot: ID!) { node(id: $slot) { ... on Slot { ` + slotAll + ` ` + regs + ` } } }`,
 		"nodes([slot])":              `query($slot: ID!) { nodes(ids: [$slot]) { ... on Slot { ` + slotAll + ` ` + regs + ` } } }`,
 		"workshops.slots":            `{ workshops(first: 2) { edges { node { id slots(first: 2) { edges { node { id ` + regs + ` } } } } } } }`,

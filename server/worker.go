@@ -11,7 +11,8 @@ import (
 )
 
 // workerInterval is how often the booking worker looks for work: reserved seats whose release
-// time has come (the waiting list then moves by itself) and expired idempotency keys.
+// time has come (the waiting list then moves by itself), expired idempotency keys and idle
+// rate buckets.
 const workerInterval = 30 * time.Second
 
 // runWorker does the booking's periodic work until ctx ends. Every instance runs one; the
@@ -32,6 +33,9 @@ func runWorker(ctx context.Context, pool *pgxpool.Pool) {
 		}
 		if _, err := db.PurgeIdempotencyKeys(ctx, pool); err != nil {
 			slog.ErrorContext(ctx, "purge idempotency keys", "err", err)
+		}
+		if _, err := db.PurgeRateBuckets(ctx, pool); err != nil {
+			slog.ErrorContext(ctx, "purge rate buckets", "err", err)
 		}
 	}
 }

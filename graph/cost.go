@@ -1,0 +1,180 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+
+	gqlcomplexity "github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// Codes of the cost limit and of the rate limits.
+const (
+	codeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+	codeThrottled       = "THROTTLED"
+)
+
+// costReport is extensions.cost of every response, after Shopify's: what the operation cost,
+// the most one may cost, and what is left of the caller's budgets, so that a client can pace
+// itself before it is throttled.
+type costReport struct {
+	RequestedQueryCost int `json:"requestedQueryCost"`
+	MaximumQueryCost   int `json:"maximumQueryCost"`
+	// ThrottleStatus is the caller's budget of cost points; absent when rate limits are off.
+	ThrottleStatus *throttleStatus `json:"throttleStatus,omitempty"`
+	// RegistrationThrottleStatus is the caller's budget of registrations, shown to operations
+	// that register.
+	RegistrationThrottleStatus *throttleStatus `json:"registrationThrottleStatus,omitempty"`
+}
+
+// throttleStatus is a bucket as a client sees it.
+type throttleStatus struct {
+	MaximumAvailable   float64 `json:"maximumAvailable"`
+	CurrentlyAvailable float64 `json:"currentlyAvailable"`
+	RestoreRate        float64 `json:"restoreRate"` // per second
+}
+
+func statusOf(b db.Bucket, available float64) *throttleStatus {
+	return &throttleStatus{MaximumAvailable: b.Burst, CurrentlyAvailable: math.Floor(available), RestoreRate: b.PerSecond}
+}
+
+// costExtension prices every operation before it runs: its cost against the caller's limit,
+// then (rate limits on) against the caller's budgets of points and registrations, drawn in
+// PostgreSQL so that they hold across instances. It reports the outcome in extensions.cost.
+type costExtension struct {
+	limits Limits
+	q      db.Querier
+	es     graphql.ExecutableSchema
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = &costExtension{}
+
+const costExtensionName = "Cost"
+
+func (*costExtension) ExtensionName() string { return costExtensionName }
+
+func (e *costExtension) Validate(es graphql.ExecutableSchema) error {
+	e.es = es
+	return nil
+}
+
+func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	caller := callerFrom(ctx)
+	lim := e.limits.For(caller)
+	report := &costReport{
+		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables),
+		MaximumQueryCost:   lim.QueryCost,
+	}
+	opCtx.Stats.SetExtension(costExtensionName, report)
+	if report.RequestedQueryCost > lim.QueryCost {
+		err := gqlerror.ErrorPosf(opCtx.Operation.Position, "operation has cost %d, which exceeds the limit of %d: ask for smaller pages (first) or fewer fields",
+			report.RequestedQueryCost, lim.QueryCost)
+		errcode.Set(err, codeComplexityLimit)
+		return err
+	}
+	if !e.limits.RateLimits {
+		return nil
+	}
+	owner := bucketOwner(ctx, caller)
+	cost := float64(report.RequestedQueryCost)
+	draw, ok := e.take(ctx, "cost|"+owner, lim.Cost, cost)
+	if !ok {
+		return nil
+	}
+	report.ThrottleStatus = statusOf(lim.Cost, draw.Available)
+	if !draw.Granted {
+		return throttle(ctx, lim.Cost, cost-draw.Available,
+			fmt.Sprintf("rate limit: this operation costs %d points and %d are left; they come back at %g a second",
+				report.RequestedQueryCost, int(draw.Available), lim.Cost.PerSecond))
+	}
+	n := registrationsIn(opCtx)
+	if n == 0 {
+		return nil
+	}
+	if float64(n) > lim.Registrations.Burst {
+		return throttle(ctx, db.Bucket{}, 0,
+			fmt.Sprintf("rate limit: this operation makes %d registrations; at most %d are allowed at once", n, int(lim.Registrations.Burst)))
+	}
+	draw, ok = e.take(ctx, "registrations|"+owner, lim.Registrations, float64(n))
+	if !ok {
+		return nil
+	}
+	report.RegistrationThrottleStatus = statusOf(lim.Registrations, draw.Available)
+	if !draw.Granted {
+		return throttle(ctx, lim.Registrations, float64(n)-draw.Available,
+			fmt.Sprintf("rate limit on registrations: this operation makes %d and %d are left", n, int(draw.Available)))
+	}
+	return nil
+}
+
+// take draws from a bucket. When the draw fails (the database is unreachable or slow), the
+// request goes on unmetered: a rate limit must not turn a database hiccup into refusals of its
+// own, and the operation will meet the same database and say so.
+func (e *costExtension) take(ctx context.Context, key string, b db.Bucket, cost float64) (db.Draw, bool) {
+	draw, err := db.TakeTokens(ctx, e.q, key, b, cost)
+	if err != nil {
+		slog.WarnContext(ctx, "rate limit not checked", "request_id", RequestID(ctx), "err", err)
+		return db.Draw{}, false
+	}
+	return draw, true
+}
+
+// InterceptResponse adds extensions.cost to every response of an operation that was priced,
+// refused ones included.
+func (e *costExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp == nil || !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	report, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(costExtensionName).(*costReport)
+	if !ok {
+		return resp
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["cost"] = report
+	return resp
+}
+
+// registrationsIn counts the registrations an operation asks for: each `register` field,
+// aliases one by one, and each slot of an `enrol` (one at least). Fields skipped by @skip or
+// @include are not run, so not counted.
+func registrationsIn(opCtx *graphql.OperationContext) int {
+	if opCtx.Operation.Operation != ast.Mutation {
+		return 0
+	}
+	n := 0
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
+		switch f.Name {
+		case "register":
+			n++
+		case "enrol":
+			in, _ := f.ArgumentMap(opCtx.Variables)["input"].(map[string]any)
+			ids, _ := in["slotIds"].([]any)
+			n += max(len(ids), 1)
+		}
+	}
+	return n
+}
+
+// bucketOwner names whose budget a request draws from: its API key, or for anonymous calls
+// the client's network (clientNetwork).
+func bucketOwner(ctx context.Context, c db.Caller) string {
+	if !c.Anonymous() {
+		return "key:" + strconv.FormatInt(c.KeyID, 10)
+	}
+	return "net:" + clientNetwork(ctx)
+}
