@@ -9,9 +9,10 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// canSeeAllocation: the host sees every reservation on its slots, an organisation its own.
-func canSeeAllocation(c db.Caller, hostOrgID int64, a db.Allocation) bool {
-	return c.MemberOf(hostOrgID) || c.MemberOf(a.OrganisationID)
+// canSeeAllocation: the host sees every reservation on its slots, an organisation its own,
+// unless the slot is internal: then only the host's people may see the slot, by any path.
+func canSeeAllocation(c db.Caller, s db.Slot, a db.Allocation) bool {
+	return c.MemberOf(s.OrganisationID) || (c.MemberOf(a.OrganisationID) && s.Visibility != db.VisibilityInternal)
 }
 
 func (r *mutationResolver) reserveSeats(ctx context.Context, in ReserveSeatsInput) (*AllocationPayload, error) {
@@ -27,6 +28,9 @@ func (r *mutationResolver) reserveSeats(ctx context.Context, in ReserveSeatsInpu
 		p.add(UserErrorCodeNotFound, "organisationId", "no organisation with this id")
 	} else if err != nil {
 		return nil, err
+	}
+	if s.Visibility == db.VisibilityInternal && orgID != s.OrganisationID {
+		p.add(UserErrorCodeInvalid, "organisationId", "an internal slot is for the host's own people: its seats cannot be reserved for another organisation")
 	}
 	a := db.Allocation{SlotID: s.ID, OrganisationID: orgID, Label: strings.TrimSpace(deref(in.Label)), Seats: in.Seats}
 	p.text("label", a.Label, false, 100)
@@ -76,7 +80,7 @@ func (r *mutationResolver) releaseSeats(ctx context.Context, in ReleaseSeatsInpu
 	if err == nil {
 		s, err = db.SlotByID(ctx, r.Pool, a.SlotID)
 	}
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeeAllocation(c, s.OrganisationID, a)) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeeAllocation(c, s, a)) {
 		p.add(UserErrorCodeNotFound, "id", "no allocation with this id")
 		return &AllocationPayload{UserErrors: p}, nil
 	}

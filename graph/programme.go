@@ -32,7 +32,15 @@ func (r *Resolver) programmeWorkshops(ctx context.Context, p *problems, orgID in
 	if err != nil {
 		return nil, err
 	}
-	if len(found) != len(ids) {
+	// Another organisation's unpublished workshops are not found, as everywhere else: the
+	// answer must not tell that they exist.
+	visible := 0
+	for _, w := range found {
+		if w.OrganisationID == orgID || w.Status == db.StatusPublished {
+			visible++
+		}
+	}
+	if visible != len(ids) {
 		p.add(UserErrorCodeNotFound, "workshopIds", "no workshop with one of these ids")
 		return nil, nil
 	}

@@ -127,7 +127,7 @@ func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
 		if a, err = db.AllocationByID(ctx, r.Pool, id); err == nil {
 			s, err = db.SlotByID(ctx, r.Pool, a.SlotID)
 		}
-		if err == nil && !canSeeAllocation(c, s.OrganisationID, a) {
+		if err == nil && !canSeeAllocation(c, s, a) {
 			err = db.ErrNotFound
 		}
 		n = a
@@ -264,7 +264,7 @@ func slotAllocations(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
 	}
 	visible := []db.Allocation{}
 	for _, a := range as {
-		if canSeeAllocation(c, s.OrganisationID, a) {
+		if canSeeAllocation(c, *s, a) {
 			visible = append(visible, a)
 		}
 	}

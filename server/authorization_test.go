@@ -80,7 +80,8 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 #   slot:draft-workshop a public slot of workshop:draft
 #   slot:full           a public slot of one seat, taken
 #   allocation:partner  seats of slot:public reserved for the partner;
-#                       allocation:internal the same on slot:internal
+#                       allocation:internal the same on slot:internal, reserved while it
+#                       was for partners (reserveSeats refuses internal slots for others)
 #   key:host            an API key of the host organisation
 #   registration:waitlisted  referred by the partner, on the waiting list of slot:full
 #   registration:started     referred by the partner, confirmed, on a slot that has started
@@ -334,12 +335,16 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.ids["programme:course"] = w.programme(t, "A Parcours court", "PUBLISHED", w.ids["workshop:published"])
 	w.ids["slot:public"] = w.slot(t, w.ids["workshop:published"], "2031-06-03T14:00", "PUBLIC", 60)
 	w.ids["slot:partners"] = w.slot(t, w.ids["workshop:published"], "2031-06-04T14:00", "PARTNERS", 20)
-	w.ids["slot:internal"] = w.slot(t, w.ids["workshop:published"], "2031-06-05T14:00", "INTERNAL", 20)
+	// Seats reserved for the partner while the slot was for partners, then the slot made
+	// internal: reserveSeats refuses an internal slot for another organisation.
+	w.ids["slot:internal"] = w.slot(t, w.ids["workshop:published"], "2031-06-05T14:00", "PARTNERS", 20)
 	w.ids["slot:draft-workshop"] = w.slot(t, w.ids["workshop:draft"], "2031-06-06T14:00", "PUBLIC", 20)
 	w.ids["slot:full"] = w.slot(t, w.ids["workshop:published"], "2031-06-07T14:00", "PUBLIC", 1)
 	started := w.slot(t, w.ids["workshop:published"], "2031-06-08T14:00", "PUBLIC", 5)
 	w.ids["allocation:partner"] = w.reserve(t, w.ids["slot:public"])
 	w.ids["allocation:internal"] = w.reserve(t, w.ids["slot:internal"])
+	w.must(t, w.keys["host"], `mutation($in: UpdateSlotInput!) { updateSlot(input: $in) { slot { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"id": w.ids["slot:internal"], "visibility": "INTERNAL"}}, "updateSlot", "slot", "id")
 
 	// Registrations referred by the partner.
 	w.must(t, w.keys["host"], authzRegisterDoc, map[string]any{"in": map[string]any{
