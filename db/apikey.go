@@ -45,6 +45,11 @@ func newSecret() (secret string, hash []byte) {
 	return secret, hashSecret(secret)
 }
 
+// hashSecret is how API keys and management tokens are stored and looked up: SHA-256 of the
+// secret (256 random bits, so no salt or slow hash is needed). Looking a secret up by its hash
+// is what keeps the check constant-time in effect: the index compares hashes, and how long it
+// takes tells at most how many leading bytes of a hash matched, which brings an attacker no
+// closer to a secret with that hash.
 func hashSecret(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]

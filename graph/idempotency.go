@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -66,7 +67,7 @@ func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, input
 		}
 		storedHash, sealed, err := db.StoredResponse(ctx, tx, keyHash[:])
 		switch {
-		case err == nil && string(storedHash) != string(requestHash[:]):
+		case err == nil && subtle.ConstantTimeCompare(storedHash, requestHash[:]) != 1:
 			problems = []UserError{{Field: []string{"input", "idempotencyKey"}, Code: UserErrorCodeIdempotencyKeyReused,
 				Message: "this idempotency key was already used with a different request: use a new key"}}
 			return nil
