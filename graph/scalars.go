@@ -101,7 +101,14 @@ func normalizePhone(s string) (string, error) {
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
 	}
-	return phonenumbers.Format(n, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	// E.164 holds 15 digits at most, and so does the CHECK of every phone column (7 to 15
+	// digits), but libphonenumber accepts a few longer numbers (+49 20100000000000, 16 digits):
+	// refused here, not by the database as an internal error.
+	if digits := len(e164) - 1; digits < 7 || digits > 15 {
+		return "", errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+	}
+	return e164, nil
 }
 
 // MarshalEmail writes an email address.
