@@ -6,7 +6,12 @@ import "github.com/regiestains/ateliers/db"
 // costs 1 plus its children, a connection costs its page size times its children (what it may
 // fetch), and registrations cost more, one by one, so that aliases do not multiply them for
 // free.
-const registrationCost = 50 // register and enrol take seats: the scarce resource
+const (
+	registrationCost = 50 // register and enrol take seats: the scarce resource
+	// writeCost is added to every other mutation field (by the cost extension, cost.go): a
+	// write costs the database more than a read of the same fields.
+	writeCost = 10
+)
 
 // pageCost is the cost of a connection: first (default 20, bounded to 100 when it runs) times
 // what each item asks.

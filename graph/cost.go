@@ -73,8 +73,9 @@ func (e *costExtension) Validate(es graphql.ExecutableSchema) error {
 func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	caller := callerFrom(ctx)
 	lim := e.limits.For(caller)
+	writes, registrations := writesIn(opCtx)
 	report := &costReport{
-		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables),
+		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables) + writeCost*writes,
 		MaximumQueryCost:   lim.QueryCost,
 	}
 	opCtx.Stats.SetExtension(costExtensionName, report)
@@ -99,7 +100,7 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 			fmt.Sprintf("rate limit: this operation costs %d points and %d are left; they come back at %g a second",
 				report.RequestedQueryCost, int(draw.Available), lim.Cost.PerSecond))
 	}
-	n := registrationsIn(opCtx)
+	n := registrations
 	if n == 0 {
 		return nil
 	}
@@ -149,25 +150,27 @@ func (e *costExtension) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
-// registrationsIn counts the registrations an operation asks for: each `register` field,
-// aliases one by one, and each slot of an `enrol` (one at least). Fields skipped by @skip or
-// @include are not run, so not counted.
-func registrationsIn(opCtx *graphql.OperationContext) int {
+// writesIn counts the mutation fields of an operation other than registrations, and the
+// registrations it asks for: each `register` field, aliases one by one, and each slot of an
+// `enrol` (one at least). Fields skipped by @skip or @include do not run, so do not count.
+func writesIn(opCtx *graphql.OperationContext) (writes, registrations int) {
 	if opCtx.Operation.Operation != ast.Mutation {
-		return 0
+		return 0, 0
 	}
-	n := 0
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
 		switch f.Name {
 		case "register":
-			n++
+			registrations++
 		case "enrol":
 			in, _ := f.ArgumentMap(opCtx.Variables)["input"].(map[string]any)
 			ids, _ := in["slotIds"].([]any)
-			n += max(len(ids), 1)
+			registrations += max(len(ids), 1)
+		case "__typename":
+		default:
+			writes++
 		}
 	}
-	return n
+	return writes, registrations
 }
 
 // bucketOwner names whose budget a request draws from: its API key, or for anonymous calls

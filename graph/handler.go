@@ -32,7 +32,11 @@ func NewHandler(pool *pgxpool.Pool, limits Limits) http.Handler {
 	srv.SetParserTokenLimit(limits.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
 	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
 	srv.Use(fieldLimitExtension{limit: limits.Selections, tokenLimit: limits.ParserTokens, cache: cache})
-	srv.Use(extension.Introspection{})
+	if limits.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.SetDisableSuggestion(true)
+	}
 	srv.Use(depthLimitExtension{limit: limits.Depth}) // before the cost: cheaper, and bounds it
 	srv.Use(&costExtension{limits: limits, q: pool})  // the cost limit, then the rate limits
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {

@@ -24,6 +24,10 @@ type Limits struct {
 	// RateLimits turns the budgets (the buckets of CallerLimits) on; off, only the per-operation
 	// limits apply. Off is for benchmarks of the raw request path.
 	RateLimits bool
+	// Introspection is on by default: the schema is the public contract, and GraphiQL its
+	// documentation. Off, field suggestions ("Did you mean ...?") are off too, since they
+	// would spell the schema out one guess at a time.
+	Introspection bool
 }
 
 // CallerLimits are the limits of one kind of caller.
@@ -64,7 +68,8 @@ func DefaultLimits() Limits {
 			Cost:          db.Bucket{Burst: 20000, PerSecond: 1000},
 			Registrations: db.Bucket{Burst: 200, PerSecond: 1},
 		},
-		RateLimits: true,
+		RateLimits:    true,
+		Introspection: true,
 	}
 }
 

@@ -93,6 +93,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		errs = append(errs, "RATE_LIMITS must be on or off")
 	}
+	switch getenv("INTROSPECTION") {
+	case "", "on":
+	case "off":
+		c.Limits.Introspection = false
+	default:
+		errs = append(errs, "INTROSPECTION must be on or off")
+	}
 	for _, v := range limitVars(&c.Limits) {
 		n := -1
 		if intVar(v.name, &n); n > 0 {

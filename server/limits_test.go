@@ -333,3 +333,36 @@ fragment TypeRef on __Type {
   }
 }
 `
+
+// Introspection is on by default; a deployment that turns it off turns field suggestions off
+// too, or "Did you mean ...?" would spell the schema out one guess at a time.
+func TestIntrospectionOffTurnsSuggestionsOff(t *testing.T) {
+	t.Parallel()
+	on, off := newTestAPI(t), newTestAPIWith(t, map[string]string{"INTROSPECTION": "off"})
+	if r := on.post("", `{ slot }`, nil); len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "Did you mean") {
+		t.Errorf("introspection on: errors %+v, want a suggestion", r.Errors)
+	}
+	if r := on.post("", `{ __schema { queryType { name } } }`, nil); len(r.Errors) > 0 {
+		t.Errorf("introspection on: errors %+v", r.Errors)
+	}
+	r := off.post("", `{ slot }`, nil)
+	if len(r.Errors) == 0 || strings.Contains(r.Errors[0].Message, "Did you mean") || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("introspection off: errors %+v, want GRAPHQL_VALIDATION_FAILED without a suggestion", r.Errors)
+	}
+	if r := off.post("", `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 || strings.Contains(string(r.Data), "Query") {
+		t.Errorf("introspection off: data %s, errors %+v; want it refused", r.Data, r.Errors)
+	}
+}
+
+// A mutation field costs 10 more than a read of the same fields; a registration 50.
+func TestMutationsCostMore(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, key := a.host("regie")
+	r := a.post(key, `mutation { createVenue(input: {name: "Lieu", streetAddress: "1 rue Carnot", postalCode: "93240", city: "Stains"}) {
+		venue { id } userErrors { code } } }`, nil)
+	// 10 + createVenue 1 + venue (1 + 1) + userErrors (1 + 1) = 15
+	if c := costOf(t, r); c.RequestedQueryCost != 15 {
+		t.Errorf("createVenue: cost %d, want 15", c.RequestedQueryCost)
+	}
+}
