@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// explained is the plan of one captured statement, run with its captured parameters.
+type explained struct {
+	Op, SQL, Plan string
+}
+
+var insertSQL = regexp.MustCompile(`(?is)^\s*(INSERT|WITH\s+\w+\s+AS\s*\(\s*INSERT)`)
+
+// explainCaptured runs EXPLAIN (ANALYZE, BUFFERS) on each distinct statement of one captured
+// request, with the parameters the API sent, each in a transaction rolled back (a statement
+// that writes or locks leaves nothing). INSERTs are skipped: their unique values exist now.
+func explainCaptured(ctx context.Context, url, op string, steps []step, seen map[string]bool) ([]explained, error) {
+	conn, err := pgconn.Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	var out []explained
+	for _, s := range steps {
+		if s.Simple || seen[s.SQL] || insertSQL.MatchString(s.SQL) {
+			continue
+		}
+		seen[s.SQL] = true
+		plan, err := explainOne(ctx, conn, s)
+		if err != nil {
+			plan = "error: " + err.Error()
+		}
+		out = append(out, explained{Op: op, SQL: s.SQL, Plan: plan})
+	}
+	return out, nil
+}
+
+func explainOne(ctx context.Context, conn *pgconn.PgConn, s step) (string, error) {
+	if _, err := conn.Exec(ctx, "BEGIN").ReadAll(); err != nil {
+		return "", err
+	}
+	defer func() { conn.Exec(ctx, "ROLLBACK").ReadAll() }()
+	desc, err := conn.Prepare(ctx, "", s.SQL, s.OIDs)
+	if err != nil {
+		return "", err
+	}
+	res := conn.ExecParams(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+s.SQL, s.Values, desc.ParamOIDs, s.ParamFormats, nil).Read()
+	if res.Err != nil {
+		return "", res.Err
+	}
+	var b strings.Builder
+	for _, row := range res.Rows {
+		fmt.Fprintf(&b, "%s\n", row[0])
+	}
+	return b.String(), nil
+}
+
+var selectList = regexp.MustCompile(`(?is)^(WITH .*?\)\s*)?SELECT (.{40,}?) FROM `)
+
+// oneLine shortens a statement for a table: whitespace collapsed, a long select list
+// elided, at most n characters.
+func oneLine(sql string, n int) string {
+	s := strings.Join(strings.Fields(sql), " ")
+	if m := selectList.FindStringSubmatchIndex(s); m != nil {
+		s = s[:m[4]] + "…" + s[m[5]:]
+	}
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// The SQL floor: what PostgreSQL alone does for each operation, run from Go at the same
+// concurrency over as many connections as the API's pool, without HTTP and GraphQL.
+//
+// Reads replay the statements captured from the API (capture.go), parameters and formats as
+// the API sent them, each prepared once per connection as pgx does. Registrations cannot be
+// replayed (a registration's code, token and phone are unique), so their floor calls
+// db.Register, the API's own booking transaction, with a new person each time.
+
+type replayConn struct {
+	conn  *pgconn.PgConn
+	names map[string]string // SQL -> prepared statement name
+}
+
+type replayPool chan *replayConn
+
+func newReplayPool(ctx context.Context, url string, n int) (replayPool, error) {
+	p := make(replayPool, n)
+	for range n {
+		c, err := pgconn.Connect(ctx, url)
+		if err != nil {
+			p.close(context.Background())
+			return nil, fmt.Errorf("floor connection: %w", err)
+		}
+		p <- &replayConn{conn: c, names: map[string]string{}}
+	}
+	return p, nil
+}
+
+func (p replayPool) close(ctx context.Context) {
+	for {
+		select {
+		case c := <-p:
+			c.conn.Close(ctx)
+		default:
+			return
+		}
+	}
+}
+
+// run executes one captured request's statements in order on c.
+func (c *replayConn) run(ctx context.Context, steps []step) error {
+	for _, s := range steps {
+		if s.Simple {
+			if _, err := c.conn.Exec(ctx, s.SQL).ReadAll(); err != nil {
+				return err
+			}
+			continue
+		}
+		name, ok := c.names[s.SQL]
+		if !ok {
+			name = "floor_" + strconv.Itoa(len(c.names))
+			if _, err := c.conn.Prepare(ctx, name, s.SQL, s.OIDs); err != nil {
+				return err
+			}
+			c.names[s.SQL] = name
+		}
+		if res := c.conn.ExecPrepared(ctx, name, s.Values, s.ParamFormats, s.ResultFormats).Read(); res.Err != nil {
+			return res.Err
+		}
+	}
+	return nil
+}
+
+// replayWork replays captured requests in the order the API run sends the requests.
+func replayWork(p replayPool, captured [][]step) work {
+	return func(ctx context.Context, worker, i int) (string, error) {
+		c := <-p
+		defer func() { p <- c }()
+		err := c.run(ctx, captured[(worker*7919+i)%len(captured)])
+		if err != nil && c.conn.TxStatus() != 'I' {
+			c.conn.Exec(ctx, "ROLLBACK").ReadAll()
+		}
+		return "", err
+	}
+}
+
+// replayOn runs captured statements on a connection of pool, each parsed anew (the unnamed
+// statement): one round trip each, as for a prepared statement.
+func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step) error {
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release()
+	pg := c.Conn().PgConn()
+	for _, s := range steps {
+		var err error
+		if s.Simple {
+			_, err = pg.Exec(ctx, s.SQL).ReadAll()
+		} else {
+			err = pg.ExecParams(ctx, s.SQL, s.Values, s.OIDs, s.ParamFormats, s.ResultFormats).Read().Err
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// counter is a pgx tracer that counts the statements sent, BEGIN and COMMIT included, as the
+// capture proxy does for the API.
+type counter struct{ n atomic.Int64 }
+
+func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// newFloorPool opens a pool like the server's (server/database.go): same size, same timeouts.
+func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	pc.MaxConns = int32(conns)
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = "5000"
+	pc.ConnConfig.RuntimeParams["lock_timeout"] = "3000"
+	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-bench"
+	pc.ConnConfig.Tracer = tracer
+	return pgxpool.NewWithConfig(ctx, pc)
+}
+
+// dbRegisterRequest is what the API passes to db.Register for an anonymous registration of a
+// new person (graph/registration.go: participantOf fills the channel from the phone).
+func dbRegisterRequest(slotID int64, joinWaitlist bool) db.RegisterRequest {
+	n := people.Add(1)
+	first, last := "Awa", fmt.Sprintf("Banc %d", n)
+	phone := fmt.Sprintf("+336%08d", n%100_000_000)
+	channel := db.ChannelSMS
+	return db.RegisterRequest{SlotID: slotID, ConsentVersion: "2026-11", JoinWaitlist: joinWaitlist,
+		Participant: db.Participant{FirstName: &first, LastName: &last, Phone: &phone, PreferredChannel: &channel}}
+}
+
+// refusals are the db errors the API answers with userErrors, by their code.
+var refusals = []struct {
+	err  error
+	code string
+}{
+	{db.ErrSlotFull, "SLOT_FULL"}, {db.ErrRegistrationClosed, "REGISTRATION_CLOSED"},
+	{db.ErrRegistrationNotOpen, "REGISTRATION_NOT_OPEN"}, {db.ErrSlotCancelled, "SLOT_CANCELLED"},
+	{db.ErrAlreadyRegistered, "ALREADY_REGISTERED"}, {db.ErrNotFound, "NOT_FOUND"},
+}
+
+// outsideTransaction returns the statements of a captured request that ran outside its
+// BEGIN ... COMMIT: what the API runs around the booking transaction (a look at the slot
+// before, say).
+func outsideTransaction(steps []step) []step {
+	var out []step
+	depth := 0
+	for _, s := range steps {
+		if s.Simple {
+			switch strings.ToLower(strings.TrimSpace(s.SQL)) {
+			case "begin":
+				depth++
+				continue
+			case "commit", "rollback":
+				depth--
+				continue
+			}
+		}
+		if depth == 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// registerFloorWork books like the API's register operation o: the statements the API ran
+// outside the transaction, replayed from the capture cp, then db.Register. around counts the
+// replayed statements (the pool's tracer counts db.Register's).
+func registerFloorWork(pool *pgxpool.Pool, e *runEnv, o *operation, cp *captured, around *atomic.Int64) work {
+	var outside [][]step
+	for _, steps := range cp.requests {
+		outside = append(outside, outsideTransaction(steps))
+	}
+	return func(ctx context.Context, worker, i int) (string, error) {
+		if steps := outside[(worker*7919+i)%len(outside)]; len(steps) > 0 {
+			if err := replayOn(ctx, pool, steps); err != nil {
+				return "", err
+			}
+			around.Add(int64(len(steps)))
+		}
+		id := e.openSlots[rand.N(len(e.openSlots))].id
+		if o.hot {
+			id = e.hot[(worker+i)%len(e.hot)]
+		}
+		reg, _, err := db.Register(ctx, pool, dbRegisterRequest(id, o.joinWait))
+		for _, r := range refusals {
+			if errors.Is(err, r.err) {
+				return r.code, nil
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		return string(reg.Status), nil
+	}
+}

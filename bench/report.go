@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// report gathers a run's measurements and writes them as Markdown.
+type report struct {
+	config            config
+	started, finished time.Time
+	meta              meta
+	datasetCheck      bookingCheck
+	captures          map[string]*captured
+	unattributed      int
+	pings             int
+	rows              []row
+	peakRSS           int64
+	rssClients        int
+	explains          []explained
+	finalCheck        bookingCheck
+	compare           *comparison
+}
+
+func refusalCount(outcomes map[string]int) int {
+	n := 0
+	for k, v := range outcomes {
+		if isRefusal(k) {
+			n += v
+		}
+	}
+	return n
+}
+
+func outcomeList(outcomes map[string]int) string {
+	keys := make([]string, 0, len(outcomes))
+	for k := range outcomes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, outcomes[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func ratio(api, floor float64) string {
+	if floor == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", api/floor)
+}
+
+// table writes the main table with cells separated by sep (Markdown or tabwriter).
+func (r *report) table(w io.Writer, markdown bool) {
+	head := []string{"operation", "clients", "req/s", "p50", "p99", "errors", "refusals", "SQL/req",
+		"floor req/s", "floor p50", "floor p99", "floor errors", "floor SQL/req", "API/floor req/s"}
+	line := func(cells []string) {
+		if markdown {
+			fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+		} else {
+			fmt.Fprintf(w, "%s\t\n", strings.Join(cells, "\t"))
+		}
+	}
+	line(head)
+	if markdown {
+		seps := make([]string, len(head))
+		for i := range seps {
+			seps[i] = "---"
+			if i > 0 {
+				seps[i] = "--:"
+			}
+		}
+		line(seps)
+	}
+	for _, rw := range r.rows {
+		line([]string{rw.op, fmt.Sprint(rw.clients),
+			fmt.Sprintf("%.0f", rw.api.rate()), ms(rw.api.quantile(0.5)).String(), ms(rw.api.quantile(0.99)).String(),
+			fmt.Sprint(rw.api.errors), fmt.Sprint(refusalCount(rw.api.outcomes)), fmt.Sprintf("%.1f", rw.apiSQL),
+			fmt.Sprintf("%.0f", rw.floor.rate()), ms(rw.floor.quantile(0.5)).String(), ms(rw.floor.quantile(0.99)).String(),
+			fmt.Sprint(rw.floor.errors), fmt.Sprintf("%.1f", rw.floorSQL), ratio(rw.api.rate(), rw.floor.rate())})
+	}
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.TrimPrefix(strings.Split(string(b), "\n")[0], "MemTotal:"), "%d", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+	}
+	return fmt.Sprintf("%s, %d cores%s, %s/%s", model, runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH)
+}
+
+func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) error {
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	r.table(tw, false)
+	tw.Flush()
+	fmt.Println(r.finalCheck)
+
+	var pgVersion, pgSettings string
+	pool.QueryRow(ctx, `SELECT current_setting('server_version'), string_agg(name || ' ' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+		FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections', 'fsync', 'synchronous_commit', 'jit', 'random_page_cost')`).
+		Scan(&pgVersion, &pgSettings)
+	var b strings.Builder
+	w := &b
+	m, c := r.meta, r.config
+	fmt.Fprintf(w, "# Benchmark: the API against its SQL floor\n\n")
+	fmt.Fprintf(w, "- Command: `go run ./bench %s` (DATABASE_URL on a throwaway cluster of scripts/postgres.sh)\n", strings.Join(os.Args[1:], " "))
+	fmt.Fprintf(w, "- Run: %s, %v\n", r.started.Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
+	fmt.Fprintf(w, "- Machine: %s; PostgreSQL %s; %s. Server, PostgreSQL and the load share the machine.\n", machine(), pgVersion, runtime.Version())
+	fmt.Fprintf(w, "- PostgreSQL settings: %s\n", pgSettings)
+	fmt.Fprintf(w, "- Dataset (seed %d, scale %g): %d organisations, %d venues, %d workshops, %d slots (+%d hot slots), %d registrations; slots from %s to %s\n",
+		m.Seed, m.Scale, m.Sizes.Organisations, m.Sizes.Venues, m.Sizes.Workshops, m.Sizes.Slots, m.Sizes.HotSlots, m.Sizes.Registrations,
+		m.Anchor.AddDate(0, 0, -364).Format(time.DateOnly), m.Anchor.AddDate(0, 0, 364).Format(time.DateOnly))
+	fmt.Fprintf(w, "- Each run: %v warm-up, then %v measured, closed loop; the API's pool and the floor's: %d connections; %d distinct requests per read operation\n\n",
+		c.warmup, c.duration, c.conns, c.samples)
+	fmt.Fprintf(w, "req/s, p50, p99: the API over loopback HTTP (keep-alive) from a separate process. errors: non-200 answers, GraphQL errors, failed connections. refusals: userErrors, expected outcomes (SLOT_FULL...). SQL/req: statements executed per request, BEGIN/COMMIT/SAVEPOINT included, counted on the wire by the capture proxy (no pg_stat_statements needed); the floor's for registrations by a pgx tracer. floor: the same statements with the same parameters replayed over pgx (reads), or db.Register (registrations), at the same concurrency. API/floor: throughput ratio.\n\n")
+	r.table(w, true)
+	fmt.Fprintln(w)
+	for _, rw := range r.rows {
+		if len(rw.api.outcomes)+len(rw.floor.outcomes) > 0 {
+			fmt.Fprintf(w, "- %s, %d clients: API %s; floor %s\n", rw.op, rw.clients, outcomeList(rw.api.outcomes), outcomeList(rw.floor.outcomes))
+		}
+		for _, h := range rw.apiHot {
+			fmt.Fprintf(w, "  - API hot slot %d: capacity %d, seats taken %d, waiting list %d\n", h.ID, h.Capacity, h.SeatsTaken, h.Waitlisted)
+		}
+		if rw.api.firstErr != "" {
+			fmt.Fprintf(w, "- %s, %d clients, first API error: `%s`\n", rw.op, rw.clients, oneLine(rw.api.firstErr, 200))
+		}
+		if rw.floor.firstErr != "" {
+			fmt.Fprintf(w, "- %s, %d clients, first floor error: `%s`\n", rw.op, rw.clients, oneLine(rw.floor.firstErr, 200))
+		}
+	}
+
+	fmt.Fprintf(w, "\n## Memory\n\nPeak RSS of the server (VmHWM, reset before the %d-client runs): %.1f MB\n", r.rssClients, float64(r.peakRSS)/1e6)
+
+	fmt.Fprintf(w, "\n## Bookings\n\n- Dataset as generated: %s\n- After the runs: %s\n", r.datasetCheck, r.finalCheck)
+
+	if r.compare != nil {
+		big := r.availabilityP50(r.compare.clients)
+		small := r.compare.result.quantile(0.5)
+		fmt.Fprintf(w, "\n## Scale\n\nAvailability, %d clients: p50 %v at %d slots, %v at %d slots: ratio %s.\n",
+			r.compare.clients, ms(small), r.compare.slots, ms(big), m.Sizes.Slots, ratio(float64(big), float64(small)))
+	}
+
+	fmt.Fprintf(w, "\n## Statements per request\n\nCaptured from the API, one request at a time (%d statements outside any request: the server's worker and start-up; %d pool pings not counted).\n", r.unattributed, r.pings)
+	for _, rw := range r.rows {
+		cp := r.captures[rw.op]
+		if cp == nil || rw.clients != c.clients[0] {
+			continue
+		}
+		n := float64(len(cp.requests))
+		fmt.Fprintf(w, "\n### %s: %.1f statements a request (%d requests", rw.op, cp.perRequest(), len(cp.requests))
+		if cp.items > 0 {
+			fmt.Fprintf(w, ", %.1f rows returned a request", float64(cp.items)/n)
+		}
+		if len(cp.outcomes) > 0 {
+			fmt.Fprintf(w, "; %s", outcomeList(cp.outcomes))
+		}
+		fmt.Fprintf(w, ")\n\n| per request | statement |\n| --: | --- |\n")
+		type prof struct {
+			sql string
+			n   int
+		}
+		var ps []prof
+		for s, k := range cp.profile {
+			ps = append(ps, prof{s, k})
+		}
+		slices.SortFunc(ps, func(a, b prof) int { return b.n - a.n })
+		for _, p := range ps {
+			fmt.Fprintf(w, "| %.2f | `%s` |\n", float64(p.n)/n, strings.ReplaceAll(oneLine(p.sql, 160), "|", "\\|"))
+		}
+	}
+
+	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped).\n")
+	for _, e := range r.explains {
+		fmt.Fprintf(w, "\n### %s\n\n```sql\n%s\n```\n\n```\n%s```\n", e.Op, strings.Join(strings.Fields(e.SQL), " "), e.Plan)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// availabilityP50 is the main run's availability p50 at a client count.
+func (r *report) availabilityP50(clients int) time.Duration {
+	for _, rw := range r.rows {
+		if rw.op == "availability" && rw.clients == clients {
+			return rw.api.quantile(0.5)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// datasetDB is a generated database and a pool on it for the bench's own queries.
+type datasetDB struct {
+	url   string
+	meta  meta
+	pool  *pgxpool.Pool
+	check bookingCheck
+}
+
+func (d *datasetDB) close() { d.pool.Close() }
+
+// openDataset generates (or reuses) the dataset of a scale and checks its counters.
+func openDataset(ctx context.Context, admin string, scale float64, c config) (*datasetDB, error) {
+	t := time.Now()
+	u, m, err := prepareDatabase(ctx, admin, dbName(scale), c.seed, scale, c.reuse, logf)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	d := &datasetDB{url: u, meta: m, pool: pool}
+	if d.check, err = checkBookings(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if !d.check.ok() {
+		pool.Close()
+		return nil, fmt.Errorf("the generated dataset is inconsistent: %s", d.check)
+	}
+	logf("dataset ready in %v: %s", time.Since(t).Round(time.Millisecond), d.check)
+	return d, nil
+}
+
+// captured is what the capture phase saw of one operation.
+type captured struct {
+	requests   [][]step // statements of each request, in the order of the operation's requests
+	statements int
+	items      int
+	errors     int
+	firstErr   string
+	outcomes   map[string]int
+	profile    map[string]int // statement -> times seen
+}
+
+func (c *captured) perRequest() float64 {
+	if len(c.requests) == 0 {
+		return 0
+	}
+	return float64(c.statements) / float64(len(c.requests))
+}
+
+// registerSamples is how many registrations the capture sends per register operation.
+const registerSamples = 30
+
+// captureOps starts the server behind the capture proxy and sends each operation's requests
+// one at a time, recording the statements of each.
+func captureOps(ctx context.Context, c config, bin, tmp string, ds *datasetDB, env *runEnv, ops []*operation) (map[string]*captured, *proxy, error) {
+	u, err := url.Parse(ds.url)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := startProxy(u.Host)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer p.close()
+	u.Host = p.addr()
+	q := u.Query()
+	q.Set("sslmode", "disable") // the proxy reads the protocol in clear
+	u.RawQuery = q.Encode()
+	srv, err := startServer(ctx, bin, u.String(), c.conns, filepath.Join(tmp, "capture.log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer srv.stop()
+	a := newAPI(srv.url, 1)
+	out := map[string]*captured{}
+	for _, o := range ops {
+		n := len(o.requests)
+		if !o.read {
+			n = registerSamples
+		}
+		if o.hot {
+			if err := prepareHot(ctx, ds.pool, env); err != nil {
+				return nil, nil, err
+			}
+		}
+		cp := &captured{outcomes: map[string]int{}, profile: map[string]int{}}
+		for i := range n {
+			p.begin()
+			body, err := a.post(ctx, o.request(0, i))
+			steps := p.end()
+			cp.requests = append(cp.requests, steps)
+			cp.statements += len(steps)
+			for _, s := range steps {
+				cp.profile[s.SQL]++
+			}
+			if err == nil {
+				var outcome string
+				if outcome, err = o.check(body); outcome != "" {
+					cp.outcomes[outcome]++
+				}
+				if o.items != nil {
+					cp.items += o.items(body)
+				}
+			}
+			if err != nil {
+				cp.errors++
+				if cp.firstErr == "" {
+					cp.firstErr = err.Error()
+				}
+			}
+		}
+		if cp.errors == n {
+			return nil, nil, fmt.Errorf("capture: every %s request failed: %s", o.name, cp.firstErr)
+		}
+		logf("capture %-13s %4d requests, %.1f SQL statements a request, %d errors", o.name, n, cp.perRequest(), cp.errors)
+		out[o.name] = cp
+	}
+	return out, p, nil
+}
+
+// row is one line of the table: an operation at a client count, API and floor.
+type row struct {
+	op               string
+	clients          int
+	api, floor       result
+	apiSQL, floorSQL float64
+	apiHot, floorHot []hotSlotState
+}
+
+// measure runs the capture, then each operation at each client count against the API and
+// its floor, then EXPLAINs the captured statements and checks the bookings.
+func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *report) error {
+	env, err := loadEnv(ctx, ds.pool, ds.meta)
+	if err != nil {
+		return err
+	}
+	var ops []*operation
+	for _, o := range operations(env, c.seed, c.samples) {
+		if indexOf(c.ops, o.name) >= 0 {
+			ops = append(ops, o)
+		}
+	}
+	caps, p, err := captureOps(ctx, c, bin, tmp, ds, env, ops)
+	if err != nil {
+		return err
+	}
+	r.captures, r.unattributed, r.pings = caps, p.unattributed, p.pings
+	replay, err := newReplayPool(ctx, ds.url, c.conns)
+	if err != nil {
+		return err
+	}
+	defer replay.close(context.Background())
+	var statements counter
+	floorPool, err := newFloorPool(ctx, ds.url, c.conns, &statements)
+	if err != nil {
+		return err
+	}
+	defer floorPool.Close()
+	srv, err := startServer(ctx, bin, ds.url, c.conns, filepath.Join(tmp, "server.log"))
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	a := newAPI(srv.url, slicesMax(c.clients))
+	for ci, n := range c.clients {
+		last := ci == len(c.clients)-1
+		if last {
+			if err := srv.resetPeakRSS(); err != nil {
+				logf("cannot reset the server's peak RSS (%v): it covers the whole run", err)
+			}
+		}
+		for _, o := range ops {
+			rw := row{op: o.name, clients: n, apiSQL: caps[o.name].perRequest()}
+			if o.hot {
+				if err := prepareHot(ctx, ds.pool, env); err != nil {
+					return err
+				}
+			}
+			rw.api = drive(ctx, n, c.warmup, c.duration, apiWork(a, o))
+			if o.hot {
+				if rw.apiHot, err = hotStates(ctx, ds.pool, env.hot); err != nil {
+					return err
+				}
+				if err := prepareHot(ctx, ds.pool, env); err != nil {
+					return err
+				}
+			}
+			if o.read {
+				rw.floor = drive(ctx, n, c.warmup, c.duration, replayWork(replay, caps[o.name].requests))
+				rw.floorSQL = rw.apiSQL
+			} else {
+				var calls, around atomic.Int64
+				statements.n.Store(0)
+				w := registerFloorWork(floorPool, env, o, caps[o.name], &around)
+				rw.floor = drive(ctx, n, c.warmup, c.duration, func(ctx context.Context, worker, i int) (string, error) {
+					calls.Add(1)
+					return w(ctx, worker, i)
+				})
+				rw.floorSQL = float64(statements.n.Load()+around.Load()) / float64(max(calls.Load(), 1))
+			}
+			if o.hot {
+				if rw.floorHot, err = hotStates(ctx, ds.pool, env.hot); err != nil {
+					return err
+				}
+			}
+			logf("%-13s %3d clients: API %7.0f req/s p50 %-8v p99 %-8v errors %d | floor %7.0f req/s p50 %-8v p99 %-8v errors %d",
+				o.name, n, rw.api.rate(), ms(rw.api.quantile(0.5)), ms(rw.api.quantile(0.99)), rw.api.errors,
+				rw.floor.rate(), ms(rw.floor.quantile(0.5)), ms(rw.floor.quantile(0.99)), rw.floor.errors)
+			r.rows = append(r.rows, rw)
+		}
+		if last {
+			if r.peakRSS, err = srv.peakRSS(); err != nil {
+				logf("peak RSS: %v", err)
+			}
+			r.rssClients = n
+		}
+	}
+	srv.stop()
+	seen := map[string]bool{}
+	for _, o := range ops {
+		cp := caps[o.name]
+		for _, steps := range cp.requests { // the first request that ran any statement
+			if len(steps) > 0 {
+				ex, err := explainCaptured(ctx, ds.url, o.name, steps, seen)
+				if err != nil {
+					return err
+				}
+				r.explains = append(r.explains, ex...)
+				break
+			}
+		}
+	}
+	if r.finalCheck, err = checkBookings(ctx, ds.pool); err != nil {
+		return err
+	}
+	logf("bookings after the run: %s", r.finalCheck)
+	return nil
+}
+
+// comparison is the availability query on a smaller dataset, against the main run's.
+type comparison struct {
+	scale   float64
+	slots   int
+	clients int
+	result  result
+}
+
+// compareScale measures availability (API only) on the dataset of scale c.compare.
+func compareScale(ctx context.Context, c config, bin, tmp, admin string, r *report) error {
+	ds, err := openDataset(ctx, admin, c.compare, c)
+	if err != nil {
+		return err
+	}
+	defer ds.close()
+	env, err := loadEnv(ctx, ds.pool, ds.meta)
+	if err != nil {
+		return err
+	}
+	avail := operations(env, c.seed, c.samples)[0]
+	srv, err := startServer(ctx, bin, ds.url, c.conns, filepath.Join(tmp, "compare.log"))
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	n := c.clients[0]
+	res := drive(ctx, n, c.warmup, c.duration, apiWork(newAPI(srv.url, n), avail))
+	r.compare = &comparison{scale: c.compare, slots: ds.meta.Sizes.Slots, clients: n, result: res}
+	logf("availability at %d slots, %d clients: p50 %v", ds.meta.Sizes.Slots, n, ms(res.quantile(0.5)))
+	return nil
+}
+
+func slicesMax(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// ms rounds a duration for display.
+func ms(d time.Duration) time.Duration {
+	switch {
+	case d >= 100*time.Millisecond:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	default:
+		return d.Round(time.Microsecond)
+	}
+}
