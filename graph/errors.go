@@ -3,10 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,6 +26,8 @@ const (
 	codeInternal        = "INTERNAL_SERVER_ERROR"
 	// codeConflict: retry the same request shortly (a key in flight, a busy slot).
 	codeConflict = "CONFLICT"
+	// codeUnavailable: the database cannot be reached; retry the same request later.
+	codeUnavailable = "SERVICE_UNAVAILABLE"
 )
 
 // codedError is an error whose message is safe to show to clients, with its code.
@@ -40,6 +45,62 @@ func errConflict(msg string) error        { return &codedError{codeConflict, msg
 func isPgError(err error, codes ...string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && slices.Contains(codes, pgErr.Code)
+}
+
+// isConnectionFailure reports whether err says that PostgreSQL could not be reached or went
+// away (refused or failed connection, broken socket, server shutting down or starting up),
+// rather than that it refused the statement: the same request may succeed once it is back.
+func isConnectionFailure(err error) bool {
+	var connectErr *pgconn.ConnectError
+	var netErr *net.OpError // not the net.Error interface, which context.DeadlineExceeded satisfies
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connectErr): // whatever the cause: refused, unreachable, too many clients
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01/57P02: the server shut down (admin, crash);
+		// 57P03: it cannot accept connections yet (starting, recovering).
+		return strings.HasPrefix(pgErr.Code, "08") || slices.Contains([]string{"57P01", "57P02", "57P03"}, pgErr.Code)
+	case errors.As(err, &netErr),
+		errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		pgconn.SafeToRetry(err): // nothing reached the server
+		return true
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		// pgxpool returns puddle's ErrClosedPool (a dependency we do not import) once the
+		// pool is closed, which only happens while the process stops.
+		if e.Error() == "closed pool" && errors.Unwrap(e) == nil {
+			return true
+		}
+	}
+	return false
+}
+
+type unavailableKey struct{}
+
+// WithUnavailableFlag returns a context in which PresentError records that an operation failed
+// because the database was unreachable, and a function that reports whether it did; the HTTP
+// layer then answers 503 rather than 200.
+func WithUnavailableFlag(ctx context.Context) (context.Context, func() bool) {
+	flag := new(atomic.Bool)
+	return context.WithValue(ctx, unavailableKey{}, flag), flag.Load
+}
+
+func markUnavailable(ctx context.Context) {
+	if flag, ok := ctx.Value(unavailableKey{}).(*atomic.Bool); ok {
+		flag.Store(true)
+	}
+}
+
+// unavailable is the error a client gets when the database is unreachable: retryable, with no
+// driver text (which names hosts, users and databases).
+func unavailable(ctx context.Context, err error) *gqlerror.Error {
+	slog.WarnContext(ctx, "database unavailable", "request_id", RequestID(ctx), "err", err)
+	markUnavailable(ctx)
+	e := graphql.DefaultErrorPresenter(ctx, err)
+	e.Message = "the service is temporarily unavailable; retry later"
+	e.Extensions = map[string]any{"code": codeUnavailable}
+	return e
 }
 
 // PresentError turns a resolver's error into what the client sees. Errors we made for clients
@@ -60,11 +121,16 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = "the object is busy; retry in a moment"
 		e.Extensions = map[string]any{"code": codeConflict}
 		return e
-	case errors.Is(err, context.DeadlineExceeded) || isPgError(err, "57014"): // query_canceled: statement_timeout
+	case ctx.Err() == nil && isConnectionFailure(err):
+		return unavailable(ctx, err)
+	case errors.Is(err, context.DeadlineExceeded) || isPgError(err, "57014") || // query_canceled: statement_timeout, or cancelled at the deadline
+		errors.Is(ctx.Err(), context.DeadlineExceeded) && isConnectionFailure(err): // connection dropped at the deadline
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = "the operation took too long; try again"
 		e.Extensions = map[string]any{"code": codeTimeout}
 		return e
+	case isConnectionFailure(err):
+		return unavailable(ctx, err)
 	case isGQL && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded"):
 		// gqlgen quotes the whole body in this message: never echo a request, it may hold
 		// personal data or a key.

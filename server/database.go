@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regiestains/ateliers/db"
@@ -15,7 +17,12 @@ import (
 // migration may take longer than a request), then opens the pool the API uses, whose every
 // session has a statement and a lock timeout so that no request waits forever on PostgreSQL.
 func openDatabase(ctx context.Context, c config) (*pgxpool.Pool, error) {
-	conn, err := pgx.Connect(ctx, c.DatabaseURL)
+	cc, err := pgx.ParseConfig(c.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	setConnectTimeout(&cc.Config, c)
+	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return nil, fmt.Errorf("connect for migrations: %w", err)
 	}
@@ -32,9 +39,25 @@ func openDatabase(ctx context.Context, c config) (*pgxpool.Pool, error) {
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.StatementTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(c.LockTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-api"
+	setConnectTimeout(&pc.ConnConfig.Config, c)
+	// pgx's defaults do the rest. When a request's deadline passes, pgx answers at once, drops
+	// the connection and sends PostgreSQL a cancel request for its statement, so that nothing
+	// stays waiting on a lock or running for a client that has gone (timeout_test.go checks
+	// it). Connections PostgreSQL dropped (a restart, a failover) are replaced by themselves:
+	// pgxpool pings a connection idle for over a second before handing it out, and discards
+	// one whose statement failed on a broken socket (outage_test.go checks it).
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
 	}
 	return pool, nil
+}
+
+// setConnectTimeout bounds a connection attempt, unless DATABASE_URL sets connect_timeout:
+// without it, a database host that drops packets holds each attempt for minutes, and requests
+// end on their deadline with TIMEOUT instead of a prompt SERVICE_UNAVAILABLE.
+func setConnectTimeout(pc *pgconn.Config, c config) {
+	if pc.ConnectTimeout == 0 {
+		pc.ConnectTimeout = min(5*time.Second, c.RequestTimeout)
+	}
 }
