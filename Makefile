@@ -70,3 +70,19 @@ check:
 ## generate: regenerate code (go generate ./...)
 generate:
 	$(GO) generate ./...
+
+# Benchmark of issue 5 (bench/main.go says what it measures). Extra flags: BENCHFLAGS, e.g.
+# make bench BENCHFLAGS='-scale=0.1 -duration=10s'. The bench binary is built first and
+# exec'd so that Ctrl-C and TERM reach it; it stops the server it started.
+BENCHFLAGS ?=
+.PHONY: bench bench-quick
+
+## bench: benchmark the API against its SQL floor at national scale (1,000,000 slots) on a throwaway PostgreSQL cluster; writes bench/results/latest.md
+bench:
+	$(GO) build -o bin/bench ./bench
+	GO=$(GO) scripts/postgres.sh run --temp bin/bench -compare=0.02 $(BENCHFLAGS)
+
+## bench-quick: the same scaled down (10,000 slots, 1 s runs), as CI runs it; writes bench/results/quick.md
+bench-quick:
+	$(GO) build -o bin/bench ./bench
+	GO=$(GO) scripts/postgres.sh run --temp bin/bench -quick -scale=0.01 $(BENCHFLAGS)

@@ -16,9 +16,17 @@ import (
 	"time"
 )
 
+// goTool is the go command: $GO (as the Makefile sets it) or go from PATH.
+func goTool() string {
+	if g := os.Getenv("GO"); g != "" {
+		return g
+	}
+	return "go"
+}
+
 // moduleRoot is the folder of go.mod, where `go build ./server` runs.
 func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
+	out, err := exec.Command(goTool(), "env", "GOMOD").Output()
 	if err != nil {
 		return "", fmt.Errorf("go env GOMOD: %w", err)
 	}
@@ -36,7 +44,7 @@ func buildServer(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	bin := filepath.Join(dir, "server")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "./server")
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
