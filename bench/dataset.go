@@ -92,7 +92,7 @@ var visibilities = []string{"PUBLIC", "PARTNERS", "INTERNAL"}
 // what the registrations and the slots' counters need.
 type plan struct {
 	seed     uint64
-	now      time.Time
+	now      time.Time // the anchor: what is past for the data
 	anchor   time.Time
 	size     sizes
 	orgs     []genOrg
@@ -137,7 +137,9 @@ func codeCentre(seed uint64, dept, k int) (lat, lon float64) {
 }
 
 func newPlan(seed uint64, scale float64, now time.Time) *plan {
-	p := &plan{seed: seed, now: now, anchor: anchorOf(now), size: sizesAt(scale)}
+	// The dataset is a function of seed, scale and week only: it takes the week's Monday as its
+	// "now" (registrations made before it, attendance marked up to it).
+	p := &plan{seed: seed, now: anchorOf(now), anchor: anchorOf(now), size: sizesAt(scale)}
 	p.planOrganisations()
 	p.planVenues()
 	p.planWorkshops()
