@@ -10,8 +10,10 @@ import (
 )
 
 // explained is the plan of one captured statement, run with its captured parameters.
+// Generic is the plan PostgreSQL makes without the parameters' values: the one a prepared
+// statement (pgx caches them) may switch to after five executions.
 type explained struct {
-	Op, SQL, Plan string
+	Op, SQL, Plan, Generic string
 }
 
 var insertSQL = regexp.MustCompile(`(?is)^\s*(INSERT|WITH\s+\w+\s+AS\s*\(\s*INSERT)`)
@@ -31,17 +33,21 @@ func explainCaptured(ctx context.Context, url, op string, steps []step, seen map
 			continue
 		}
 		seen[s.SQL] = true
-		plan, err := explainOne(ctx, conn, s)
-		if err != nil {
-			plan = "error: " + err.Error()
+		var plans []string
+		for _, mode := range []string{"auto", "force_generic_plan"} {
+			plan, err := explainOne(ctx, conn, s, mode)
+			if err != nil {
+				plan = "error: " + err.Error() + "\n"
+			}
+			plans = append(plans, plan)
 		}
-		out = append(out, explained{Op: op, SQL: s.SQL, Plan: plan})
+		out = append(out, explained{Op: op, SQL: s.SQL, Plan: plans[0], Generic: plans[1]})
 	}
 	return out, nil
 }
 
-func explainOne(ctx context.Context, conn *pgconn.PgConn, s step) (string, error) {
-	if _, err := conn.Exec(ctx, "BEGIN").ReadAll(); err != nil {
+func explainOne(ctx context.Context, conn *pgconn.PgConn, s step, planCacheMode string) (string, error) {
+	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL plan_cache_mode = "+planCacheMode).ReadAll(); err != nil {
 		return "", err
 	}
 	defer func() { conn.Exec(ctx, "ROLLBACK").ReadAll() }()

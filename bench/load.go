@@ -14,7 +14,8 @@ import (
 // result is one measured run: an operation at a number of clients, against the API or the
 // SQL floor.
 type result struct {
-	requests  int
+	requests  int // measured
+	all       int // warm-up included
 	elapsed   time.Duration
 	latencies []time.Duration // sorted
 	errors    int
@@ -49,6 +50,7 @@ type work func(ctx context.Context, worker, i int) (outcome string, err error)
 func drive(ctx context.Context, clients int, warmup, dur time.Duration, do work) result {
 	type part struct {
 		lat      []time.Duration
+		all      int
 		errors   int
 		firstErr string
 		outcomes map[string]int
@@ -71,6 +73,7 @@ func drive(ctx context.Context, clients int, warmup, dur time.Duration, do work)
 				rctx, cancel := context.WithTimeout(ctx, requestTimeout)
 				outcome, err := do(rctx, w, i)
 				cancel()
+				pt.all++
 				if t.Before(measureFrom) {
 					continue
 				}
@@ -91,6 +94,7 @@ func drive(ctx context.Context, clients int, warmup, dur time.Duration, do work)
 	for _, pt := range parts {
 		r.latencies = append(r.latencies, pt.lat...)
 		r.errors += pt.errors
+		r.all += pt.all
 		if r.firstErr == "" {
 			r.firstErr = pt.firstErr
 		}

@@ -154,7 +154,7 @@ func run(ctx context.Context, c config) error {
 		bin, err := buildServer(ctx, tmp)
 		build <- built{bin, err}
 	}()
-	r := &report{config: c, started: time.Now()}
+	r := &report{config: c, started: time.Now(), loadStart: loadAverage()}
 	ds, err := openDataset(ctx, admin, c.scale, c)
 	if err != nil {
 		return err

@@ -29,6 +29,7 @@ type report struct {
 	rssClients        int
 	explains          []explained
 	finalCheck        bookingCheck
+	loadStart         string
 	compare           *comparison
 }
 
@@ -64,7 +65,7 @@ func ratio(api, floor float64) string {
 
 // table writes the main table with cells separated by sep (Markdown or tabwriter).
 func (r *report) table(w io.Writer, markdown bool) {
-	head := []string{"operation", "clients", "req/s", "p50", "p99", "errors", "refusals", "SQL/req",
+	head := []string{"operation", "clients", "req/s", "p50", "p99", "errors", "refusals", "SQL/req", "server CPU/req",
 		"floor req/s", "floor p50", "floor p99", "floor errors", "floor SQL/req", "API/floor req/s"}
 	line := func(cells []string) {
 		if markdown {
@@ -87,7 +88,7 @@ func (r *report) table(w io.Writer, markdown bool) {
 	for _, rw := range r.rows {
 		line([]string{rw.op, fmt.Sprint(rw.clients),
 			fmt.Sprintf("%.0f", rw.api.rate()), ms(rw.api.quantile(0.5)).String(), ms(rw.api.quantile(0.99)).String(),
-			fmt.Sprint(rw.api.errors), fmt.Sprint(refusalCount(rw.api.outcomes)), fmt.Sprintf("%.1f", rw.apiSQL),
+			fmt.Sprint(rw.api.errors), fmt.Sprint(refusalCount(rw.api.outcomes)), fmt.Sprintf("%.1f", rw.apiSQL), ms(rw.serverCPU).String(),
 			fmt.Sprintf("%.0f", rw.floor.rate()), ms(rw.floor.quantile(0.5)).String(), ms(rw.floor.quantile(0.99)).String(),
 			fmt.Sprint(rw.floor.errors), fmt.Sprintf("%.1f", rw.floorSQL), ratio(rw.api.rate(), rw.floor.rate())})
 	}
@@ -119,17 +120,18 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	fmt.Println(r.finalCheck)
 
 	var pgVersion, pgSettings string
-	pool.QueryRow(ctx, `SELECT current_setting('server_version'), string_agg(name || ' ' || setting || coalesce(unit, ''), ', ' ORDER BY name)
+	pool.QueryRow(ctx, `SELECT current_setting('server_version'), string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name)
 		FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_connections', 'fsync', 'synchronous_commit', 'jit', 'random_page_cost')`).
 		Scan(&pgVersion, &pgSettings)
 	var b strings.Builder
 	w := &b
 	m, c := r.meta, r.config
 	fmt.Fprintf(w, "# Benchmark: the API against its SQL floor\n\n")
-	fmt.Fprintf(w, "- Command: `go run ./bench %s` (DATABASE_URL on a throwaway cluster of scripts/postgres.sh)\n", strings.Join(os.Args[1:], " "))
+	fmt.Fprintf(w, "- Command: `bench %s` (`make bench` runs it on a throwaway cluster of scripts/postgres.sh)\n", strings.Join(os.Args[1:], " "))
 	fmt.Fprintf(w, "- Run: %s, %v\n", r.started.Format("2006-01-02 15:04 MST"), r.finished.Sub(r.started).Round(time.Second))
 	fmt.Fprintf(w, "- Machine: %s; PostgreSQL %s; %s. Server, PostgreSQL and the load share the machine.\n", machine(), pgVersion, runtime.Version())
 	fmt.Fprintf(w, "- PostgreSQL settings: %s\n", pgSettings)
+	fmt.Fprintf(w, "- Load average (1, 5, 15 min) at the start: %s; at the end: %s. Other work on the machine makes the numbers noisy: compare ratios measured in the same run.\n", r.loadStart, loadAverage())
 	fmt.Fprintf(w, "- Dataset (seed %d, scale %g): %d organisations, %d venues, %d workshops, %d slots (+%d hot slots), %d registrations; slots from %s to %s\n",
 		m.Seed, m.Scale, m.Sizes.Organisations, m.Sizes.Venues, m.Sizes.Workshops, m.Sizes.Slots, m.Sizes.HotSlots, m.Sizes.Registrations,
 		m.Anchor.AddDate(0, 0, -364).Format(time.DateOnly), m.Anchor.AddDate(0, 0, 364).Format(time.DateOnly))
@@ -193,14 +195,35 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 		}
 	}
 
-	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped).\n")
+	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped): the plan for these values, then the generic plan (`plan_cache_mode = force_generic_plan`), which a prepared statement may switch to after five executions (pgx prepares every statement).\n")
 	for _, e := range r.explains {
-		fmt.Fprintf(w, "\n### %s\n\n```sql\n%s\n```\n\n```\n%s```\n", e.Op, strings.Join(strings.Fields(e.SQL), " "), e.Plan)
+		fmt.Fprintf(w, "\n### %s: %s\n\n```sql\n%s\n```\n\nPlan for these values (%s):\n\n```\n%s```\n\nGeneric plan (%s):\n\n```\n%s```\n",
+			e.Op, planTime(e.Plan), strings.Join(strings.Fields(e.SQL), " "), planTime(e.Plan), e.Plan, planTime(e.Generic), e.Generic)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// loadAverage is the machine's load over 1, 5 and 15 minutes.
+func loadAverage() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// planTime is the execution time line of an EXPLAIN ANALYZE.
+func planTime(plan string) string {
+	for _, l := range strings.Split(plan, "\n") {
+		if t, ok := strings.CutPrefix(l, "Execution Time: "); ok {
+			return t
+		}
+	}
+	return "no time"
 }
 
 // availabilityP50 is the main run's availability p50 at a client count.

@@ -140,6 +140,7 @@ type row struct {
 	clients          int
 	api, floor       result
 	apiSQL, floorSQL float64
+	serverCPU        time.Duration // the server process's CPU time per request, warm-up included
 	apiHot, floorHot []hotSlotState
 }
 
@@ -192,7 +193,11 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 					return err
 				}
 			}
+			cpu0, _ := srv.cpuTime()
 			rw.api = drive(ctx, n, c.warmup, c.duration, apiWork(a, o))
+			if cpu1, err := srv.cpuTime(); err == nil && rw.api.all > 0 {
+				rw.serverCPU = (cpu1 - cpu0) / time.Duration(rw.api.all)
+			}
 			if o.hot {
 				if rw.apiHot, err = hotStates(ctx, ds.pool, env.hot); err != nil {
 					return err
