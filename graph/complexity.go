@@ -8,9 +8,10 @@ import "github.com/regiestains/ateliers/db"
 // free.
 const (
 	registrationCost = 50 // register and enrol take seats: the scarce resource
-	// writeCost is added to every other mutation field (by the cost extension, cost.go): a
-	// write costs the database more than a read of the same fields.
-	writeCost = 10
+	// rootFieldCost is added for every root field but registrations and introspection (by the
+	// cost extension, cost.go): each is at least one round trip to the database, so that 250
+	// aliases of `venues(first: 1) { __typename }`, 250 statements, are not priced at 500.
+	rootFieldCost = 10
 )
 
 // pageCost is the cost of a connection: first (default 20, bounded to 100 when it runs) times

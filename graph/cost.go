@@ -73,9 +73,9 @@ func (e *costExtension) Validate(es graphql.ExecutableSchema) error {
 func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	caller := callerFrom(ctx)
 	lim := e.limits.For(caller)
-	writes, registrations := writesIn(opCtx)
+	trips, registrations := rootFieldsIn(opCtx)
 	report := &costReport{
-		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables) + writeCost*writes,
+		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables) + rootFieldCost*trips,
 		MaximumQueryCost:   lim.QueryCost,
 	}
 	opCtx.Stats.SetExtension(costExtensionName, report)
@@ -150,27 +150,29 @@ func (e *costExtension) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
-// writesIn counts the mutation fields of an operation other than registrations, and the
+// rootFieldsIn counts the root fields of an operation that go to the database (all but
+// __typename and introspection; registrations have their own, higher cost), and the
 // registrations it asks for: each `register` field, aliases one by one, and each slot of an
 // `enrol` (one at least). Fields skipped by @skip or @include do not run, so do not count.
-func writesIn(opCtx *graphql.OperationContext) (writes, registrations int) {
-	if opCtx.Operation.Operation != ast.Mutation {
-		return 0, 0
+func rootFieldsIn(opCtx *graphql.OperationContext) (trips, registrations int) {
+	root := "Query"
+	if opCtx.Operation.Operation == ast.Mutation {
+		root = "Mutation"
 	}
-	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Mutation"}) {
+	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
 		switch f.Name {
+		case "__typename", "__schema", "__type":
 		case "register":
 			registrations++
 		case "enrol":
 			in, _ := f.ArgumentMap(opCtx.Variables)["input"].(map[string]any)
 			ids, _ := in["slotIds"].([]any)
 			registrations += max(len(ids), 1)
-		case "__typename":
 		default:
-			writes++
+			trips++
 		}
 	}
-	return writes, registrations
+	return trips, registrations
 }
 
 // bucketOwner names whose budget a request draws from: its API key, or for anonymous calls

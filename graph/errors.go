@@ -110,8 +110,11 @@ func unavailable(ctx context.Context, err error) *gqlerror.Error {
 func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	var coded *codedError
 	gqlErr, isGQL := err.(*gqlerror.Error)
+	if rootMessage(err) == "introspection disabled" { // gqlgen's, with INTROSPECTION=off
+		coded = &codedError{codeForbidden, "introspection is turned off on this server"}
+	}
 	switch {
-	case errors.As(err, &coded):
+	case coded != nil || errors.As(err, &coded):
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = coded.message
 		e.Extensions = map[string]any{"code": coded.code}
@@ -171,6 +174,7 @@ var valueInMessage = []struct {
 	{regexp.MustCompile(`cannot use value .* as (\w+)`), "cannot use this value as $1"},
 	{regexp.MustCompile(`(Expected value of type "[^"]*"), found .*\.$`), "$1."},
 	{regexp.MustCompile(`^(Unexpected \w+) ".*"`), "$1"},
+	{regexp.MustCompile(`(?s)^operation .* not found$`), "operation not found: operationName names no operation of the document"},
 }
 
 func redactValues(msg string) string {
@@ -178,4 +182,12 @@ func redactValues(msg string) string {
 		msg = v.re.ReplaceAllString(msg, v.with)
 	}
 	return msg
+}
+
+// rootMessage is the message of the innermost error err wraps.
+func rootMessage(err error) string {
+	for errors.Unwrap(err) != nil {
+		err = errors.Unwrap(err)
+	}
+	return err.Error()
 }

@@ -45,7 +45,7 @@ type CallerLimits struct {
 
 // DefaultLimits returns the default limits.
 //
-// Why these values: a page of 50 slots with their workshop, venue and seats left costs 751, and
+// Why these values: a page of 50 slots with their workshop, venue and seats left costs 761, and
 // a list of 20 venues with their next 5 slots about 1,500, so an anonymous operation may cost
 // 2,000 (a key's, 5,000: a partner's back office asks more at once). An anonymous caller is one
 // person's browser (or a household behind one address): 4,000 points, back at 100 a second,
@@ -113,7 +113,7 @@ const (
 	freeOfTypeLevels = 9
 	// fieldLimit caps the selections a document holds, counted as written (countSelections): every
 	// field of every operation and fragment, aliased or repeated, and every fragment spread and
-	// inline fragment. Over it: FIELD_LIMIT_EXCEEDED, before validation.
+	// inline fragment, and every directive. Over it: FIELD_LIMIT_EXCEEDED, before validation.
 	//
 	// Why: gqlparser's OverlappingFieldsCanBeMerged validation rule compares the selections of
 	// a selection set pair by pair, so its cost grows with the square of their number. Under
@@ -170,38 +170,53 @@ func (e fieldLimitExtension) MutateOperationParameters(ctx context.Context, para
 		return nil // gqlgen parses it next and refuses it with GRAPHQL_PARSE_FAILED
 	}
 	n, over := countSelections(doc, e.limit)
-	if over == nil {
+	if n <= e.limit {
 		return nil
 	}
-	gqlErr := gqlerror.ErrorPosf(over.GetPosition(), "document has %d selections (fields and fragments), which exceeds the limit of %d", n, e.limit)
+	var pos *ast.Position
+	if over != nil {
+		pos = over.GetPosition()
+	}
+	gqlErr := gqlerror.ErrorPosf(pos, "document has %d selections and directives, which exceeds the limit of %d", n, e.limit)
 	errcode.Set(gqlErr, codeFieldLimit)
 	return gqlErr
 }
 
 // countSelections returns the number of selections in doc, in all its operations and fragments,
 // as written (a fragment counts once however often it is spread): fields, aliased or not, and
-// fragment spreads and inline fragments, which validation compares pair by pair too. over is
-// the first selection past limit, nil if there are at most limit.
+// fragment spreads and inline fragments, which validation compares pair by pair too; and the
+// directives on any of them, which validation checks one by one (graphql-cop's "directive
+// overloading": thousands of `@aa` made as many errors). over is the first selection past
+// limit, nil if there are at most limit (or if only directives of operations and fragments
+// come after it).
 func countSelections(doc *ast.QueryDocument, limit int) (n int, over ast.Selection) {
 	var walk func(ast.SelectionSet)
+	count := func(sel ast.Selection, directives ast.DirectiveList) {
+		n += 1 + len(directives)
+		if n > limit && over == nil {
+			over = sel
+		}
+	}
 	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
-			n++
-			if n == limit+1 {
-				over = sel
-			}
 			switch s := sel.(type) {
 			case *ast.Field:
+				count(s, s.Directives)
 				walk(s.SelectionSet)
 			case *ast.InlineFragment:
+				count(s, s.Directives)
 				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				count(s, s.Directives)
 			}
 		}
 	}
 	for _, op := range doc.Operations {
+		n += len(op.Directives)
 		walk(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {
+		n += len(f.Directives)
 		walk(f.SelectionSet)
 	}
 	return n, over

@@ -255,6 +255,8 @@ func TestCountSelections(t *testing.T) {
 		{"aliases and repeated fields count one by one", `{ a: __typename a: __typename __typename __typename }`, 4},
 		{"spreads and inline fragments count, fragments once",
 			`{ ...Q ...Q ... on Query { viewer { ...V } } } fragment Q on Query { __typename } fragment V on Viewer { isAnonymous }`, 7},
+		{"directives count one by one, wherever they are",
+			`query @a { x: __typename @skip(if: false) @include(if: true) ...F @b } fragment F on Query @c { __typename }`, 8},
 		{"every operation and fragment, used or not",
 			`query A { __typename } query B { viewer { isAnonymous } } fragment Unused on Viewer { scopes isAnonymous }`, 5},
 	}

@@ -66,6 +66,11 @@ func TestErrorCodes(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 			return req
 		}},
+		{"UNSUPPORTED_MEDIA_TYPE", 415, false, func() *http.Request {
+			req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", strings.NewReader(`query={__typename}`))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			return req
+		}},
 		{"METHOD_NOT_ALLOWED", 405, false, func() *http.Request {
 			req, _ := http.NewRequest(http.MethodGet, a.URL+"/graphql?"+url.Values{"query": {createVenue}}.Encode(), nil)
 			return req

@@ -43,8 +43,23 @@ func (c *statementCounter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.Trac
 // settings (openDatabase), plus the counter.
 func newCountingAPI(t *testing.T) (*testAPI, *statementCounter) {
 	t.Helper()
+	return newCountingAPIWith(t, nil)
+}
+
+// newCountingAPIWith is newCountingAPI with settings over the test defaults.
+func newCountingAPIWith(t *testing.T, env map[string]string) (*testAPI, *statementCounter) {
+	t.Helper()
 	url := dbtest.NewDatabase(t)
-	c, err := loadConfig(func(k string) string { return map[string]string{"DATABASE_URL": url}[k] })
+	settings := map[string]string{"DATABASE_URL": url}
+	for k, v := range env {
+		settings[k] = v
+	}
+	for k, v := range roomyBudgets {
+		if _, set := settings[k]; !set {
+			settings[k] = v
+		}
+	}
+	c, err := loadConfig(func(k string) string { return settings[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +189,8 @@ func TestIntrospectionUnderTheLimits(t *testing.T) {
 }
 
 // tokens returns a valid query of exactly n parser tokens (n >= 36), under the body limit and
-// the field limit: each field, `aX: __typename @skip(if: $sX) @include(if: $iX)` (19 tokens),
+// the cost limit (its 966 selections and directives are over the selection limit, which
+// TestParserTokenLimit raises): each field, `aX: __typename @skip(if: $sX) @include(if: $iX)` (19 tokens),
 // has two variables of its own, `$sX: Boolean = false $iX: Boolean = true` (12 tokens), so
 // 10,000 tokens hold 322 fields; the rest is plain `__typename` fields (1 token each).
 // Aliases are distinct: fields of one response name are compared pair by pair during
@@ -193,7 +209,7 @@ func tokens(n int) string {
 
 func TestParserTokenLimit(t *testing.T) {
 	t.Parallel()
-	a, counter := newCountingAPI(t)
+	a, counter := newCountingAPIWith(t, map[string]string{"SELECTION_LIMIT": "1000"})
 	a.query("", tokens(10000), nil, nil)
 	r := a.refused(counter, tokens(10001), "GRAPHQL_PARSE_FAILED")
 	if r.Errors[0].Message != "exceeded token limit of 10000" {
@@ -349,8 +365,9 @@ func TestIntrospectionOffTurnsSuggestionsOff(t *testing.T) {
 	if len(r.Errors) == 0 || strings.Contains(r.Errors[0].Message, "Did you mean") || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
 		t.Errorf("introspection off: errors %+v, want GRAPHQL_VALIDATION_FAILED without a suggestion", r.Errors)
 	}
-	if r := off.post("", `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 || strings.Contains(string(r.Data), "Query") {
-		t.Errorf("introspection off: data %s, errors %+v; want it refused", r.Data, r.Errors)
+	if r := off.post("", `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" ||
+		strings.Contains(string(r.Data), "Query") {
+		t.Errorf("introspection off: data %s, errors %+v; want it refused with FORBIDDEN", r.Data, r.Errors)
 	}
 }
 

@@ -66,44 +66,44 @@ func throttled(t *testing.T, r response, minWait, maxWait int) {
 func TestRateLimitCostBudget(t *testing.T) {
 	t.Parallel()
 	a := newTestAPIWith(t, map[string]string{
-		"QUERY_COST_LIMIT_ANONYMOUS": "50", "COST_BURST_ANONYMOUS": "100", "COST_PER_SECOND_ANONYMOUS": "2",
+		"QUERY_COST_LIMIT_ANONYMOUS": "50", "COST_BURST_ANONYMOUS": "150", "COST_PER_SECOND_ANONYMOUS": "2",
 	})
-	const q = `{ slots(first: 5) { edges { node { id } } } }` // 1 + 5 × (1 + 1 + 1) = 16
+	const q = `{ slots(first: 5) { edges { node { id } } } }` // 10 a root field + 1 + 5 × (1 + 1 + 1) = 26
 	first := a.post("", q, nil)
 	c := costOf(t, first)
-	if first.Status != 200 || c.RequestedQueryCost != 16 || c.MaximumQueryCost != 50 || c.ThrottleStatus == nil ||
-		c.ThrottleStatus.MaximumAvailable != 100 || c.ThrottleStatus.CurrentlyAvailable != 84 || c.ThrottleStatus.RestoreRate != 2 {
-		t.Fatalf("first query: status %d, cost %+v %+v; want cost 16 of 50, 84 of 100 left, 2 a second back", first.Status, c, c.ThrottleStatus)
+	if first.Status != 200 || c.RequestedQueryCost != 26 || c.MaximumQueryCost != 50 || c.ThrottleStatus == nil ||
+		c.ThrottleStatus.MaximumAvailable != 150 || c.ThrottleStatus.CurrentlyAvailable != 124 || c.ThrottleStatus.RestoreRate != 2 {
+		t.Fatalf("first query: status %d, cost %+v %+v; want cost 26 of 50, 124 of 150 left, 2 a second back", first.Status, c, c.ThrottleStatus)
 	}
 	var last response
-	for range 5 { // 84 - 5 × 16 = 4 left
+	for range 4 { // 124 - 4 × 26 = 20 left
 		if last = a.post("", q, nil); last.Status != 200 {
 			t.Fatalf("query within the budget: status %d, errors %+v", last.Status, last.Errors)
 		}
 	}
-	if left := costOf(t, last).ThrottleStatus.CurrentlyAvailable; left < 4 || left > 6 {
-		t.Errorf("after 6 queries of 16: %g left, want about 4", left)
+	if left := costOf(t, last).ThrottleStatus.CurrentlyAvailable; left < 20 || left > 22 {
+		t.Errorf("after 5 queries of 26: %g left, want about 20", left)
 	}
 	r := a.post("", q, nil)
-	throttled(t, r, 5, 7) // 12 points missing at 2 a second
-	if c := costOf(t, r); c.ThrottleStatus == nil || c.ThrottleStatus.CurrentlyAvailable > 6 {
+	throttled(t, r, 2, 3) // 6 points missing at 2 a second
+	if c := costOf(t, r); c.ThrottleStatus == nil || c.ThrottleStatus.CurrentlyAvailable > 22 {
 		t.Errorf("a throttled response reports %+v, want the budget that refused it", c.ThrottleStatus)
 	}
 	// A refused request takes nothing: a cheaper one still fits.
 	if r := a.post("", `{ __typename }`, nil); r.Status != 200 {
-		t.Errorf("a query of cost 1 with ~4 left: status %d, errors %+v", r.Status, r.Errors)
+		t.Errorf("a query of cost 1 with ~20 left: status %d, errors %+v", r.Status, r.Errors)
 	}
 	// Keys have budgets of their own.
 	_, key := a.org("cle", "CATALOGUE_WRITE")
 	if r := a.post(key, q, nil); r.Status != 200 {
 		t.Errorf("an API key while the public is throttled: status %d, errors %+v", r.Status, r.Errors)
 	}
-	// The budget comes back: 16 points take 8 s at 2 a second; pretend they passed.
-	if _, err := a.Pool.Exec(t.Context(), `UPDATE rate_buckets SET updated_at = updated_at - interval '10 seconds'`); err != nil {
+	// The budget comes back: 26 points take 13 s at 2 a second; pretend they passed.
+	if _, err := a.Pool.Exec(t.Context(), `UPDATE rate_buckets SET updated_at = updated_at - interval '15 seconds'`); err != nil {
 		t.Fatal(err)
 	}
 	if r := a.post("", q, nil); r.Status != 200 {
-		t.Errorf("after 10 s: status %d, errors %+v; want the budget back", r.Status, r.Errors)
+		t.Errorf("after 15 s: status %d, errors %+v; want the budget back", r.Status, r.Errors)
 	}
 }
 
@@ -113,21 +113,21 @@ func TestQueryCostLimitPerKindOfCaller(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t) // the default limits: 2,000 anonymous, 5,000 with a key
 	_, key := a.org("partenaire", "REGISTRATIONS_WRITE")
-	// 1 + 50 × edges (1 + cursor 1 + node (1 + 3 + workshop 2 + venue 7)) = 751: under both
-	// limits.
+	// 10 + 1 + 50 × edges (1 + cursor 1 + node (1 + 3 + workshop 2 + venue 7)) = 761: under
+	// both limits.
 	page := `{ slots(first: %d) { edges { cursor node { id startsAt seatsLeft
 		workshop { title } venue { name streetAddress postalCode city latitude longitude } } } } }`
 	big := `{ a: slots(first: 100) { edges { cursor node { id startsAt } } } b: slots(first: 100) { edges { cursor node { id startsAt seatsLeft
-		workshop { title } venue { name streetAddress postalCode city latitude longitude } } } } }` // 501 + 1,501
-	if r := a.post("", fmt.Sprintf(page, 50), nil); r.Status != 200 || costOf(t, r).RequestedQueryCost != 751 {
+		workshop { title } venue { name streetAddress postalCode city latitude longitude } } } } }` // 511 + 1,511
+	if r := a.post("", fmt.Sprintf(page, 50), nil); r.Status != 200 || costOf(t, r).RequestedQueryCost != 761 {
 		t.Errorf("a page of 50 slots, anonymous: status %d, cost %+v; want it within the public limit", r.Status, costOf(t, r))
 	}
 	r := a.post("", big, nil)
 	if r.Status != http.StatusUnprocessableEntity || len(r.Errors) == 0 || r.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" {
 		t.Errorf("two pages of 100, anonymous: status %d, errors %+v; want 422 COMPLEXITY_LIMIT_EXCEEDED", r.Status, r.Errors)
 	}
-	if c := costOf(t, r); c.MaximumQueryCost != 2000 || c.RequestedQueryCost != 2002 {
-		t.Errorf("the refusal reports %+v, want the cost of 2002 and the limit of 2000", c)
+	if c := costOf(t, r); c.MaximumQueryCost != 2000 || c.RequestedQueryCost != 2022 {
+		t.Errorf("the refusal reports %+v, want the cost of 2022 and the limit of 2000", c)
 	}
 	if r := a.post(key, big, nil); r.Status != 200 || len(r.Errors) > 0 || costOf(t, r).MaximumQueryCost != 5000 {
 		t.Errorf("two pages of 100 with a key: status %d, errors %+v", r.Status, r.Errors)
