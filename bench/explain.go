@@ -16,6 +16,24 @@ type explained struct {
 	Op, SQL, Plan, Generic string
 }
 
+// fromAtTop returns the index of the first " FROM " after i outside parentheses, or -1.
+func fromAtTop(s string, i int) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ' ':
+			if depth == 0 && strings.HasPrefix(strings.ToUpper(s[i:]), " FROM ") {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 var insertSQL = regexp.MustCompile(`(?is)^\s*(INSERT|WITH\s+\w+\s+AS\s*\(\s*INSERT)`)
 
 // explainCaptured runs EXPLAIN (ANALYZE, BUFFERS) on each distinct statement of one captured
@@ -66,14 +84,14 @@ func explainOne(ctx context.Context, conn *pgconn.PgConn, s step, planCacheMode 
 	return b.String(), nil
 }
 
-var selectList = regexp.MustCompile(`(?is)^(WITH .*?\)\s*)?SELECT (.{40,}?) FROM `)
-
 // oneLine shortens a statement for a table: whitespace collapsed, a long select list
 // elided, at most n characters.
 func oneLine(sql string, n int) string {
 	s := strings.Join(strings.Fields(sql), " ")
-	if m := selectList.FindStringSubmatchIndex(s); m != nil {
-		s = s[:m[4]] + "…" + s[m[5]:]
+	if i := strings.Index(strings.ToUpper(s), "SELECT "); i >= 0 {
+		if j := fromAtTop(s, i+len("SELECT ")); j-i > 50 {
+			s = s[:i+len("SELECT ")] + "…" + s[j:]
+		}
 	}
 	if len(s) > n {
 		s = s[:n] + "…"

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,28 +57,36 @@ func (p replayPool) close(ctx context.Context) {
 	}
 }
 
-// run executes one captured request's statements in order on c.
-func (c *replayConn) run(ctx context.Context, steps []step) error {
+// run executes one captured request's statements in order on c; timed, if not nil, gets
+// each statement's time.
+func (c *replayConn) run(ctx context.Context, steps []step, timed *timings) error {
 	for _, s := range steps {
-		if s.Simple {
-			if _, err := c.conn.Exec(ctx, s.SQL).ReadAll(); err != nil {
-				return err
-			}
-			continue
+		t := time.Now()
+		err := c.exec(ctx, s)
+		if timed != nil {
+			timed.add(s.SQL, time.Since(t))
 		}
-		name, ok := c.names[s.SQL]
-		if !ok {
-			name = "floor_" + strconv.Itoa(len(c.names))
-			if _, err := c.conn.Prepare(ctx, name, s.SQL, s.OIDs); err != nil {
-				return err
-			}
-			c.names[s.SQL] = name
-		}
-		if res := c.conn.ExecPrepared(ctx, name, s.Values, s.ParamFormats, s.ResultFormats).Read(); res.Err != nil {
-			return res.Err
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func (c *replayConn) exec(ctx context.Context, s step) error {
+	if s.Simple {
+		_, err := c.conn.Exec(ctx, s.SQL).ReadAll()
+		return err
+	}
+	name, ok := c.names[s.SQL]
+	if !ok {
+		name = "floor_" + strconv.Itoa(len(c.names))
+		if _, err := c.conn.Prepare(ctx, name, s.SQL, s.OIDs); err != nil {
+			return err
+		}
+		c.names[s.SQL] = name
+	}
+	return c.conn.ExecPrepared(ctx, name, s.Values, s.ParamFormats, s.ResultFormats).Read().Err
 }
 
 // replayWork replays captured requests in the order the API run sends the requests.
@@ -84,7 +94,7 @@ func replayWork(p replayPool, captured [][]step) work {
 	return func(ctx context.Context, worker, i int) (string, error) {
 		c := <-p
 		defer func() { p <- c }()
-		err := c.run(ctx, captured[(worker*7919+i)%len(captured)])
+		err := c.run(ctx, captured[(worker*7919+i)%len(captured)], nil)
 		if err != nil && c.conn.TxStatus() != 'I' {
 			c.conn.Exec(ctx, "ROLLBACK").ReadAll()
 		}
@@ -94,7 +104,7 @@ func replayWork(p replayPool, captured [][]step) work {
 
 // replayOn runs captured statements on a connection of pool, each parsed anew (the unnamed
 // statement): one round trip each, as for a prepared statement.
-func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step) error {
+func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step, timed *timings) error {
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -103,10 +113,14 @@ func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step) error {
 	pg := c.Conn().PgConn()
 	for _, s := range steps {
 		var err error
+		t := time.Now()
 		if s.Simple {
 			_, err = pg.Exec(ctx, s.SQL).ReadAll()
 		} else {
 			err = pg.ExecParams(ctx, s.SQL, s.Values, s.OIDs, s.ParamFormats, s.ResultFormats).Read().Err
+		}
+		if timed != nil {
+			timed.add(s.SQL, time.Since(t))
 		}
 		if err != nil {
 			return err
@@ -115,15 +129,69 @@ func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step) error {
 	return nil
 }
 
-// counter is a pgx tracer that counts the statements sent, BEGIN and COMMIT included, as the
-// capture proxy does for the API.
-type counter struct{ n atomic.Int64 }
+// timings sums the time of each statement, by SQL text.
+type timings struct {
+	mu sync.Mutex
+	m  map[string]*timing
+}
 
-func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+type timing struct {
+	n     int
+	total time.Duration
+}
+
+func (t *timings) add(sql string, d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]*timing{}
+	}
+	a := t.m[sql]
+	if a == nil {
+		a = &timing{}
+		t.m[sql] = a
+	}
+	a.n++
+	a.total += d
+}
+
+// mean is the mean time of a statement, 0 if never timed.
+func (t *timings) mean(sql string) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if a := t.m[sql]; a != nil {
+		return a.total / time.Duration(a.n)
+	}
+	return 0
+}
+
+// counter is a pgx tracer that counts the statements sent, BEGIN and COMMIT included, as the
+// capture proxy does for the API, and times them when timed is set.
+type counter struct {
+	n     atomic.Int64
+	timed atomic.Pointer[timings]
+}
+
+type startKey struct{}
+
+type started struct {
+	sql string
+	at  time.Time
+}
+
+func (c *counter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	c.n.Add(1)
+	if c.timed.Load() != nil {
+		return context.WithValue(ctx, startKey{}, started{d.SQL, time.Now()})
+	}
 	return ctx
 }
-func (c *counter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (c *counter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if t, s := c.timed.Load(), ctx.Value(startKey{}); t != nil && s != nil {
+		t.add(s.(started).sql, time.Since(s.(started).at))
+	}
+}
 
 // newFloorPool opens a pool like the server's (server/database.go): same size, same timeouts.
 func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
@@ -187,14 +255,14 @@ func outsideTransaction(steps []step) []step {
 // registerFloorWork books like the API's register operation o: the statements the API ran
 // outside the transaction, replayed from the capture cp, then db.Register. around counts the
 // replayed statements (the pool's tracer counts db.Register's).
-func registerFloorWork(pool *pgxpool.Pool, e *runEnv, o *operation, cp *captured, around *atomic.Int64) work {
+func registerFloorWork(pool *pgxpool.Pool, e *runEnv, o *operation, cp *captured, around *atomic.Int64, tracer *counter) work {
 	var outside [][]step
 	for _, steps := range cp.requests {
 		outside = append(outside, outsideTransaction(steps))
 	}
 	return func(ctx context.Context, worker, i int) (string, error) {
 		if steps := outside[(worker*7919+i)%len(outside)]; len(steps) > 0 {
-			if err := replayOn(ctx, pool, steps); err != nil {
+			if err := replayOn(ctx, pool, steps, tracer.timed.Load()); err != nil {
 				return "", err
 			}
 			around.Add(int64(len(steps)))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -168,7 +169,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 			r.compare.clients, ms(small), r.compare.slots, ms(big), m.Sizes.Slots, ratio(float64(big), float64(small)))
 	}
 
-	fmt.Fprintf(w, "\n## Statements per request\n\nCaptured from the API, one request at a time (%d statements outside any request: the server's worker and start-up; %d pool pings not counted).\n", r.unattributed, r.pings)
+	fmt.Fprintf(w, "\n## Statements per request\n\nCaptured from the API, one request at a time. Mean time alone: each statement's time (round trip included) when the captured requests are replayed one at a time on an idle database, BEGIN to COMMIT for registrations made one at a time; statements sorted by their share of that time. (%d statements outside any request: the server's worker and start-up; %d pool pings not counted).\n", r.unattributed, r.pings)
 	for _, rw := range r.rows {
 		cp := r.captures[rw.op]
 		if cp == nil || rw.clients != c.clients[0] {
@@ -182,18 +183,28 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 		if len(cp.outcomes) > 0 {
 			fmt.Fprintf(w, "; %s", outcomeList(cp.outcomes))
 		}
-		fmt.Fprintf(w, ")\n\n| per request | statement |\n| --: | --- |\n")
 		type prof struct {
-			sql string
-			n   int
+			sql  string
+			n    float64
+			mean time.Duration
 		}
 		var ps []prof
+		var alone time.Duration
 		for s, k := range cp.profile {
-			ps = append(ps, prof{s, k})
+			p := prof{s, float64(k) / n, cp.timed.mean(s)}
+			ps = append(ps, p)
+			alone += time.Duration(p.n * float64(p.mean))
 		}
-		slices.SortFunc(ps, func(a, b prof) int { return b.n - a.n })
+		fmt.Fprintf(w, "; SQL time alone %v a request)\n\n| per request | mean time alone | statement |\n| --: | --: | --- |\n", ms(alone))
+		slices.SortFunc(ps, func(a, b prof) int {
+			return cmp.Compare(b.n*float64(b.mean), a.n*float64(a.mean))
+		})
 		for _, p := range ps {
-			fmt.Fprintf(w, "| %.2f | `%s` |\n", float64(p.n)/n, strings.ReplaceAll(oneLine(p.sql, 160), "|", "\\|"))
+			mean := "-"
+			if p.mean > 0 {
+				mean = ms(p.mean).String()
+			}
+			fmt.Fprintf(w, "| %.2f | %s | `%s` |\n", p.n, mean, strings.ReplaceAll(oneLine(p.sql, 400), "|", "\\|"))
 		}
 	}
 

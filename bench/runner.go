@@ -54,6 +54,7 @@ type captured struct {
 	firstErr   string
 	outcomes   map[string]int
 	profile    map[string]int // statement -> times seen
+	timed      *timings       // each statement's time alone (see profile)
 }
 
 func (c *captured) perRequest() float64 {
@@ -134,6 +135,46 @@ func captureOps(ctx context.Context, c config, bin, tmp string, ds *datasetDB, e
 	return out, p, nil
 }
 
+// profile times each statement alone, one request at a time on an idle database: the
+// captured requests replayed (reads), or registrations made like the floor's (writes).
+func profile(ctx context.Context, ops []*operation, caps map[string]*captured, replay replayPool, pool *pgxpool.Pool, tracer *counter, env *runEnv) error {
+	for _, o := range ops {
+		// Each pass twice, timed the second time: a new connection loads the catalogue
+		// (several milliseconds) on its first statements.
+		cp := caps[o.name]
+		cp.timed = &timings{}
+		if o.read {
+			rc := <-replay
+			for pass := range 2 {
+				var timed *timings
+				if pass == 1 {
+					timed = cp.timed
+				}
+				for _, steps := range cp.requests {
+					if err := rc.run(ctx, steps, timed); err != nil {
+						replay <- rc
+						return fmt.Errorf("profile %s: %w", o.name, err)
+					}
+				}
+			}
+			replay <- rc
+			continue
+		}
+		w := registerFloorWork(pool, env, o, cp, &atomic.Int64{}, tracer)
+		for i := range 2 * registerSamples {
+			if i == registerSamples {
+				tracer.timed.Store(cp.timed)
+			}
+			if _, err := w(ctx, 0, i); err != nil {
+				tracer.timed.Store(nil)
+				return fmt.Errorf("profile %s: %w", o.name, err)
+			}
+		}
+		tracer.timed.Store(nil)
+	}
+	return nil
+}
+
 // row is one line of the table: an operation at a client count, API and floor.
 type row struct {
 	op               string
@@ -173,6 +214,9 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 		return err
 	}
 	defer floorPool.Close()
+	if err := profile(ctx, ops, caps, replay, floorPool, &statements, env); err != nil {
+		return err
+	}
 	srv, err := startServer(ctx, bin, ds.url, c.conns, filepath.Join(tmp, "server.log"))
 	if err != nil {
 		return err
@@ -212,7 +256,7 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 			} else {
 				var calls, around atomic.Int64
 				statements.n.Store(0)
-				w := registerFloorWork(floorPool, env, o, caps[o.name], &around)
+				w := registerFloorWork(floorPool, env, o, caps[o.name], &around, &statements)
 				rw.floor = drive(ctx, n, c.warmup, c.duration, func(ctx context.Context, worker, i int) (string, error) {
 					calls.Add(1)
 					return w(ctx, worker, i)
