@@ -52,8 +52,8 @@ func explainCaptured(ctx context.Context, url, op string, steps []step, seen map
 		}
 		seen[s.SQL] = true
 		var plans []string
-		for _, mode := range []string{"auto", "force_generic_plan"} {
-			plan, err := explainOne(ctx, conn, s, mode)
+		for _, generic := range []bool{false, true} {
+			plan, err := explainOne(ctx, conn, s, generic)
 			if err != nil {
 				plan = "error: " + err.Error() + "\n"
 			}
@@ -64,16 +64,48 @@ func explainCaptured(ctx context.Context, url, op string, steps []step, seen map
 	return out, nil
 }
 
-func explainOne(ctx context.Context, conn *pgconn.PgConn, s step, planCacheMode string) (string, error) {
-	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL plan_cache_mode = "+planCacheMode).ReadAll(); err != nil {
+// explainOne explains s with its captured parameters. generic false: the plan for these
+// values (the unnamed statement is planned with them). generic true: s prepared under a name,
+// then EXPLAIN EXECUTE with plan_cache_mode = force_generic_plan, the plan a prepared
+// statement gets when PostgreSQL stops planning for each execution's values.
+func explainOne(ctx context.Context, conn *pgconn.PgConn, s step, generic bool) (string, error) {
+	if _, err := conn.Exec(ctx, "BEGIN").ReadAll(); err != nil {
 		return "", err
 	}
-	defer func() { conn.Exec(ctx, "ROLLBACK").ReadAll() }()
-	desc, err := conn.Prepare(ctx, "", s.SQL, s.OIDs)
+	defer func() { conn.Exec(ctx, "ROLLBACK; DEALLOCATE ALL").ReadAll() }()
+	const explain = "EXPLAIN (ANALYZE, BUFFERS) "
+	desc, err := conn.Prepare(ctx, "bench_explain", s.SQL, s.OIDs)
 	if err != nil {
 		return "", err
 	}
-	res := conn.ExecParams(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+s.SQL, s.Values, desc.ParamOIDs, s.ParamFormats, nil).Read()
+	sql := explain + s.SQL
+	if generic {
+		if _, err := conn.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan").ReadAll(); err != nil {
+			return "", err
+		}
+		// EXECUTE takes its arguments as SQL: the server spells each value as text first.
+		casts := make([]string, len(desc.ParamOIDs))
+		for i := range casts {
+			casts[i] = fmt.Sprintf("$%d::text", i+1)
+		}
+		sql = explain + "EXECUTE bench_explain"
+		if len(casts) > 0 {
+			res := conn.ExecParams(ctx, "SELECT "+strings.Join(casts, ", "), s.Values, desc.ParamOIDs, s.ParamFormats, nil).Read()
+			if res.Err != nil {
+				return "", res.Err
+			}
+			args := make([]string, len(casts))
+			for i, v := range res.Rows[0] {
+				args[i] = "NULL"
+				if v != nil {
+					args[i] = quoteLiteral(string(v))
+				}
+			}
+			sql += "(" + strings.Join(args, ", ") + ")"
+		}
+		s.Values, desc.ParamOIDs, s.ParamFormats = nil, nil, nil
+	}
+	res := conn.ExecParams(ctx, sql, s.Values, desc.ParamOIDs, s.ParamFormats, nil).Read()
 	if res.Err != nil {
 		return "", res.Err
 	}
