@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -135,10 +136,18 @@ func RegistrationsOfSlot(ctx context.Context, q Querier, slotID int64, statuses 
 }
 
 // Referrals lists the registrations an organisation referred, newest first.
+//
+// The page starts below the cursor's id, or below the largest id on the first page: a plain
+// bound, so that the plan walks registrations_referring_org backwards from it. An optional
+// bound, ($2 = 0 OR r.id < $2), made the planner walk the whole primary key instead, filtering
+// on the organisation (12 ms a page at 500,000 registrations in the benchmark).
 func Referrals(ctx context.Context, q Querier, orgID int64, p Page) ([]Registration, error) {
 	_, afterID := p.after()
+	if afterID == 0 {
+		afterID = math.MaxInt64
+	}
 	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`
-		WHERE r.referring_org_id = $1 AND ($2 = 0 OR r.id < $2)
+		WHERE r.referring_org_id = $1 AND r.id < $2
 		ORDER BY r.id DESC LIMIT $3`, orgID, afterID, p.limit())
 	regs, err := pgx.CollectRows(rows, scanRegistration)
 	if err != nil {
