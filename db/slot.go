@@ -116,6 +116,42 @@ type SlotFilter struct {
 
 // Slots lists the slots the caller may see, by start time: the availability query.
 func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Slot, error) {
+	w := slotWhere(c, f, p)
+	sql := `SELECT ` + slotColumns + slotsFrom + w.sql() +
+		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
+	rows, _ := q.Query(ctx, sql, w.args...)
+	slots, err := pgx.CollectRows(rows, scanSlot)
+	if err != nil {
+		return nil, fmt.Errorf("list slots: %w", err)
+	}
+	return slots, nil
+}
+
+// SlotsOfVenues is Slots for each venue of venueIDs (f.VenueIDs is replaced by the venue), in
+// one statement: the slots of a page of venues.
+func SlotsOfVenues(ctx context.Context, q Querier, c Caller, venueIDs []int64, f SlotFilter, p Page) (map[int64][]Slot, error) {
+	f.VenueIDs = nil
+	slots, err := pages(ctx, q, venueIDs, "s.venue_id", slotWhere(c, f, p), slotColumns, slotsFrom, "s", "starts_at", p, scanSlot)
+	if err != nil {
+		return nil, fmt.Errorf("list slots of %d venues: %w", len(venueIDs), err)
+	}
+	return slots, nil
+}
+
+// SlotsOfWorkshops is Slots for each workshop of workshopIDs (f.WorkshopIDs is replaced by the
+// workshop), in one statement: the slots of a page of workshops.
+func SlotsOfWorkshops(ctx context.Context, q Querier, c Caller, workshopIDs []int64, f SlotFilter, p Page) (map[int64][]Slot, error) {
+	f.WorkshopIDs = nil
+	slots, err := pages(ctx, q, workshopIDs, "s.workshop_id", slotWhere(c, f, p), slotColumns, slotsFrom, "s", "starts_at", p, scanSlot)
+	if err != nil {
+		return nil, fmt.Errorf("list slots of %d workshops: %w", len(workshopIDs), err)
+	}
+	return slots, nil
+}
+
+// slotWhere is the WHERE clause of Slots: what the caller may see, the filter, and the page's
+// keyset position.
+func slotWhere(c Caller, f SlotFilter, p Page) where {
 	w := where{}
 	w.add(slotVisible, c.OrganisationID, c.Partner())
 	from := time.Now()
@@ -157,14 +193,7 @@ func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Sl
 	if key, id := p.after(); key != nil {
 		w.add("(s.starts_at, s.id) > ($%d::timestamptz, $%d)", *key, id)
 	}
-	sql := `SELECT ` + slotColumns + slotsFrom + w.sql() +
-		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	slots, err := pgx.CollectRows(rows, scanSlot)
-	if err != nil {
-		return nil, fmt.Errorf("list slots: %w", err)
-	}
-	return slots, nil
+	return w
 }
 
 // ScheduleSlots inserts slots in one transaction: all or none. Several slots form a series

@@ -99,6 +99,29 @@ type Near struct {
 
 // Venues lists venues by name.
 func Venues(ctx context.Context, q Querier, f VenueFilter, p Page) ([]Venue, error) {
+	w := venueWhere(f, p)
+	sql := `SELECT ` + venueColumns + ` FROM venues v ` + w.sql() +
+		fmt.Sprintf(` ORDER BY v.name, v.id LIMIT %d`, p.limit())
+	rows, _ := q.Query(ctx, sql, w.args...)
+	venues, err := pgx.CollectRows(rows, scanVenue)
+	if err != nil {
+		return nil, fmt.Errorf("list venues: %w", err)
+	}
+	return venues, nil
+}
+
+// VenuesOfOrganisations is Venues (archived ones left out) for each organisation of orgIDs,
+// in one statement: the venues of a page of organisations.
+func VenuesOfOrganisations(ctx context.Context, q Querier, orgIDs []int64, p Page) (map[int64][]Venue, error) {
+	venues, err := pages(ctx, q, orgIDs, "v.organisation_id", venueWhere(VenueFilter{}, p), venueColumns, `FROM venues v`, "v", "name", p, scanVenue)
+	if err != nil {
+		return nil, fmt.Errorf("list venues of %d organisations: %w", len(orgIDs), err)
+	}
+	return venues, nil
+}
+
+// venueWhere is the WHERE clause of Venues: the filter and the page's keyset position.
+func venueWhere(f VenueFilter, p Page) where {
 	w := where{}
 	if len(f.OrganisationIDs) > 0 {
 		w.add("v.organisation_id = ANY($%d)", f.OrganisationIDs)
@@ -114,14 +137,7 @@ func Venues(ctx context.Context, q Querier, f VenueFilter, p Page) ([]Venue, err
 	if key, id := p.after(); key != nil {
 		w.add("(v.name, v.id) > ($%d, $%d)", *key, id)
 	}
-	sql := `SELECT ` + venueColumns + ` FROM venues v ` + w.sql() +
-		fmt.Sprintf(` ORDER BY v.name, v.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	venues, err := pgx.CollectRows(rows, scanVenue)
-	if err != nil {
-		return nil, fmt.Errorf("list venues: %w", err)
-	}
-	return venues, nil
+	return w
 }
 
 // CreateVenue inserts v.

@@ -59,3 +59,10 @@ func (w *where) accessibility(t string, needs []AccessibilityNeed) {
 		}
 	}
 }
+
+// arg appends an argument that no condition of w uses (the query around the clause does) and
+// returns its number.
+func (w *where) arg(a any) int {
+	w.args = append(w.args, a)
+	return len(w.args)
+}
