@@ -36,6 +36,21 @@ type RegisterRequest struct {
 // merely reference the slot (an outbox event, an attendance).
 func lockSlot(ctx context.Context, tx pgx.Tx, id int64) (Slot, error) {
 	rows, _ := tx.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1 FOR NO KEY UPDATE`, id)
+	return locked(ctx, tx, rows, id)
+}
+
+// lockVisibleSlot is lockSlot for a slot the caller must be able to see (ErrNotFound
+// otherwise): the visibility rule and the lock in one statement, the first of a registration.
+func lockVisibleSlot(ctx context.Context, tx pgx.Tx, c Caller, id int64) (Slot, error) {
+	w := where{}
+	w.add(slotVisible, c.OrganisationID, c.Partner())
+	w.add("s.id = $%d", id)
+	rows, _ := tx.Query(ctx, `SELECT `+slotColumns+slotsFrom+w.sql()+` FOR NO KEY UPDATE OF s`, w.args...)
+	return locked(ctx, tx, rows, id)
+}
+
+// locked reads the slot a locking query returned, then releases its due allocations.
+func locked(ctx context.Context, tx pgx.Tx, rows pgx.Rows, id int64) (Slot, error) {
 	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
 	if err != nil {
 		return Slot{}, notFound(err, fmt.Sprintf("lock slot %d", id))
@@ -57,10 +72,7 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 	token := newToken()
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		// Whoever may see a slot may ask for a seat on it (the graph checks scopes).
-		if _, err := VisibleSlot(ctx, tx, req.Caller, req.SlotID); err != nil {
-			return err
-		}
-		s, err := lockSlot(ctx, tx, req.SlotID)
+		s, err := lockVisibleSlot(ctx, tx, req.Caller, req.SlotID)
 		if err != nil {
 			return err
 		}
@@ -109,25 +121,26 @@ func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, sta
 		regOrg = &req.Caller.OrganisationID
 	}
 	for range 3 {
+		// ON CONFLICT on the code alone: a clash returns no row and is retried without a
+		// savepoint (two round trips fewer), and the other unique indexes still raise.
 		var id int64
-		err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error { // a savepoint, so a clash can be retried
-			return sp.QueryRow(ctx, `
-				INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, allocation_id,
-					allocation_label, first_name, last_name, phone, email, postal_code, age_bracket,
-					has_computer, has_internet, has_smartphone, preferred_channel, consent_version,
-					consented_at, registered_by_org_id, referring_org_id, counsellor_name, referral_reason,
-					partner_reference, priority, priority_reason, confirmed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(),
-					$18, $19, $20, $21, $22, $23, $24, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
-				RETURNING id`,
-				req.SlotID, status, newConfirmationCode(), hashSecret(token), allocID, req.AllocationLabel,
-				p.FirstName, p.LastName, p.Phone, p.Email, p.PostalCode, p.AgeBracket,
-				p.HasComputer, p.HasInternet, p.HasSmartphone, p.PreferredChannel, req.ConsentVersion,
-				regOrg, f.OrganisationID, f.CounsellorName, f.Reason, f.PartnerReference,
-				req.Priority, req.PriorityReason).Scan(&id)
-		})
+		err := tx.QueryRow(ctx, `
+			INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, allocation_id,
+				allocation_label, first_name, last_name, phone, email, postal_code, age_bracket,
+				has_computer, has_internet, has_smartphone, preferred_channel, consent_version,
+				consented_at, registered_by_org_id, referring_org_id, counsellor_name, referral_reason,
+				partner_reference, priority, priority_reason, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(),
+				$18, $19, $20, $21, $22, $23, $24, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
+			ON CONFLICT (confirmation_code) DO NOTHING
+			RETURNING id`,
+			req.SlotID, status, newConfirmationCode(), hashSecret(token), allocID, req.AllocationLabel,
+			p.FirstName, p.LastName, p.Phone, p.Email, p.PostalCode, p.AgeBracket,
+			p.HasComputer, p.HasInternet, p.HasSmartphone, p.PreferredChannel, req.ConsentVersion,
+			regOrg, f.OrganisationID, f.CounsellorName, f.Reason, f.PartnerReference,
+			req.Priority, req.PriorityReason).Scan(&id)
 		switch {
-		case isUniqueViolation(err, "registrations_confirmation_code_key"):
+		case errors.Is(err, pgx.ErrNoRows): // the code is taken
 			continue
 		case isUniqueViolation(err, "registrations_active_phone"), isUniqueViolation(err, "registrations_active_email"):
 			return 0, ErrAlreadyRegistered
