@@ -43,6 +43,18 @@ func (w *where) near(t string, n *Near) {
 	const earthRadiusKm = 6371
 	dLat := n.RadiusKm / (earthRadiusKm * math.Pi / 180)
 	w.add(t+".latitude BETWEEN $%d AND $%d", n.Latitude-dLat, n.Latitude+dLat)
+	// The box in longitude too, so that venues_location bounds both coordinates: the widest
+	// a circle of angular radius d around latitude φ spreads in longitude is
+	// asin(sin d / cos φ) (with a hair of margin for rounding). When the circle reaches a
+	// pole, or crosses the antimeridian (Wallis-et-Futuna lies at 176° W), the box spans every
+	// longitude.
+	d, phi := n.RadiusKm/earthRadiusKm, n.Latitude*math.Pi/180
+	if x := math.Sin(d) / math.Cos(phi); x < 1 {
+		dLon := math.Asin(x)*180/math.Pi + 1e-9
+		if n.Longitude-dLon >= -180 && n.Longitude+dLon <= 180 {
+			w.add(t+".longitude BETWEEN $%d AND $%d", n.Longitude-dLon, n.Longitude+dLon)
+		}
+	}
 	w.add(fmt.Sprintf(`%[2]d * 2 * asin(sqrt(power(sin(radians(%[1]s.latitude - $%%d) / 2), 2)
 		+ cos(radians($%%d)) * cos(radians(%[1]s.latitude)) * power(sin(radians(%[1]s.longitude - $%%d) / 2), 2))) <= $%%d`, t, earthRadiusKm),
 		n.Latitude, n.Latitude, n.Longitude, n.RadiusKm)
