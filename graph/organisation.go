@@ -87,3 +87,35 @@ func (r *mutationResolver) updateOrganisation(ctx context.Context, in UpdateOrga
 	}
 	return &OrganisationPayload{Organisation: &updated, UserErrors: p.errs()}, nil
 }
+
+// venuesOfOrganisation is Organisation.venues: Query.venues with the organisation as the only
+// organisationIds, through a loader that lists the venues of every organisation of the page
+// at once.
+func (r *Resolver) venuesOfOrganisation(ctx context.Context, o *db.Organisation, first *int, after *string) (*VenueConnection, error) {
+	p, err := pageOf(kindVenue, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loadersFrom(ctx).organisationVenues.load(ctx, o.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindVenue, rows, p, venueCursor, func(c string, v db.Venue) VenueEdge { return VenueEdge{c, v} })
+	return &VenueConnection{Edges: edges, PageInfo: info}, nil
+}
+
+// workshopsOfOrganisation is Organisation.workshops: the organisation's workshops the caller
+// may see (all of them for its members, its published ones for others), through a loader
+// that lists the workshops of every organisation of the page at once.
+func (r *Resolver) workshopsOfOrganisation(ctx context.Context, o *db.Organisation, first *int, after *string) (*WorkshopConnection, error) {
+	p, err := pageOf(kindWorkshop, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loadersFrom(ctx).organisationWorkshops.load(ctx, o.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindWorkshop, rows, p, workshopCursor, func(c string, w db.Workshop) WorkshopEdge { return WorkshopEdge{c, w} })
+	return &WorkshopConnection{Edges: edges, PageInfo: info}, nil
+}

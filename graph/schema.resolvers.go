@@ -169,16 +169,12 @@ func (r *organisationResolver) ID(ctx context.Context, obj *db.Organisation) (st
 
 // Venues is the resolver for the venues field.
 func (r *organisationResolver) Venues(ctx context.Context, obj *db.Organisation, first *int, after *string) (*VenueConnection, error) {
-	return r.venues(ctx, &db.VenueFilter{OrganisationIDs: []int64{obj.ID}}, first, after)
+	return r.venuesOfOrganisation(ctx, obj, first, after)
 }
 
 // Workshops is the resolver for the workshops field.
 func (r *organisationResolver) Workshops(ctx context.Context, obj *db.Organisation, first *int, after *string) (*WorkshopConnection, error) {
-	statuses := []db.WorkshopStatus{db.StatusPublished}
-	if callerFrom(ctx).MemberOf(obj.ID) {
-		statuses = append(statuses, db.StatusDraft, db.StatusArchived)
-	}
-	return r.workshops(ctx, &db.WorkshopFilter{OrganisationIDs: []int64{obj.ID}, Statuses: statuses}, first, after)
+	return r.workshopsOfOrganisation(ctx, obj, first, after)
 }
 
 // ID is the resolver for the id field.
@@ -369,9 +365,7 @@ func (r *venueResolver) Organisation(ctx context.Context, obj *db.Venue) (*db.Or
 
 // Slots is the resolver for the slots field.
 func (r *venueResolver) Slots(ctx context.Context, obj *db.Venue, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	f := deref(filter)
-	f.VenueIDs = []int64{obj.ID}
-	return r.slots(ctx, &f, first, after)
+	return r.slotsOfVenue(ctx, obj, filter, first, after)
 }
 
 // ID is the resolver for the id field.
@@ -387,9 +381,7 @@ func (r *workshopResolver) Organisation(ctx context.Context, obj *db.Workshop) (
 
 // Slots is the resolver for the slots field.
 func (r *workshopResolver) Slots(ctx context.Context, obj *db.Workshop, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	f := deref(filter)
-	f.WorkshopIDs = []int64{obj.ID}
-	return r.slots(ctx, &f, first, after)
+	return r.slotsOfWorkshop(ctx, obj, filter, first, after)
 }
 
 // OrganisationIds is the resolver for the organisationIds field.

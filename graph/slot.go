@@ -265,3 +265,18 @@ var slotRefusals = map[UserErrorCode]string{
 	UserErrorCodeSlotCancelled:           "the slot is cancelled: it can no longer change",
 	UserErrorCodeCapacityBelowSeatsTaken: "capacity cannot go below the seats already taken",
 }
+
+// nestedSlots is Venue.slots or Workshop.slots: Query.slots at one parent, through a loader
+// (l says which kind of parent) that lists the slots of every parent of the page at once.
+func nestedSlots(ctx context.Context, l *lists[slotArgs, db.Slot], parent int64, f db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
+	p, err := pageOf(kindSlot, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := l.load(ctx, parent, slotArgs{f, p})
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindSlot, rows, p, slotCursor, func(c string, s db.Slot) SlotEdge { return SlotEdge{c, s} })
+	return &SlotConnection{Edges: edges, PageInfo: info}, nil
+}

@@ -146,3 +146,10 @@ func (r *mutationResolver) archiveVenue(ctx context.Context, in ArchiveInput) (*
 	}
 	return &VenuePayload{Venue: &archived, UserErrors: p.errs()}, nil
 }
+
+// slotsOfVenue is Venue.slots: Query.slots with the venue as the only venueIds.
+func (r *Resolver) slotsOfVenue(ctx context.Context, v *db.Venue, f *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
+	filter := deref(f)
+	filter.VenueIDs = nil // replaced by the venue
+	return nestedSlots(ctx, loadersFrom(ctx).venueSlots, v.ID, filter, first, after)
+}

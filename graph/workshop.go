@@ -141,3 +141,10 @@ func (r *mutationResolver) changeWorkshop(ctx context.Context, gid string, chang
 	}
 	return &WorkshopPayload{Workshop: &updated, UserErrors: p.errs()}, nil
 }
+
+// slotsOfWorkshop is Workshop.slots: Query.slots with the workshop as the only workshopIds.
+func (r *Resolver) slotsOfWorkshop(ctx context.Context, w *db.Workshop, f *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
+	filter := deref(f)
+	filter.WorkshopIDs = nil // replaced by the workshop
+	return nestedSlots(ctx, loadersFrom(ctx).workshopSlots, w.ID, filter, first, after)
+}
