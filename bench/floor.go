@@ -193,7 +193,8 @@ func (c *counter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQue
 	}
 }
 
-// newFloorPool opens a pool like the server's (server/database.go): same size, same timeouts.
+// newFloorPool opens a pool like the server's (server/database.go): same size, same timeouts,
+// same plan cache mode, so that the floor runs the same plans.
 func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -203,6 +204,7 @@ func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTr
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = "5000"
 	pc.ConnConfig.RuntimeParams["lock_timeout"] = "3000"
 	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-bench"
+	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	pc.ConnConfig.Tracer = tracer
 	return pgxpool.NewWithConfig(ctx, pc)
 }
