@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
@@ -77,4 +79,18 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// tuneGC trades memory the server does not use for CPU, unless GOGC or GOMEMLIMIT say
+// otherwise. Its live heap is about 5 MB, so at Go's default (GOGC=100) it collected every
+// ten requests of a partner's referral listing: 10 to 20% of its CPU went to the collector.
+// GOGC=400 collects a quarter as often; the memory limit of 150 MiB makes it collect sooner
+// rather than grow past it (peak RSS under 64 clients: 89 MB at the default, 111 MB so).
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(150 << 20)
+	}
 }
