@@ -119,6 +119,15 @@ func newAPI(url string, clients int) *api {
 	return &api{url: url + "/graphql", client: &http.Client{Transport: tr, Timeout: 30 * time.Second}}
 }
 
+// newAPIs is a client for each instance's URL.
+func newAPIs(urls []string, clients int) []*api {
+	var out []*api
+	for _, u := range urls {
+		out = append(out, newAPI(u, clients))
+	}
+	return out
+}
+
 // post sends one request and returns the body of a 200 answer; anything else is an error.
 func (a *api) post(ctx context.Context, r request) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.url, bytes.NewReader(r.body))

@@ -48,6 +48,7 @@ type config struct {
 	clients          []int
 	duration, warmup time.Duration
 	samples, conns   int
+	instances        int
 	ops              []string
 	reuse, quick     bool
 	out, serverBin   string
@@ -66,6 +67,7 @@ func parseFlags(args []string) (config, error) {
 	fs.DurationVar(&c.warmup, "warmup", 2*time.Second, "unmeasured time before each run")
 	fs.IntVar(&c.samples, "samples", 500, "distinct requests of each read operation (captured, then sent in turn)")
 	fs.IntVar(&c.conns, "conns", 10, "connections of the API's pool (DATABASE_MAX_CONNS) and of the floor's")
+	fs.IntVar(&c.instances, "instances", 1, "server processes on the one database, each with -conns connections, same settings, own port; the API's requests go round-robin across them (the floor is unchanged)")
 	fs.StringVar(&ops, "ops", "availability,slot-node,register,register-hot,referrals", "operations to run")
 	fs.BoolVar(&c.reuse, "reuse", false, "reuse a database generated this week with the same seed and scale (faster; its hot slots run out after about 40 runs)")
 	fs.BoolVar(&c.quick, "quick", false, "quick form for CI: -duration=1s -warmup=300ms -samples=100 unless given")
@@ -102,6 +104,9 @@ func parseFlags(args []string) (config, error) {
 		c.clients = append(c.clients, n)
 	}
 	c.ops = strings.Split(ops, ",")
+	if c.instances < 1 {
+		return c, errors.New("-instances must be at least 1")
+	}
 	if c.scale <= 0 || c.scale > 10 || c.compare < 0 {
 		return c, errors.New("-scale must be in (0, 10], -compare positive or 0")
 	}

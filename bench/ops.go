@@ -234,9 +234,13 @@ func registerRequest(slotID int64, joinWaitlist bool) request {
 	return gql(registerDoc, map[string]any{"in": in}, "")
 }
 
-// apiWork sends an operation's requests to the API.
-func apiWork(a *api, o *operation) work {
+// apiWork sends an operation's requests to the API. With several instances, the requests go
+// round-robin: request i of worker w to instance (w+i) mod n, so each client alternates
+// between instances and, at any moment, the clients are spread evenly across them
+// (registrations on the same slots race across processes).
+func apiWork(as []*api, o *operation) work {
 	return func(ctx context.Context, worker, i int) (string, error) {
+		a := as[(worker+i)%len(as)]
 		body, err := a.post(ctx, o.request(worker, i))
 		if err != nil {
 			return "", err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -217,17 +218,20 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 	if err := profile(ctx, ops, caps, replay, floorPool, &statements, env); err != nil {
 		return err
 	}
-	srv, err := startServer(ctx, bin, ds.url, c.conns, filepath.Join(tmp, "server.log"))
+	srv, err := startFleet(ctx, c.instances, bin, ds.url, c.conns, tmp, "server")
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
-	a := newAPI(srv.url, slicesMax(c.clients))
+	if len(srv) > 1 {
+		logf("%d server instances on one database: %s", len(srv), strings.Join(srv.urls(), ", "))
+	}
+	a := newAPIs(srv.urls(), slicesMax(c.clients))
 	for ci, n := range c.clients {
 		last := ci == len(c.clients)-1
 		if last {
 			if err := srv.resetPeakRSS(); err != nil {
-				logf("cannot reset the server's peak RSS (%v): it covers the whole run", err)
+				logf("cannot reset the servers' peak RSS (%v): it covers the whole run", err)
 			}
 		}
 		for _, o := range ops {
@@ -274,9 +278,10 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 			r.rows = append(r.rows, rw)
 		}
 		if last {
-			if r.peakRSS, err = srv.peakRSS(); err != nil {
+			if r.peakRSSEach, err = srv.peakRSS(); err != nil {
 				logf("peak RSS: %v", err)
 			}
+			r.peakRSS = slicesMax64(r.peakRSSEach)
 			r.rssClients = n
 		}
 	}
@@ -298,7 +303,7 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 	if r.finalCheck, err = checkBookings(ctx, ds.pool); err != nil {
 		return err
 	}
-	logf("bookings after the run: %s", r.finalCheck)
+	logf("bookings after the run (%d instances): %s", c.instances, r.finalCheck)
 	return nil
 }
 
@@ -328,10 +333,18 @@ func compareScale(ctx context.Context, c config, bin, tmp, admin string, r *repo
 	}
 	defer srv.stop()
 	n := c.clients[0]
-	res := drive(ctx, n, c.warmup, c.duration, apiWork(newAPI(srv.url, n), avail))
+	res := drive(ctx, n, c.warmup, c.duration, apiWork([]*api{newAPI(srv.url, n)}, avail))
 	r.compare = &comparison{scale: c.compare, slots: ds.meta.Sizes.Slots, clients: n, result: res}
 	logf("availability at %d slots, %d clients: p50 %v", ds.meta.Sizes.Slots, n, ms(res.quantile(0.5)))
 	return nil
+}
+
+func slicesMax64(xs []int64) int64 {
+	var m int64
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
 }
 
 func slicesMax(xs []int) int {

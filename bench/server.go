@@ -187,3 +187,79 @@ func tail(path string) string {
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-20):], "\n")
 }
+
+// fleet is the API's instances in a run: N server processes on one database, with the same
+// settings, each on its own port (-instances).
+type fleet []*server
+
+// startFleet starts n servers on databaseURL one after the other (each migrates the
+// database at start-up, so none starts while another migrates); logs are name-1.log, ... (or
+// name.log for one).
+func startFleet(ctx context.Context, n int, bin, databaseURL string, conns int, dir, name string) (fleet, error) {
+	var f fleet
+	for i := range n {
+		log := name + ".log"
+		if n > 1 {
+			log = fmt.Sprintf("%s-%d.log", name, i+1)
+		}
+		s, err := startServer(ctx, bin, databaseURL, conns, filepath.Join(dir, log))
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
+		f = append(f, s)
+	}
+	return f, nil
+}
+
+// stop stops every instance, all at once.
+func (f fleet) stop() {
+	var wg sync.WaitGroup
+	for _, s := range f {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.stop() }()
+	}
+	wg.Wait()
+}
+
+func (f fleet) urls() []string {
+	var out []string
+	for _, s := range f {
+		out = append(out, s.url)
+	}
+	return out
+}
+
+func (f fleet) resetPeakRSS() error {
+	var errs []error
+	for _, s := range f {
+		errs = append(errs, s.resetPeakRSS())
+	}
+	return errors.Join(errs...)
+}
+
+// peakRSS is each instance's peak resident set, in bytes, in the order of the fleet.
+func (f fleet) peakRSS() ([]int64, error) {
+	var out []int64
+	for _, s := range f {
+		b, err := s.peakRSS()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// cpuTime is the CPU time all instances have used so far.
+func (f fleet) cpuTime() (time.Duration, error) {
+	var sum time.Duration
+	for _, s := range f {
+		t, err := s.cpuTime()
+		if err != nil {
+			return 0, err
+		}
+		sum += t
+	}
+	return sum, nil
+}
