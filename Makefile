@@ -85,4 +85,4 @@ bench:
 ## bench-quick: the same scaled down (10,000 slots, 1 s runs), as CI runs it; writes bench/results/quick.md
 bench-quick:
 	$(GO) build -o bin/bench ./bench
-	GO=$(GO) scripts/postgres.sh run --temp bin/bench -quick -scale=0.01 $(BENCHFLAGS)
+	GO=$(GO) scripts/postgres.sh run --temp bin/bench -quick -scale=0.01 -instances=2 $(BENCHFLAGS)

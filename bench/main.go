@@ -18,8 +18,9 @@
 //  2. Builds ./server and starts it once behind a capture proxy that decodes the PostgreSQL
 //     protocol: each operation's requests are sent one at a time, and the statements each one
 //     executed (SQL and parameters) are recorded. That gives SQL statements per request.
-//  3. Starts the server again, directly on the database, and drives each operation over
-//     loopback HTTP with keep-alive from this process, at each client count, for a fixed time.
+//  3. Starts the server again, directly on the database (-instances processes, the requests
+//     round-robin across them), and drives each operation over loopback HTTP with keep-alive
+//     from this process, at each client count, for a fixed time.
 //  4. Runs the SQL floor at the same concurrency over as many connections as the API's pool:
 //     the captured statements replayed for reads, db.Register for registrations.
 //  5. Prints and writes the table, the server's peak RSS under the largest client count,
