@@ -127,7 +127,11 @@ func (l *loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	}
 	vs := make([]V, len(rs))
 	for i, r := range rs {
-		<-r.ready
+		select {
+		case <-r.ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		if r.err != nil {
 			return nil, r.err
 		}
@@ -177,36 +181,40 @@ func (l *loader[K, V]) run(b *batch[K, V], complete bool) {
 			r.value = v
 		}
 	}
-	if complete && err == nil && l.edges != nil {
-		l.places.record(b.place+"/edges", l.countEdges(b))
-	}
+	// Hand out b's results before counting the edges: the count may wait for keys that a
+	// batch at another place fetches (the same venues asked at two places of one query), and
+	// that batch may be counting too, waiting for b's.
 	for _, r := range b.results {
 		close(r.ready)
+	}
+	if complete && err == nil && l.edges != nil {
+		if n, ok := l.countEdges(b); ok {
+			l.places.record(b.place+"/edges", n)
+		}
 	}
 }
 
 // countEdges adds up the elements that b's values bring to the list below, values of other
-// batches included (they may still be on their way: independent batches, never this one).
-func (l *loader[K, V]) countEdges(b *batch[K, V]) int {
-	own := make(map[*result[V]]bool, len(b.results))
-	for _, r := range b.results {
-		own[r] = true
-	}
+// batches included (they may still be on their way). It gives up (false) when the request
+// ends first.
+func (l *loader[K, V]) countEdges(b *batch[K, V]) (int, bool) {
 	n := 0
 	for _, keys := range b.calls {
 		for _, k := range keys {
 			l.mu.Lock()
 			r := l.cache[k]
 			l.mu.Unlock()
-			if !own[r] {
-				<-r.ready
+			select {
+			case <-r.ready: // at once for b's own keys, handed out already
+			case <-b.ctx.Done():
+				return 0, false
 			}
 			if r.err == nil {
 				n += l.edges(k, r.value)
 			}
 		}
 	}
-	return n
+	return n, true
 }
 
 func (l *loader[K, V]) safeFetch(ctx context.Context, keys []K) (values map[K]V, err error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -349,6 +350,51 @@ func TestNPlusOneOrganisationLists(t *testing.T) {
 			}
 			if pages == 0 {
 				t.Error("no organisation had a second page: the world does not exercise paging")
+			}
+		})
+	}
+}
+
+// The same parents asked at two places of one query (two aliases of a list, or a list and the
+// same list under node) are loaded by batches that share keys: each must answer, never wait
+// for the other (a review found that every other request hung for good).
+func TestNPlusOneSharedParentsNeverHang(t *testing.T) {
+	w := newNPlusWorld(t)
+	var out struct{ Viewer struct{ Organisation struct{ ID string } } }
+	w.a.query(w.callers[2].key, `{ viewer { organisation { id } } }`, nil, &out)
+	slots := `venues(first: 20) { edges { node { id slots(first: 5) { edges { node { id } } } } } }`
+	for name, c := range map[string]struct {
+		query string
+		vars  map[string]any
+	}{
+		"two aliases":              {`{ a: ` + slots + ` b: ` + slots + ` }`, nil},
+		"a list and node's list":   {`query($h: ID!) { ` + slots + ` node(id: $h) { ... on Organisation { ` + slots + ` } } }`, map[string]any{"h": out.Viewer.Organisation.ID}},
+		"two aliases, three times": {`{ a: ` + slots + ` b: ` + slots + ` c: ` + slots + ` }`, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for i := range 20 {
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.a.URL+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					cancel()
+					t.Fatalf("request %d: %v (hung)", i, err)
+				}
+				var r struct {
+					Data   map[string]json.RawMessage
+					Errors []gqlError
+				}
+				err = json.NewDecoder(res.Body).Decode(&r)
+				res.Body.Close()
+				cancel()
+				if err != nil || len(r.Errors) > 0 || res.StatusCode != 200 {
+					t.Fatalf("request %d: status %d, errors %+v, %v", i, res.StatusCode, r.Errors, err)
+				}
+				if a, ok := r.Data["a"]; ok && string(a) != string(r.Data["b"]) {
+					t.Fatalf("request %d: the aliases differ:\n%s\n%s", i, a, r.Data["b"])
+				}
 			}
 		})
 	}
