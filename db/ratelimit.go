@@ -47,6 +47,17 @@ func TakeTokens(ctx context.Context, q Querier, key string, b Bucket, cost float
 	return d, nil
 }
 
+// ReturnTokens gives back points a request drew and did not use (another budget refused it),
+// up to the bucket's burst.
+func ReturnTokens(ctx context.Context, q Querier, key string, b Bucket, points float64) error {
+	h := sha256.Sum256([]byte(key))
+	if _, err := q.Exec(ctx, `UPDATE rate_buckets SET available = least($2::float8, available + $3::float8) WHERE key = $1`,
+		h[:], b.Burst, points); err != nil {
+		return fmt.Errorf("return %g to rate bucket: %w", points, err)
+	}
+	return nil
+}
+
 // PurgeRateBuckets deletes the buckets untouched for an hour: full again by then for any
 // sensible rate, so forgetting them changes nothing but the table's size.
 func PurgeRateBuckets(ctx context.Context, q Querier) (int64, error) {

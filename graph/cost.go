@@ -89,6 +89,24 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 		return nil
 	}
 	owner := bucketOwner(ctx, caller)
+	n := float64(registrations)
+	if n > 0 {
+		if n > lim.Registrations.Burst {
+			return throttle(ctx, db.Bucket{}, 0,
+				fmt.Sprintf("rate limit: this operation makes %d registrations; at most %d are allowed at once", registrations, int(lim.Registrations.Burst)))
+		}
+		// Registrations first, so that a request refused on them keeps its cost points; and
+		// closed when the budget cannot be read: seats are what the limit protects.
+		draw, err := db.TakeTokens(ctx, e.q, "registrations|"+owner, lim.Registrations, n)
+		if err != nil {
+			return unavailable(ctx, err)
+		}
+		report.RegistrationThrottleStatus = statusOf(lim.Registrations, draw.Available)
+		if !draw.Granted {
+			return throttle(ctx, lim.Registrations, n-draw.Available,
+				fmt.Sprintf("rate limit on registrations: this operation makes %d and %d are left", registrations, int(draw.Available)))
+		}
+	}
 	cost := float64(report.RequestedQueryCost)
 	draw, ok := e.take(ctx, "cost|"+owner, lim.Cost, cost)
 	if !ok {
@@ -96,26 +114,14 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 	}
 	report.ThrottleStatus = statusOf(lim.Cost, draw.Available)
 	if !draw.Granted {
+		if n > 0 { // a refused request takes nothing: the registrations drawn go back
+			if err := db.ReturnTokens(ctx, e.q, "registrations|"+owner, lim.Registrations, n); err != nil {
+				slog.WarnContext(ctx, "registrations not given back", "request_id", RequestID(ctx), "err", err)
+			}
+		}
 		return throttle(ctx, lim.Cost, cost-draw.Available,
 			fmt.Sprintf("rate limit: this operation costs %d points and %d are left; they come back at %g a second",
 				report.RequestedQueryCost, int(draw.Available), lim.Cost.PerSecond))
-	}
-	n := registrations
-	if n == 0 {
-		return nil
-	}
-	if float64(n) > lim.Registrations.Burst {
-		return throttle(ctx, db.Bucket{}, 0,
-			fmt.Sprintf("rate limit: this operation makes %d registrations; at most %d are allowed at once", n, int(lim.Registrations.Burst)))
-	}
-	draw, ok = e.take(ctx, "registrations|"+owner, lim.Registrations, float64(n))
-	if !ok {
-		return nil
-	}
-	report.RegistrationThrottleStatus = statusOf(lim.Registrations, draw.Available)
-	if !draw.Granted {
-		return throttle(ctx, lim.Registrations, float64(n)-draw.Available,
-			fmt.Sprintf("rate limit on registrations: this operation makes %d and %d are left", n, int(draw.Available)))
 	}
 	return nil
 }

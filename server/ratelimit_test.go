@@ -174,7 +174,55 @@ func TestRateLimitRegistrations(t *testing.T) {
 		t.Errorf("4 registrations with a burst of 3: status %d, Retry-After %q, errors %+v; want 429 THROTTLED without Retry-After",
 			r.Status, r.Header.Get("Retry-After"), r.Errors)
 	}
-	// An enrolment counts each of its slots: see registrationsIn; a query registers nothing.
+}
+
+// A request refused by one budget takes nothing from the other: refused on registrations, it
+// keeps its cost points; refused on cost, its registrations go back.
+func TestRateLimitRefusedRequestsTakeNothing(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{
+		"QUERY_COST_LIMIT_ANONYMOUS": "250", "COST_BURST_ANONYMOUS": "250", "COST_PER_SECOND_ANONYMOUS": "1",
+		"REGISTRATION_BURST_ANONYMOUS": "5", "REGISTRATIONS_PER_HOUR_ANONYMOUS": "1",
+	})
+	_, slot := a.bookable("regie", 20)
+	reg := func(n int) response {
+		return a.post("", `mutation($in: RegisterInput!) { register(input: $in) { registration { id } } }`,
+			map[string]any{"in": map[string]any{"slotId": slot, "participant": person(n)}})
+	}
+	first := reg(1) // register 50 + registration (1 + id 1) = 52 points, one registration
+	c := costOf(t, first)
+	if first.Status != 200 || c.RequestedQueryCost != 52 || c.RegistrationThrottleStatus == nil || c.RegistrationThrottleStatus.CurrentlyAvailable != 4 {
+		t.Fatalf("first registration: status %d, cost %+v %+v", first.Status, c, c.RegistrationThrottleStatus)
+	}
+	// A page of 50 slots (10 + 1 + 50 × 3 = 161) leaves 37 points: the next registration is
+	// refused on cost, and gives its registration back.
+	if r := a.post("", `{ slots(first: 50) { edges { node { id } } } }`, nil); r.Status != 200 {
+		t.Fatalf("a page of slots: status %d", r.Status)
+	}
+	throttled(t, reg(2), 15, 16)
+	if _, err := a.Pool.Exec(t.Context(), `UPDATE rate_buckets SET updated_at = updated_at - interval '1 minute'
+		WHERE key = sha256('cost|net:127.0.0.1'::bytea)`); err != nil {
+		t.Fatal(err)
+	}
+	c = costOf(t, reg(3))
+	if c.RegistrationThrottleStatus == nil || c.RegistrationThrottleStatus.CurrentlyAvailable != 3 {
+		t.Errorf("after a registration refused on cost: %+v, want 3 of 5 registrations left (one given back)", c.RegistrationThrottleStatus)
+	}
+	// Four registrations with three left: refused on registrations, the cost budget untouched.
+	before := c.ThrottleStatus.CurrentlyAvailable
+	four := `mutation($in: RegisterInput!) { a: register(input: $in) { registration { id } } b: register(input: $in) { registration { id } }
+		c: register(input: $in) { registration { id } } d: register(input: $in) { registration { id } } }`
+	r := a.post("", four, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(9)}})
+	if r.Status != http.StatusTooManyRequests {
+		t.Fatalf("four registrations with 3 left: status %d, errors %+v", r.Status, r.Errors)
+	}
+	if c := costOf(t, r); c.ThrottleStatus != nil {
+		t.Errorf("a request refused on registrations drew %+v from its cost budget", c.ThrottleStatus)
+	}
+	q := costOf(t, a.post("", `{ __typename }`, nil))
+	if q.ThrottleStatus.CurrentlyAvailable < before-1 {
+		t.Errorf("cost left %g after the refusal, want about %g (nothing taken)", q.ThrottleStatus.CurrentlyAvailable, before-1)
+	}
 }
 
 // Anonymous calls are counted per client address: behind a trusted proxy, the address it
