@@ -32,16 +32,28 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) netip.Addr {
 		hops = append(hops, strings.Split(h, ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
+		a, ok := hopAddr(strings.TrimSpace(hops[i]))
+		if !ok {
 			return peer
 		}
-		peer = a.Unmap()
+		peer = a
 		if !isTrusted(peer, trusted) {
 			return peer
 		}
 	}
 	return peer
+}
+
+// hopAddr reads one entry of X-Forwarded-For: an address, or an address and a port as some
+// proxies write it (192.0.2.1:5555, [2001:db8::1]:443).
+func hopAddr(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 func peerAddr(remote string) netip.Addr {

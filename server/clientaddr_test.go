@@ -25,6 +25,8 @@ func TestClientAddr(t *testing.T) {
 		{"no header from a trusted proxy", "10.1.2.3:5555", nil, "10.1.2.3"},
 		{"IPv6 proxy", "[2001:db8:ffff::1]:443", []string{"2001:db8:1::5"}, "2001:db8:1::5"},
 		{"IPv4-mapped peer", "[::ffff:10.1.2.3]:443", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"entries with ports, as some proxies write them", "10.1.2.3:5555", []string{"198.51.100.1:61000, 10.9.9.9:443"}, "198.51.100.1"},
+		{"an IPv6 entry with a port", "10.1.2.3:5555", []string{"[2001:db8:1::5]:443"}, "2001:db8:1::5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, _ := http.NewRequest(http.MethodPost, "/graphql", nil)
@@ -51,12 +53,13 @@ func TestLimitsConfiguration(t *testing.T) {
 		}
 	}
 	c, err := loadConfig(env(map[string]string{"QUERY_COST_LIMIT_KEY": "8000", "COST_BURST_KEY": "9000",
-		"REGISTRATIONS_PER_HOUR_ANONYMOUS": "120", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1", "DEPTH_LIMIT": "12"}))
+		"REGISTRATIONS_PER_HOUR_ANONYMOUS": "120", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1, ::ffff:172.16.0.0/108", "DEPTH_LIMIT": "12"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Limits.Key.QueryCost != 8000 || c.Limits.Key.Cost.Burst != 9000 || c.Limits.Anonymous.Registrations.PerSecond != 120.0/3600 ||
-		c.Limits.Depth != 12 || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.0.2.1/32" {
+		c.Limits.Depth != 12 || len(c.TrustedProxies) != 3 || c.TrustedProxies[1].String() != "192.0.2.1/32" ||
+		c.TrustedProxies[2].String() != "172.16.0.0/12" {
 		t.Errorf("got %+v, proxies %v", c.Limits, c.TrustedProxies)
 	}
 	for name, bad := range map[string]map[string]string{
