@@ -291,3 +291,24 @@ func TestRateLimitsOff(t *testing.T) {
 		t.Errorf("rate buckets: %d, %v; want none drawn", n, err)
 	}
 }
+
+// An enrolment counts one registration per slot, whether its slots come inline or in a
+// variable.
+func TestRateLimitEnrolCountsEachSlot(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"REGISTRATION_BURST_ANONYMOUS": "10", "REGISTRATIONS_PER_HOUR_ANONYMOUS": "1"})
+	c := rulesNewCourse(t, a, "regie", 5, 5, 5, 5)
+	in := map[string]any{"programmeId": c.Programme, "slotIds": c.Slots, "participant": person(1)}
+	r := a.post("", `mutation($in: EnrolInput!) { enrol(input: $in) { registrations { id } userErrors { code } } }`, map[string]any{"in": in})
+	if s := costOf(t, r).RegistrationThrottleStatus; r.Status != 200 || s == nil || s.CurrentlyAvailable != 6 {
+		t.Fatalf("an enrolment on 4 slots: status %d, registration budget %+v; want 6 of 10 left", r.Status, s)
+	}
+	// Three slots inline, the programme in a variable: 3 more.
+	inline := fmt.Sprintf(`mutation($p: ID!) { enrol(input: {programmeId: $p, slotIds: [%q, %q, %q],
+		participant: {firstName: "Awa", lastName: "Diallo 2", phone: "+33610000002", consent: true, consentVersion: "2026-11"}}) {
+		registrations { id } userErrors { code } } }`, c.Slots[0], c.Slots[1], c.Slots[2])
+	r = a.post("", inline, map[string]any{"p": c.Programme})
+	if s := costOf(t, r).RegistrationThrottleStatus; s == nil || s.CurrentlyAvailable != 3 {
+		t.Errorf("an inline enrolment on 3 slots: status %d, budget %+v, errors %+v; want 3 left", r.Status, s, r.Errors)
+	}
+}
