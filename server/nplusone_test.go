@@ -360,7 +360,9 @@ func TestNPlusOneOrganisationLists(t *testing.T) {
 // for the other (a review found that every other request hung for good).
 func TestNPlusOneSharedParentsNeverHang(t *testing.T) {
 	w := newNPlusWorld(t)
-	var out struct{ Viewer struct{ Organisation struct{ ID string } } }
+	var out struct {
+		Viewer struct{ Organisation struct{ ID string } }
+	}
 	w.a.query(w.callers[2].key, `{ viewer { organisation { id } } }`, nil, &out)
 	slots := `venues(first: 20) { edges { node { id slots(first: 5) { edges { node { id } } } } } }`
 	for name, c := range map[string]struct {
