@@ -44,8 +44,14 @@ var roomyBudgets = map[string]string{
 // newTestAPIWith starts the server with settings over the test defaults (env variable names).
 func newTestAPIWith(t *testing.T, env map[string]string) *testAPI {
 	t.Helper()
-	url := dbtest.NewDatabase(t)
-	settings := map[string]string{"DATABASE_URL": url, "CORS_ALLOWED_ORIGINS": siteOrigin}
+	return serveAPIOn(t, dbtest.NewDatabase(t), env)
+}
+
+// serveAPIOn serves the real handler over HTTP on a given database, with settings over the
+// test defaults.
+func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAPI {
+	t.Helper()
+	settings := map[string]string{"DATABASE_URL": databaseURL, "CORS_ALLOWED_ORIGINS": siteOrigin}
 	for k, v := range roomyBudgets {
 		settings[k] = v
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,31 +132,6 @@ func TestDatabaseOutage(t *testing.T) {
 	if _, _, confirmed, _ := a.counts(t, slot); confirmed != registered {
 		t.Errorf("%d registrations in the database, but %d were answered as made", confirmed, registered)
 	}
-}
-
-// serveAPIOn serves the real handler over HTTP on a given database with settings over the test
-// defaults (env variable names), as newTestAPIWith does on a fresh one.
-func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAPI {
-	t.Helper()
-	settings := map[string]string{"DATABASE_URL": databaseURL, "CORS_ALLOWED_ORIGINS": siteOrigin}
-	for k, v := range roomyBudgets {
-		settings[k] = v
-	}
-	for k, v := range env {
-		settings[k] = v
-	}
-	c, err := loadConfig(func(k string) string { return settings[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool, err := openDatabase(t.Context(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	srv := httptest.NewServer(newHandler(c, pool))
-	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c}
 }
 
 // patientClient gives a hung server time to show itself as hung, and no more.
