@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -76,27 +75,11 @@ func isConnectionFailure(err error) bool {
 	return false
 }
 
-type unavailableKey struct{}
-
-// WithUnavailableFlag returns a context in which PresentError records that an operation failed
-// because the database was unreachable, and a function that reports whether it did; the HTTP
-// layer then answers 503 rather than 200.
-func WithUnavailableFlag(ctx context.Context) (context.Context, func() bool) {
-	flag := new(atomic.Bool)
-	return context.WithValue(ctx, unavailableKey{}, flag), flag.Load
-}
-
-func markUnavailable(ctx context.Context) {
-	if flag, ok := ctx.Value(unavailableKey{}).(*atomic.Bool); ok {
-		flag.Store(true)
-	}
-}
-
 // unavailable is the error a client gets when the database is unreachable: retryable, with no
 // driver text (which names hosts, users and databases).
 func unavailable(ctx context.Context, err error) *gqlerror.Error {
 	slog.WarnContext(ctx, "database unavailable", "request_id", RequestID(ctx), "err", err)
-	markUnavailable(ctx)
+	verdictOf(ctx).unavailable.Store(true) // 503 when no data is left to show (status.go)
 	e := graphql.DefaultErrorPresenter(ctx, err)
 	e.Message = "the service is temporarily unavailable; retry later"
 	e.Extensions = map[string]any{"code": codeUnavailable}

@@ -46,7 +46,7 @@ func NewHandler(pool *pgxpool.Pool, limits Limits) http.Handler {
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
 	})
-	return withThrottleStatus(withLoaders(pool, srv))
+	return withStatus(withLoaders(pool, srv))
 }
 
 // A request over a limit is refused before it runs, like a document that does not validate:

@@ -35,7 +35,7 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}).Handler(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool,
-		withClientAddr(c.TrustedProxies, withIdempotencyKey(answerUnavailable(graph.NewHandler(pool, c.Limits))))))))))
+		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, c.Limits)))))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

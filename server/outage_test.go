@@ -92,7 +92,7 @@ func TestDatabaseOutage(t *testing.T) {
 				t.Errorf("outage, round %d, %s: code %q (%q), want SERVICE_UNAVAILABLE", round, rq.name, e.Code(), e.Message)
 			}
 			if r.Status != http.StatusServiceUnavailable {
-				t.Errorf("outage, round %d, %s: HTTP %d, want 503 (is answerUnavailable wired in newHandler?)", round, rq.name, r.Status)
+				t.Errorf("outage, round %d, %s: HTTP %d, want 503", round, rq.name, r.Status)
 			}
 			for _, leak := range []string{"127.0.0.1", "connect", "postgres", "ateliers?", "dial", "SQLSTATE"} {
 				if strings.Contains(e.Message, leak) {
