@@ -6,13 +6,19 @@ import (
 	"testing"
 )
 
+// patientTimeouts are the deadlines of the tests below, which prove what contention does to
+// the data, not how long it takes: with the race detector on a shared machine, 200 requests
+// queued on one slot's lock can wait longer than the production deadlines, which then answer
+// TIMEOUT by design (timeout_test.go proves that).
+var patientTimeouts = map[string]string{"REQUEST_TIMEOUT": "2m", "STATEMENT_TIMEOUT": "2m", "LOCK_TIMEOUT": "2m"}
+
 // A slot never holds more confirmed participants than its capacity, whatever the concurrency:
 // 200 people ask at once for 10 seats, half of them ready to wait; exactly 10 get a seat, the
 // ones who asked join the waiting list, the others are told the slot is full, and the database
 // agrees. Repeated on 20 slots.
 func TestBookingNeverOverbooks(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
+	a := newTestAPIWith(t, patientTimeouts)
 	_, hostKey := a.org("regie-stains", "CATALOGUE_WRITE")
 	workshop, venue := a.workshop(hostKey, nil), a.venue(hostKey, nil)
 	const rounds, people, seats = 20, 200, 10
@@ -64,7 +70,7 @@ func TestBookingNeverOverbooks(t *testing.T) {
 // counters match the rows.
 func TestBookingCancellationsRaceRegistrations(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
+	a := newTestAPIWith(t, patientTimeouts)
 	_, hostKey := a.org("regie-stains", "CATALOGUE_WRITE")
 	workshop, venue := a.workshop(hostKey, nil), a.venue(hostKey, nil)
 	const rounds, seats, cancels, newcomers = 20, 10, 10, 190
@@ -116,7 +122,7 @@ func TestBookingCancellationsRaceRegistrations(t *testing.T) {
 // a later replay returns the very same registration and token.
 func TestBookingRetriesWithOneKeyCreateOneRow(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
+	a := newTestAPIWith(t, patientTimeouts)
 	_, slot := a.bookable("regie-stains", 10)
 	in := map[string]any{"slotId": slot, "participant": person(1)}
 	var wg sync.WaitGroup
@@ -204,7 +210,7 @@ func TestBookingLockWaitsAreBounded(t *testing.T) {
 // workshops, all or none. Exactly one gets both seats; nobody holds one seat without the other.
 func TestBookingEnrolmentsRaceAllOrNone(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
+	a := newTestAPIWith(t, patientTimeouts)
 	_, key := a.org("regie-stains", "CATALOGUE_WRITE")
 	venue := a.venue(key, nil)
 	w1, w2 := a.workshop(key, map[string]any{"title": "CV"}), a.workshop(key, map[string]any{"title": "CAF"})
