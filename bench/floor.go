@@ -34,9 +34,14 @@ type replayConn struct {
 type replayPool chan *replayConn
 
 func newReplayPool(ctx context.Context, url string, n int) (replayPool, error) {
+	cc, err := pgconn.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	setSessionParams(cc.RuntimeParams)
 	p := make(replayPool, n)
 	for range n {
-		c, err := pgconn.Connect(ctx, url)
+		c, err := pgconn.ConnectConfig(ctx, cc)
 		if err != nil {
 			p.close(context.Background())
 			return nil, fmt.Errorf("floor connection: %w", err)
@@ -201,12 +206,20 @@ func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTr
 		return nil, err
 	}
 	pc.MaxConns = int32(conns)
-	pc.ConnConfig.RuntimeParams["statement_timeout"] = "5000"
-	pc.ConnConfig.RuntimeParams["lock_timeout"] = "3000"
-	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-bench"
-	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	setSessionParams(pc.ConnConfig.RuntimeParams)
 	pc.ConnConfig.Tracer = tracer
 	return pgxpool.NewWithConfig(ctx, pc)
+}
+
+// setSessionParams gives a floor session the settings of the server's (server/database.go).
+// The plan cache mode matters most: without it a prepared statement may switch to the generic
+// plan after five runs, which for the availability query is a hundred times slower, and the
+// floor would measure that plan instead of the API's.
+func setSessionParams(p map[string]string) {
+	p["statement_timeout"] = "5000"
+	p["lock_timeout"] = "3000"
+	p["application_name"] = "ateliers-bench"
+	p["plan_cache_mode"] = "force_custom_plan"
 }
 
 // dbRegisterRequest is what the API passes to db.Register for an anonymous registration of a
