@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
@@ -89,6 +90,7 @@ type plan struct {
 	now      time.Time // the anchor: what is past for the data
 	anchor   time.Time
 	size     sizes
+	terr     territory
 	orgs     []genOrg
 	hosts    []int // organisations that host workshops and have at least one venue
 	referrer []int // organisations that refer people (partners first)
@@ -100,24 +102,65 @@ type plan struct {
 
 func rng(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, stream)) }
 
-// pickDept draws a département weighted by population.
-func pickDept(r *rand.Rand) int {
+// territory is where a dataset's network works. Below scale 1 the network is what it was on
+// its way from Stains to the whole country: the départements nearest Stains, each as dense as
+// in the national dataset (as many venues per postal code, slots per venue, workshops per
+// host). A resident's search near home then finds as many slots at every scale, and a smaller
+// dataset differs from the national one by its size only, which is what the scale comparison
+// of issue 5 measures: whether indexes and plans degrade as the tables grow.
+type territory struct {
+	depts  []int   // indexes in departments, nearest to Stains first
+	weight int     // their total weight
+	codes  float64 // postal codes per département, as a share of codesIn's national count
+}
+
+func territoryAt(scale float64) territory {
+	order := make([]int, len(departments))
 	total := 0
-	for _, d := range departments {
+	for i, d := range departments {
+		order[i] = i
 		total += d.weight
 	}
-	n := r.IntN(total)
-	for i, d := range departments {
-		if n < d.weight {
+	stains := departments[slices.IndexFunc(departments, func(d department) bool { return d.code == "93" })]
+	dist := func(i int) float64 { // squared, on a plane: only the order matters
+		d := departments[i]
+		dx := (d.lon - stains.lon) * math.Cos(stains.lat*math.Pi/180)
+		dy := d.lat - stains.lat
+		return dx*dx + dy*dy
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(dist(a), dist(b)) })
+	t := territory{codes: 1}
+	for _, i := range order {
+		if float64(t.weight) >= scale*float64(total) {
+			break
+		}
+		t.depts = append(t.depts, i)
+		t.weight += departments[i].weight
+	}
+	if scale < 1 {
+		// The territory holds scale × the national venues over a weight ≥ scale × the national
+		// weight: fewer postal codes keep the venues as dense as nationally.
+		t.codes = scale * float64(total) / float64(t.weight)
+	}
+	return t
+}
+
+// pickDept draws a département of the territory weighted by population.
+func (t territory) pickDept(r *rand.Rand) int {
+	n := r.IntN(t.weight)
+	for _, i := range t.depts {
+		if n < departments[i].weight {
 			return i
 		}
-		n -= d.weight
+		n -= departments[i].weight
 	}
-	return len(departments) - 1
+	return t.depts[len(t.depts)-1]
 }
 
 // codesIn is how many postal codes of a département the dataset uses.
-func codesIn(d department) int { return min(3+d.weight/8, 40) }
+func (t territory) codesIn(d department) int {
+	return max(int(math.Round(float64(min(3+d.weight/8, 40))*t.codes)), 1)
+}
 
 // codeCentre is where the venues of postal code k of département d gather: the prefecture
 // for k = 0 (Stains for 93240), elsewhere within about 30 km of it.
@@ -133,7 +176,7 @@ func codeCentre(seed uint64, dept, k int) (lat, lon float64) {
 func newPlan(seed uint64, scale float64, now time.Time) *plan {
 	// The dataset is a function of seed, scale and week only: it takes the week's Monday as its
 	// "now" (registrations made before it, attendance marked up to it).
-	p := &plan{seed: seed, now: anchorOf(now), anchor: anchorOf(now), size: sizesAt(scale)}
+	p := &plan{seed: seed, now: anchorOf(now), anchor: anchorOf(now), size: sizesAt(scale), terr: territoryAt(scale)}
 	p.planOrganisations()
 	p.planVenues()
 	p.planWorkshops()
@@ -147,7 +190,7 @@ func (p *plan) planOrganisations() {
 	stains := slices.IndexFunc(departments, func(d department) bool { return d.code == "93" })
 	p.orgs = make([]genOrg, p.size.Organisations)
 	for i := range p.orgs {
-		o := genOrg{dept: pickDept(r)}
+		o := genOrg{dept: p.terr.pickDept(r)}
 		switch {
 		case i == 0: // the Régie de Quartier de Stains
 			o = genOrg{dept: stains, hosts: true, refers: true}
@@ -186,7 +229,7 @@ func (p *plan) planVenues() {
 			org = hosts[i] // every host gets a venue, the Régie the first (in Stains)
 		}
 		dept := p.orgs[org].dept
-		code := r.IntN(codesIn(departments[dept]))
+		code := r.IntN(p.terr.codesIn(departments[dept]))
 		if i == 0 {
 			code = 0
 		}

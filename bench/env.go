@@ -16,6 +16,7 @@ import (
 // meta describes a generated database; it is kept as the database's comment, so that -reuse
 // knows what a database holds without a table of the bench's own in the project's schema.
 type meta struct {
+	Generator int // generatorVersion when generated
 	Seed      uint64
 	Scale     float64
 	Anchor    time.Time // Monday 00:00 Paris of the generation week
@@ -23,6 +24,10 @@ type meta struct {
 	Sizes     sizes
 	HotFirst  int64 // id of the first hot slot
 }
+
+// generatorVersion changes whenever the same seed and scale give other data, so that -reuse
+// does not measure a dataset of an older generator. 2: territories below scale 1.
+const generatorVersion = 2
 
 // databaseURL is admin with its database name replaced.
 func databaseURL(admin, name string) (string, error) {
@@ -52,7 +57,7 @@ func prepareDatabase(ctx context.Context, admin, name string, seed uint64, scale
 		err := conn.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
 		var m meta
 		if err == nil && comment != nil && json.Unmarshal([]byte(*comment), &m) == nil &&
-			m.Seed == seed && m.Scale == scale && m.Anchor.Equal(anchorOf(now)) {
+			m.Generator == generatorVersion && m.Seed == seed && m.Scale == scale && m.Anchor.Equal(anchorOf(now)) {
 			logf("reusing database %s (generated %s)", name, m.Generated.Format(time.DateTime))
 			return dbURL, m, nil
 		}
@@ -65,7 +70,7 @@ func prepareDatabase(ctx context.Context, admin, name string, seed uint64, scale
 		return "", meta{}, err
 	}
 	p := newPlan(seed, scale, now)
-	m := meta{Seed: seed, Scale: scale, Anchor: p.anchor, Generated: now, Sizes: p.size, HotFirst: int64(p.size.Slots + 1)}
+	m := meta{Generator: generatorVersion, Seed: seed, Scale: scale, Anchor: p.anchor, Generated: now, Sizes: p.size, HotFirst: int64(p.size.Slots + 1)}
 	logf("generating database %s: %d organisations, %d venues, %d workshops, %d slots (+%d hot), %d registrations",
 		name, p.size.Organisations, p.size.Venues, p.size.Workshops, p.size.Slots, p.size.HotSlots, p.size.Registrations)
 	gen, err := pgx.Connect(ctx, dbURL)
