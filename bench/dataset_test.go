@@ -3,14 +3,19 @@ package main
 import (
 	"slices"
 	"testing"
-	"time"
 )
 
 // A scaled-down dataset is a territory around Stains as dense as the national network: a
 // search near home finds about as many venues at every scale.
 func TestScaledDatasetKeepsTheNationalDensity(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, paris)
-	nationalPlan := newPlan(1, 1, now)
+	// venuesAt plans the organisations and venues of a scale, not the million slots.
+	venuesAt := func(scale float64) *plan {
+		p := &plan{seed: 1, size: sizesAt(scale), terr: territoryAt(scale)}
+		p.planOrganisations()
+		p.planVenues()
+		return p
+	}
+	nationalPlan := venuesAt(1)
 	// perCode is the mean number of venues per postal code of p in the départements of terr.
 	perCode := func(p *plan, terr territory) float64 {
 		venues, codes := 0, map[[2]int]bool{}
@@ -27,7 +32,7 @@ func TestScaledDatasetKeepsTheNationalDensity(t *testing.T) {
 		if departments[terr.depts[0]].code != "93" {
 			t.Errorf("scale %v: the territory starts in %s, not in Seine-Saint-Denis", scale, departments[terr.depts[0]].code)
 		}
-		got, national := perCode(newPlan(1, scale, now), terr), perCode(nationalPlan, terr)
+		got, national := perCode(venuesAt(scale), terr), perCode(nationalPlan, terr)
 		t.Logf("scale %v: %d départements, %.1f venues per postal code (national %.1f)", scale, len(terr.depts), got, national)
 		if got < national*0.75 || got > national*1.25 {
 			t.Errorf("scale %v: %.1f venues per postal code, national %.1f", scale, got, national)
