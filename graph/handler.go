@@ -21,9 +21,10 @@ import (
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
-// internal errors.
-func NewHandler(pool *pgxpool.Pool, limits Limits) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Pool: pool}, Complexity: complexity()}))
+// internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader).
+func NewHandler(pool, replica *pgxpool.Pool, limits Limits) http.Handler {
+	res := &Resolver{Pool: pool, Replica: replica}
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -46,7 +47,8 @@ func NewHandler(pool *pgxpool.Pool, limits Limits) http.Handler {
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
 	})
-	return withStatus(withLoaders(pool, srv))
+	srv.AroundOperations(withLoaders(res))
+	return withStatus(srv)
 }
 
 // A request over a limit is refused before it runs, like a document that does not validate:

@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -153,13 +154,13 @@ func (l *lists[A, T]) load(ctx context.Context, parent int64, args A) ([]T, erro
 	return l.loader.Load(ctx, listKey{parent, string(enc)})
 }
 
-// withLoaders gives each request its own loaders: their cache lives as long as the request,
-// so no caller ever reads another's data or a stale row.
-func withLoaders(q db.Querier, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), loadersKey, newLoaders(q))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// withLoaders gives each operation its own loaders, reading where the operation reads the
+// catalogue (Resolver.reader): their cache lives as long as the operation, so no caller ever
+// reads another's data or a stale row.
+func withLoaders(r *Resolver) graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(context.WithValue(ctx, loadersKey, newLoaders(r.reader(ctx))))
+	}
 }
 
 func loadersFrom(ctx context.Context) *loaders {

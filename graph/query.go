@@ -15,7 +15,7 @@ func (r *Resolver) slots(ctx context.Context, f *db.SlotFilter, first *int, afte
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Slots(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	rows, err := db.Slots(ctx, r.reader(ctx), callerFrom(ctx), deref(f), p)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (r *Resolver) workshops(ctx context.Context, f *db.WorkshopFilter, first *i
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Workshops(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	rows, err := db.Workshops(ctx, r.reader(ctx), callerFrom(ctx), deref(f), p)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (r *Resolver) venues(ctx context.Context, f *db.VenueFilter, first *int, af
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Venues(ctx, r.Pool, deref(f), p)
+	rows, err := db.Venues(ctx, r.reader(ctx), deref(f), p)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (r *Resolver) organisations(ctx context.Context, f *db.OrganisationFilter, 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Organisations(ctx, r.Pool, deref(f), p)
+	rows, err := db.Organisations(ctx, r.reader(ctx), deref(f), p)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (r *Resolver) programmes(ctx context.Context, f *db.ProgrammeFilter, first 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Programmes(ctx, r.Pool, callerFrom(ctx), deref(f), p)
+	rows, err := db.Programmes(ctx, r.reader(ctx), callerFrom(ctx), deref(f), p)
 	if err != nil {
 		return nil, err
 	}
@@ -105,15 +105,15 @@ func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
 	var n Node
 	switch k {
 	case kindOrganisation:
-		n, err = db.OrganisationByID(ctx, r.Pool, id)
+		n, err = db.OrganisationByID(ctx, r.reader(ctx), id)
 	case kindVenue:
-		n, err = db.VenueByID(ctx, r.Pool, id)
+		n, err = db.VenueByID(ctx, r.reader(ctx), id)
 	case kindWorkshop:
-		n, err = db.VisibleWorkshop(ctx, r.Pool, c, id)
+		n, err = db.VisibleWorkshop(ctx, r.reader(ctx), c, id)
 	case kindProgramme:
-		n, err = db.VisibleProgramme(ctx, r.Pool, c, id)
+		n, err = db.VisibleProgramme(ctx, r.reader(ctx), c, id)
 	case kindSlot:
-		n, err = db.VisibleSlot(ctx, r.Pool, c, id)
+		n, err = db.VisibleSlot(ctx, r.reader(ctx), c, id)
 	case kindRegistration:
 		var reg db.Registration
 		reg, err = db.RegistrationByID(ctx, r.Pool, id)

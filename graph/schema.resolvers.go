@@ -222,7 +222,9 @@ func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 		v.Scopes = []db.Scope{}
 	}
 	if c.OrganisationID != 0 {
-		o, err := loadersFrom(ctx).organisation.Load(ctx, c.OrganisationID)
+		// From the primary, like the key that named it: the caller's own organisation is
+		// there even when a read replica has not caught up yet.
+		o, err := db.OrganisationByID(ctx, r.Pool, c.OrganisationID)
 		if err != nil {
 			return nil, err
 		}

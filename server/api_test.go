@@ -62,26 +62,37 @@ func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAP
 	if err != nil {
 		t.Fatal(err)
 	}
+	pool, replica := openPools(t, c)
+	srv := httptest.NewServer(newHandler(c, pool, replica))
+	t.Cleanup(srv.Close)
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c}
+}
+
+// openPools opens the server's pools for c, as main does, closed when the test ends; replica
+// is nil unless c has a DATABASE_READ_URL.
+func openPools(t *testing.T, c config) (pool, replica *pgxpool.Pool) {
+	t.Helper()
 	pool, err := openDatabase(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv := httptest.NewServer(newHandler(c, pool))
-	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c}
+	replica, err = openReplica(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if replica != nil {
+		t.Cleanup(replica.Close)
+	}
+	return pool, replica
 }
 
 // otherInstance starts a second server, with a pool of its own, on a's database and settings:
 // another instance of the API behind the same load balancer.
 func (a *testAPI) otherInstance() *testAPI {
 	a.t.Helper()
-	pool, err := openDatabase(context.Background(), a.config)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	a.t.Cleanup(pool.Close)
-	srv := httptest.NewServer(newHandler(a.config, pool))
+	pool, replica := openPools(a.t, a.config)
+	srv := httptest.NewServer(newHandler(a.config, pool, replica))
 	a.t.Cleanup(srv.Close)
 	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config}
 }

@@ -15,6 +15,7 @@ type config struct {
 	Port             int           // PORT [8080]
 	ListenHost       string        // LISTEN_HOST [all interfaces]; `make run` sets 127.0.0.1 for the demo
 	DatabaseURL      string        // DATABASE_URL (required; `make run` sets it to the embedded cluster)
+	DatabaseReadURL  string        // DATABASE_READ_URL [none]: a streaming replica for the catalogue reads of queries (graph.Resolver.reader)
 	DemoData         bool          // DEMO_DATA [false]: load the Stains sample data once
 	CORSOrigins      []string      // CORS_ALLOWED_ORIGINS, comma-separated [none]
 	MaxBodyBytes     int64         // MAX_BODY_BYTES [65536]
@@ -22,6 +23,7 @@ type config struct {
 	StatementTimeout time.Duration // STATEMENT_TIMEOUT [5s]: PostgreSQL statement_timeout
 	LockTimeout      time.Duration // LOCK_TIMEOUT [3s]: PostgreSQL lock_timeout
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
+	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
 	TrustedProxies []netip.Prefix
@@ -61,6 +63,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.DatabaseURL == "" {
 		errs = append(errs, "DATABASE_URL is not set (`make run` starts a local PostgreSQL and sets it)")
 	}
+	c.DatabaseReadURL = getenv("DATABASE_READ_URL")
+	c.DebugAddr = getenv("DEBUG_ADDR")
 	c.DemoData = getenv("DEMO_DATA") == "1" || getenv("DEMO_DATA") == "true"
 	for _, o := range strings.Split(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {

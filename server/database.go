@@ -31,9 +31,29 @@ func openDatabase(ctx context.Context, c config) (*pgxpool.Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc, err := pgxpool.ParseConfig(c.DatabaseURL)
+	return openPool(ctx, c, c.DatabaseURL, "DATABASE_URL", false)
+}
+
+// openReplica opens the pool of DATABASE_READ_URL, nil when it is not set. Its sessions are
+// read-only (default_transaction_read_only), so that a write sent there by mistake fails
+// loudly even on a database that would accept it. Migrations run on the primary only: a
+// streaming replica receives them from there.
+func openReplica(ctx context.Context, c config) (*pgxpool.Pool, error) {
+	if c.DatabaseReadURL == "" {
+		return nil, nil
+	}
+	return openPool(ctx, c, c.DatabaseReadURL, "DATABASE_READ_URL", true)
+}
+
+// openPool opens a pool on url (named by the variable it comes from, for errors) with the
+// server's session settings, read-only ones if readOnly.
+func openPool(ctx context.Context, c config, url, variable string, readOnly bool) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+		return nil, fmt.Errorf("parse %s: %w", variable, err)
+	}
+	if readOnly {
+		pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	pc.MaxConns = c.MaxConns
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.StatementTimeout.Milliseconds(), 10)

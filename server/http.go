@@ -24,8 +24,9 @@ import (
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
-// limit, deadline, caller resolution, client address for the rate limits).
-func newHandler(c config, pool *pgxpool.Pool) http.Handler {
+// limit, deadline, caller resolution, client address for the rate limits). replica is the pool
+// of DATABASE_READ_URL, or nil.
+func newHandler(c config, pool, replica *pgxpool.Pool) http.Handler {
 	mux := http.NewServeMux()
 	api := cors.New(cors.Options{
 		AllowedOrigins:   c.CORSOrigins,
@@ -35,7 +36,7 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}).Handler(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool,
-		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, c.Limits)))))))))
+		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, replica, c.Limits)))))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -47,6 +48,12 @@ func newHandler(c config, pool *pgxpool.Pool) http.Handler {
 		if err := pool.Ping(ctx); err != nil {
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
+		}
+		if replica != nil {
+			if err := replica.Ping(ctx); err != nil {
+				http.Error(w, "read replica unreachable", http.StatusServiceUnavailable)
+				return
+			}
 		}
 		w.Write([]byte("ok\n"))
 	})

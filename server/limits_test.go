@@ -77,7 +77,7 @@ func newCountingAPIWith(t *testing.T, env map[string]string) (*testAPI, *stateme
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv := httptest.NewServer(newHandler(c, pool))
+	srv := httptest.NewServer(newHandler(c, pool, nil))
 	t.Cleanup(srv.Close)
 	return &testAPI{t: t, URL: srv.URL, Pool: pool}, counter
 }

@@ -43,6 +43,13 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	defer pool.Close()
+	replica, err := openReplica(ctx, c)
+	if err != nil {
+		return err
+	}
+	if replica != nil {
+		defer replica.Close()
+	}
 	if c.DemoData {
 		if err := loadDemo(ctx, pool); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -53,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newHandler(c, pool),
+		Handler:           newHandler(c, pool, replica),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 5*time.Second,
@@ -64,6 +71,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		printDemoKeys(c.Port)
 	}
 	go runWorker(ctx, pool)
+	if c.DebugAddr != "" {
+		go serveDebug(c.DebugAddr)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// With DATABASE_READ_URL, queries read the catalogue from the replica; mutations, their
+// payloads, personal data, API keys and rate limits stay on the primary. The "replica" here is
+// a second database with the schema and none of the primary's rows, a replica lagging behind by
+// everything: where each answer comes from shows where each read went.
+func TestReplicaServesTheCatalogueOfQueries(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"DATABASE_READ_URL": dbtest.NewDatabase(t)})
+	// Mutations with an API key: the key is looked up, the rate budgets drawn and the rows
+	// written on the primary, and the payloads read back from it.
+	_, slot := a.bookable("regie-stains", 10)
+	r := a.register("", slot, 1, nil)
+	if r.Registration == nil || r.Registration.Status != "CONFIRMED" {
+		t.Fatalf("register: %+v, want CONFIRMED", r)
+	}
+	if taken, _, _, _ := a.counts(t, slot); taken != 1 {
+		t.Fatalf("primary: %d seats taken, want 1", taken)
+	}
+	var payload struct {
+		Register struct {
+			Registration struct{ Slot struct{ SeatsLeft int } }
+		}
+	}
+	a.query("", `mutation($in: RegisterInput!) { register(input: $in) { registration { slot { seatsLeft } } } }`,
+		map[string]any{"in": map[string]any{"slotId": slot, "participant": person(2)}}, &payload)
+	if got := payload.Register.Registration.Slot.SeatsLeft; got != 8 {
+		t.Errorf("register's payload: seatsLeft %d, want 8, read from the primary", got)
+	}
+
+	// The catalogue of a query comes from the replica, which has none of it yet.
+	var search struct {
+		Slots struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+		Node *struct{ ID string }
+	}
+	a.query("", `query($id: ID!) { slots(first: 10) { edges { node { id } } } node(id: $id) { id } }`,
+		map[string]any{"id": slot}, &search)
+	if len(search.Slots.Edges) != 0 || search.Node != nil {
+		t.Errorf("query: %+v, want the replica's empty catalogue", search)
+	}
+
+	// A person who has just registered finds the registration, whatever the replica's lag.
+	if got := a.statusByToken(*r.ManageToken); got != "CONFIRMED" {
+		t.Errorf("registrationByToken: %q, want CONFIRMED from the primary", got)
+	}
+
+	// The replica's sessions are read-only, even on a database that would take a write.
+	_, replica := openPools(t, a.config)
+	var readOnly string
+	if err := replica.QueryRow(t.Context(), "SHOW transaction_read_only").Scan(&readOnly); err != nil || readOnly != "on" {
+		t.Errorf("replica session: transaction_read_only %q (%v), want on", readOnly, err)
+	}
+}
