@@ -21,8 +21,9 @@ import (
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
-// internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader).
-func NewHandler(pool, replica *pgxpool.Pool, limits Limits) http.Handler {
+// internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader);
+// pages, if not nil, answers anonymous catalogue queries from memory (PageCache).
+func NewHandler(pool, replica *pgxpool.Pool, pages *PageCache, limits Limits) http.Handler {
 	res := &Resolver{Pool: pool, Replica: replica}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
@@ -40,6 +41,9 @@ func NewHandler(pool, replica *pgxpool.Pool, limits Limits) http.Handler {
 	}
 	srv.Use(depthLimitExtension{limit: limits.Depth}) // before the cost: cheaper, and bounds it
 	srv.Use(&costExtension{limits: limits, q: pool})  // the cost limit, then the rate limits
+	if pages != nil {
+		srv.Use(pages) // after the budgets: a page from memory still draws from them
+	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return sameCodeForIntrospectionDepth(PresentError(ctx, err))
 	})

@@ -41,7 +41,7 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 
 	limits := DefaultLimits()
 	limits.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, limits)
+	h := NewHandler(nil, nil, nil, limits)
 
 	type result struct {
 		Data   map[string]any

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
+	"github.com/regiestains/ateliers/graph"
 )
 
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
@@ -21,6 +23,7 @@ type testAPI struct {
 	URL    string
 	Pool   *pgxpool.Pool
 	config config
+	pages  *graph.PageCache // nil when PAGE_CACHE is off
 }
 
 // siteOrigin is the origin the test server allows for CORS.
@@ -63,9 +66,47 @@ func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAP
 		t.Fatal(err)
 	}
 	pool, replica := openPools(t, c)
-	srv := httptest.NewServer(newHandler(c, pool, replica))
+	pages := startTestPageCache(t, c)
+	srv := httptest.NewServer(newHandler(c, pool, replica, pages))
 	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c}
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}
+}
+
+// exec runs a statement that arranges a test's data behind the API's back, then empties the
+// page cache at once: PostgreSQL's notice would do it a few milliseconds later, and the test's
+// next query may come sooner (pagecache_test.go tests the notices themselves).
+func (a *testAPI) exec(sql string, args ...any) {
+	a.t.Helper()
+	if _, err := a.Pool.Exec(context.Background(), sql, args...); err != nil {
+		a.t.Fatalf("%s: %v", sql, err)
+	}
+	if a.pages != nil {
+		a.pages.Changed()
+	}
+}
+
+// startTestPageCache starts the page cache of c as main does, listening until the test ends,
+// and waits until it listens, so that a test's first change is heard; nil when c has it off.
+func startTestPageCache(t *testing.T, c config) *graph.PageCache {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pages, done := startPageCache(ctx, c)
+	t.Cleanup(func() {
+		cancel()
+		if done != nil {
+			<-done
+		}
+	})
+	if pages != nil {
+		deadline := time.Now().Add(10 * time.Second)
+		for !pages.Live() {
+			if time.Now().After(deadline) {
+				t.Fatal("the page cache's listener does not listen")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return pages
 }
 
 // openPools opens the server's pools for c, as main does, closed when the test ends; replica
@@ -92,9 +133,10 @@ func openPools(t *testing.T, c config) (pool, replica *pgxpool.Pool) {
 func (a *testAPI) otherInstance() *testAPI {
 	a.t.Helper()
 	pool, replica := openPools(a.t, a.config)
-	srv := httptest.NewServer(newHandler(a.config, pool, replica))
+	pages := startTestPageCache(a.t, a.config)
+	srv := httptest.NewServer(newHandler(a.config, pool, replica, pages))
 	a.t.Cleanup(srv.Close)
-	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config}
+	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config, pages: pages}
 }
 
 // gqlError is one entry of a response's errors.

@@ -351,10 +351,8 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 		"slotId": w.ids["slot:full"], "participant": person(int(w.next()))}}, "register", "registration", "id")
 	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
 	w.ids["registration:started"] = w.referred(t, started, false)
-	if _, err := a.Pool.Exec(ctx, `UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
-		registration_closes_at = now() - interval '1 hour' WHERE id = $1`, authzDBID(t, started)); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
+		registration_closes_at = now() - interval '1 hour' WHERE id = $1`, authzDBID(t, started))
 	return w
 }
 

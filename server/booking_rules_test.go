@@ -393,14 +393,6 @@ func rulesEvents(t *testing.T, a *testAPI, slot string, names map[string]string)
 	return out
 }
 
-// rulesSQL runs a statement with one argument, for states the API cannot reach.
-func rulesSQL(t *testing.T, a *testAPI, sql string, arg any) {
-	t.Helper()
-	if _, err := a.Pool.Exec(context.Background(), sql, arg); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 var rulesConfirmationCode = regexp.MustCompile(`^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$`)
 
 // 1. What register answers: a seat, a place in line, or a refusal that leaves nothing behind.
@@ -1229,7 +1221,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		}
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		b, bToken := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-		rulesSQL(t, a, `UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
+		a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
 
 		c, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 		if got := rulesByToken(t, a, bToken); got == nil || got.Status != "CONFIRMED" {
@@ -1268,7 +1260,7 @@ func TestBookingRulesReservedSeatsReturnThroughTheWorker(t *testing.T) {
 	}
 	rulesWantStatus(t, a, h.Key, "b, before the release time", b.ID, "WAITLISTED", 1)
 
-	rulesSQL(t, a, `UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
+	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
 	if n, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil || n != 1 {
 		t.Fatalf("worker: got %d slots, %v; want 1, nil", n, err)
 	}
@@ -1557,7 +1549,7 @@ func TestBookingRulesCancelledSlotsReservationsEndWithIt(t *testing.T) {
 	rulesBook(t, a, "", rulesIn(open, 2, nil), "CONFIRMED")
 	waiting, _ := rulesBook(t, a, "", rulesIn(open, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 
-	rulesSQL(t, a, `UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE organisation_id = $1`, slotDBID(t, partnerID))
+	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE organisation_id = $1`, slotDBID(t, partnerID))
 	if _, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil {
 		t.Errorf("worker: got error %v, want none", err)
 	}

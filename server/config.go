@@ -23,6 +23,7 @@ type config struct {
 	StatementTimeout time.Duration // STATEMENT_TIMEOUT [5s]: PostgreSQL statement_timeout
 	LockTimeout      time.Duration // LOCK_TIMEOUT [3s]: PostgreSQL lock_timeout
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
+	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (graph.PageCache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
@@ -36,7 +37,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
-		Limits: graph.DefaultLimits(),
+		Limits: graph.DefaultLimits(), PageCache: true,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -57,6 +58,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 			*dst = d
 		}
 	}
+	onOffVar := func(name string, dst *bool) {
+		switch getenv(name) {
+		case "": // the default
+		case "on":
+			*dst = true
+		case "off":
+			*dst = false
+		default:
+			errs = append(errs, name+" must be on or off")
+		}
+	}
 	intVar("PORT", &c.Port)
 	c.ListenHost = getenv("LISTEN_HOST")
 	c.DatabaseURL = getenv("DATABASE_URL")
@@ -65,6 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.DatabaseReadURL = getenv("DATABASE_READ_URL")
 	c.DebugAddr = getenv("DEBUG_ADDR")
+	onOffVar("PAGE_CACHE", &c.PageCache)
 	c.DemoData = getenv("DEMO_DATA") == "1" || getenv("DEMO_DATA") == "true"
 	for _, o := range strings.Split(getenv("CORS_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -90,20 +103,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
-	switch getenv("RATE_LIMITS") {
-	case "", "on":
-	case "off":
-		c.Limits.RateLimits = false
-	default:
-		errs = append(errs, "RATE_LIMITS must be on or off")
-	}
-	switch getenv("INTROSPECTION") {
-	case "", "on":
-	case "off":
-		c.Limits.Introspection = false
-	default:
-		errs = append(errs, "INTROSPECTION must be on or off")
-	}
+	onOffVar("RATE_LIMITS", &c.Limits.RateLimits)
+	onOffVar("INTROSPECTION", &c.Limits.Introspection)
 	for _, v := range limitVars(&c.Limits) {
 		n := -1
 		if intVar(v.name, &n); n > 0 {

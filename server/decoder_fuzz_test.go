@@ -38,7 +38,7 @@ func FuzzRequestBody(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(pool.Close)
-	h := newHandler(c, pool, nil) // called directly: no socket, one handler for every input
+	h := newHandler(c, pool, nil, nil) // called directly: no socket, one handler for every input
 
 	logs := &lockedBuffer{}
 	oldLogger, oldWriter, oldFlags := slog.Default(), log.Writer(), log.Flags()

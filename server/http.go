@@ -25,8 +25,8 @@ import (
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
 // limit, deadline, caller resolution, client address for the rate limits). replica is the pool
-// of DATABASE_READ_URL, or nil.
-func newHandler(c config, pool, replica *pgxpool.Pool) http.Handler {
+// of DATABASE_READ_URL, or nil; pages the cache of startPageCache, or nil.
+func newHandler(c config, pool, replica *pgxpool.Pool, pages *graph.PageCache) http.Handler {
 	mux := http.NewServeMux()
 	api := cors.New(cors.Options{
 		AllowedOrigins:   c.CORSOrigins,
@@ -36,7 +36,7 @@ func newHandler(c config, pool, replica *pgxpool.Pool) http.Handler {
 		AllowCredentials: false,
 		MaxAge:           600,
 	}).Handler(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool,
-		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, replica, c.Limits)))))))))
+		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, replica, pages, c.Limits)))))))))
 	mux.Handle("/graphql", api)
 	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

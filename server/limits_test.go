@@ -77,9 +77,10 @@ func newCountingAPIWith(t *testing.T, env map[string]string) (*testAPI, *stateme
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	srv := httptest.NewServer(newHandler(c, pool, nil))
+	pages := startTestPageCache(t, c)
+	srv := httptest.NewServer(newHandler(c, pool, nil, pages))
 	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool}, counter
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}, counter
 }
 
 // refused posts an anonymous query (no key lookup) and checks that it is refused with code

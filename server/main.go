@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if replica != nil {
 		defer replica.Close()
 	}
+	pages, listenerDone := startPageCache(ctx, c)
 	if c.DemoData {
 		if err := loadDemo(ctx, pool); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newHandler(c, pool, replica),
+		Handler:           newHandler(c, pool, replica, pages),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 5*time.Second,
@@ -87,6 +88,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if listenerDone != nil {
+		<-listenerDone // it stopped with ctx; its connection closes with it
 	}
 	return nil
 }

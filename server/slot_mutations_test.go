@@ -27,14 +27,6 @@ func catDBID(t *testing.T, gid string) int64 {
 	return id
 }
 
-// catSQL runs a statement that arranges a test's data.
-func catSQL(t *testing.T, a *testAPI, sql string, args ...any) {
-	t.Helper()
-	if _, err := a.Pool.Exec(context.Background(), sql, args...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // catSlots reads slots back by id, in order, as key sees them.
 func catSlots(a *testAPI, key string, ids []string) []map[string]any {
 	a.t.Helper()
@@ -121,11 +113,11 @@ func TestCatalogueSlotRefusalsSayWhatToFix(t *testing.T) {
 	catWrite(a, key, catCancelSlot, map[string]any{"id": cancelled, "reason": "Fermeture exceptionnelle"})
 	// The API refuses past times, so the slot under way is arranged with SQL.
 	started := a.slot(key, workshop, venue, "2032-12-21T14:00", nil)
-	catSQL(t, a, `UPDATE slots SET starts_at = now() - interval '30 minutes', ends_at = now() + interval '90 minutes',
+	a.exec(`UPDATE slots SET starts_at = now() - interval '30 minutes', ends_at = now() + interval '90 minutes',
 		registration_closes_at = now() - interval '30 minutes' WHERE id = $1`, catDBID(t, started))
 	// Five seats taken by registrations, which other work books; set here directly.
 	booked := a.slot(key, workshop, venue, "2032-12-28T14:00", map[string]any{"capacity": 8})
-	catSQL(t, a, `UPDATE slots SET seats_taken = 5 WHERE id = $1`, catDBID(t, booked))
+	a.exec(`UPDATE slots SET seats_taken = 5 WHERE id = $1`, catDBID(t, booked))
 
 	newSlot := func(over map[string]any) map[string]any {
 		return catMerge(map[string]any{"workshopId": workshop, "venueId": venue, "startsAt": "2032-11-30T14:00", "capacity": 8}, over)

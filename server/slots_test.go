@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -94,9 +93,7 @@ func slotDBID(t *testing.T, gid string) int64 {
 // yet (a past slot, seats taken without bookings).
 func slotSQL(t *testing.T, a *testAPI, gid, sql string) {
 	t.Helper()
-	if _, err := a.Pool.Exec(context.Background(), sql, slotDBID(t, gid)); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	a.exec(sql, slotDBID(t, gid))
 }
 
 func slotMoveToPast(t *testing.T, a *testAPI, gid string) {
