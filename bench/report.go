@@ -33,6 +33,7 @@ type report struct {
 	finalCheck        bookingCheck
 	loadStart         string
 	compare           *comparison
+	cached            []cachedRow
 }
 
 func refusalCount(outcomes map[string]int) int {
@@ -176,6 +177,20 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	fmt.Fprintln(w)
 
 	fmt.Fprintf(w, "\n## Bookings\n\n- Dataset as generated: %s\n- After the runs (%d server instances): %s\n", r.datasetCheck, c.instances, r.finalCheck)
+
+	if len(r.cached) > 0 {
+		fmt.Fprintf(w, "\n## Page cache\n\nAvailability again, on servers with their page cache on (`PAGE_CACHE`, on by default; off in the table above, so that the API runs the floor's SQL). The same distinct searches cycle, and nothing writes meanwhile: after its first time each search comes from memory until the cache's 10 s expire it. A real hit rate is lower: every change to the catalogue or to a seat empties the cache.\n\n| clients | req/s | p50 | p99 | errors | server CPU/req | floor req/s | API with cache / floor |\n| --: | --: | --: | --: | --: | --: | --: | --: |\n")
+		for _, cr := range r.cached {
+			floor := 0.0
+			for _, rw := range r.rows {
+				if rw.op == "availability" && rw.clients == cr.clients {
+					floor = rw.floor.rate()
+				}
+			}
+			fmt.Fprintf(w, "| %d | %.0f | %v | %v | %d | %v | %.0f | %s |\n", cr.clients, cr.api.rate(), ms(cr.api.quantile(0.5)), ms(cr.api.quantile(0.99)),
+				cr.api.errors, cr.serverCPU.Round(time.Microsecond), floor, ratio(cr.api.rate(), floor))
+		}
+	}
 
 	if r.compare != nil {
 		big := r.availabilityP50(r.compare.clients)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -84,7 +85,7 @@ func captureOps(ctx context.Context, c config, bin, tmp string, ds *datasetDB, e
 	q := u.Query()
 	q.Set("sslmode", "disable") // the proxy reads the protocol in clear
 	u.RawQuery = q.Encode()
-	srv, err := startServer(ctx, bin, u.String(), c.conns, filepath.Join(tmp, "capture.log"))
+	srv, err := startServer(ctx, bin, u.String(), c.conns, false, filepath.Join(tmp, "capture.log"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -218,7 +219,7 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 	if err := profile(ctx, ops, caps, replay, floorPool, &statements, env); err != nil {
 		return err
 	}
-	srv, err := startFleet(ctx, c.instances, bin, ds.url, c.conns, tmp, "server")
+	srv, err := startFleet(ctx, c.instances, bin, ds.url, c.conns, false, tmp, "server")
 	if err != nil {
 		return err
 	}
@@ -286,6 +287,11 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 		}
 	}
 	srv.stop()
+	if i := slices.IndexFunc(ops, func(o *operation) bool { return o.name == "availability" }); i >= 0 {
+		if r.cached, err = measureCached(ctx, c, bin, tmp, ds, ops[i]); err != nil {
+			return err
+		}
+	}
 	seen := map[string]bool{}
 	for _, o := range ops {
 		cp := caps[o.name]
@@ -305,6 +311,39 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 	}
 	logf("bookings after the run (%d instances): %s", c.instances, r.finalCheck)
 	return nil
+}
+
+// measureCached runs availability again on servers with their page cache on, at each client
+// count: the same requests, cycling through the same distinct searches, so that after the
+// first of each they come from memory until the cache's 10 s expire them (no write runs
+// meanwhile to invalidate them).
+func measureCached(ctx context.Context, c config, bin, tmp string, ds *datasetDB, o *operation) ([]cachedRow, error) {
+	srv, err := startFleet(ctx, c.instances, bin, ds.url, c.conns, true, tmp, "cached")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop()
+	a := newAPIs(srv.urls(), slicesMax(c.clients))
+	var rows []cachedRow
+	for _, n := range c.clients {
+		cpu0, _ := srv.cpuTime()
+		res := drive(ctx, n, c.warmup, c.duration, apiWork(a, o))
+		rw := cachedRow{clients: n, api: res}
+		if cpu1, err := srv.cpuTime(); err == nil && res.all > 0 {
+			rw.serverCPU = (cpu1 - cpu0) / time.Duration(res.all)
+		}
+		logf("%-13s %3d clients: API, page cache on: %7.0f req/s p50 %-8v p99 %-8v errors %d",
+			o.name, n, res.rate(), ms(res.quantile(0.5)), ms(res.quantile(0.99)), res.errors)
+		rows = append(rows, rw)
+	}
+	return rows, nil
+}
+
+// cachedRow is availability measured with the page cache on.
+type cachedRow struct {
+	clients   int
+	api       result
+	serverCPU time.Duration
 }
 
 // comparison is the availability query on a smaller dataset, against the main run's.
@@ -327,7 +366,7 @@ func compareScale(ctx context.Context, c config, bin, tmp, admin string, r *repo
 		return err
 	}
 	avail := operations(env, c.seed, c.samples)[0]
-	srv, err := startServer(ctx, bin, ds.url, c.conns, filepath.Join(tmp, "compare.log"))
+	srv, err := startServer(ctx, bin, ds.url, c.conns, false, filepath.Join(tmp, "compare.log"))
 	if err != nil {
 		return err
 	}

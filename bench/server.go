@@ -73,7 +73,9 @@ func freePort() (int, error) {
 
 // startServer runs bin against databaseURL on a free loopback port, without rate limits, and
 // waits until /readyz answers 200.
-func startServer(ctx context.Context, bin, databaseURL string, conns int, logPath string) (*server, error) {
+// startServer starts the server binary on databaseURL; pageCache turns its page cache on (off,
+// the API runs the same SQL as the floor it is compared with).
+func startServer(ctx context.Context, bin, databaseURL string, conns int, pageCache bool, logPath string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -88,13 +90,13 @@ func startServer(ctx context.Context, bin, databaseURL string, conns int, logPat
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		switch name {
-		case "DATABASE_URL", "PORT", "LISTEN_HOST", "RATE_LIMITS", "DATABASE_MAX_CONNS", "DEMO_DATA":
+		case "DATABASE_URL", "PORT", "LISTEN_HOST", "RATE_LIMITS", "DATABASE_MAX_CONNS", "DEMO_DATA", "PAGE_CACHE":
 			continue
 		}
 		env = append(env, kv)
 	}
 	cmd.Env = append(env, "DATABASE_URL="+databaseURL, "PORT="+strconv.Itoa(port),
-		"LISTEN_HOST=127.0.0.1", "RATE_LIMITS=off", "DATABASE_MAX_CONNS="+strconv.Itoa(conns))
+		"LISTEN_HOST=127.0.0.1", "RATE_LIMITS=off", "DATABASE_MAX_CONNS="+strconv.Itoa(conns), "PAGE_CACHE="+onOff(pageCache))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)
@@ -195,14 +197,14 @@ type fleet []*server
 // startFleet starts n servers on databaseURL one after the other (each migrates the
 // database at start-up, so none starts while another migrates); logs are name-1.log, ... (or
 // name.log for one).
-func startFleet(ctx context.Context, n int, bin, databaseURL string, conns int, dir, name string) (fleet, error) {
+func startFleet(ctx context.Context, n int, bin, databaseURL string, conns int, pageCache bool, dir, name string) (fleet, error) {
 	var f fleet
 	for i := range n {
 		log := name + ".log"
 		if n > 1 {
 			log = fmt.Sprintf("%s-%d.log", name, i+1)
 		}
-		s, err := startServer(ctx, bin, databaseURL, conns, filepath.Join(dir, log))
+		s, err := startServer(ctx, bin, databaseURL, conns, pageCache, filepath.Join(dir, log))
 		if err != nil {
 			f.stop()
 			return nil, err
@@ -262,4 +264,11 @@ func (f fleet) cpuTime() (time.Duration, error) {
 		sum += t
 	}
 	return sum, nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
