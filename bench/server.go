@@ -72,9 +72,8 @@ func freePort() (int, error) {
 }
 
 // startServer runs bin against databaseURL on a free loopback port, without rate limits, and
-// waits until /readyz answers 200.
-// startServer starts the server binary on databaseURL; pageCache turns its page cache on (off,
-// the API runs the same SQL as the floor it is compared with).
+// waits until /readyz answers 200. pageCache turns its page cache on (off, the API runs the same
+// SQL as the floor it is compared with).
 func startServer(ctx context.Context, bin, databaseURL string, conns int, pageCache bool, logPath string) (*server, error) {
 	port, err := freePort()
 	if err != nil {

@@ -2,8 +2,11 @@ package db
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // CatalogueChannel is where PostgreSQL announces, at commit, every write to what the catalogue
@@ -11,18 +14,50 @@ import (
 // registrations.
 const CatalogueChannel = "ateliers_catalogue"
 
+// heartbeatChannel carries the listener's notices to itself (ListenCatalogue).
+const heartbeatChannel = "ateliers_catalogue_heartbeat"
+
+// ErrDeaf is returned when a listener stops hearing even its own heartbeat.
+var ErrDeaf = errors.New("catalogue listener: no notice, not even its own heartbeat, for too long")
+
 // ListenCatalogue listens on conn, which it keeps to itself, and calls changed for each notice
-// of a catalogue change, until ctx ends or the connection fails; it calls listening once it
-// listens, from which time no commit goes unannounced.
-func ListenCatalogue(ctx context.Context, conn *pgx.Conn, listening, changed func()) error {
-	if _, err := conn.Exec(ctx, "LISTEN "+CatalogueChannel); err != nil {
+// of a catalogue change, until ctx ends or it cannot be sure to hear them any more; it calls
+// listening once it listens, from which time no commit goes unannounced.
+//
+// A connection can die without a word (a failover, a NAT that forgets it) or never receive
+// notices at all (a pooler in transaction mode): after every quiet beat the listener sends a
+// heartbeat notice to itself, by the way every notice travels, and gives up when nothing at all
+// has come for three beats, so that the cache it feeds stops serving.
+func ListenCatalogue(ctx context.Context, conn *pgx.Conn, beat time.Duration, listening, changed func()) error {
+	if _, err := conn.Exec(ctx, "LISTEN "+CatalogueChannel+"; LISTEN "+heartbeatChannel); err != nil {
 		return err
 	}
 	listening()
+	heard := time.Now()
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		if time.Since(heard) > 3*beat {
+			return ErrDeaf
+		}
+		wait, cancel := context.WithTimeout(ctx, beat)
+		n, err := conn.WaitForNotification(wait)
+		cancel()
+		switch {
+		case err == nil:
+			heard = time.Now()
+			if n.Channel == CatalogueChannel {
+				changed()
+			}
+			continue
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !pgconn.Timeout(err):
 			return err
 		}
-		changed()
+		ping, cancel := context.WithTimeout(ctx, beat)
+		_, err = conn.Exec(ping, "SELECT pg_notify('"+heartbeatChannel+"', '')")
+		cancel()
+		if err != nil {
+			return err
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -8,27 +9,29 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// PageCache keeps the answers to anonymous catalogue queries, the availability searches of the
-// public website, until the catalogue changes: a popular search then costs no SQL at all.
+// PageCache keeps the answers to anonymous catalogue queries (catalogueOperation), the searches
+// of the public website, until the catalogue changes: a popular search then costs no SQL.
 //
 // It is exact, across instances: every commit that writes what a page can show sends a notice
 // (migration 005) to every instance's listener (server/pagecache.go), which calls Changed, and a
 // mutation on this instance calls it too before it answers, so that its caller reads its own
 // write. A page read before a change is never stored after it (epoch). While no listener
-// listens, nothing is served or stored: a change could go unnoticed. Fields derived from the
-// clock (isOpenForRegistration) may lag by up to maxAge.
-//
-// Only anonymous query operations whose root fields all read the public catalogue are kept:
-// what an anonymous caller sees is the same for all of them, and holds no personal data.
+// listens, nothing is served or stored: a change could go unheard. What the clock changes (a
+// slot that has started, isOpenForRegistration) may lag by up to pageCacheMaxAge.
 type PageCache struct {
 	mu    sync.Mutex
 	live  bool   // a listener listens
 	epoch uint64 // counts the changes
-	pages *expirable.LRU[[sha256.Size]byte, json.RawMessage]
+	pages *lru.Cache[[sha256.Size]byte, page]
+}
+
+type page struct {
+	data json.RawMessage
+	at   time.Time
 }
 
 const (
@@ -41,7 +44,11 @@ const (
 
 // NewPageCache returns an empty cache that serves nothing until Listening(true).
 func NewPageCache() *PageCache {
-	return &PageCache{pages: expirable.NewLRU[[sha256.Size]byte, json.RawMessage](pageCacheEntries, nil, pageCacheMaxAge)}
+	pages, err := lru.New[[sha256.Size]byte, page](pageCacheEntries)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &PageCache{pages: pages}
 }
 
 // Changed forgets every page: the catalogue changed.
@@ -74,7 +81,11 @@ func (c *PageCache) get(key [sha256.Size]byte) (json.RawMessage, bool) {
 	if !c.live {
 		return nil, false
 	}
-	return c.pages.Get(key)
+	p, ok := c.pages.Get(key)
+	if !ok || time.Since(p.at) > pageCacheMaxAge {
+		return nil, false
+	}
+	return p.data, true
 }
 
 // now returns the epoch a page is read in, and whether it may be kept at all.
@@ -89,7 +100,8 @@ func (c *PageCache) put(key [sha256.Size]byte, data json.RawMessage, epoch uint6
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.live && c.epoch == epoch {
-		c.pages.Add(key, data)
+		// A copy: the response's buffer may have twice the capacity it uses.
+		c.pages.Add(key, page{data: bytes.Clone(data), at: time.Now()})
 	}
 }
 
@@ -100,26 +112,8 @@ var _ interface {
 
 func (*PageCache) ExtensionName() string                   { return "PageCache" }
 func (*PageCache) Validate(graphql.ExecutableSchema) error { return nil }
-func (*PageCache) cacheable(ctx context.Context, op *ast.OperationDefinition) bool {
-	if op.Operation != ast.Query || !callerFrom(ctx).Anonymous() {
-		return false
-	}
-	for _, s := range op.SelectionSet {
-		f, ok := s.(*ast.Field)
-		if !ok || !catalogueRoots[f.Name] {
-			return false
-		}
-	}
-	return true
-}
 
-// catalogueRoots are the root fields whose answers depend on the catalogue alone.
-var catalogueRoots = map[string]bool{
-	"slots": true, "workshops": true, "venues": true, "organisations": true, "programmes": true,
-	"node": true, "nodes": true,
-}
-
-// InterceptResponse answers a cacheable operation from the cache, or runs it and keeps its
+// InterceptResponse answers a catalogue operation from the cache, or runs it and keeps its
 // answer when it has no error; after a mutation it forgets every page. It runs after the
 // limits and the rate budgets (handler.go), which a page from the cache still draws from.
 func (c *PageCache) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -129,15 +123,11 @@ func (c *PageCache) InterceptResponse(ctx context.Context, next graphql.Response
 		return next(ctx)
 	}
 	opCtx := graphql.GetOperationContext(ctx)
-	op := opCtx.Operation
-	if op == nil {
-		return next(ctx)
-	}
-	if op.Operation == ast.Mutation {
+	if op := opCtx.Operation; op != nil && op.Operation == ast.Mutation {
 		defer c.Changed()
 		return next(ctx)
 	}
-	if !c.cacheable(ctx, op) {
+	if !catalogueOperation(ctx) {
 		return next(ctx)
 	}
 	key, err := pageKey(opCtx)
@@ -149,7 +139,8 @@ func (c *PageCache) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	epoch, live := c.now()
 	resp := next(ctx)
-	if live && resp != nil && len(resp.Errors) == 0 && len(resp.Data) <= pageCacheMaxPage {
+	// Not a first part of an answer still to come (@defer), nor one with errors.
+	if live && resp != nil && resp.HasNext == nil && len(resp.Errors) == 0 && len(resp.Data) <= pageCacheMaxPage {
 		c.put(key, resp.Data, epoch)
 	}
 	return resp

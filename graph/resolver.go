@@ -19,26 +19,43 @@ type Resolver struct {
 	Replica *pgxpool.Pool
 }
 
-// reader is where the operation of ctx reads the catalogue (organisations, venues, workshops,
-// programmes, slots and their seats): a query reads from the replica when there is one, which
-// takes the heaviest traffic, the availability searches, off the primary. A mutation reads
-// from the primary what it has just written, and personal data (a registration by its token,
-// referrals, a slot's participants, API keys) always comes from the primary, so that whoever
-// has just registered finds the registration even if the replica lags. The replica's lag is
-// the price: a search may show a seat taken a moment ago as free, which register then refuses
-// (SLOT_FULL), as it would for a seat taken between the search and the click.
+// reader is where the operation of ctx reads: the replica, when there is one, for a catalogue
+// operation (an anonymous query of the public catalogue, the availability searches of the
+// public website, the heaviest traffic); the primary for everything else. A mutation reads
+// back from the primary what it has just written, a partner's back office sees its own edits
+// at once, and personal data (a registration by its token, with its slot and waiting list) is
+// never mixed with the replica's older view. The replica's lag is the price: a search may
+// show as free a seat taken a moment ago, which register then refuses (SLOT_FULL), as it would
+// for a seat taken between the search and the click.
 func (r *Resolver) reader(ctx context.Context) db.Querier {
-	if r.Replica != nil && isQuery(ctx) {
+	if r.Replica != nil && catalogueOperation(ctx) {
 		return r.Replica
 	}
 	return r.Pool
 }
 
-// isQuery tells whether ctx belongs to a query operation (not a mutation).
-func isQuery(ctx context.Context) bool {
-	if !graphql.HasOperationContext(ctx) {
+// catalogueOperation tells whether the operation of ctx is a query from an anonymous caller
+// whose root fields all read the public catalogue: what such a caller sees is the same for
+// all of them and holds no personal data, so it may come from a replica or the page cache.
+func catalogueOperation(ctx context.Context) bool {
+	if !graphql.HasOperationContext(ctx) || !callerFrom(ctx).Anonymous() {
 		return false
 	}
 	op := graphql.GetOperationContext(ctx).Operation
-	return op != nil && op.Operation == ast.Query
+	if op == nil || op.Operation != ast.Query {
+		return false
+	}
+	for _, s := range op.SelectionSet {
+		f, ok := s.(*ast.Field)
+		if !ok || !catalogueRoots[f.Name] {
+			return false
+		}
+	}
+	return true
+}
+
+// catalogueRoots are the root fields whose answers depend on the public catalogue alone.
+var catalogueRoots = map[string]bool{
+	"slots": true, "workshops": true, "venues": true, "organisations": true, "programmes": true,
+	"node": true, "nodes": true,
 }

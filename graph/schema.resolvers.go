@@ -222,9 +222,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*Viewer, error) {
 		v.Scopes = []db.Scope{}
 	}
 	if c.OrganisationID != 0 {
-		// From the primary, like the key that named it: the caller's own organisation is
-		// there even when a read replica has not caught up yet.
-		o, err := db.OrganisationByID(ctx, r.Pool, c.OrganisationID)
+		o, err := loadersFrom(ctx).organisation.Load(ctx, c.OrganisationID)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -77,6 +78,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.DatabaseReadURL = getenv("DATABASE_READ_URL")
 	c.DebugAddr = getenv("DEBUG_ADDR")
+	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
+		errs = append(errs, "DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060: the profiler shows the server's insides")
+	}
 	onOffVar("PAGE_CACHE", &c.PageCache)
 	c.DemoData = getenv("DEMO_DATA") == "1" || getenv("DEMO_DATA") == "true"
 	for _, o := range strings.Split(getenv("CORS_ALLOWED_ORIGINS"), ",") {
@@ -140,4 +144,17 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	}
 	a = a.Unmap()
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// loopback tells whether addr (host:port) listens on this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

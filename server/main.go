@@ -50,7 +50,16 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if replica != nil {
 		defer replica.Close()
 	}
+	// The listener ends with ctx, and run waits for it whatever way it returns, before the
+	// pool closes (deferred above).
+	ctx, cancel := context.WithCancel(ctx)
 	pages, listenerDone := startPageCache(ctx, c)
+	defer func() {
+		cancel()
+		if listenerDone != nil {
+			<-listenerDone
+		}
+	}()
 	if c.DemoData {
 		if err := loadDemo(ctx, pool); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -88,9 +97,6 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
-	}
-	if listenerDone != nil {
-		<-listenerDone // it stopped with ctx; its connection closes with it
 	}
 	return nil
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/regiestains/ateliers/graph"
 )
 
+// listenerBeat is how often a quiet listener checks that it still hears (db.ListenCatalogue).
+const listenerBeat = 2 * time.Second
+
 // startPageCache returns the cache of anonymous catalogue pages, kept exact by a listener of
 // the database's change notices until ctx ends (done is closed once the listener has let go of
 // its connection), or nil when PAGE_CACHE is off or a replica serves the reads: a replica may
@@ -28,25 +31,38 @@ func startPageCache(ctx context.Context, c config) (pages *graph.PageCache, done
 	return pages, d
 }
 
-// listenForChanges listens for change notices until ctx ends. When the connection fails, the
-// cache serves nothing until a new one listens: a change could go unheard meanwhile.
+// listenForChanges listens for change notices until ctx ends. When the listener stops, the
+// cache serves nothing until a new one listens: a change could go unheard meanwhile. It tries
+// again after 1 s, then up to every 30 s, and logs when it stops and when it listens again,
+// not at every try.
 func listenForChanges(ctx context.Context, c config, pages *graph.PageCache) {
+	wait, failing := time.Second, false
 	for {
-		err := listenOnce(ctx, c, pages)
+		err := listenOnce(ctx, c, func() {
+			pages.Listening(true)
+			if failing {
+				slog.Info("change listener listens again: page cache on")
+			}
+			wait, failing = time.Second, false
+		}, pages.Changed)
 		pages.Listening(false)
 		if ctx.Err() != nil {
 			return
 		}
-		slog.Warn("change listener stopped: page cache off until it listens again", "err", err)
+		if !failing {
+			slog.Warn("change listener stopped: page cache off until it listens again", "err", err)
+			failing = true
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Second):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, 30*time.Second)
 	}
 }
 
-func listenOnce(ctx context.Context, c config, pages *graph.PageCache) error {
+func listenOnce(ctx context.Context, c config, listening, changed func()) error {
 	cc, err := pgx.ParseConfig(c.DatabaseURL)
 	if err != nil {
 		return err
@@ -58,5 +74,5 @@ func listenOnce(ctx context.Context, c config, pages *graph.PageCache) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	return db.ListenCatalogue(ctx, conn, func() { pages.Listening(true) }, pages.Changed)
+	return db.ListenCatalogue(ctx, conn, listenerBeat, listening, changed)
 }

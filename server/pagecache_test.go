@@ -1,8 +1,11 @@
 package main
 
 import (
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/regiestains/ateliers/graph"
 )
 
 // pageDoc is an anonymous availability search, as the public website sends it.
@@ -106,54 +109,107 @@ func eventuallySeats(t *testing.T, a *testAPI, counter *statementCounter, want i
 	}
 }
 
-// Only anonymous catalogue queries are kept: a partner's search, which may show PARTNERS slots,
-// and anything holding personal data, always reads the database.
+// A mutation empties its own instance's cache before it answers, without waiting for
+// PostgreSQL's notice: here the cache is live but nothing listens, so only the mutation can.
+func TestPageCacheMutationEmptiesItsOwnInstanceAtOnce(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	_, slot := a.bookable("regie-stains", 10)
+	pages := graph.NewPageCache()
+	pages.Listening(true) // no listener: notices go unheard
+	srv := httptest.NewServer(newHandler(a.config, a.Pool, nil, pages))
+	t.Cleanup(srv.Close)
+	deaf := &testAPI{t: t, URL: srv.URL, Pool: a.Pool, config: a.config}
+	fromMemory(t, deaf, counter)
+	deaf.register("", slot, 1, nil)
+	if seats, n := seatsLeftOn(t, deaf, counter); seats != 9 || n == 1 {
+		t.Fatalf("after a registration on the same instance: %d seats in %d statements, want 9 read from the database", seats, n)
+	}
+}
+
+// Only anonymous catalogue queries are kept: a partner's search, which shows PARTNERS slots,
+// never reaches an anonymous caller, and nothing that holds personal data is kept.
 func TestPageCacheKeepsOnlyAnonymousCatalogueQueries(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
-	key, slot := a.bookable("regie-stains", 10)
+	hostKey, slot := a.bookable("regie-stains", 10)
+	_, partnerKey := a.org("france-travail")
+	var ids struct {
+		Node struct{ Workshop, Venue struct{ ID string } }
+	}
+	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Slot { workshop { id } venue { id } } } }`, map[string]any{"id": slot}, &ids)
+	a.slot(hostKey, ids.Node.Workshop.ID, ids.Node.Venue.ID, "2032-06-08T14:00", map[string]any{"visibility": "PARTNERS"})
+
+	count := func(key string) int {
+		var p page
+		a.query(key, pageDoc, map[string]any{"from": "2032-01-01T00:00:00Z"}, &p)
+		return len(p.Slots.Edges)
+	}
+	if n := count(partnerKey); n != 2 {
+		t.Fatalf("the partner's search found %d slots, want 2 (PUBLIC and PARTNERS)", n)
+	}
+	if n := count(partnerKey); n != 2 {
+		t.Fatalf("the partner's search again found %d slots, want 2", n)
+	}
+	for range 3 {
+		if n := count(""); n != 1 {
+			t.Fatalf("an anonymous search after the partner's found %d slots, want 1: the PUBLIC one", n)
+		}
+	}
+
 	r := a.register("", slot, 1, nil)
 	for _, c := range []struct {
-		name, key, doc string
-		vars           map[string]any
+		name, doc string
+		vars      map[string]any
 	}{
-		{"a search with an API key", key, pageDoc, map[string]any{"from": "2032-01-01T00:00:00Z"}},
-		{"a registration by its token", "", `query($t: String!) { registrationByToken(token: $t) { status } }`, map[string]any{"t": *r.ManageToken}},
-		{"a search beside the viewer", "", `query($from: DateTime!) { viewer { isAnonymous } slots(first: 10, filter: {from: $from}) { edges { node { id } } } }`, map[string]any{"from": "2032-01-01T00:00:00Z"}},
+		{"a registration by its token", `query($t: String!) { registrationByToken(token: $t) { status } }`, map[string]any{"t": *r.ManageToken}},
+		{"a search beside the viewer", `query($from: DateTime!) { viewer { isAnonymous } slots(first: 10, filter: {from: $from}) { edges { node { id } } } }`, map[string]any{"from": "2032-01-01T00:00:00Z"}},
 	} {
 		var out any
-		a.query(c.key, c.doc, c.vars, &out)
+		a.query("", c.doc, c.vars, &out)
 		before := counter.n.Load()
-		a.query(c.key, c.doc, c.vars, &out)
+		a.query("", c.doc, c.vars, &out)
 		if n := counter.n.Load() - before; n < 2 {
 			t.Errorf("%s, sent twice: the second ran %d statements, want it read from the database", c.name, n)
 		}
 	}
 }
 
-// While the listener cannot hear changes, nothing is served from memory: when its connection
-// is cut, searches read the database until it listens again, then pages are kept again.
+// While the listener cannot hear changes, nothing is served from memory and nothing is kept;
+// a change made meanwhile is seen once it listens again.
 func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
-	a.bookable("regie-stains", 10)
+	_, slot := a.bookable("regie-stains", 10)
 	fromMemory(t, a, counter)
 	if _, err := a.Pool.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name = 'ateliers-api-listener'`); err != nil {
 		t.Fatal(err)
 	}
-	// Until the listener has reconnected (a second later), every search reads the database.
-	deaf := 0
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		_, n := seatsLeftOn(t, a, counter)
-		if n == 1 && deaf > 0 {
-			return // listening again, and serving from memory
+	for deadline := time.Now().Add(2 * time.Second); a.pages.Live(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the listener did not notice that its connection was cut")
 		}
-		if n > 1 {
-			deaf++
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("after the listener's connection was cut: %d searches read the database, and none came from memory again within 5 s", deaf)
+	// Deaf for a second (the listener's first retry): a change now goes unheard.
+	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, slotDBID(t, slot)); err != nil {
+		t.Fatal(err)
+	}
+	searches := 0
+	for !a.pages.Live() && searches < 5 {
+		seats, n := seatsLeftOn(t, a, counter)
+		if a.pages.Live() {
+			break // it listens again: this search may have been kept
+		}
+		searches++
+		if n == 1 || seats != 20 {
+			t.Fatalf("while deaf: %d seats in %d statements, want 20 read from the database", seats, n)
+		}
+	}
+	if searches < 2 {
+		t.Fatalf("only %d searches while deaf: the test did not exercise it", searches)
+	}
+	if seats := fromMemory(t, a, counter); seats != 20 {
+		t.Fatalf("listening again: %d seats, want 20", seats)
+	}
 }

@@ -6,8 +6,9 @@ import (
 	"github.com/regiestains/ateliers/db/dbtest"
 )
 
-// With DATABASE_READ_URL, queries read the catalogue from the replica; mutations, their
-// payloads, personal data, API keys and rate limits stay on the primary. The "replica" here is
+// With DATABASE_READ_URL, anonymous queries of the public catalogue read the replica; everything
+// else stays on the primary: mutations and their payloads, personal data with the slot it
+// belongs to, a partner's back office, API keys and rate limits. The "replica" here is
 // a second database with the schema and none of the primary's rows, a replica lagging behind by
 // everything: where each answer comes from shows where each read went.
 func TestReplicaServesTheCatalogueOfQueries(t *testing.T) {
@@ -15,7 +16,7 @@ func TestReplicaServesTheCatalogueOfQueries(t *testing.T) {
 	a := newTestAPIWith(t, map[string]string{"DATABASE_READ_URL": dbtest.NewDatabase(t)})
 	// Mutations with an API key: the key is looked up, the rate budgets drawn and the rows
 	// written on the primary, and the payloads read back from it.
-	_, slot := a.bookable("regie-stains", 10)
+	hostKey, slot := a.bookable("regie-stains", 10)
 	r := a.register("", slot, 1, nil)
 	if r.Registration == nil || r.Registration.Status != "CONFIRMED" {
 		t.Fatalf("register: %+v, want CONFIRMED", r)
@@ -47,9 +48,22 @@ func TestReplicaServesTheCatalogueOfQueries(t *testing.T) {
 		t.Errorf("query: %+v, want the replica's empty catalogue", search)
 	}
 
-	// A person who has just registered finds the registration, whatever the replica's lag.
-	if got := a.statusByToken(*r.ManageToken); got != "CONFIRMED" {
-		t.Errorf("registrationByToken: %q, want CONFIRMED from the primary", got)
+	// A person who has just registered finds the registration and its slot, whatever the
+	// replica's lag; the host sees its own slot in its back office.
+	var mine struct {
+		RegistrationByToken struct {
+			Status string
+			Slot   struct{ SeatsLeft int }
+		}
+	}
+	a.query("", `query($t: String!) { registrationByToken(token: $t) { status slot { seatsLeft } } }`, map[string]any{"t": *r.ManageToken}, &mine)
+	if got := mine.RegistrationByToken; got.Status != "CONFIRMED" || got.Slot.SeatsLeft != 8 {
+		t.Errorf("registrationByToken: %+v, want CONFIRMED on a slot with 8 seats left, from the primary", got)
+	}
+	var backOffice struct{ Node *struct{ ID string } }
+	a.query(hostKey, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": slot}, &backOffice)
+	if backOffice.Node == nil {
+		t.Errorf("the host's node(slot): null, want its slot from the primary")
 	}
 
 	// The replica's sessions are read-only, even on a database that would take a write.

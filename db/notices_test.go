@@ -1,0 +1,91 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// A listener hears every committed change of the catalogue, and only committed ones, and
+// stays listening through quiet spells by hearing its own heartbeat.
+func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewDatabase(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	listener, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close(context.Background())
+	var changes atomic.Int64
+	listening := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func() { changes.Add(1) })
+	}()
+	<-listening
+
+	writer, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close(context.Background())
+	// Rolled back: no notice. Committed, with three statements: one notice.
+	tx, _ := writer.Begin(ctx)
+	tx.Exec(ctx, `INSERT INTO organisations (slug, name, kind) VALUES ('rolled-back', 'Rolled back', 'OTHER')`)
+	tx.Rollback(ctx)
+	tx, _ = writer.Begin(ctx)
+	for _, slug := range []string{"org-a", "org-b", "org-c"} {
+		if _, err := tx.Exec(ctx, `INSERT INTO organisations (slug, name, kind) VALUES ($1, 'Structure', 'OTHER')`, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Quiet for ten beats: the heartbeat keeps the listener going.
+	time.Sleep(500 * time.Millisecond)
+	if n := changes.Load(); n != 1 {
+		t.Errorf("%d change notices, want 1 for one committed transaction", n)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the listener stopped during a quiet spell: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("after its context ended the listener returned %v, want context.Canceled", err)
+	}
+}
+
+// A listener that stops hearing (here its channels are unlistened behind its back, as when a
+// pooler hands its session to someone else) gives up within three beats instead of believing
+// that nothing changes.
+func TestListenCatalogueGivesUpWhenDeaf(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewDatabase(t)
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	start := time.Now()
+	err = db.ListenCatalogue(ctx, conn, 50*time.Millisecond, func() {
+		if _, err := conn.Exec(ctx, "UNLISTEN *"); err != nil {
+			t.Error(err)
+		}
+	}, func() {})
+	if !errors.Is(err, db.ErrDeaf) || time.Since(start) > 2*time.Second {
+		t.Fatalf("deaf listener: %v after %v, want ErrDeaf within about 150 ms", err, time.Since(start))
+	}
+}
