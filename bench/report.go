@@ -179,7 +179,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	fmt.Fprintf(w, "\n## Bookings\n\n- Dataset as generated: %s\n- After the runs (%d server instances): %s\n", r.datasetCheck, c.instances, r.finalCheck)
 
 	if len(r.cached) > 0 {
-		fmt.Fprintf(w, "\n## Page cache\n\nAvailability again, on servers with their page cache on (`PAGE_CACHE`, on by default; off in the table above, so that the API runs the floor's SQL). The same distinct searches cycle, and nothing writes meanwhile: after its first time each search comes from memory until the cache's 10 s expire it. A real hit rate is lower: every change to the catalogue or to a seat empties the cache.\n\n| clients | req/s | p50 | p99 | errors | server CPU/req | floor req/s | API with cache / floor |\n| --: | --: | --: | --: | --: | --: | --: | --: |\n")
+		fmt.Fprintf(w, "\n## Page cache\n\nAvailability again, on servers with their page cache on (`PAGE_CACHE`, on by default; off in the table above, so that the API runs the floor's SQL). The same distinct searches cycle, and nothing writes meanwhile: after its first time each search comes from memory until the cache's 10 s expire it. A real hit rate is lower: a change of seats forgets the pages that show its slot (and those filtered on free seats), any other change of the catalogue every page.\n\n| clients | req/s | p50 | p99 | errors | server CPU/req | floor req/s | API with cache / floor |\n| --: | --: | --: | --: | --: | --: | --: | --: |\n")
 		for _, cr := range r.cached {
 			floor := 0.0
 			for _, rw := range r.rows {

@@ -73,20 +73,28 @@ func TestSeatsTakenCannotExceedCapacity(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.New(t)
 	ctx := context.Background()
+	slotID := newSlot(t, pool, "regie")
+	if _, err := pool.Exec(ctx, `UPDATE slots SET seats_taken = 3 WHERE id = $1`, slotID); err == nil {
+		t.Error("seats_taken = 3 on a slot of capacity 2 was accepted; want a CHECK violation")
+	}
+}
+
+// newSlot inserts an organisation (slug), a workshop, a venue and a public slot of capacity 2
+// tomorrow, and returns the slot's id.
+func newSlot(t *testing.T, q db.Querier, slug string) int64 {
+	t.Helper()
 	var slotID int64
-	err := pool.QueryRow(ctx, `
-		WITH o AS (INSERT INTO organisations (name, slug, kind) VALUES ('R', 'regie', 'OTHER') RETURNING id),
+	err := q.QueryRow(context.Background(), `
+		WITH o AS (INSERT INTO organisations (name, slug, kind) VALUES ('R', $1, 'OTHER') RETURNING id),
 		     w AS (INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
 		           SELECT id, 'CV', '{CV_AND_JOB_SEARCH}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED' FROM o RETURNING id, organisation_id),
 		     v AS (INSERT INTO venues (organisation_id, name, street_address, postal_code, city)
 		           SELECT id, 'E', '1 rue', '93240', 'Stains' FROM o RETURNING id)
 		INSERT INTO slots (organisation_id, workshop_id, venue_id, starts_at, ends_at, capacity, visibility, registration_closes_at)
 		SELECT w.organisation_id, w.id, v.id, now() + interval '1 day', now() + interval '1 day 2 hours', 2, 'PUBLIC', now() + interval '1 day'
-		FROM w, v RETURNING id`).Scan(&slotID)
+		FROM w, v RETURNING id`, slug).Scan(&slotID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, `UPDATE slots SET seats_taken = 3 WHERE id = $1`, slotID); err == nil {
-		t.Error("seats_taken = 3 on a slot of capacity 2 was accepted; want a CHECK violation")
-	}
+	return slotID
 }

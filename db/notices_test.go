@@ -29,7 +29,7 @@ func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
 	listening := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func() { changes.Add(1) })
+		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func(int64) { changes.Add(1) })
 	}()
 	<-listening
 
@@ -84,8 +84,60 @@ func TestListenCatalogueGivesUpWhenDeaf(t *testing.T) {
 		if _, err := conn.Exec(ctx, "UNLISTEN *"); err != nil {
 			t.Error(err)
 		}
-	}, func() {})
+	}, func(int64) {})
 	if !errors.Is(err, db.ErrDeaf) || time.Since(start) > 2*time.Second {
 		t.Fatalf("deaf listener: %v after %v, want ErrDeaf within about 150 ms", err, time.Since(start))
+	}
+}
+
+// A notice names the slot when only its seats changed (a booking, an allocation), so that
+// caches forget only the pages showing it; any other change of a slot names none.
+func TestListenCatalogueNamesTheSlotOfASeatChange(t *testing.T) {
+	t.Parallel()
+	url := dbtest.NewDatabase(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	writer, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close(context.Background())
+	slot := newSlot(t, writer, "regie")
+	var org int64
+	if err := writer.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, slot).Scan(&org); err != nil {
+		t.Fatal(err)
+	}
+	listener, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listener.Close(context.Background())
+	heard := make(chan int64, 10)
+	listening, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.ListenCatalogue(ctx, listener, time.Second, func() { close(listening) }, func(s int64) { heard <- s })
+	}()
+	defer func() { cancel(); <-done }() // before the connection closes
+	<-listening
+	for _, c := range []struct {
+		sql  string
+		want int64
+	}{
+		{`UPDATE slots SET seats_taken = seats_taken + 1, waitlist_length = 1 WHERE id = $1`, slot},
+		{`INSERT INTO slot_allocations (slot_id, organisation_id, seats) VALUES ($1, (SELECT organisation_id FROM slots WHERE id = $1), 1)`, slot},
+		{`UPDATE slots SET capacity = 3 WHERE id = $1`, 0},
+		{`UPDATE slots SET seats_taken = 0, facilitator_name = 'Awa' WHERE id = $1`, 0},
+	} {
+		if _, err := writer.Exec(ctx, c.sql, slot); err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		select {
+		case got := <-heard:
+			if got != c.want {
+				t.Errorf("%s: notice names slot %d, want %d", c.sql, got, c.want)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("%s: no notice", c.sql)
+		}
 	}
 }

@@ -71,6 +71,7 @@ func (r *mutationResolver) cancelRegistration(ctx context.Context, in CancelRegi
 		if err != nil {
 			return nil, nil, err
 		}
+		wroteSeats(ctx, reg.SlotID)
 		cancelled.ByToken = reg.ByToken
 		return &cancelResult{&cancelled}, nil, nil
 	})

@@ -36,6 +36,9 @@ func (r *mutationResolver) enrol(ctx context.Context, in EnrolInput) (*EnrolPayl
 		if err != nil {
 			return nil, nil, err
 		}
+		for _, req := range reqs {
+			wroteSeats(ctx, req.SlotID)
+		}
 		return &enrolResult{regs, tokens}, nil, nil
 	})
 	if err != nil {

@@ -28,6 +28,13 @@ type loaders struct {
 	organisationWorkshops *lists[db.Page, db.Workshop]
 }
 
+// showLists records the slots of nested lists for the page cache (showSlots).
+func showLists(ctx context.Context, f db.SlotFilter, lists map[int64][]db.Slot) {
+	for _, slots := range lists {
+		showSlots(ctx, &f, slots...)
+	}
+}
+
 // slotArgs are the arguments of Venue.slots and Workshop.slots.
 type slotArgs struct {
 	Filter db.SlotFilter
@@ -43,10 +50,14 @@ func newLoaders(q db.Querier) *loaders {
 		slot:         newLoader(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
 		allocations:  newLoader(p, allocationsBySlot(q)),
 		venueSlots: newLists(p, func(ctx context.Context, a slotArgs, ids []int64) (map[int64][]db.Slot, error) {
-			return db.SlotsOfVenues(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
+			lists, err := db.SlotsOfVenues(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
+			showLists(ctx, a.Filter, lists)
+			return lists, err
 		}, func(a slotArgs) int { return a.Page.First }),
 		workshopSlots: newLists(p, func(ctx context.Context, a slotArgs, ids []int64) (map[int64][]db.Slot, error) {
-			return db.SlotsOfWorkshops(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
+			lists, err := db.SlotsOfWorkshops(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
+			showLists(ctx, a.Filter, lists)
+			return lists, err
 		}, func(a slotArgs) int { return a.Page.First }),
 		organisationVenues: newLists(p, func(ctx context.Context, pg db.Page, ids []int64) (map[int64][]db.Venue, error) {
 			return db.VenuesOfOrganisations(ctx, q, ids, pg)

@@ -19,6 +19,7 @@ func (r *Resolver) slots(ctx context.Context, f *db.SlotFilter, first *int, afte
 	if err != nil {
 		return nil, err
 	}
+	showSlots(ctx, f, rows...)
 	edges, info := connection(kindSlot, rows, p, slotCursor, func(c string, s db.Slot) SlotEdge { return SlotEdge{c, s} })
 	return &SlotConnection{Edges: edges, PageInfo: info}, nil
 }
@@ -113,7 +114,11 @@ func (r *Resolver) node(ctx context.Context, gid string) (Node, error) {
 	case kindProgramme:
 		n, err = db.VisibleProgramme(ctx, r.reader(ctx), c, id)
 	case kindSlot:
-		n, err = db.VisibleSlot(ctx, r.reader(ctx), c, id)
+		var s db.Slot
+		if s, err = db.VisibleSlot(ctx, r.reader(ctx), c, id); err == nil {
+			showSlots(ctx, nil, s)
+		}
+		n = s
 	case kindRegistration:
 		var reg db.Registration
 		reg, err = db.RegistrationByID(ctx, r.Pool, id)

@@ -163,6 +163,7 @@ func (r *mutationResolver) register(ctx context.Context, in RegisterInput) (*Reg
 		if err != nil {
 			return nil, nil, err
 		}
+		wroteSeats(ctx, req.SlotID)
 		return &registerResult{&reg, &token}, nil, nil
 	})
 	if err != nil {

@@ -44,7 +44,13 @@ func listenForChanges(ctx context.Context, c config, pages *graph.PageCache) {
 				slog.Info("change listener listens again: page cache on")
 			}
 			wait, failing = time.Second, false
-		}, pages.Changed)
+		}, func(slot int64) {
+			if slot == 0 {
+				pages.Changed()
+			} else {
+				pages.SeatsChanged(slot)
+			}
+		})
 		pages.Listening(false)
 		if ctx.Err() != nil {
 			return
@@ -62,7 +68,7 @@ func listenForChanges(ctx context.Context, c config, pages *graph.PageCache) {
 	}
 }
 
-func listenOnce(ctx context.Context, c config, listening, changed func()) error {
+func listenOnce(ctx context.Context, c config, listening func(), changed func(slot int64)) error {
 	cc, err := pgx.ParseConfig(c.DatabaseURL)
 	if err != nil {
 		return err

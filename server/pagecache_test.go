@@ -213,3 +213,90 @@ func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 		t.Fatalf("listening again: %d seats, want 20", seats)
 	}
 }
+
+// windowDoc searches one month, so that two slots a month apart are on two pages.
+const windowDoc = `query($from: DateTime!, $to: DateTime!, $free: Boolean) {
+	slots(first: 10, filter: {from: $from, to: $to, availableOnly: $free}) { edges { node { id seatsLeft } } } }`
+
+// monthPage searches the month from from (free: slots with seats left only) and returns the
+// seats left of the first slot found (-1 for none) and the statements the search ran.
+func monthPage(t *testing.T, a *testAPI, counter *statementCounter, from string, free bool) (seats int, statements int64) {
+	t.Helper()
+	before := counter.n.Load()
+	var p page
+	start, _ := time.Parse(time.RFC3339, from)
+	a.query("", windowDoc, map[string]any{"from": from, "to": start.AddDate(0, 1, 0).Format(time.RFC3339), "free": free}, &p)
+	seats = -1
+	if len(p.Slots.Edges) > 0 {
+		seats = p.Slots.Edges[0].Node.SeatsLeft
+	}
+	return seats, counter.n.Load() - before
+}
+
+// A registration forgets only the pages that show its slot, and those that free seats chose
+// (availableOnly), on this instance at once and on the others when the notice arrives: the
+// pages of other slots stay in memory, however many registrations flow elsewhere.
+func TestPageCacheForgetsOnlyThePagesOfTheSlotWhoseSeatsChanged(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	hostKey, june := a.bookable("regie-stains", 10)
+	var ids struct {
+		Node struct{ Workshop, Venue struct{ ID string } }
+	}
+	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Slot { workshop { id } venue { id } } } }`, map[string]any{"id": june}, &ids)
+	a.slot(hostKey, ids.Node.Workshop.ID, ids.Node.Venue.ID, "2032-07-01T14:00", map[string]any{"capacity": 10})
+	const junePage, julyPage = "2032-05-25T00:00:00Z", "2032-06-25T00:00:00Z"
+	cache := func() {
+		t.Helper()
+		for _, from := range []string{junePage, julyPage} {
+			for _, free := range []bool{false, true} {
+				deadline := time.Now().Add(2 * time.Second)
+				for _, n := monthPage(t, a, counter, from, free); n != 1; _, n = monthPage(t, a, counter, from, free) {
+					if time.Now().After(deadline) {
+						t.Fatalf("the page of %s (free only: %v) is not kept", from, free)
+					}
+				}
+			}
+		}
+	}
+	cache()
+
+	// Here: the June page and the pages chosen by free seats are read again, July's is not.
+	a.register("", june, 1, nil)
+	for _, c := range []struct {
+		from       string
+		free       bool
+		seats      int
+		fromMemory bool
+	}{
+		{junePage, false, 9, false}, {junePage, true, 9, false}, {julyPage, true, 10, false}, {julyPage, false, 10, true},
+	} {
+		if seats, n := monthPage(t, a, counter, c.from, c.free); seats != c.seats || (n == 1) != c.fromMemory {
+			t.Errorf("after a registration in June here, page of %s (free only: %v): %d seats in %d statements, want %d seats, from memory: %v",
+				c.from, c.free, seats, n, c.seats, c.fromMemory)
+		}
+	}
+
+	// On another instance: this one forgets the June page when the notice arrives; July's stays.
+	cache()
+	a.otherInstance().register("", june, 2, nil)
+	if seats := eventuallyMonth(t, a, counter, junePage, 8); seats != 8 {
+		t.Fatalf("after a registration in June on another instance: %d seats, want 8", seats)
+	}
+	if seats, n := monthPage(t, a, counter, julyPage, false); seats != 10 || n != 1 {
+		t.Errorf("July's page after a registration in June elsewhere: %d seats in %d statements, want 10 from memory", seats, n)
+	}
+}
+
+// eventuallyMonth reads the page of from until it shows want seats, for up to 2 s.
+func eventuallyMonth(t *testing.T, a *testAPI, counter *statementCounter, from string, want int) int {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		seats, _ := monthPage(t, a, counter, from, false)
+		if seats == want || time.Now().After(deadline) {
+			return seats
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
