@@ -179,7 +179,7 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	if c.compare > 0 && c.compare != c.scale {
-		if err := compareScale(ctx, c, b.bin, tmp, admin, r); err != nil {
+		if err := compareScale(ctx, c, b.bin, tmp, admin, ds, r); err != nil {
 			return err
 		}
 	}

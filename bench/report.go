@@ -59,6 +59,14 @@ func outcomeList(outcomes map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
+func msList(ds []time.Duration) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, fmt.Sprint(ms(d)))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func ratio(api, floor float64) string {
 	if floor == 0 {
 		return "-"
@@ -193,10 +201,9 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	}
 
 	if r.compare != nil {
-		big := r.availabilityP50(r.compare.clients)
-		small := r.compare.result.quantile(0.5)
-		fmt.Fprintf(w, "\n## Scale\n\nAvailability, %d clients: p50 %v at %d slots, %v at %d slots: ratio %s.\n",
-			r.compare.clients, ms(small), r.compare.slots, ms(big), m.Sizes.Slots, ratio(float64(big), float64(small)))
+		cmp := r.compare
+		fmt.Fprintf(w, "\n## Scale\n\nAvailability (API), %d clients, the two datasets measured in turns, %d times each, after the main runs: p50 at %d slots %s; at %d slots %s. Ratio of the medians: %.2f.\n",
+			cmp.clients, compareRounds, cmp.slots, msList(cmp.small), m.Sizes.Slots, msList(cmp.big), cmp.ratio())
 	}
 
 	fmt.Fprintf(w, "\n## Statements per request\n\nCaptured from the API, one request at a time. Mean time alone: each statement's time (round trip included) when the captured requests are replayed one at a time on an idle database, BEGIN to COMMIT for registrations made one at a time; statements sorted by their share of that time. (%d statements outside any request: the server's worker and start-up; %d pool pings not counted).\n", r.unattributed, r.pings)
@@ -275,8 +282,7 @@ func (r *report) targets(w io.Writer) {
 	}
 	fmt.Fprintf(w, "- zero overbooking (%d server instances): %s\n", r.config.instances, verdict(r.finalCheck.ok()))
 	if r.compare != nil {
-		big, small := r.availabilityP50(r.compare.clients), r.compare.result.quantile(0.5)
-		q := float64(big) / float64(max(small, 1))
+		q := r.compare.ratio()
 		fmt.Fprintf(w, "- availability p50 at %d slots / at %d slots: %.2f (target ≤ 1.5: %s)\n", r.meta.Sizes.Slots, r.compare.slots, q, verdict(q <= 1.5))
 	}
 	if r.peakRSS > 0 {
@@ -302,14 +308,4 @@ func planTime(plan string) string {
 		}
 	}
 	return "no time"
-}
-
-// availabilityP50 is the main run's availability p50 at a client count.
-func (r *report) availabilityP50(clients int) time.Duration {
-	for _, rw := range r.rows {
-		if rw.op == "availability" && rw.clients == clients {
-			return rw.api.quantile(0.5)
-		}
-	}
-	return 0
 }
