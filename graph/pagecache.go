@@ -29,10 +29,10 @@ import (
 // by up to pageCacheMaxAge.
 type PageCache struct {
 	mu      sync.Mutex
-	live    bool                          // a listener listens
-	seq     uint64                        // counts the changes
-	recent  [recentChanges]change         // the last changes, at seq % recentChanges
-	pages   *lru.Cache[pageID, page]      //
+	live    bool                  // a listener listens
+	seq     uint64                // counts the changes
+	recent  [recentChanges]change // the last changes, at seq % recentChanges
+	pages   *lru.Cache[pageID, page]
 	bySlot  map[int64]map[pageID]struct{} // the pages that show each slot
 	bySeats map[pageID]struct{}           // the pages whose slots free seats chose
 }
