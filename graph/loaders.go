@@ -28,8 +28,10 @@ type loaders struct {
 	organisationWorkshops *lists[db.Page, db.Workshop]
 }
 
-// showLists records the slots of nested lists for the page cache (showSlots).
+// showLists records the slots of nested lists for the page cache (showSlots), and their filter
+// even when every list is empty: an empty list chosen by free seats changes when a seat frees.
 func showLists(ctx context.Context, f db.SlotFilter, lists map[int64][]db.Slot) {
+	showSlots(ctx, &f)
 	for _, slots := range lists {
 		showSlots(ctx, &f, slots...)
 	}

@@ -52,11 +52,14 @@ type change struct {
 }
 
 const (
-	// pageCacheEntries and pageCacheMaxPage bound the cache's memory to 32 MB; a page of 50
-	// slots with their workshop and venue is about 17 kB.
+	// pageCacheEntries and pageCacheMaxPage bound the pages to 32 MB (a page of 50 slots with
+	// their workshop and venue is about 17 kB), and pageCacheMaxSlots their index.
 	pageCacheEntries = 1000
 	pageCacheMaxPage = 32 << 10
 	pageCacheMaxAge  = 10 * time.Second
+	// pageCacheMaxSlots bounds the index: a page that read more slots than this (many lists,
+	// or lists asked only for pageInfo) is not kept. The availability page reads at most 51.
+	pageCacheMaxSlots = 200
 	// recentChanges is how many changes a page being read can be checked against; a read that
 	// saw more changes go by is not kept.
 	recentChanges = 256
@@ -133,7 +136,11 @@ func (c *PageCache) get(id pageID) (json.RawMessage, bool) {
 		return nil, false
 	}
 	p, ok := c.pages.Get(id)
-	if !ok || time.Since(p.at) > pageCacheMaxAge {
+	if !ok {
+		return nil, false
+	}
+	if time.Since(p.at) > pageCacheMaxAge {
+		c.pages.Remove(id) // with its index
 		return nil, false
 	}
 	return p.data, true
@@ -150,7 +157,7 @@ func (c *PageCache) now() (seq uint64, live bool) {
 func (c *PageCache) put(id pageID, data json.RawMessage, since uint64, shows *shown) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live || c.seq-since >= recentChanges {
+	if !c.live || c.seq-since >= recentChanges || len(shows.slots) > pageCacheMaxSlots {
 		return
 	}
 	for seq := since + 1; seq <= c.seq; seq++ {

@@ -300,3 +300,35 @@ func eventuallyMonth(t *testing.T, a *testAPI, counter *statementCounter, from s
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A nested list chosen by free seats that finds none is forgotten when a seat frees: "no free
+// slot" is a page of its own, showing no slot.
+func TestPageCacheForgetsAnEmptyListOfFreeSlotsWhenASeatFrees(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	hostKey, slot := a.bookable("regie-stains", 1)
+	var ids struct{ Node struct{ Workshop struct{ ID string } } }
+	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Slot { workshop { id } } } }`, map[string]any{"id": slot}, &ids)
+	r := a.register("", slot, 1, nil) // the only seat
+	const doc = `query($id: ID!) { node(id: $id) { ... on Workshop {
+		slots(filter: {from: "2032-01-01T00:00:00Z", availableOnly: true}) { edges { node { id } } } } } }`
+	free := func() (slots int, statements int64) {
+		before := counter.n.Load()
+		var out struct {
+			Node struct{ Slots struct{ Edges []struct{ Node struct{ ID string } } } }
+		}
+		a.query("", doc, map[string]any{"id": ids.Node.Workshop.ID}, &out)
+		return len(out.Node.Slots.Edges), counter.n.Load() - before
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for n, statements := free(); statements != 1 || n != 0; n, statements = free() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the page of no free slot is not kept (%d slots, %d statements)", n, statements)
+		}
+	}
+	var out any
+	a.query("", `mutation($t: String!) { cancelRegistration(input: {token: $t}) { userErrors { code } } }`, map[string]any{"t": *r.ManageToken}, &out)
+	if n, statements := free(); n != 1 || statements == 1 {
+		t.Fatalf("after the seat was freed: %d free slots in %d statements, want 1 read from the database", n, statements)
+	}
+}
