@@ -307,7 +307,9 @@ func TestPageCacheForgetsAnEmptyListOfFreeSlotsWhenASeatFrees(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
 	hostKey, slot := a.bookable("regie-stains", 1)
-	var ids struct{ Node struct{ Workshop struct{ ID string } } }
+	var ids struct {
+		Node struct{ Workshop struct{ ID string } }
+	}
 	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Slot { workshop { id } } } }`, map[string]any{"id": slot}, &ids)
 	r := a.register("", slot, 1, nil) // the only seat
 	const doc = `query($id: ID!) { node(id: $id) { ... on Workshop {
@@ -315,7 +317,11 @@ func TestPageCacheForgetsAnEmptyListOfFreeSlotsWhenASeatFrees(t *testing.T) {
 	free := func() (slots int, statements int64) {
 		before := counter.n.Load()
 		var out struct {
-			Node struct{ Slots struct{ Edges []struct{ Node struct{ ID string } } } }
+			Node struct {
+				Slots struct {
+					Edges []struct{ Node struct{ ID string } }
+				}
+			}
 		}
 		a.query("", doc, map[string]any{"id": ids.Node.Workshop.ID}, &out)
 		return len(out.Node.Slots.Edges), counter.n.Load() - before
