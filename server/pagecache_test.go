@@ -45,11 +45,12 @@ func TestPageCacheServesSearchesUntilASeatChanges(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
 	_, slot := a.bookable("regie-stains", 10)
+	search := func() (int, int64) { return seatsLeftOn(t, a, counter) }
 
-	if seats, first := seatsLeftOn(t, a, counter); seats != 10 || first < 2 {
+	if seats, first := search(); seats != 10 || first < 2 {
 		t.Fatalf("first search: %d seats in %d statements, want 10 read from the database", seats, first)
 	}
-	if seats := fromMemory(t, a, counter); seats != 10 {
+	if seats := fromMemory(t, search); seats != 10 {
 		t.Fatalf("search from memory: %d seats, want 10", seats)
 	}
 
@@ -60,50 +61,49 @@ func TestPageCacheServesSearchesUntilASeatChanges(t *testing.T) {
 	}
 
 	// A registration on another instance: this one hears of it from PostgreSQL.
-	fromMemory(t, a, counter)
+	fromMemory(t, search)
 	other := a.otherInstance()
 	other.register("", slot, 2, nil)
-	if seats := eventuallySeats(t, a, counter, 8); seats != 8 {
+	if seats := eventually(8, search); seats != 8 {
 		t.Fatalf("after a registration on another instance: %d seats, want 8", seats)
 	}
 
 	// A change made in SQL, by an operator or a migration, is heard the same way.
-	fromMemory(t, a, counter)
+	fromMemory(t, search)
 	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, slotDBID(t, slot)); err != nil {
 		t.Fatal(err)
 	}
-	if seats := eventuallySeats(t, a, counter, 18); seats != 18 {
+	if seats := eventually(18, search); seats != 18 {
 		t.Fatalf("after a change in SQL: %d seats, want 18", seats)
 	}
 }
 
-// fromMemory searches until the page comes from memory (one statement: the rate budget's
-// draw) and returns its seats left. The first searches may read the database: a page read
-// while a notice of the test's own setup arrives is not kept.
-func fromMemory(t *testing.T, a *testAPI, counter *statementCounter) int {
+// fromMemory reads a page until it comes from memory (one statement: the rate budget's draw),
+// for up to 2 s, and returns what it showed. The first reads may go to the database: a page
+// read while a notice of the test's own setup arrives is not kept.
+func fromMemory(t *testing.T, read func() (shown int, statements int64)) int {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		seats, n := seatsLeftOn(t, a, counter)
+		shown, n := read()
 		if n == 1 {
-			return seats
+			return shown
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("searches still read the database after 2 s (%d statements), want the page from memory", n)
+			t.Fatalf("reads still go to the database after 2 s (%d statements), want the page from memory", n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
-// eventuallySeats searches until the page shows want seats left, for up to 2 s (a notice
-// takes a few milliseconds), and returns the last seats seen.
-func eventuallySeats(t *testing.T, a *testAPI, counter *statementCounter, want int) int {
-	t.Helper()
+// eventually reads a page until it shows want, for up to 2 s (a notice takes a few
+// milliseconds), and returns the last value it showed.
+func eventually(want int, read func() (shown int, statements int64)) int {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		seats, _ := seatsLeftOn(t, a, counter)
-		if seats == want || time.Now().After(deadline) {
-			return seats
+		shown, _ := read()
+		if shown == want || time.Now().After(deadline) {
+			return shown
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -120,7 +120,7 @@ func TestPageCacheMutationEmptiesItsOwnInstanceAtOnce(t *testing.T) {
 	srv := httptest.NewServer(newHandler(a.config, a.Pool, nil, pages))
 	t.Cleanup(srv.Close)
 	deaf := &testAPI{t: t, URL: srv.URL, Pool: a.Pool, config: a.config}
-	fromMemory(t, deaf, counter)
+	fromMemory(t, func() (int, int64) { return seatsLeftOn(t, deaf, counter) })
 	deaf.register("", slot, 1, nil)
 	if seats, n := seatsLeftOn(t, deaf, counter); seats != 9 || n == 1 {
 		t.Fatalf("after a registration on the same instance: %d seats in %d statements, want 9 read from the database", seats, n)
@@ -181,7 +181,8 @@ func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
 	_, slot := a.bookable("regie-stains", 10)
-	fromMemory(t, a, counter)
+	search := func() (int, int64) { return seatsLeftOn(t, a, counter) }
+	fromMemory(t, search)
 	if _, err := a.Pool.Exec(t.Context(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name = 'ateliers-api-listener'`); err != nil {
 		t.Fatal(err)
@@ -209,7 +210,7 @@ func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 	if searches < 2 {
 		t.Fatalf("only %d searches while deaf: the test did not exercise it", searches)
 	}
-	if seats := fromMemory(t, a, counter); seats != 20 {
+	if seats := fromMemory(t, search); seats != 20 {
 		t.Fatalf("listening again: %d seats, want 20", seats)
 	}
 }
@@ -246,16 +247,14 @@ func TestPageCacheForgetsOnlyThePagesOfTheSlotWhoseSeatsChanged(t *testing.T) {
 	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Slot { workshop { id } venue { id } } } }`, map[string]any{"id": june}, &ids)
 	a.slot(hostKey, ids.Node.Workshop.ID, ids.Node.Venue.ID, "2032-07-01T14:00", map[string]any{"capacity": 10})
 	const junePage, julyPage = "2032-05-25T00:00:00Z", "2032-06-25T00:00:00Z"
+	page := func(from string, free bool) func() (int, int64) {
+		return func() (int, int64) { return monthPage(t, a, counter, from, free) }
+	}
 	cache := func() {
 		t.Helper()
 		for _, from := range []string{junePage, julyPage} {
 			for _, free := range []bool{false, true} {
-				deadline := time.Now().Add(2 * time.Second)
-				for _, n := monthPage(t, a, counter, from, free); n != 1; _, n = monthPage(t, a, counter, from, free) {
-					if time.Now().After(deadline) {
-						t.Fatalf("the page of %s (free only: %v) is not kept", from, free)
-					}
-				}
+				fromMemory(t, page(from, free))
 			}
 		}
 	}
@@ -280,24 +279,11 @@ func TestPageCacheForgetsOnlyThePagesOfTheSlotWhoseSeatsChanged(t *testing.T) {
 	// On another instance: this one forgets the June page when the notice arrives; July's stays.
 	cache()
 	a.otherInstance().register("", june, 2, nil)
-	if seats := eventuallyMonth(t, a, counter, junePage, 8); seats != 8 {
+	if seats := eventually(8, page(junePage, false)); seats != 8 {
 		t.Fatalf("after a registration in June on another instance: %d seats, want 8", seats)
 	}
 	if seats, n := monthPage(t, a, counter, julyPage, false); seats != 10 || n != 1 {
 		t.Errorf("July's page after a registration in June elsewhere: %d seats in %d statements, want 10 from memory", seats, n)
-	}
-}
-
-// eventuallyMonth reads the page of from until it shows want seats, for up to 2 s.
-func eventuallyMonth(t *testing.T, a *testAPI, counter *statementCounter, from string, want int) int {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		seats, _ := monthPage(t, a, counter, from, false)
-		if seats == want || time.Now().After(deadline) {
-			return seats
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -326,11 +312,8 @@ func TestPageCacheForgetsAnEmptyListOfFreeSlotsWhenASeatFrees(t *testing.T) {
 		a.query("", doc, map[string]any{"id": ids.Node.Workshop.ID}, &out)
 		return len(out.Node.Slots.Edges), counter.n.Load() - before
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for n, statements := free(); statements != 1 || n != 0; n, statements = free() {
-		if time.Now().After(deadline) {
-			t.Fatalf("the page of no free slot is not kept (%d slots, %d statements)", n, statements)
-		}
+	if n := fromMemory(t, free); n != 0 {
+		t.Fatalf("the page of free slots from memory shows %d, want none", n)
 	}
 	var out any
 	a.query("", `mutation($t: String!) { cancelRegistration(input: {token: $t}) { userErrors { code } } }`, map[string]any{"t": *r.ManageToken}, &out)
