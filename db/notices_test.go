@@ -103,10 +103,6 @@ func TestListenCatalogueNamesTheSlotOfASeatChange(t *testing.T) {
 	}
 	defer writer.Close(context.Background())
 	slot := newSlot(t, writer, "regie")
-	var org int64
-	if err := writer.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, slot).Scan(&org); err != nil {
-		t.Fatal(err)
-	}
 	listener, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
