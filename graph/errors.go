@@ -153,7 +153,7 @@ var valueInMessage = []struct {
 }{
 	{regexp.MustCompile(`^.* is not a valid (\w+)$`), "the value is not a valid $1"},
 	{regexp.MustCompile(`(cannot represent [^:]*): .*$`), "$1."},
-	{regexp.MustCompile(`^Value ".*" does not exist in "(\w+)" enum\.`), `Value does not exist in "$1" enum.`},
+	{regexp.MustCompile(`^Value ".*" does not exist in "([^"]+)" enum\.`), `Value does not exist in "$1" enum.`},
 	{regexp.MustCompile(`cannot use value .* as (\w+)`), "cannot use this value as $1"},
 	{regexp.MustCompile(`(Expected value of type "[^"]*"), found .*\.$`), "$1."},
 	{regexp.MustCompile(`^(Unexpected \w+) ".*"`), "$1"},

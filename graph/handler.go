@@ -32,6 +32,8 @@ func NewHandler(pool, replica *pgxpool.Pool, pages *PageCache, limits Limits) ht
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(limits.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
+	srv.SetValidationRulesFn(validationRules)    // literals coerced strictly, no @defer (rules.go)
+	srv.Use(errorLimit{})
 	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
 	srv.Use(fieldLimitExtension{limit: limits.Selections, tokenLimit: limits.ParserTokens, cache: cache})
 	if limits.Introspection {
@@ -39,6 +41,7 @@ func NewHandler(pool, replica *pgxpool.Pool, pages *PageCache, limits Limits) ht
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
+	srv.Use(&strictVariables{})                       // variables coerced strictly (coerce.go), before any budget
 	srv.Use(depthLimitExtension{limit: limits.Depth}) // before the cost: cheaper, and bounds it
 	srv.Use(&costExtension{limits: limits, q: pool})  // the cost limit, then the rate limits
 	if pages != nil {

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
@@ -61,7 +60,7 @@ func participantOf(p *problems, in ParticipantInput) (db.Participant, string) {
 		}
 	}
 	if email := nonEmpty(in.Email); email != nil {
-		if a, err := mail.ParseAddress(*email); err != nil || a.Address != *email || len(*email) > 254 {
+		if !validEmail(*email) {
 			p.add(UserErrorCodeInvalidEmail, "participant.email", "email is not a valid address like name@example.fr")
 		} else {
 			out.Email = email

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -94,19 +95,38 @@ func UnmarshalPhoneNumber(v any) (string, error) {
 	return normalizePhone(s)
 }
 
+// phoneShape is what a person types for a phone number: ASCII digits with spaces, dots,
+// dashes or parentheses, after an optional leading + (00 is digits already). libphonenumber
+// alone reads far more: letters as keypad digits ("7731-phone" became +33773174663), an
+// extension it drops ("ext 5"), tel: URIs and non-ASCII digits, so that a number the person
+// never typed was stored.
+var phoneShape = regexp.MustCompile(`^\+?[0-9 .()-]+$`)
+
+// fictionNumbers is the range ARCEP reserves for fiction (06 39 98 00 00 to 06 39 98 99 99),
+// which libphonenumber calls invalid: the sample data uses it, and must pass the API's rules.
+const fictionNumbers = "+3363998"
+
+var errInvalidPhone = errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+
 // normalizePhone validates a phone number with libphonenumber's French rules and formats it
 // in E.164.
 func normalizePhone(s string) (string, error) {
+	if !phoneShape.MatchString(s) {
+		return "", errInvalidPhone
+	}
 	n, err := phonenumbers.Parse(s, "FR")
-	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+	if err != nil {
+		return "", errInvalidPhone
 	}
 	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	if strings.HasPrefix(e164, fictionNumbers) && len(e164) == len("+33639980000") {
+		return e164, nil
+	}
 	// E.164 holds 15 digits at most, and so does the CHECK of every phone column (7 to 15
 	// digits), but libphonenumber accepts a few longer numbers (+49 20100000000000, 16 digits):
 	// refused here, not by the database as an internal error.
-	if digits := len(e164) - 1; digits < 7 || digits > 15 {
-		return "", errBadInput("PhoneNumber is not a valid number: use +33612345678 or 06 12 34 56 78")
+	if digits := len(e164) - 1; !phonenumbers.IsValidNumber(n) || digits < 7 || digits > 15 {
+		return "", errInvalidPhone
 	}
 	return e164, nil
 }
@@ -114,15 +134,27 @@ func normalizePhone(s string) (string, error) {
 // MarshalEmail writes an email address.
 func MarshalEmail(s string) graphql.Marshaler { return graphql.MarshalString(s) }
 
-// UnmarshalEmail accepts a bare address (no display name) of at most 254 characters.
+// UnmarshalEmail accepts a bare address (validEmail).
 func UnmarshalEmail(v any) (string, error) {
-	s, ok := v.(string)
-	if ok && len(s) <= 254 {
-		if a, err := mail.ParseAddress(s); err == nil && a.Address == s && a.Name == "" {
-			return s, nil
-		}
+	if s, ok := v.(string); ok && validEmail(s) {
+		return s, nil
 	}
 	return "", errBadInput("Email must be an address like name@example.fr")
+}
+
+// validEmail accepts a bare address (no display name) of at most 254 characters whose domain
+// has a dot: `a@b` is a valid address for net/mail, but no message would ever reach it.
+func validEmail(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	return strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") &&
+		!strings.HasPrefix(domain, "[") // an address literal, not a domain
 }
 
 // MarshalPostalCode writes a postal code.

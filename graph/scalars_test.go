@@ -8,18 +8,25 @@ import (
 
 func TestPhoneNumbersAreStoredInE164(t *testing.T) {
 	for in, want := range map[string]string{
-		"06 12 34 56 78":    "+33612345678",
-		"06.12.34.56.78":    "+33612345678",
-		"0148000000":        "+33148000000",
-		"+33 6 12 34 56 78": "+33612345678",
-		"+32 470 12 34 56":  "+32470123456",
+		"06 12 34 56 78":     "+33612345678",
+		"06.12.34.56.78":     "+33612345678",
+		"0148000000":         "+33148000000",
+		"+33 6 12 34 56 78":  "+33612345678",
+		"+32 470 12 34 56":   "+32470123456",
+		"(06) 12-34-56-78":   "+33612345678",
+		"0033 6 12 34 56 78": "+33612345678",
+		"06 39 98 00 42":     "+33639980042", // ARCEP's fiction range, used by the sample data
 	} {
 		got, err := UnmarshalPhoneNumber(in)
 		if err != nil || got != want {
 			t.Errorf("UnmarshalPhoneNumber(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []any{"12345", "06 12 34", "hello", "", 612345678, "+33 6 12 34 56 78 90 12 34 56 78 90 12"} {
+	// Only what a person types: letters are not read as keypad digits, an extension is not
+	// dropped, a tel: URI or full-width digits are not taken.
+	for _, bad := range []any{"12345", "06 12 34", "hello", "", 612345678, "+33 6 12 34 56 78 90 12 34 56 78 90 12",
+		"7731-phone", "06 12 34 56 78 ext 5", "06 12 34 56 78 x5", "tel:+33612345678", "０６１２３４５６７８",
+		"06 12 34 56 78\x00", "++33612345678", "06 39 98 00 4", "06 39 98 00 423"} {
 		if got, err := UnmarshalPhoneNumber(bad); err == nil {
 			t.Errorf("UnmarshalPhoneNumber(%v) = %q; want an error", bad, got)
 		}
@@ -30,7 +37,7 @@ func TestEmailPostalCodeAndURLScalars(t *testing.T) {
 	if _, err := UnmarshalEmail("contact@regie-stains.fr"); err != nil {
 		t.Errorf("valid email refused: %v", err)
 	}
-	for _, bad := range []any{"not-an-email", "Name <a@b.fr>", "", 3} {
+	for _, bad := range []any{"not-an-email", "Name <a@b.fr>", "", 3, "a@b", "a@b.", "a@.fr", "a@[192.168.0.1]"} {
 		if _, err := UnmarshalEmail(bad); err == nil {
 			t.Errorf("UnmarshalEmail(%v) accepted", bad)
 		}

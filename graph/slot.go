@@ -35,12 +35,20 @@ func setTimes(p *problems, s *db.Slot, endsAt, closesAt, opensAt *LocalDateTime)
 	}
 }
 
+// slotHorizonYears bounds how far ahead a slot may start: a start in the year 9999 ended in
+// 10000, a date no client parses, and a typo of the century (2206) went through. Ten years
+// is far beyond any programme the network plans, and keeps the fixed dates of the tests
+// (2032-2033, chosen for their weekdays and clock changes) valid.
+const slotHorizonYears = 10
+
 // checkSlot validates a slot's times, window and capacity. now is passed in so that a series
 // judges all its occurrences against the same instant; startField names the input that set
 // the start (startsAt, or firstStartsAt for a series).
 func checkSlot(p *problems, s *db.Slot, now time.Time, startField string) {
 	if !s.StartsAt.After(now) {
 		p.add(UserErrorCodeInvalidRange, startField, "%s must be in the future", startField)
+	} else if s.StartsAt.After(now.AddDate(slotHorizonYears, 0, 0)) {
+		p.add(UserErrorCodeInvalidRange, startField, "%s must be at most %d years ahead", startField, slotHorizonYears)
 	}
 	if !s.EndsAt.After(s.StartsAt) {
 		p.add(UserErrorCodeInvalidRange, "endsAt", "endsAt must be after startsAt")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -31,7 +30,7 @@ func (p *problems) add(code UserErrorCode, field, format string, args ...any) {
 // control characters (but tabs and line breaks) have no place in the catalogue or a name.
 func (p *problems) text(field, value string, required bool, max int) {
 	switch {
-	case strings.ContainsFunc(value, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }):
+	case checkText(value) != nil: // refused at coercion already (coerce.go); kept for inputs built in Go
 		p.add(UserErrorCodeInvalid, field, "%s must not contain control characters", field)
 	case required && strings.TrimSpace(value) == "":
 		p.add(UserErrorCodeRequired, field, "%s must not be blank", field)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -729,7 +730,7 @@ func TestCatalogueMalformedScalarsAreGraphQLErrors(t *testing.T) {
 	newVenue := map[string]any{"name": "Médiathèque", "streetAddress": "1 rue Carnot", "city": "Stains"}
 
 	// Scalars are checked while the request is read, before any resolver runs: the client gets
-	// an error naming the scalar, not a userError, and nothing is written.
+	// a validation error (422) naming the scalar, not a userError, and nothing is written.
 	for _, c := range []struct {
 		name, key, doc string
 		in             map[string]any
@@ -747,8 +748,9 @@ func TestCatalogueMalformedScalarsAreGraphQLErrors(t *testing.T) {
 			a := catFor(a, t)
 			before := catSnapshot(a)
 			r := a.post(c.key, c.doc, map[string]any{"in": c.in})
-			if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, c.scalar) {
-				t.Errorf("got errors %+v, want one BAD_USER_INPUT naming %s", r.Errors, c.scalar)
+			if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+				!strings.Contains(r.Errors[0].Message, c.scalar) {
+				t.Errorf("got status %d, errors %+v, want 422 and one GRAPHQL_VALIDATION_FAILED naming %s", r.Status, r.Errors, c.scalar)
 			} else if path := r.Errors[0].Path; len(path) == 0 || path[len(path)-1] != c.field {
 				t.Errorf("error path: got %v, want it to end at %s", path, c.field)
 			}
@@ -764,8 +766,9 @@ func TestCatalogueMalformedScalarsAreGraphQLErrors(t *testing.T) {
 		a := catFor(a, t)
 		before := catSnapshot(a)
 		r := a.post(key, `mutation { createVenue(input: {name: "Lieu", streetAddress: "1 rue Carnot", postalCode: "9324", city: "Stains"}) { venue { id } } }`, nil)
-		if len(r.Errors) != 1 || r.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "PostalCode") {
-			t.Errorf("got errors %+v, want one BAD_USER_INPUT naming PostalCode", r.Errors)
+		if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
+			!strings.Contains(r.Errors[0].Message, "PostalCode") {
+			t.Errorf("got status %d, errors %+v, want 422 and one GRAPHQL_VALIDATION_FAILED naming PostalCode", r.Status, r.Errors)
 		}
 		catUnchanged(t, a, before)
 	})
