@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/rs/cors"
 
@@ -28,17 +26,13 @@ import (
 // of DATABASE_READ_URL, or nil; pages the cache of startPageCache, or nil.
 func newHandler(c config, pool, replica *pgxpool.Pool, pages *graph.PageCache) http.Handler {
 	mux := http.NewServeMux()
-	api := cors.New(cors.Options{
-		AllowedOrigins:   c.CORSOrigins,
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:   []string{"Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"},
-		ExposedHeaders:   []string{"X-Request-Id"},
-		AllowCredentials: false,
-		MaxAge:           600,
-	}).Handler(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes, withDeadline(c.RequestTimeout, authenticate(pool,
-		withClientAddr(c.TrustedProxies, withIdempotencyKey(graph.NewHandler(pool, replica, pages, c.Limits)))))))))
+	gql := graph.NewHandler(pool, replica, pages, c.Limits)
+	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
+		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
-	mux.Handle("GET /{$}", playground.Handler("Ateliers numériques — GraphiQL", "/graphql"))
+	ide := graphiqlHandler("Ateliers numériques — GraphiQL", "/graphql") // offline: assets embedded
+	mux.Handle("GET /{$}", ide)
+	mux.Handle("GET /graphiql/", ide)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
@@ -61,6 +55,24 @@ func newHandler(c config, pool, replica *pgxpool.Pool, pages *graph.PageCache) h
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// corsFor lets the browser pages of origins call the API: no credentials (the API takes keys
+// in a header, never cookies), only the headers the API reads. With no origins, no page of
+// another origin may: rs/cors would read an empty list as every origin.
+func corsFor(origins []string) *cors.Cors {
+	opts := cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:   []string{"Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"},
+		ExposedHeaders:   []string{"X-Request-Id"},
+		AllowCredentials: false,
+		MaxAge:           600,
+	}
+	if len(origins) == 0 {
+		opts.AllowOriginFunc = func(string) bool { return false }
+	}
+	return cors.New(opts)
+}
 
 // withRequestID names every request: the client's X-Request-Id when it is sane, else a random
 // one. The id is echoed back, written in the log line and shown in masked errors.
@@ -108,10 +120,10 @@ func limitBody(max int64, next http.Handler) http.Handler {
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			writeError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
+			writeError(w, r, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body is larger than the limit")
 			return
 		case err != nil:
-			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
+			writeError(w, r, http.StatusBadRequest, "BAD_REQUEST", "the request body could not be read")
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -141,17 +153,17 @@ func authenticate(pool *pgxpool.Pool, next http.Handler) http.Handler {
 		}
 		secret, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || secret == "" || len(secret) > 200 {
-			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Authorization must be `Bearer <API key>`")
+			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Authorization must be `Bearer <API key>`")
 			return
 		}
 		caller, err := db.CallerByKey(r.Context(), pool, secret)
 		if errors.Is(err, db.ErrNotFound) {
-			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "unknown or revoked API key")
+			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "unknown or revoked API key")
 			return
 		}
 		if err != nil {
 			slog.ErrorContext(r.Context(), "resolve api key", "request_id", graph.RequestID(r.Context()), "err", err)
-			writeError(w, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the service cannot check API keys right now; retry later")
+			writeError(w, r, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the service cannot check API keys right now; retry later")
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(graph.WithCaller(r.Context(), caller)))
@@ -165,17 +177,5 @@ func withIdempotencyKey(next http.Handler) http.Handler {
 			r = r.WithContext(graph.WithIdempotencyKey(r.Context(), key))
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// writeError answers with a GraphQL-shaped error body, so clients parse every refusal alike.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ateliers"`)
-	}
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
 	})
 }

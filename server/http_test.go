@@ -2,8 +2,9 @@ package main
 
 import (
 	"io"
+	"mime"
 	"net/http"
-	"net/url"
+	neturl "net/url"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,7 @@ func TestHTTPGETMutationsAnswer405(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 	_, key := a.host("regie-stains")
-	get := func(key string, params url.Values) response {
+	get := func(key string, params neturl.Values) response {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, a.URL+"/graphql?"+params.Encode(), nil)
 		if key != "" {
@@ -60,7 +61,7 @@ func TestHTTPGETMutationsAnswer405(t *testing.T) {
 	create := `mutation Create { createWorkshop(input: {title: "CV", topics: [CV_AND_JOB_SEARCH], durationMinutes: 60}) { workshop { id } userErrors { code } } }`
 	cancel := `mutation { cancelRegistration(input: {token: "x"}) { userErrors { code } } }`
 	both := `query Viewer { viewer { isAnonymous } } ` + create
-	for name, params := range map[string]url.Values{
+	for name, params := range map[string]neturl.Values{
 		"the only operation":        {"query": {cancel}},
 		"selected by operationName": {"query": {both}, "operationName": {"Create"}},
 		"with variables":            {"query": {cancel}, "variables": {`{}`}},
@@ -80,7 +81,7 @@ func TestHTTPGETMutationsAnswer405(t *testing.T) {
 		t.Errorf("a refused GET mutation created %d workshops", len(out.Workshops.Edges))
 	}
 
-	for name, params := range map[string]url.Values{
+	for name, params := range map[string]neturl.Values{
 		"a query":                      {"query": {`{ viewer { isAnonymous } }`}},
 		"a query selected by its name": {"query": {both}, "operationName": {"Viewer"}},
 	} {
@@ -90,7 +91,7 @@ func TestHTTPGETMutationsAnswer405(t *testing.T) {
 		}
 	}
 	// What does not parse is gqlgen's to answer (a parse error), whatever word it starts with.
-	r := get("", url.Values{"query": {`mutation { cancelRegistration(`}})
+	r := get("", neturl.Values{"query": {`mutation { cancelRegistration(`}})
 	if r.Status == http.StatusMethodNotAllowed || len(r.Errors) == 0 || r.Errors[0].Code() != "GRAPHQL_PARSE_FAILED" {
 		t.Errorf("GET with a query that does not parse: got status %d, errors %+v; want gqlgen's GRAPHQL_PARSE_FAILED", r.Status, r.Errors)
 	}
@@ -98,24 +99,92 @@ func TestHTTPGETMutationsAnswer405(t *testing.T) {
 
 func TestHTTPCORSAllowsOnlyConfiguredOrigins(t *testing.T) {
 	t.Parallel()
-	a := newTestAPI(t)
-	for origin, allowed := range map[string]bool{siteOrigin: true, "https://evil.example": false} {
-		req, _ := http.NewRequest(http.MethodOptions, a.URL+"/graphql", nil)
-		req.Header.Set("Origin", origin)
-		req.Header.Set("Access-Control-Request-Method", "POST")
+	configured := newTestAPI(t)
+	unset := newTestAPIWith(t, map[string]string{"CORS_ALLOWED_ORIGINS": ""}) // the default: no browser origin
+	for _, c := range []struct {
+		name    string
+		a       *testAPI
+		origin  string
+		allowed bool
+	}{
+		{"configured", configured, siteOrigin, true},
+		{"configured", configured, "https://evil.example", false},
+		{"unset", unset, siteOrigin, false},
+		{"unset", unset, "https://evil.example", false},
+	} {
+		preflight, _ := http.NewRequest(http.MethodOptions, c.a.URL+"/graphql", nil)
+		preflight.Header.Set("Access-Control-Request-Method", "POST")
 		// As browsers send it (Fetch spec): lowercased, sorted, no spaces.
-		req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,idempotency-key")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		preflight.Header.Set("Access-Control-Request-Headers", "authorization,content-type,idempotency-key")
+		simple, _ := http.NewRequest(http.MethodGet, c.a.URL+"/graphql?query=%7B__typename%7D", nil)
+		for kind, req := range map[string]*http.Request{"preflight": preflight, "GET": simple} {
+			req.Header.Set("Origin", c.origin)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			got := res.Header.Get("Access-Control-Allow-Origin")
+			if c.allowed && got != c.origin || !c.allowed && got != "" {
+				t.Errorf("origins %s, %s from %s: Access-Control-Allow-Origin %q", c.name, kind, c.origin, got)
+			}
+			if res.Header.Get("Access-Control-Allow-Credentials") != "" {
+				t.Errorf("origins %s, %s from %s allows credentials", c.name, kind, c.origin)
+			}
 		}
-		res.Body.Close()
-		got := res.Header.Get("Access-Control-Allow-Origin")
-		if allowed && got != origin || !allowed && got != "" {
-			t.Errorf("preflight from %s: Access-Control-Allow-Origin %q", origin, got)
-		}
-		if res.Header.Get("Access-Control-Allow-Credentials") != "" {
-			t.Errorf("preflight from %s allows credentials", origin)
+	}
+}
+
+// Every refusal the server makes itself has one shape: a GraphQL error body with a code, in
+// the media type the client accepts, like gqlgen's own answers.
+func TestHTTPEveryRefusalHasACodeAndHonoursAccept(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	query := `{"query": "{ __typename }"}`
+	for _, c := range []struct {
+		name, method, contentType, auth, body string
+		status                                int
+		code                                  string
+	}{
+		{"PUT", http.MethodPut, "application/json", "", query, 405, "METHOD_NOT_ALLOWED"},
+		{"DELETE", http.MethodDelete, "", "", "", 405, "METHOD_NOT_ALLOWED"},
+		{"PATCH", http.MethodPatch, "application/json", "", query, 405, "METHOD_NOT_ALLOWED"},
+		{"unknown key", http.MethodPost, "application/json", "Bearer ateliers_not-a-key", query, 401, "UNAUTHENTICATED"},
+		{"malformed Authorization", http.MethodPost, "application/json", "Basic eDp5", query, 401, "UNAUTHENTICATED"},
+		{"form body", http.MethodPost, "application/x-www-form-urlencoded", "", "query=%7B__typename%7D", 415, "UNSUPPORTED_MEDIA_TYPE"},
+		{"body over the limit", http.MethodPost, "application/json", "", `{"query": "` + strings.Repeat(" ", 70<<10) + `{ __typename }"}`, 413, "REQUEST_TOO_LARGE"},
+		{"GET mutation", http.MethodGet, "", "", "", 405, "METHOD_NOT_ALLOWED"},
+		{"document that does not parse", http.MethodPost, "application/json", "", `{"query": "{"}`, 0, "GRAPHQL_PARSE_FAILED"},
+	} {
+		for _, accept := range []string{"", "application/json", "application/graphql-response+json", "application/graphql-response+json, application/json;q=0.9"} {
+			url := a.URL + "/graphql"
+			if c.name == "GET mutation" {
+				url += "?query=" + neturl.QueryEscape(`mutation { cancelRegistration(input: {token: "x"}) { userErrors { code } } }`)
+			}
+			req, _ := http.NewRequest(c.method, url, strings.NewReader(c.body))
+			if c.contentType != "" {
+				req.Header.Set("Content-Type", c.contentType)
+			}
+			if c.auth != "" {
+				req.Header.Set("Authorization", c.auth)
+			}
+			if accept != "" {
+				req.Header.Set("Accept", accept)
+			}
+			r := a.send(req)
+			wantType := "application/json"
+			if strings.HasPrefix(accept, "application/graphql-response+json") {
+				wantType = "application/graphql-response+json"
+			}
+			if got, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); got != wantType {
+				t.Errorf("%s, Accept %q: Content-Type %q, want %s", c.name, accept, got, wantType)
+			}
+			if c.status != 0 && r.Status != c.status || len(r.Errors) != 1 || r.Errors[0].Code() != c.code {
+				t.Errorf("%s, Accept %q: got status %d, errors %+v; want %d and %s", c.name, accept, r.Status, r.Errors, c.status, c.code)
+			}
+			if r.Status == http.StatusMethodNotAllowed && r.Header.Get("Allow") == "" {
+				t.Errorf("%s: 405 without Allow", c.name)
+			}
 		}
 	}
 }

@@ -15,7 +15,7 @@ func requireJSON(next http.Handler) http.Handler {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
 				w.Header().Set("Accept-Post", "application/json")
-				writeError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the operation as JSON, with Content-Type: application/json")
+				writeError(w, r, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "send the operation as JSON, with Content-Type: application/json")
 				return
 			}
 		}
