@@ -37,6 +37,20 @@ func StoredResponse(ctx context.Context, q Querier, keyHash []byte) (requestHash
 	return requestHash, sealed, nil
 }
 
+// StoredKeys returns those of the key hashes that hold a response stored in the last 24 hours.
+func StoredKeys(ctx context.Context, q Querier, keyHashes [][]byte) ([][]byte, error) {
+	rows, err := q.Query(ctx, `SELECT key_hash FROM idempotency_keys
+		WHERE key_hash = ANY ($1) AND created_at > now() - interval '24 hours'`, keyHashes)
+	if err != nil {
+		return nil, fmt.Errorf("stored idempotency keys: %w", err)
+	}
+	hashes, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("stored idempotency keys: %w", err)
+	}
+	return hashes, nil
+}
+
 // StoreResponse keeps a response under a key for at least 24 hours, replacing an expired one.
 func StoreResponse(ctx context.Context, q Querier, keyHash, requestHash, sealed []byte) error {
 	_, err := q.Exec(ctx, `

@@ -13,16 +13,18 @@ func requireKey(c db.Caller) error {
 	return nil
 }
 
-// requireScope allows callers acting for organisation orgID with scope s.
+// requireScope allows callers acting for organisation orgID with scope s. The scope is checked
+// first: a key without it could do nothing whoever owned the object, and "belongs to another
+// organisation" sent a partner looking for the wrong mistake.
 func requireScope(c db.Caller, orgID int64, s db.Scope) error {
 	if err := requireKey(c); err != nil {
 		return err
 	}
-	if !c.MemberOf(orgID) {
-		return errForbidden("this object belongs to another organisation")
-	}
 	if !c.Has(s) {
 		return errForbidden("your API key lacks the " + string(s) + " scope")
+	}
+	if !c.MemberOf(orgID) {
+		return errForbidden("this object belongs to another organisation")
 	}
 	return nil
 }

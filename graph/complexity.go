@@ -12,6 +12,13 @@ const (
 	// cost extension, cost.go): each is at least one round trip to the database, so that 250
 	// aliases of `venues(first: 1) { __typename }`, 250 statements, are not priced at 500.
 	rootFieldCost = 10
+	// introspectionCost is the price of a `__schema` field, which gqlgen's walker skips. The
+	// whole schema is about 150 kB of JSON: measured on one machine, GraphiQL's introspection
+	// query took 1.5 times the time of a page of 50 slots with workshop and venue (cost 761).
+	// Unpriced, twelve aliases of it answered 1.3 MB for a 3.8 kB request, and four clients
+	// looping on them took 160% of the server's CPU; at 500 a point budget allows an anonymous
+	// client a burst of 8, then one every 5 seconds, and one operation at most 4.
+	introspectionCost = 500
 )
 
 // pageCost is the cost of a connection: first (default 20, bounded to 100 when it runs) times

@@ -73,10 +73,11 @@ func (e *costExtension) Validate(es graphql.ExecutableSchema) error {
 func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	caller := callerFrom(ctx)
 	lim := e.limits.For(caller)
-	trips, registrations := rootFieldsIn(opCtx)
+	trips, schemas, registering := rootFieldsIn(opCtx)
 	report := &costReport{
-		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables) + rootFieldCost*trips,
-		MaximumQueryCost:   lim.QueryCost,
+		RequestedQueryCost: gqlcomplexity.Calculate(ctx, e.es, opCtx.Operation, opCtx.Variables) +
+			rootFieldCost*trips + introspectionCost*schemas,
+		MaximumQueryCost: lim.QueryCost,
 	}
 	opCtx.Stats.SetExtension(costExtensionName, report)
 	if report.RequestedQueryCost > lim.QueryCost {
@@ -89,6 +90,10 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 		return nil
 	}
 	owner := bucketOwner(ctx, caller)
+	registrations, err := e.newRegistrations(ctx, registering)
+	if err != nil {
+		return unavailable(ctx, err)
+	}
 	n := float64(registrations)
 	if n > 0 {
 		if n > lim.Registrations.Burst {
@@ -126,6 +131,25 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 	return nil
 }
 
+// newRegistrations counts the registrations an operation may make: a field whose idempotency
+// key already holds an answer replays it and registers no one, so it takes nothing from the
+// registration budget (its cost points are drawn like any request's: it still reads the
+// database). Registrations refused for their input (an invalid phone, no consent) do count:
+// whoever tries numbers or names one after another spends the budget as if they succeeded.
+func (e *costExtension) newRegistrations(ctx context.Context, fields []registeringField) (int, error) {
+	replayed, err := replays(ctx, e.q, fields)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i, f := range fields {
+		if !replayed[i] {
+			n += f.registrations
+		}
+	}
+	return n, nil
+}
+
 // take draws from a bucket. When the draw fails (the database is unreachable or slow), the
 // request goes on unmetered: a rate limit must not turn a database hiccup into refusals of its
 // own, and the operation will meet the same database and say so.
@@ -156,29 +180,38 @@ func (e *costExtension) InterceptResponse(ctx context.Context, next graphql.Resp
 	return resp
 }
 
+// registeringField is a root field that registers: register, or enrol and its slots.
+type registeringField struct {
+	op            string  // the mutation, as idempotent scopes its keys
+	key           *string // its input's idempotency key
+	registrations int
+}
+
 // rootFieldsIn counts the root fields of an operation that go to the database (all but
-// __typename and introspection; registrations have their own, higher cost), and the
-// registrations it asks for: each `register` field, aliases one by one, and each slot of an
-// `enrol` (one at least). Fields skipped by @skip or @include do not run, so do not count.
-func rootFieldsIn(opCtx *graphql.OperationContext) (trips, registrations int) {
+// __typename and introspection; registrations have their own, higher cost), and lists those
+// that register: each `register` field, aliases one by one, and each `enrol` with its slots
+// (one at least). It counts the `__schema` fields apart: gqlgen prices them at nothing.
+// Fields skipped by @skip or @include do not run, so do not count.
+func rootFieldsIn(opCtx *graphql.OperationContext) (trips, schemas int, registering []registeringField) {
 	root := "Query"
 	if opCtx.Operation.Operation == ast.Mutation {
 		root = "Mutation"
 	}
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
 		switch f.Name {
-		case "__typename", "__schema", "__type":
-		case "register":
-			registrations++
-		case "enrol":
+		case "__typename", "__type":
+		case "__schema":
+			schemas++
+		case "register", "enrol":
 			in, _ := f.ArgumentMap(opCtx.Variables)["input"].(map[string]any)
+			key, _ := in["idempotencyKey"].(string)
 			ids, _ := in["slotIds"].([]any)
-			registrations += max(len(ids), 1)
+			registering = append(registering, registeringField{op: f.Name, key: &key, registrations: max(len(ids), 1)})
 		default:
 			trips++
 		}
 	}
-	return trips, registrations
+	return trips, schemas, registering
 }
 
 // bucketOwner names whose budget a request draws from: its API key, or for anonymous calls

@@ -41,18 +41,14 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 // The database holds only a hash of the scoped key, and the response sealed with a key derived
 // from it: the management tokens inside are readable only by whoever holds the idempotency key.
 func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, inputKey *string, input any, run func(db.Querier) (*T, []UserError, error)) (*T, []UserError, error) {
-	key := deref(inputKey)
-	if key == "" {
-		key, _ = ctx.Value(idempotencyKeyKey).(string)
-	}
+	key := idempotencyKey(ctx, inputKey)
 	if key == "" {
 		return run(pool)
 	}
 	if len(key) < minIdempotencyKey || len(key) > maxIdempotencyKey {
 		return nil, nil, errBadInput("an idempotency key has 16 to 255 characters: use a random UUID per operation")
 	}
-	scoped := op + "|" + callerScope(ctx) + "|" + key
-	keyHash, sealKey := sha256.Sum256([]byte("id|"+scoped)), sha256.Sum256([]byte("seal|"+scoped))
+	keyHash, sealKey := idempotencyHashes(ctx, op, key)
 	request, err := json.Marshal(input)
 	if err != nil {
 		return nil, nil, err
@@ -92,6 +88,49 @@ func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, input
 		return nil, nil, errConflict("a request with this idempotency key is still being processed: retry in a moment")
 	}
 	return payload, problems, err
+}
+
+// idempotencyKey is the key of a mutation: its input's, or else the Idempotency-Key header's.
+func idempotencyKey(ctx context.Context, inputKey *string) string {
+	if key := deref(inputKey); key != "" {
+		return key
+	}
+	key, _ := ctx.Value(idempotencyKeyKey).(string)
+	return key
+}
+
+// idempotencyHashes derive from a key, scoped to the operation and the caller, the hash it is
+// stored under and the key its response is sealed with.
+func idempotencyHashes(ctx context.Context, op, key string) (keyHash, sealKey [32]byte) {
+	scoped := op + "|" + callerScope(ctx) + "|" + key
+	return sha256.Sum256([]byte("id|" + scoped)), sha256.Sum256([]byte("seal|" + scoped))
+}
+
+// replays returns, of the registering fields of an operation, those whose idempotency key
+// already holds an answer: they will replay it, or refuse a different request with
+// IDEMPOTENCY_KEY_REUSED, and register no one either way.
+func replays(ctx context.Context, q db.Querier, fields []registeringField) (map[int]bool, error) {
+	byHash := map[[32]byte]int{}
+	var hashes [][]byte
+	for i, f := range fields {
+		if key := idempotencyKey(ctx, f.key); len(key) >= minIdempotencyKey && len(key) <= maxIdempotencyKey {
+			h, _ := idempotencyHashes(ctx, f.op, key)
+			byHash[h] = i
+			hashes = append(hashes, h[:])
+		}
+	}
+	if len(hashes) == 0 {
+		return nil, nil
+	}
+	stored, err := db.StoredKeys(ctx, q, hashes)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int]bool{}
+	for _, h := range stored {
+		out[byHash[[32]byte(h)]] = true
+	}
+	return out, nil
 }
 
 // callerScope names whose idempotency keys these are.

@@ -50,8 +50,9 @@ func TestErrorCodes(t *testing.T) {
 		// Not found is a business answer: a userError, never an error, for every mutation.
 		{"NOT_FOUND", 200, true, post(a, "", `mutation { cancelRegistration(input: {token: "nope"}) { userErrors { field message code } } }`, nil)},
 		{"BAD_USER_INPUT", 200, false, post(a, "", `{ venues(after: "garbage") { edges { cursor } } }`, nil)},
-		// A scalar refused while its variable is coerced: the same code and status.
-		{"BAD_USER_INPUT", 200, false, post(a, hostKey, `mutation($p: PhoneNumber) { createVenue(input: {name: "Lieu",
+		// A scalar refused while its variable is coerced: a validation error, like any other
+		// coercion failure, before anything runs.
+		{"GRAPHQL_VALIDATION_FAILED", 422, false, post(a, hostKey, `mutation($p: PhoneNumber) { createVenue(input: {name: "Lieu",
 			streetAddress: "1 rue Carnot", postalCode: "93240", city: "Stains", phone: $p}) { venue { id } } }`, map[string]any{"p": "12345"})},
 		{"INTERNAL_SERVER_ERROR", 200, false, func() *http.Request {
 			req := post(broken, "", `{ venues { edges { node { name } } } }`, nil)()
@@ -144,4 +145,26 @@ func driverText(raw []byte) string {
 		}
 	}
 	return ""
+}
+
+// A partner's key that lacks a scope is told which one, whoever owns the object it names:
+// "belongs to another organisation" sent partners looking for the wrong mistake.
+func TestForbiddenNamesTheMissingScopeFirst(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	hostKey, slot := a.bookable("regie-stains", 4)
+	workshop, venue := a.workshop(hostKey, nil), a.venue(hostKey, nil)
+	_, partnerKey := a.org("france-travail", "REGISTRATIONS_WRITE")
+	for name, c := range map[string]struct {
+		doc string
+		in  map[string]any
+	}{
+		"scheduleSlot on the host's workshop": {catScheduleSlot, map[string]any{"workshopId": workshop, "venueId": venue, "startsAt": "2032-06-03T14:00", "capacity": 8}},
+		"updateSlot on the host's slot":       {catUpdateSlot, map[string]any{"id": slot, "capacity": 9}},
+	} {
+		r := a.post(partnerKey, c.doc, map[string]any{"in": c.in})
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "FORBIDDEN" || !strings.Contains(r.Errors[0].Message, "lacks the CATALOGUE_WRITE scope") {
+			t.Errorf("%s: got errors %+v, want FORBIDDEN naming CATALOGUE_WRITE", name, r.Errors)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -382,5 +383,35 @@ func TestMutationsCostMore(t *testing.T) {
 	// 10 + createVenue 1 + venue (1 + 1) + userErrors (1 + 1) = 15
 	if c := costOf(t, r); c.RequestedQueryCost != 15 {
 		t.Errorf("createVenue: cost %d, want 15", c.RequestedQueryCost)
+	}
+}
+
+// Introspection has a price: a `__schema` costs what a large page does, so that aliases of
+// it cannot multiply a 150 kB answer for free, and the point budget paces a client that loops
+// on it. GraphiQL's own query stays well under one operation's limit.
+func TestIntrospectionIsPricedAndMeetsTheBudgets(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"COST_BURST_ANONYMOUS": "4000", "COST_PER_SECOND_ANONYMOUS": "100"})
+	r := a.post("", graphiqlIntrospectionQuery, nil)
+	if c := costOf(t, r); r.Status != 200 || c.RequestedQueryCost < 500 || c.RequestedQueryCost > 1000 {
+		t.Fatalf("GraphiQL's introspection: status %d, cost %d; want 200 at 500 to 1,000 points", r.Status, c.RequestedQueryCost)
+	}
+	var aliases strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&aliases, "s%d: __schema { types { name fields { name } } } ", i)
+	}
+	r = a.post("", "{ "+aliases.String()+"}", nil)
+	if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" {
+		t.Errorf("twelve aliased __schema: status %d, errors %+v; want 422 COMPLEXITY_LIMIT_EXCEEDED", r.Status, r.Errors)
+	}
+	// A client looping on introspection spends its burst, then is throttled.
+	for i := 0; ; i++ {
+		r := a.post("", graphiqlIntrospectionQuery, nil)
+		if r.Status == http.StatusTooManyRequests {
+			break
+		}
+		if i == 10 {
+			t.Fatal("eleven introspections in a row were never throttled")
+		}
 	}
 }

@@ -312,3 +312,34 @@ func TestRateLimitEnrolCountsEachSlot(t *testing.T) {
 		t.Errorf("an inline enrolment on 3 slots: status %d, budget %+v, errors %+v; want 3 left", r.Status, s, r.Errors)
 	}
 }
+
+// A replay (the same idempotency key and request) registers no one and takes nothing from
+// the registration budget: a retry over a bad network is answered even when the budget is
+// spent. A new registration is still throttled, and so is a failed attempt's next try: an
+// attempt refused for its input (an invalid phone) spends the budget like a success.
+func TestRateLimitReplaysAreFreeOfTheRegistrationBudget(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"REGISTRATION_BURST_ANONYMOUS": "2", "REGISTRATIONS_PER_HOUR_ANONYMOUS": "1"})
+	_, slot := a.bookable("regie", 20)
+	const key = "5f0c3a9e-website-retry-1"
+	var first struct{ Register registered }
+	if code, err := a.call("", key, registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(1)}}, &first); code != "" || err != nil {
+		t.Fatalf("first registration: %s %v", code, err)
+	}
+	bad := a.register("", slot, 2, map[string]any{"participant": catMerge(person(2), map[string]any{"phone": "7731-phone"})})
+	if len(bad.UserErrors) != 1 || bad.UserErrors[0].Code != "INVALID_PHONE" {
+		t.Fatalf("invalid phone: got %+v", bad.UserErrors)
+	}
+	// The budget of two is spent: one success, one refusal.
+	throttled(t, a.post("", registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(3)}}), 3000, 3601)
+	for range 3 {
+		var again struct{ Register registered }
+		code, err := a.call("", key, registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(1)}}, &again)
+		if code != "" || err != nil || again.Register.Registration == nil || again.Register.Registration.ID != first.Register.Registration.ID {
+			t.Fatalf("replay with the budget spent: code %q, err %v, registration %+v; want the first answer", code, err, again.Register.Registration)
+		}
+	}
+	if taken, _, _, _ := a.counts(t, slot); taken != 1 {
+		t.Errorf("seats taken: %d, want 1", taken)
+	}
+}
