@@ -16,14 +16,14 @@ func (r *mutationResolver) markAttendance(ctx context.Context, in MarkAttendance
 		return nil, err
 	}
 	var p problems
-	id, err := idOf(kindRegistration, in.RegistrationID)
+	id, err := idOf(kindRegistration, in.ID)
 	if err != nil {
-		p.add(UserErrorCodeNotFound, "registrationId", "registrationId is not a registration id")
+		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
 		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	reg, err := db.RegistrationByID(ctx, r.Pool, id)
 	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
-		p.add(UserErrorCodeNotFound, "registrationId", "no registration with this id that you may see")
+		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
 		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	if err != nil {
@@ -37,11 +37,11 @@ func (r *mutationResolver) markAttendance(ctx context.Context, in MarkAttendance
 		return nil, err
 	}
 	if s.StartsAt.After(time.Now()) {
-		p.add(UserErrorCodeSlotNotStarted, "registrationId", "attendance is marked once the slot has started")
+		p.add(UserErrorCodeSlotNotStarted, "id", "attendance is marked once the slot has started")
 		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	marked, err := db.MarkAttendance(ctx, r.Pool, id, in.Attendance)
-	if ue, ok := refusal(err, "registrationId"); ok {
+	if ue, ok := refusal(err, "id"); ok {
 		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

@@ -24,12 +24,12 @@ func (r *Resolver) managedRegistration(ctx context.Context, q db.Querier, p *pro
 	case gid != nil && token == nil:
 		id, err := idOf(kindRegistration, *gid)
 		if err != nil {
-			p.add(UserErrorCodeNotFound, "registrationId", "registrationId is not a registration id")
+			p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
 			return db.Registration{}, nil
 		}
 		reg, err := db.RegistrationByID(ctx, q, id)
 		if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeePersonalData(c, reg) && !canManage(c, reg)) {
-			p.add(UserErrorCodeNotFound, "registrationId", "no registration with this id that you may see")
+			p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
 			return db.Registration{}, nil
 		}
 		if err == nil && !canManage(c, reg) {
@@ -37,7 +37,7 @@ func (r *Resolver) managedRegistration(ctx context.Context, q db.Querier, p *pro
 		}
 		return reg, err
 	}
-	p.add(UserErrorCodeRequired, "", "give either token or registrationId")
+	p.add(UserErrorCodeRequired, "", "give either token or id")
 	return db.Registration{}, nil
 }
 
@@ -47,7 +47,7 @@ type cancelResult struct {
 }
 
 func (r *mutationResolver) cancelRegistration(ctx context.Context, in CancelRegistrationInput) (*RegistrationPayload, error) {
-	if in.RegistrationID != nil {
+	if in.ID != nil {
 		if err := requireKey(callerFrom(ctx)); err != nil {
 			return nil, err
 		}
@@ -56,11 +56,11 @@ func (r *mutationResolver) cancelRegistration(ctx context.Context, in CancelRegi
 		var p problems
 		reason := strings.TrimSpace(deref(in.Reason))
 		p.text("reason", reason, false, 500)
-		reg, err := r.managedRegistration(ctx, q, &p, in.Token, in.RegistrationID)
+		reg, err := r.managedRegistration(ctx, q, &p, in.Token, in.ID)
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
-		field := "registrationId"
+		field := "id"
 		if in.Token != nil {
 			field = "token"
 		}
@@ -89,7 +89,7 @@ func (r *mutationResolver) setRegistrationPriority(ctx context.Context, in SetRe
 		return nil, err
 	}
 	var p problems
-	reg, err := r.managedRegistration(ctx, r.Pool, &p, nil, &in.RegistrationID)
+	reg, err := r.managedRegistration(ctx, r.Pool, &p, nil, &in.ID)
 	if err != nil || len(p) > 0 {
 		return &RegistrationPayload{UserErrors: p}, err
 	}
@@ -107,7 +107,7 @@ func (r *mutationResolver) setRegistrationPriority(ctx context.Context, in SetRe
 		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	updated, err := db.SetPriority(ctx, r.Pool, reg.ID, in.Priority, reason)
-	if ue, ok := refusal(err, "registrationId"); ok {
+	if ue, ok := refusal(err, "id"); ok {
 		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

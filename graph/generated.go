@@ -2283,9 +2283,12 @@ organisations, so that the resident-facing website, partner structures and third
 find availability. Authenticate with ` + "`" + `Authorization: Bearer <API key>` + "`" + `; without a key you are an
 anonymous caller and see only what the public website shows.
 
-Conventions: every list is a Relay connection paged with ` + "`" + `first` + "`" + ` (1 to 100, default 20) and
-` + "`" + `after` + "`" + `; every object has an opaque global ` + "`" + `id` + "`" + ` usable with ` + "`" + `node` + "`" + `; every mutation takes one
-` + "`" + `input` + "`" + ` and returns ` + "`" + `userErrors` + "`" + ` for refusals the caller can fix. Times are entered as
+Conventions: every list of objects that can grow is a Relay connection paged with ` + "`" + `first` + "`" + ` (1 to
+100, default 20) and ` + "`" + `after` + "`" + `; short bounded lists are plain lists (a programme's workshops, at
+most 20, in course order). Every object has an opaque global ` + "`" + `id` + "`" + ` usable with ` + "`" + `node` + "`" + `. Every
+mutation takes one ` + "`" + `input` + "`" + ` and returns ` + "`" + `userErrors` + "`" + ` for refusals the caller can fix; in an input,
+` + "`" + `id` + "`" + ` names the object the mutation changes, and ` + "`" + `<type>Id` + "`" + ` any other object it refers to
+(` + "`" + `register(input: {slotId})` + "`" + ` creates a registration on that slot). Times are entered as
 Europe/Paris wall-clock (` + "`" + `LocalDateTime` + "`" + `) or as instants with an offset (` + "`" + `DateTime` + "`" + `), and always
 returned as RFC 3339 with the Europe/Paris offset.
 """
@@ -2297,29 +2300,34 @@ schema {
 """
 An instant, RFC 3339 with an offset, e.g. ` + "`" + `2026-12-01T14:00:00+01:00` + "`" + `. Returned in Europe/Paris.
 """
-scalar DateTime
+scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
 
 """
 A Europe/Paris wall-clock date and time without offset, e.g. ` + "`" + `2026-12-01T14:00` + "`" + `
 (seconds optional). Used to schedule slots: ` + "`" + `14:00` + "`" + ` stays ` + "`" + `14:00` + "`" + ` across daylight-saving changes.
 A time that does not exist in Paris (the hour skipped in spring) is refused.
 """
-scalar LocalDateTime
+scalar LocalDateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
 
 """
 A phone number. Accepted in E.164 (` + "`" + `+33612345678` + "`" + `) or in the usual French national form
-(` + "`" + `06 12 34 56 78` + "`" + `, ` + "`" + `01.23.45.67.89` + "`" + `); always returned in E.164.
+(` + "`" + `06 12 34 56 78` + "`" + `, ` + "`" + `01.23.45.67.89` + "`" + `, ` + "`" + `(06) 12-34-56-78` + "`" + `, ` + "`" + `0033 6 12 34 56 78` + "`" + `): ASCII digits
+with spaces, dots, dashes or parentheses, after an optional ` + "`" + `+` + "`" + `. Letters, extensions and ` + "`" + `tel:` + "`" + `
+URIs are refused. Always returned in E.164.
 """
-scalar PhoneNumber
+scalar PhoneNumber @specifiedBy(url: "https://www.itu.int/rec/T-REC-E.164")
 
-"An email address (` + "`" + `name@example.fr` + "`" + `), at most 254 characters, returned as entered."
-scalar Email
+"""
+An email address (` + "`" + `name@example.fr` + "`" + `, RFC 5322's addr-spec without a display name), at most 254
+characters, whose domain has a dot; returned as entered.
+"""
+scalar Email @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc5322#section-3.4.1")
 
 "A French postal code: five digits, e.g. ` + "`" + `93240` + "`" + ` for Stains."
-scalar PostalCode
+scalar PostalCode @specifiedBy(url: "https://www.data.gouv.fr/fr/datasets/base-officielle-des-codes-postaux/")
 
 "An absolute ` + "`" + `https://` + "`" + ` or ` + "`" + `http://` + "`" + ` URL, at most 2,000 characters."
-scalar URL
+scalar URL @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3986")
 
 "An object with a global, opaque identifier that ` + "`" + `node` + "`" + ` and ` + "`" + `nodes` + "`" + ` can refetch."
 interface Node {
@@ -2434,9 +2442,19 @@ type Organisation implements Node {
   "True for the sample data loaded by the demo: not a real structure."
   isSample: Boolean!
   "The organisation's venues, by name."
-  venues(first: Int = 20, after: String): VenueConnection!
+  venues(
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): VenueConnection!
   "The organisation's workshops you may see, by title."
-  workshops(first: Int = 20, after: String): WorkshopConnection!
+  workshops(
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): WorkshopConnection!
   "When the organisation was created."
   createdAt: DateTime!
 }
@@ -2500,7 +2518,14 @@ type Venue implements Node {
   "Whether the venue is archived: kept for history, no new slots."
   isArchived: Boolean!
   "Upcoming slots at this venue you may see, by start time (same rules as ` + "`" + `Query.slots` + "`" + `)."
-  slots(filter: SlotFilter, first: Int = 20, after: String): SlotConnection!
+  slots(
+    "What slots to list; without it, upcoming scheduled slots you may see."
+    filter: SlotFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): SlotConnection!
 }
 
 "Accessibility of a venue (prise en charge spécifique)."
@@ -2567,7 +2592,14 @@ type Workshop implements Node {
   "Publication status."
   status: WorkshopStatus!
   "Upcoming slots of this workshop you may see, by start time."
-  slots(filter: SlotFilter, first: Int = 20, after: String): SlotConnection!
+  slots(
+    "What slots to list; without it, upcoming scheduled slots you may see."
+    filter: SlotFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): SlotConnection!
 }
 
 """
@@ -2651,7 +2683,7 @@ type Programme implements Node {
   title: String!
   "Description, in French."
   description: String!
-  "The workshops in course order; only those you may see."
+  "The workshops in course order (at most 20, so a plain list, not a connection); only those you may see."
   workshops: [Workshop!]!
   "Publication status (same meaning as for workshops)."
   status: WorkshopStatus!
@@ -2700,7 +2732,14 @@ type Slot implements Node {
   "Whether registrations are accepted now: the slot is scheduled and now is inside its registration window. Says nothing about seats: see ` + "`" + `seatsLeft` + "`" + `."
   isOpenForRegistration: Boolean!
   "The slot's registrations, with personal data. Host organisation keys with ` + "`" + `REGISTRATIONS_READ` + "`" + ` only."
-  registrations("Only these statuses; default: all." statuses: [RegistrationStatus!], first: Int = 20, after: String): RegistrationConnection!
+  registrations(
+    "Only these statuses; default: all."
+    statuses: [RegistrationStatus!]
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): RegistrationConnection!
   "Seats reserved on this slot: all of them for the host organisation, your organisation's for others."
   allocations: [Allocation!]!
 }
@@ -3106,6 +3145,10 @@ type Viewer {
   isAnonymous: Boolean!
 }
 
+"""
+The entry points for reading: the catalogue (slots, workshops, venues, organisations,
+programmes), any object by id, who is calling, and the registrations a caller may see.
+"""
 type Query {
   "Fetch any object by its global id. Null when it does not exist or you may not see it."
   node("A global id returned by this API." id: ID!): Node
@@ -3118,71 +3161,173 @@ type Query {
   of published workshops; API keys also see partners-only slots; a host organisation's keys see all
   of its own slots, internal ones and drafts included.
   """
-  slots(filter: SlotFilter, first: Int = 20, after: String): SlotConnection!
+  slots(
+    "What slots to list; without it, upcoming scheduled slots you may see."
+    filter: SlotFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): SlotConnection!
   "Workshops you may see, by title."
-  workshops(filter: WorkshopFilter, first: Int = 20, after: String): WorkshopConnection!
+  workshops(
+    "What workshops to list; without it, every workshop you may see."
+    filter: WorkshopFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): WorkshopConnection!
   "Venues, by name."
-  venues(filter: VenueFilter, first: Int = 20, after: String): VenueConnection!
+  venues(
+    "What venues to list; without it, every venue."
+    filter: VenueFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): VenueConnection!
   "Organisations of the network, by name."
-  organisations(filter: OrganisationFilter, first: Int = 20, after: String): OrganisationConnection!
+  organisations(
+    "What organisations to list; without it, every organisation."
+    filter: OrganisationFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): OrganisationConnection!
   "Programmes you may see, by title."
-  programmes(filter: ProgrammeFilter, first: Int = 20, after: String): ProgrammeConnection!
+  programmes(
+    "What programmes to list; without it, every programme you may see."
+    filter: ProgrammeFilter
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): ProgrammeConnection!
   "The API keys of your organisation, newest first. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key, which lists administrator keys)."
-  apiKeys(first: Int = 20, after: String): ApiKeyConnection!
+  apiKeys(
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): ApiKeyConnection!
   "The registration a management token opens (the person's link ` + "`" + `/r/<token>` + "`" + `), or null."
   registrationByToken("The management token returned by ` + "`" + `register` + "`" + ` (` + "`" + `manageToken` + "`" + `)." token: String!): Registration
   "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + ` or ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
-  referrals(first: Int = 20, after: String): RegistrationConnection!
+  referrals(
+    "How many items to return: 1 to 100."
+    first: Int = 20
+    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
+    after: String
+  ): RegistrationConnection!
 }
 
+"""
+The entry points for writing: the catalogue (hosts, with ` + "`" + `CATALOGUE_WRITE` + "`" + `), API keys, and
+bookings (registering, enrolling, cancelling, priorities, attendance, reserved seats). Every
+mutation takes one ` + "`" + `input` + "`" + ` and returns ` + "`" + `userErrors` + "`" + ` for refusals the caller can fix; nothing
+is changed when there are userErrors.
+"""
 type Mutation {
   "Create an organisation. Network administrators only."
-  createOrganisation(input: CreateOrganisationInput!): OrganisationPayload!
+  createOrganisation(
+    "The organisation to create."
+    input: CreateOrganisationInput!
+  ): OrganisationPayload!
   "Update your organisation's profile. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + ` on it, or a network administrator key."
-  updateOrganisation(input: UpdateOrganisationInput!): OrganisationPayload!
+  updateOrganisation(
+    "The organisation (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
+    input: UpdateOrganisationInput!
+  ): OrganisationPayload!
 
   "Create a venue of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createVenue(input: CreateVenueInput!): VenuePayload!
+  createVenue(
+    "The venue to create."
+    input: CreateVenueInput!
+  ): VenuePayload!
   "Update a venue of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateVenue(input: UpdateVenueInput!): VenuePayload!
+  updateVenue(
+    "The venue (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
+    input: UpdateVenueInput!
+  ): VenuePayload!
   "Archive a venue: it stays for history, no new slots. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveVenue(input: ArchiveInput!): VenuePayload!
+  archiveVenue(
+    "The venue to archive."
+    input: ArchiveInput!
+  ): VenuePayload!
 
   "Create a workshop of your organisation (as a draft unless ` + "`" + `status` + "`" + ` says otherwise). Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createWorkshop(input: CreateWorkshopInput!): WorkshopPayload!
+  createWorkshop(
+    "The workshop to create."
+    input: CreateWorkshopInput!
+  ): WorkshopPayload!
   "Update a workshop, including publishing it (` + "`" + `status: PUBLISHED` + "`" + `). Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateWorkshop(input: UpdateWorkshopInput!): WorkshopPayload!
+  updateWorkshop(
+    "The workshop (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
+    input: UpdateWorkshopInput!
+  ): WorkshopPayload!
   "Archive a workshop: it disappears from public lists; its slots stay. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveWorkshop(input: ArchiveInput!): WorkshopPayload!
+  archiveWorkshop(
+    "The workshop to archive."
+    input: ArchiveInput!
+  ): WorkshopPayload!
 
   "Create a programme from workshops of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createProgramme(input: CreateProgrammeInput!): ProgrammePayload!
+  createProgramme(
+    "The programme to create."
+    input: CreateProgrammeInput!
+  ): ProgrammePayload!
   "Update a programme. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateProgramme(input: UpdateProgrammeInput!): ProgrammePayload!
+  updateProgramme(
+    "The programme (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
+    input: UpdateProgrammeInput!
+  ): ProgrammePayload!
   "Archive a programme. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveProgramme(input: ArchiveInput!): ProgrammePayload!
+  archiveProgramme(
+    "The programme to archive."
+    input: ArchiveInput!
+  ): ProgrammePayload!
 
   "Schedule one slot of a workshop at a venue. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  scheduleSlot(input: ScheduleSlotInput!): SlotPayload!
+  scheduleSlot(
+    "The workshop, venue, time and capacity of the slot."
+    input: ScheduleSlotInput!
+  ): SlotPayload!
   """
   Schedule a weekly series: the same wall-clock time every ` + "`" + `intervalWeeks` + "`" + ` weeks, ` + "`" + `occurrences` + "`" + `
   times (e.g. every Tuesday 14:00 for 8 weeks). Each occurrence is then an ordinary slot, editable
   or cancellable on its own. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `.
   """
-  scheduleSlotSeries(input: ScheduleSlotSeriesInput!): SlotSeriesPayload!
+  scheduleSlotSeries(
+    "The workshop, venue, first time, rhythm and number of the slots."
+    input: ScheduleSlotSeriesInput!
+  ): SlotSeriesPayload!
   "Change a slot that has not started. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateSlot(input: UpdateSlotInput!): SlotPayload!
+  updateSlot(
+    "The slot (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
+    input: UpdateSlotInput!
+  ): SlotPayload!
   "Cancel a slot that has not started. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  cancelSlot(input: CancelSlotInput!): SlotPayload!
+  cancelSlot(
+    "The slot to cancel, and why."
+    input: CancelSlotInput!
+  ): SlotPayload!
 
   """
   Create an API key for an organisation. The secret is in the payload, once. A ` + "`" + `KEYS_MANAGE` + "`" + ` key
   creates keys of its own organisation with at most its own scopes; a network administrator key
   creates the first key of any organisation, or another administrator key (no ` + "`" + `organisationId` + "`" + `).
   """
-  createApiKey(input: CreateApiKeyInput!): CreateApiKeyPayload!
+  createApiKey(
+    "The organisation, label and scopes of the key."
+    input: CreateApiKeyInput!
+  ): CreateApiKeyPayload!
   "Revoke an API key of your organisation at once. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key)."
-  revokeApiKey(input: RevokeApiKeyInput!): ApiKeyPayload!
+  revokeApiKey(
+    "The key to revoke."
+    input: RevokeApiKeyInput!
+  ): ApiKeyPayload!
 
   """
   Register a person on a slot: a seat if one is left, else a place on the waiting list when
@@ -3191,26 +3336,47 @@ type Mutation {
   referral when they are not the host; the host's keys on any of its slots. Safe to retry with
   the same idempotency key (` + "`" + `Idempotency-Key` + "`" + ` header or ` + "`" + `idempotencyKey` + "`" + `).
   """
-  register(input: RegisterInput!): RegisterPayload!
+  register(
+    "The slot, the person and how to register them."
+    input: RegisterInput!
+  ): RegisterPayload!
   """
   Register a person on one slot of each workshop of a programme in one call: all seats or none
   (a full slot means no seat anywhere), unless ` + "`" + `joinWaitlist` + "`" + ` is true. Same rights and retries as
   ` + "`" + `register` + "`" + `.
   """
-  enrol(input: EnrolInput!): EnrolPayload!
+  enrol(
+    "The programme, one slot per workshop, and the person."
+    input: EnrolInput!
+  ): EnrolPayload!
   """
   Cancel a registration before its slot starts, with its management token (the person), or by id
   (the referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `). The waiting list moves at once.
   """
-  cancelRegistration(input: CancelRegistrationInput!): RegistrationPayload!
+  cancelRegistration(
+    "The registration to cancel (by token or ` + "`" + `id` + "`" + `), and why."
+    input: CancelRegistrationInput!
+  ): RegistrationPayload!
   "Put a waitlisted person first (or not). The referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
-  setRegistrationPriority(input: SetRegistrationPriorityInput!): RegistrationPayload!
+  setRegistrationPriority(
+    "The registration (` + "`" + `id` + "`" + `) and its priority."
+    input: SetRegistrationPriorityInput!
+  ): RegistrationPayload!
   "Mark whether a confirmed participant came, once the slot has started. The host, with ` + "`" + `ATTENDANCE_WRITE` + "`" + `."
-  markAttendance(input: MarkAttendanceInput!): RegistrationPayload!
+  markAttendance(
+    "The registration (` + "`" + `id` + "`" + `) and whether the person came."
+    input: MarkAttendanceInput!
+  ): RegistrationPayload!
   "Reserve seats of a slot for an organisation (or one of its departments). The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  reserveSeats(input: ReserveSeatsInput!): AllocationPayload!
+  reserveSeats(
+    "The slot, the organisation and how many seats to reserve."
+    input: ReserveSeatsInput!
+  ): AllocationPayload!
   "Return a reservation's unused seats to everyone now. The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  releaseSeats(input: ReleaseSeatsInput!): AllocationPayload!
+  releaseSeats(
+    "The reservation (` + "`" + `id` + "`" + `) whose unused seats to release."
+    input: ReleaseSeatsInput!
+  ): AllocationPayload!
 }
 
 "The person to register, with their consent."
@@ -3219,7 +3385,7 @@ input ParticipantInput {
   firstName: String!
   "Last name, 1 to 100 characters."
   lastName: String!
-  "Phone, French national form (` + "`" + `06 12 34 56 78` + "`" + `) or E.164; a phone or an email is required. Invalid: ` + "`" + `INVALID_PHONE` + "`" + `."
+  "Phone, in the forms ` + "`" + `PhoneNumber` + "`" + ` accepts (` + "`" + `06 12 34 56 78` + "`" + `, ` + "`" + `+33612345678` + "`" + `); a phone or an email is required. Anything else: ` + "`" + `INVALID_PHONE` + "`" + `."
   phone: String
   "Email; a phone or an email is required. Invalid: ` + "`" + `INVALID_EMAIL` + "`" + `."
   email: String
@@ -3309,8 +3475,8 @@ type EnrolPayload {
 input CancelRegistrationInput {
   "The person's management token."
   token: String
-  "The registration (partners and host)."
-  registrationId: ID
+  "The registration to cancel (partners and host)."
+  id: ID
   "Why, at most 500 characters."
   reason: String
   "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header)."
@@ -3327,8 +3493,8 @@ type RegistrationPayload {
 
 "Input of ` + "`" + `setRegistrationPriority` + "`" + `."
 input SetRegistrationPriorityInput {
-  "The registration."
-  registrationId: ID!
+  "The registration to change."
+  id: ID!
   "Whether the person goes first on the waiting list."
   priority: Boolean!
   "Why, e.g. a young person without equipment; required when priority is true."
@@ -3337,8 +3503,8 @@ input SetRegistrationPriorityInput {
 
 "Input of ` + "`" + `markAttendance` + "`" + `."
 input MarkAttendanceInput {
-  "The registration."
-  registrationId: ID!
+  "The registration to change."
+  id: ID!
   "Whether the person came."
   attendance: Attendance!
 }
@@ -13222,7 +13388,7 @@ func (ec *executionContext) unmarshalInputCancelRegistrationInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"token", "registrationId", "reason", "idempotencyKey"}
+	fieldsInOrder := [...]string{"token", "id", "reason", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13236,13 +13402,13 @@ func (ec *executionContext) unmarshalInputCancelRegistrationInput(ctx context.Co
 				return it, err
 			}
 			it.Token = data
-		case "registrationId":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.RegistrationID = data
+			it.ID = data
 		case "reason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -14051,20 +14217,20 @@ func (ec *executionContext) unmarshalInputMarkAttendanceInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"registrationId", "attendance"}
+	fieldsInOrder := [...]string{"id", "attendance"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "registrationId":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.RegistrationID = data
+			it.ID = data
 		case "attendance":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendance"))
 			data, err := ec.unmarshalNAttendance2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAttendance(ctx, v)
@@ -14891,20 +15057,20 @@ func (ec *executionContext) unmarshalInputSetRegistrationPriorityInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"registrationId", "priority", "reason"}
+	fieldsInOrder := [...]string{"id", "priority", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
-		case "registrationId":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
 			data, err := ec.unmarshalNID2string(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.RegistrationID = data
+			it.ID = data
 		case "priority":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
 			data, err := ec.unmarshalNBoolean2bool(ctx, v)

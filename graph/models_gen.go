@@ -63,8 +63,8 @@ type ArchiveInput struct {
 type CancelRegistrationInput struct {
 	// The person's management token.
 	Token *string `json:"token,omitempty"`
-	// The registration (partners and host).
-	RegistrationID *string `json:"registrationId,omitempty"`
+	// The registration to cancel (partners and host).
+	ID *string `json:"id,omitempty"`
 	// Why, at most 500 characters.
 	Reason *string `json:"reason,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header).
@@ -241,12 +241,16 @@ type LearningResourceInput struct {
 
 // Input of `markAttendance`.
 type MarkAttendanceInput struct {
-	// The registration.
-	RegistrationID string `json:"registrationId"`
+	// The registration to change.
+	ID string `json:"id"`
 	// Whether the person came.
 	Attendance db.Attendance `json:"attendance"`
 }
 
+// The entry points for writing: the catalogue (hosts, with `CATALOGUE_WRITE`), API keys, and
+// bookings (registering, enrolling, cancelling, priorities, attendance, reserved seats). Every
+// mutation takes one `input` and returns `userErrors` for refusals the caller can fix; nothing
+// is changed when there are userErrors.
 type Mutation struct {
 }
 
@@ -302,7 +306,7 @@ type ParticipantInput struct {
 	FirstName string `json:"firstName"`
 	// Last name, 1 to 100 characters.
 	LastName string `json:"lastName"`
-	// Phone, French national form (`06 12 34 56 78`) or E.164; a phone or an email is required. Invalid: `INVALID_PHONE`.
+	// Phone, in the forms `PhoneNumber` accepts (`06 12 34 56 78`, `+33612345678`); a phone or an email is required. Anything else: `INVALID_PHONE`.
 	Phone *string `json:"phone,omitempty"`
 	// Email; a phone or an email is required. Invalid: `INVALID_EMAIL`.
 	Email *string `json:"email,omitempty"`
@@ -348,6 +352,8 @@ type ProgrammePayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// The entry points for reading: the catalogue (slots, workshops, venues, organisations,
+// programmes), any object by id, who is calling, and the registrations a caller may see.
 type Query struct {
 }
 
@@ -485,8 +491,8 @@ type ScheduleSlotSeriesInput struct {
 
 // Input of `setRegistrationPriority`.
 type SetRegistrationPriorityInput struct {
-	// The registration.
-	RegistrationID string `json:"registrationId"`
+	// The registration to change.
+	ID string `json:"id"`
 	// Whether the person goes first on the waiting list.
 	Priority bool `json:"priority"`
 	// Why, e.g. a young person without equipment; required when priority is true.

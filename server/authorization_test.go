@@ -634,12 +634,12 @@ func authzRows() []authzRow {
 		}))
 	add(authzMutation(s, "cancelRegistration", "registration:fresh", "CancelRegistrationInput", "registration { id }",
 		func(t *testing.T, w *authzWorld, _ string) map[string]any {
-			return map[string]any{"registrationId": w.freshRegistration(t), "reason": "Empêchement"}
+			return map[string]any{"id": w.freshRegistration(t), "reason": "Empêchement"}
 		}))
 	add(authzMutation(s, "setRegistrationPriority", "registration:waitlisted", "SetRegistrationPriorityInput", "registration { id }",
-		authzWith(map[string]any{"priority": true, "reason": "Jeune sans équipement"}, "registrationId", "registration:waitlisted")))
+		authzWith(map[string]any{"priority": true, "reason": "Jeune sans équipement"}, "id", "registration:waitlisted")))
 	add(authzMutation(s, "markAttendance", "registration:started", "MarkAttendanceInput", "registration { id }",
-		authzWith(map[string]any{"attendance": "PRESENT"}, "registrationId", "registration:started")))
+		authzWith(map[string]any{"attendance": "PRESENT"}, "id", "registration:started")))
 	return rows
 }
 

@@ -778,27 +778,27 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		}
 
 		var out rulesRegPayload
-		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"registrationId": e.ID, "priority": true}, &out)
+		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"id": e.ID, "priority": true}, &out)
 		rulesWantRefusal(t, "priority without a reason", out.UserErrors, "REQUIRED", "input", "reason")
 		rulesWantError(t, a, "the public sets a priority", "", rulesPriorityDoc,
-			map[string]any{"registrationId": b.ID, "priority": true, "reason": "Urgence"}, "UNAUTHENTICATED")
+			map[string]any{"id": b.ID, "priority": true, "reason": "Urgence"}, "UNAUTHENTICATED")
 		out = rulesRegPayload{}
-		rulesDo(t, a, strangerKey, rulesPriorityDoc, map[string]any{"registrationId": d.ID, "priority": true, "reason": "Urgence"}, &out)
-		rulesWantRefusal(t, "a partner that did not refer the person", out.UserErrors, "NOT_FOUND", "input", "registrationId")
+		rulesDo(t, a, strangerKey, rulesPriorityDoc, map[string]any{"id": d.ID, "priority": true, "reason": "Urgence"}, &out)
+		rulesWantRefusal(t, "a partner that did not refer the person", out.UserErrors, "NOT_FOUND", "input", "id")
 		rulesWantError(t, a, "the host without REGISTRATIONS_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsRead), rulesPriorityDoc,
-			map[string]any{"registrationId": b.ID, "priority": true, "reason": "Urgence"}, "FORBIDDEN")
+			map[string]any{"id": b.ID, "priority": true, "reason": "Urgence"}, "FORBIDDEN")
 		rulesWantStatus(t, a, h.Key, "b, after refused priority changes", b.ID, "WAITLISTED", 1)
 
 		// The host puts e first (an employee whose course is mandatory); the referrer puts d first
 		// (a young person without equipment). d joined before e, so d goes first.
 		out = rulesRegPayload{}
-		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"registrationId": e.ID, "priority": true, "reason": "Parcours obligatoire"}, &out)
+		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"id": e.ID, "priority": true, "reason": "Parcours obligatoire"}, &out)
 		if len(out.UserErrors) > 0 || out.Registration == nil || !out.Registration.Priority || out.Registration.PriorityReason == nil ||
 			*out.Registration.PriorityReason != "Parcours obligatoire" {
 			t.Errorf("host sets e's priority: got %+v, %+v; want priority with its reason", out.UserErrors, out.Registration)
 		}
 		out = rulesRegPayload{}
-		rulesDo(t, a, partnerKey, rulesPriorityDoc, map[string]any{"registrationId": d.ID, "priority": true, "reason": "Jeune sans équipement"}, &out)
+		rulesDo(t, a, partnerKey, rulesPriorityDoc, map[string]any{"id": d.ID, "priority": true, "reason": "Jeune sans équipement"}, &out)
 		if len(out.UserErrors) > 0 || out.Registration == nil || !out.Registration.Priority {
 			t.Errorf("referrer sets d's priority: got %+v, %+v; want priority", out.UserErrors, out.Registration)
 		}
@@ -811,15 +811,15 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 
 		rulesMustCancel(t, a, "", map[string]any{"token": seat})
 		rulesWantStatus(t, a, h.Key, "d, first in line when the seat freed up", d.ID, "CONFIRMED", 0)
-		rulesMustCancel(t, a, partnerKey, map[string]any{"registrationId": d.ID})
+		rulesMustCancel(t, a, partnerKey, map[string]any{"id": d.ID})
 		rulesWantStatus(t, a, h.Key, "e, next in line", e.ID, "CONFIRMED", 0)
 
 		// Priority given, then taken back: c goes in front of b, then back behind.
 		out = rulesRegPayload{}
-		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"registrationId": c.ID, "priority": true, "reason": "Sans ordinateur"}, &out)
+		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"id": c.ID, "priority": true, "reason": "Sans ordinateur"}, &out)
 		rulesWantStatus(t, a, h.Key, "c with priority", c.ID, "WAITLISTED", 1)
 		out = rulesRegPayload{}
-		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"registrationId": c.ID, "priority": false}, &out)
+		rulesDo(t, a, h.Key, rulesPriorityDoc, map[string]any{"id": c.ID, "priority": false}, &out)
 		if out.Registration == nil || out.Registration.Priority || out.Registration.PriorityReason != nil {
 			t.Errorf("priority taken back: got %+v, want no priority and no reason", out.Registration)
 		}
@@ -938,8 +938,8 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		if out.Registration != nil {
 			t.Errorf("cancel by token after the start: got registration %+v, want null", out.Registration)
 		}
-		out = rulesCancel(t, a, h.Key, map[string]any{"registrationId": r.ID})
-		rulesWantRefusal(t, "cancel by the host after the start", out.UserErrors, "SLOT_STARTED", "input", "registrationId")
+		out = rulesCancel(t, a, h.Key, map[string]any{"id": r.ID})
+		rulesWantRefusal(t, "cancel by the host after the start", out.UserErrors, "SLOT_STARTED", "input", "id")
 		rulesWantStatus(t, a, h.Key, "the seat", r.ID, "CONFIRMED", 0)
 		rulesWantStatus(t, a, h.Key, "the waiting person", w.ID, "WAITLISTED", 1)
 	})
@@ -954,8 +954,8 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesMustCancel(t, a, "", map[string]any{"token": token})
 		out := rulesCancel(t, a, "", map[string]any{"token": token})
 		rulesWantRefusal(t, "cancelling again with the token", out.UserErrors, "ALREADY_CANCELLED", "input", "token")
-		out = rulesCancel(t, a, h.Key, map[string]any{"registrationId": first.ID})
-		rulesWantRefusal(t, "cancelling again by id", out.UserErrors, "ALREADY_CANCELLED", "input", "registrationId")
+		out = rulesCancel(t, a, h.Key, map[string]any{"id": first.ID})
+		rulesWantRefusal(t, "cancelling again by id", out.UserErrors, "ALREADY_CANCELLED", "input", "id")
 		rulesWantStatus(t, a, h.Key, "b", b.ID, "CONFIRMED", 0)
 		rulesWantStatus(t, a, h.Key, "c", c.ID, "WAITLISTED", 1)
 		rulesWantCounters(t, a, "after two cancellations of one seat", slot, 1, 0, 1)
@@ -970,24 +970,24 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 1, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		public, _ := rulesBook(t, a, "", rulesIn(slot, 2, nil), "CONFIRMED")
 
-		rulesWantError(t, a, "the public by id", "", rulesCancelDoc, map[string]any{"registrationId": referred.ID}, "UNAUTHENTICATED")
-		out := rulesCancel(t, a, strangerKey, map[string]any{"registrationId": referred.ID})
-		rulesWantRefusal(t, "another partner", out.UserErrors, "NOT_FOUND", "input", "registrationId")
-		out = rulesCancel(t, a, partnerKey, map[string]any{"registrationId": public.ID})
-		rulesWantRefusal(t, "the partner, on someone it did not refer", out.UserErrors, "NOT_FOUND", "input", "registrationId")
+		rulesWantError(t, a, "the public by id", "", rulesCancelDoc, map[string]any{"id": referred.ID}, "UNAUTHENTICATED")
+		out := rulesCancel(t, a, strangerKey, map[string]any{"id": referred.ID})
+		rulesWantRefusal(t, "another partner", out.UserErrors, "NOT_FOUND", "input", "id")
+		out = rulesCancel(t, a, partnerKey, map[string]any{"id": public.ID})
+		rulesWantRefusal(t, "the partner, on someone it did not refer", out.UserErrors, "NOT_FOUND", "input", "id")
 		rulesWantError(t, a, "the referrer's key without REGISTRATIONS_WRITE", rulesKey(t, a, partnerID, db.ScopeRegistrationsRead),
-			rulesCancelDoc, map[string]any{"registrationId": referred.ID}, "FORBIDDEN")
+			rulesCancelDoc, map[string]any{"id": referred.ID}, "FORBIDDEN")
 		rulesWantError(t, a, "the host's key without REGISTRATIONS_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsRead),
-			rulesCancelDoc, map[string]any{"registrationId": public.ID}, "FORBIDDEN")
+			rulesCancelDoc, map[string]any{"id": public.ID}, "FORBIDDEN")
 		if got := rulesStatuses(t, a, slot); got["CONFIRMED"] != 2 {
 			t.Fatalf("after the refusals: got %v, want 2 CONFIRMED", got)
 		}
 
-		byPartner := rulesMustCancel(t, a, partnerKey, map[string]any{"registrationId": referred.ID, "reason": "A trouvé un emploi"})
+		byPartner := rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID, "reason": "A trouvé un emploi"})
 		if byPartner.ID != referred.ID {
 			t.Errorf("the referrer cancelled %s, want %s", byPartner.ID, referred.ID)
 		}
-		byHost := rulesMustCancel(t, a, h.Key, map[string]any{"registrationId": public.ID})
+		byHost := rulesMustCancel(t, a, h.Key, map[string]any{"id": public.ID})
 		if byHost.ID != public.ID {
 			t.Errorf("the host cancelled %s, want %s", byHost.ID, public.ID)
 		}
@@ -1136,7 +1136,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 
 		// The seat of the released reservation is now everyone's: when its holder cancels, the
 		// next in line takes it.
-		rulesMustCancel(t, a, partnerKey, map[string]any{"registrationId": referred.ID})
+		rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID})
 		rulesWantStatus(t, a, h.Key, "c, after the reserved seat's holder cancelled", c.ID, "CONFIRMED", 0)
 		rulesWantCounters(t, a, "after the cancellation", slot, 3, 0, 0)
 	})
@@ -1151,7 +1151,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		waiting, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-		rulesMustCancel(t, a, partnerKey, map[string]any{"registrationId": referred.ID})
+		rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID})
 		rulesWantStatus(t, a, h.Key, "the public's person in line", waiting.ID, "WAITLISTED", 1)
 		rulesWantCounters(t, a, "the reserved seat back in the reserve", slot, 1, 1, 1)
 		if left := rulesSeatsLeft(t, a, partnerKey, slot); left != 1 {
@@ -1177,7 +1177,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		public, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 		partners, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 4, map[string]any{"joinWaitlist": true, "referral": rulesReferral()}), "WAITLISTED")
-		rulesMustCancel(t, a, partnerKey, map[string]any{"registrationId": referred.ID})
+		rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID})
 		rulesWantStatus(t, a, h.Key, "the partner's person, second in line", partners.ID, "CONFIRMED", 0)
 		rulesWantStatus(t, a, h.Key, "the public's person, first in line", public.ID, "WAITLISTED", 1)
 		if got := rulesNode(t, a, partnerKey, partners.ID); got == nil || !got.HasReservedSeat {
@@ -1286,11 +1286,11 @@ func TestBookingRulesAttendanceAndTheReferralChain(t *testing.T) {
 	slot := h.slot(t, a, 1, nil)
 	referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 1, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 	waiting, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-	present := map[string]any{"registrationId": referred.ID, "attendance": "PRESENT"}
+	present := map[string]any{"id": referred.ID, "attendance": "PRESENT"}
 
 	var out rulesRegPayload
 	rulesDo(t, a, h.Key, rulesAttendanceDoc, present, &out)
-	rulesWantRefusal(t, "before the start", out.UserErrors, "SLOT_NOT_STARTED", "input", "registrationId")
+	rulesWantRefusal(t, "before the start", out.UserErrors, "SLOT_NOT_STARTED", "input", "id")
 
 	slotMoveToPast(t, a, slot)
 	rulesWantError(t, a, "the public", "", rulesAttendanceDoc, present, "UNAUTHENTICATED")
@@ -1300,14 +1300,14 @@ func TestBookingRulesAttendanceAndTheReferralChain(t *testing.T) {
 	_, strangerKey := rulesPartner(t, a, "attendance-stranger")
 	out = rulesRegPayload{}
 	rulesDo(t, a, strangerKey, rulesAttendanceDoc, present, &out)
-	rulesWantRefusal(t, "another partner", out.UserErrors, "NOT_FOUND", "input", "registrationId")
+	rulesWantRefusal(t, "another partner", out.UserErrors, "NOT_FOUND", "input", "id")
 	if got := rulesNode(t, a, h.Key, referred.ID); got == nil || got.Attendance != nil {
 		t.Errorf("after the refusals: got %+v, want no attendance", got)
 	}
 
 	out = rulesRegPayload{}
-	rulesDo(t, a, h.Key, rulesAttendanceDoc, map[string]any{"registrationId": waiting.ID, "attendance": "PRESENT"}, &out)
-	rulesWantRefusal(t, "a waitlisted registration", out.UserErrors, "NOT_CONFIRMED", "input", "registrationId")
+	rulesDo(t, a, h.Key, rulesAttendanceDoc, map[string]any{"id": waiting.ID, "attendance": "PRESENT"}, &out)
+	rulesWantRefusal(t, "a waitlisted registration", out.UserErrors, "NOT_CONFIRMED", "input", "id")
 
 	out = rulesRegPayload{}
 	rulesDo(t, a, h.Key, rulesAttendanceDoc, present, &out)
@@ -1369,7 +1369,7 @@ func TestBookingRulesOutbox(t *testing.T) {
 		rulesMustCancel(t, a, "", map[string]any{"token": token})
 		slotMoveToPast(t, a, slot)
 		var out rulesRegPayload
-		rulesDo(t, a, h.Key, rulesAttendanceDoc, map[string]any{"registrationId": second.ID, "attendance": "ABSENT"}, &out)
+		rulesDo(t, a, h.Key, rulesAttendanceDoc, map[string]any{"id": second.ID, "attendance": "ABSENT"}, &out)
 		if len(out.UserErrors) > 0 {
 			t.Fatalf("markAttendance: %+v", out.UserErrors)
 		}
@@ -1503,13 +1503,13 @@ func TestBookingRulesRetriedCancellations(t *testing.T) {
 	t.Run("a replayed cancellation by id with the Idempotency-Key header", func(t *testing.T) {
 		t.Parallel()
 		h, slot, _, line := setup(t, "replay-header")
-		in := map[string]any{"registrationId": line[1].ID, "reason": "Doublon"}
+		in := map[string]any{"id": line[1].ID, "reason": "Doublon"}
 		first, again := raw(t, h.Key, "cancel-header-key-0001", in), raw(t, h.Key, "cancel-header-key-0001", in)
 		if string(first) != string(again) {
 			t.Errorf("replay by the host:\n got %s\nwant %s", again, first)
 		}
 		var other struct{ CancelRegistration rulesRegPayload }
-		if code, err := a.call(h.Key, "cancel-header-key-0001", rulesCancelDoc, map[string]any{"in": map[string]any{"registrationId": line[0].ID}},
+		if code, err := a.call(h.Key, "cancel-header-key-0001", rulesCancelDoc, map[string]any{"in": map[string]any{"id": line[0].ID}},
 			&other); err != nil || code != "" {
 			t.Fatalf("reused key: %v %s", err, code)
 		}

@@ -126,7 +126,7 @@ func TestBookingPriorityIsForTheWaitingList(t *testing.T) {
 	var out struct {
 		SetRegistrationPriority struct{ UserErrors []userError }
 	}
-	a.query(hostKey, `mutation($id: ID!) { setRegistrationPriority(input: {registrationId: $id, priority: true, reason: "Jeune sans équipement"}) {
+	a.query(hostKey, `mutation($id: ID!) { setRegistrationPriority(input: {id: $id, priority: true, reason: "Jeune sans équipement"}) {
 		userErrors { code } } }`, map[string]any{"id": r.Registration.ID}, &out)
 	if e := out.SetRegistrationPriority.UserErrors; len(e) != 1 || e[0].Code != "NOT_WAITLISTED" {
 		t.Errorf("priority on a confirmed seat: got %+v, want NOT_WAITLISTED", e)

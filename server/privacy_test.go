@@ -904,7 +904,7 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 	call("referrals by the public", "", `{ referrals { edges { node { ...R } } } } `+regFields, nil, true)
 	call("cancel by another partner", other, `mutation($in: CancelRegistrationInput!) { cancelRegistration(input: $in) {
 		registration { ...R } userErrors { field message code } } } `+regFields,
-		map[string]any{"in": map[string]any{"registrationId": regID, "reason": zebulonCancellation}}, true)
+		map[string]any{"in": map[string]any{"id": regID, "reason": zebulonCancellation}}, true)
 	// Reads allowed to see the person: their data is in the body, never in the log.
 	call("the host reads the slot", hostKey,
 		`query($s: ID!) { node(id: $s) { ... on Slot { registrations { edges { node { ...R } } } } } } `+regFields, map[string]any{"s": slot}, false)
@@ -1018,15 +1018,15 @@ func TestPrivacyHiddenRegistrationsAnswerLikeMissingOnes(t *testing.T) {
 	missing := base64.RawURLEncoding.EncodeToString([]byte("Registration:987654"))
 	zeb := zebulon()
 
-	const cancel = `mutation($id: ID!) { cancelRegistration(input: {registrationId: $id, reason: "ANNUL-SECRET-5519"}) {
+	const cancel = `mutation($id: ID!) { cancelRegistration(input: {id: $id, reason: "ANNUL-SECRET-5519"}) {
 		registration { id status participant { firstName } } userErrors { field message code } } }`
 	operations := map[string]string{
 		"node":               `query($id: ID!) { node(id: $id) { id ... on Registration { status participant { firstName phone } } } }`,
 		"nodes":              `query($id: ID!) { nodes(ids: [$id]) { id ... on Registration { status participant { firstName phone } } } }`,
 		"cancelRegistration": cancel,
-		"setRegistrationPriority": `mutation($id: ID!) { setRegistrationPriority(input: {registrationId: $id, priority: true, reason: "PRIO-SECRET-0000"}) {
+		"setRegistrationPriority": `mutation($id: ID!) { setRegistrationPriority(input: {id: $id, priority: true, reason: "PRIO-SECRET-0000"}) {
 			registration { id participant { firstName } } userErrors { field message code } } }`,
-		"markAttendance": `mutation($id: ID!) { markAttendance(input: {registrationId: $id, attendance: PRESENT}) {
+		"markAttendance": `mutation($id: ID!) { markAttendance(input: {id: $id, attendance: PRESENT}) {
 			registration { id participant { firstName } } userErrors { field message code } } }`,
 	}
 	// Who may not see Zébulon, and what a missing id answers them.
