@@ -11,7 +11,7 @@ PKGS ?= ./...
 DEV_PGDATA ?= .data/postgres
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test check generate audit
+.PHONY: help build run test check generate audit clients
 
 ## help: list the targets
 help:
@@ -19,6 +19,7 @@ help:
 
 ## build: compile the server to bin/server
 build:
+	@[ -x bin/server ] || echo "Building bin/server: the first build downloads and compiles the Go modules, a few minutes on two cores; later builds take seconds."
 	$(GO) build -o bin/server ./server
 
 # The binary is built first and exec'd (rather than `go run`) so that
@@ -66,6 +67,10 @@ check:
 		echo "$$unformatted" >&2; \
 		exit 1; \
 	fi
+
+## clients: check the typed-client examples of clients/ (genqlient, graphql-codegen) against schema.graphql; needs Node 20+ and npm
+clients:
+	GO=$(GO) scripts/clients.sh
 
 ## generate: regenerate code (go generate ./...)
 generate:

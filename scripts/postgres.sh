@@ -357,7 +357,7 @@ pick_port() {
 # `run --temp`) can grab the port between our check and the server's bind,
 # so retry with a fresh port when that is what went wrong.
 start_cluster() {
-	local attempt from=$first_port
+	local attempt from=$first_port pg_ctl_said=""
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		# Parallel starts (several `make test`) all racing for the lowest
 		# free port would collide repeatedly; throwaway clusters and
@@ -367,15 +367,18 @@ start_cluster() {
 		fi
 		port=$(pick_port "$from") || die "no free TCP port in $first_port-$last_port"
 		log "starting PostgreSQL on 127.0.0.1:$port ($pgdata)"
-		if as_pg "$bindir/pg_ctl" start -w -s -D "$pgdata" -l "$pgdata/server.log" -o "-p $port" >/dev/null; then
+		# pg_ctl's own complaint is kept until we know it is final: a retry must not look
+		# like a failure.
+		if pg_ctl_said=$(as_pg "$bindir/pg_ctl" start -w -s -D "$pgdata" -l "$pgdata/server.log" -o "-p $port" 2>&1 >/dev/null); then
 			printf '%s\n' "$port" | as_pg tee "$pgdata/$port_file" >/dev/null
 			return
 		fi
 		if port_free "$port"; then
 			break
 		fi
-		log "port $port was taken meanwhile; retrying"
+		log "port $port was taken meanwhile; retrying on another port"
 	done
+	[ -n "$pg_ctl_said" ] && printf '%s\n' "$pg_ctl_said" >&2
 	log "server failed to start; end of $pgdata/server.log:"
 	tail -n 20 "$pgdata/server.log" || true
 	exit 1
