@@ -48,7 +48,7 @@ func TestInputsOutsideTheSchemaAreRefusedBeforeAnythingRuns(t *testing.T) {
 		{"channel in lower case", "", registerDoc, map[string]any{"in": register(map[string]any{"preferredChannel": "sms"})}, "variable.in.participant.preferredChannel", "sms"},
 		{"slot status filter in lower case", "", `query($s: [SlotStatus!]) { slots(filter: {statuses: $s}) { edges { node { id } } } }`,
 			map[string]any{"s": []string{"scheduled"}}, "variable.s.0", "scheduled"},
-		{"topic in lower case, inline", "", `{ slots(filter: {topics: [email]}) { edges { node { id } } } }`, nil, "", ""},
+		{"topic in lower case, inline", "", `{ slots(filter: {topics: [email]}) { edges { node { id } } } }`, nil, "", "email"},
 		{"NUL in a search", "", `query($s: String) { workshops(filter: {search: $s}) { edges { node { id } } } }`,
 			map[string]any{"s": "cv\x00"}, "variable.s", ""},
 		{"NUL in a search, inline", "", `{ workshops(filter: {search: "cv\u0000"}) { edges { node { id } } } }`, nil, "", ""},
