@@ -67,8 +67,8 @@ func textScalar(v any) error {
 // The built-in scalars, as the spec coerces them: gqlparser let a variable's string through
 // as an Int ("0612345678" became 612345678), which gqlgen then parsed.
 var (
-	errInt     = errBadInput("Int must be a whole number between -2147483648 and 2147483647, not a string")
-	errFloat   = errBadInput("Float must be a number, not a string")
+	errInt     = errBadInput("Int must be a whole number from -2147483648 to 2147483647, written as a JSON number (not a string)")
+	errFloat   = errBadInput("Float must be written as a JSON number (not a string)")
 	errBoolean = errBadInput("Boolean must be true or false")
 	errID      = errBadInput("ID must be a string")
 )
