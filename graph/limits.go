@@ -187,8 +187,8 @@ func (e fieldLimitExtension) MutateOperationParameters(ctx context.Context, para
 // fragment spreads and inline fragments, which validation compares pair by pair too; and the
 // directives on any of them, which validation checks one by one (graphql-cop's "directive
 // overloading": thousands of `@aa` made as many errors). over is the first selection past
-// limit, nil if there are at most limit (or if only directives of operations and fragments
-// come after it).
+// limit, nil if there are at most limit (or if only directives of operations, variables and
+// fragments come after it).
 func countSelections(doc *ast.QueryDocument, limit int) (n int, over ast.Selection) {
 	var walk func(ast.SelectionSet)
 	count := func(sel ast.Selection, directives ast.DirectiveList) {
@@ -213,6 +213,9 @@ func countSelections(doc *ast.QueryDocument, limit int) (n int, over ast.Selecti
 	}
 	for _, op := range doc.Operations {
 		n += len(op.Directives)
+		for _, v := range op.VariableDefinitions { // graphql-cop's run found these uncounted
+			n += len(v.Directives)
+		}
 		walk(op.SelectionSet)
 	}
 	for _, f := range doc.Fragments {

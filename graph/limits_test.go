@@ -257,6 +257,8 @@ func TestCountSelections(t *testing.T) {
 			`{ ...Q ...Q ... on Query { viewer { ...V } } } fragment Q on Query { __typename } fragment V on Viewer { isAnonymous }`, 7},
 		{"directives count one by one, wherever they are",
 			`query @a { x: __typename @skip(if: false) @include(if: true) ...F @b } fragment F on Query @c { __typename }`, 8},
+		{"directives on variable definitions count too (graphql-cop's run found them uncounted)",
+			`query($v: Int @a @b) { __typename }`, 3},
 		{"every operation and fragment, used or not",
 			`query A { __typename } query B { viewer { isAnonymous } } fragment Unused on Viewer { scopes isAnonymous }`, 5},
 	}
