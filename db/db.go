@@ -3,7 +3,9 @@
 //
 // Reads are nouns (Slot, Slots), writes are verbs (ScheduleSlot). Every function takes a
 // Querier, satisfied by *pgxpool.Pool and by pgx.Tx, so that one function can run alone or
-// inside a caller's transaction.
+// inside a caller's transaction. Transactions and the driver stay here: callers test sentinel
+// errors (ErrNotFound, ErrSlotStarted...), Failure tells a busy, cancelled or unreachable
+// database apart, and Once runs a mutation at most once per idempotency key.
 package db
 
 import (

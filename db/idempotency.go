@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 
@@ -10,6 +11,39 @@ import (
 
 // ErrInFlight: a request with the same idempotency key is being processed right now.
 var ErrInFlight = errors.New("a request with this idempotency key is in flight")
+
+// ErrKeyReused: the idempotency key holds the answer to a different request.
+var ErrKeyReused = errors.New("idempotency key used with a different request")
+
+// Once runs fn at most once per idempotency key, in one transaction that claims the key first:
+// when the key holds an answer to the same request (requestHash), it returns that answer with
+// replayed true and runs nothing; to a different request, ErrKeyReused; when another
+// transaction holds the key, ErrInFlight. Otherwise it runs fn in the transaction and stores
+// the answer fn returns, in the same commit as fn's writes; an answer of nil is not kept (a
+// refusal: the client may fix its input and retry with the same key). Answers are opaque
+// bytes: the caller encodes (and seals) them.
+func Once(ctx context.Context, q Querier, keyHash, requestHash []byte, fn func(Querier) ([]byte, error)) (answer []byte, replayed bool, err error) {
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		if err := ClaimIdempotencyKey(ctx, tx, keyHash); err != nil {
+			return err
+		}
+		storedHash, stored, err := StoredResponse(ctx, tx, keyHash)
+		switch {
+		case err == nil && subtle.ConstantTimeCompare(storedHash, requestHash) != 1:
+			return ErrKeyReused
+		case err == nil:
+			answer, replayed = stored, true
+			return nil
+		case !errors.Is(err, ErrNotFound):
+			return err
+		}
+		if answer, err = fn(tx); err != nil || answer == nil {
+			return err
+		}
+		return StoreResponse(ctx, tx, keyHash, requestHash, answer)
+	})
+	return answer, replayed, err
+}
 
 // ClaimIdempotencyKey takes the key for the length of tx, or answers ErrInFlight when another
 // transaction holds it. An advisory lock, not a row lock, so that the second request answers

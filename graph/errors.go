@@ -3,16 +3,14 @@ package graph
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
-	"net"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/regiestains/ateliers/db"
 )
 
 // Stable codes of protocol, auth and internal errors (extensions.code), as in API.md.
@@ -41,40 +39,6 @@ func errUnauthenticated(msg string) error { return &codedError{codeUnauthenticat
 func errBadInput(msg string) error        { return &codedError{codeBadUserInput, msg} }
 func errConflict(msg string) error        { return &codedError{codeConflict, msg} }
 
-func isPgError(err error, codes ...string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && slices.Contains(codes, pgErr.Code)
-}
-
-// isConnectionFailure reports whether err says that PostgreSQL could not be reached or went
-// away (refused or failed connection, broken socket, server shutting down or starting up),
-// rather than that it refused the statement: the same request may succeed once it is back.
-func isConnectionFailure(err error) bool {
-	var connectErr *pgconn.ConnectError
-	var netErr *net.OpError // not the net.Error interface, which context.DeadlineExceeded satisfies
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &connectErr): // whatever the cause: refused, unreachable, too many clients
-		return true
-	case errors.As(err, &pgErr):
-		// Class 08: connection exception; 57P01/57P02: the server shut down (admin, crash);
-		// 57P03: it cannot accept connections yet (starting, recovering).
-		return strings.HasPrefix(pgErr.Code, "08") || slices.Contains([]string{"57P01", "57P02", "57P03"}, pgErr.Code)
-	case errors.As(err, &netErr),
-		errors.Is(err, pgconn.ErrConnClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		pgconn.SafeToRetry(err): // nothing reached the server
-		return true
-	}
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		// pgxpool returns puddle's ErrClosedPool (a dependency we do not import) once the
-		// pool is closed, which only happens while the process stops.
-		if e.Error() == "closed pool" && errors.Unwrap(e) == nil {
-			return true
-		}
-	}
-	return false
-}
-
 // unavailable is the error a client gets when the database is unreachable: retryable, with no
 // driver text (which names hosts, users and databases).
 func unavailable(ctx context.Context, err error) *gqlerror.Error {
@@ -93,6 +57,7 @@ func unavailable(ctx context.Context, err error) *gqlerror.Error {
 func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	var coded *codedError
 	gqlErr, isGQL := err.(*gqlerror.Error)
+	failure := db.Failure(err)
 	if rootMessage(err) == "introspection disabled" { // gqlgen's, with INTROSPECTION=off
 		coded = &codedError{codeForbidden, "introspection is turned off on this server"}
 	}
@@ -102,20 +67,20 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 		e.Message = coded.message
 		e.Extensions = map[string]any{"code": coded.code}
 		return e
-	case isPgError(err, "55P03", "40001", "40P01"): // lock_timeout passed, serialization failure, deadlock
+	case errors.Is(failure, db.ErrBusy): // lock_timeout passed, serialization failure, deadlock
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = "the object is busy; retry in a moment"
 		e.Extensions = map[string]any{"code": codeConflict}
 		return e
-	case ctx.Err() == nil && isConnectionFailure(err):
+	case ctx.Err() == nil && errors.Is(failure, db.ErrUnavailable):
 		return unavailable(ctx, err)
-	case errors.Is(err, context.DeadlineExceeded) || isPgError(err, "57014") || // query_canceled: statement_timeout, or cancelled at the deadline
-		errors.Is(ctx.Err(), context.DeadlineExceeded) && isConnectionFailure(err): // connection dropped at the deadline
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(failure, db.ErrCanceled) || // statement_timeout, or cancelled at the deadline
+		errors.Is(ctx.Err(), context.DeadlineExceeded) && errors.Is(failure, db.ErrUnavailable): // connection dropped at the deadline
 		e := graphql.DefaultErrorPresenter(ctx, err)
 		e.Message = "the operation took too long; try again"
 		e.Extensions = map[string]any{"code": codeTimeout}
 		return e
-	case isConnectionFailure(err):
+	case errors.Is(failure, db.ErrUnavailable):
 		return unavailable(ctx, err)
 	case isGQL && strings.HasPrefix(gqlErr.Message, "json request body could not be decoded"):
 		// gqlgen quotes the whole body in this message: never echo a request, it may hold

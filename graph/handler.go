@@ -12,9 +12,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/regiestains/ateliers/db"
 )
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
@@ -22,8 +23,9 @@ import (
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
 // internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader);
-// pages, if not nil, answers anonymous catalogue queries from memory (PageCache).
-func NewHandler(pool, replica *pgxpool.Pool, pages *PageCache, limits Limits) http.Handler {
+// pages, if not nil, answers anonymous catalogue queries from memory (PageCache). Both
+// databases are db.Queriers (pools): this package never talks to the driver itself.
+func NewHandler(pool, replica db.Querier, pages *PageCache, limits Limits) http.Handler {
 	res := &Resolver{Pool: pool, Replica: replica}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})

@@ -6,13 +6,9 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"strconv"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -40,7 +36,7 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 // person included. Input is the request without its key (header or field, the same request).
 // The database holds only a hash of the scoped key, and the response sealed with a key derived
 // from it: the management tokens inside are readable only by whoever holds the idempotency key.
-func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, inputKey *string, input any, run func(db.Querier) (*T, []UserError, error)) (*T, []UserError, error) {
+func idempotent[T any](ctx context.Context, pool db.Querier, op string, inputKey *string, input any, run func(db.Querier) (*T, []UserError, error)) (*T, []UserError, error) {
 	key := idempotencyKey(ctx, inputKey)
 	if key == "" {
 		return run(pool)
@@ -57,37 +53,25 @@ func idempotent[T any](ctx context.Context, pool *pgxpool.Pool, op string, input
 
 	var payload *T
 	var problems []UserError
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if err := db.ClaimIdempotencyKey(ctx, tx, keyHash[:]); err != nil {
-			return err
+	answer, replayed, err := db.Once(ctx, pool, keyHash[:], requestHash[:], func(q db.Querier) ([]byte, error) {
+		var err error
+		if payload, problems, err = run(q); err != nil || len(problems) > 0 {
+			return nil, err // a refusal is not kept: the client fixes its input, or tries again later
 		}
-		storedHash, sealed, err := db.StoredResponse(ctx, tx, keyHash[:])
-		switch {
-		case err == nil && subtle.ConstantTimeCompare(storedHash, requestHash[:]) != 1:
-			problems = []UserError{{Field: []string{"input", "idempotencyKey"}, Code: UserErrorCodeIdempotencyKeyReused,
-				Message: "this idempotency key was already used with a different request: use a new key"}}
-			return nil
-		case err == nil:
-			payload, problems, err = unseal[T](sealKey[:], sealed)
-			return err
-		case !errors.Is(err, db.ErrNotFound):
-			return err
-		}
-		if payload, problems, err = run(tx); err != nil || len(problems) > 0 {
-			// A refusal is not kept: the client fixes its input, or tries again later (a seat
-			// may free up), with the same key.
-			return err
-		}
-		sealed, err = seal(sealKey[:], stored[T]{payload, problems})
-		if err != nil {
-			return err
-		}
-		return db.StoreResponse(ctx, tx, keyHash[:], requestHash[:], sealed)
+		return seal(sealKey[:], stored[T]{payload, problems})
 	})
-	if errors.Is(err, db.ErrInFlight) {
+	switch {
+	case errors.Is(err, db.ErrKeyReused):
+		return nil, []UserError{{Field: []string{"input", "idempotencyKey"}, Code: UserErrorCodeIdempotencyKeyReused,
+			Message: "this idempotency key was already used with a different request: use a new key"}}, nil
+	case errors.Is(err, db.ErrInFlight):
 		return nil, nil, errConflict("a request with this idempotency key is still being processed: retry in a moment")
+	case err != nil:
+		return nil, nil, err
+	case replayed:
+		return unseal[T](sealKey[:], answer)
 	}
-	return payload, problems, err
+	return payload, problems, nil
 }
 
 // idempotencyKey is the key of a mutation: its input's, or else the Idempotency-Key header's.

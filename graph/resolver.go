@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/regiestains/ateliers/db"
@@ -13,10 +12,10 @@ import (
 // Resolver holds what every resolver needs: the databases.
 type Resolver struct {
 	// Pool is the primary: every write, and every read that must see the latest writes.
-	Pool *pgxpool.Pool
+	Pool db.Querier
 	// Replica, when set (DATABASE_READ_URL), is a read-only copy of the primary that serves the
 	// catalogue reads of queries: see reader.
-	Replica *pgxpool.Pool
+	Replica db.Querier
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

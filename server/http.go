@@ -26,7 +26,11 @@ import (
 // of DATABASE_READ_URL, or nil; pages the cache of startPageCache, or nil.
 func newHandler(c config, pool, replica *pgxpool.Pool, pages *graph.PageCache) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(pool, replica, pages, c.Limits)
+	var reads db.Querier // stays nil without a replica: a nil *pgxpool.Pool in an interface is not nil
+	if replica != nil {
+		reads = replica
+	}
+	gql := graph.NewHandler(pool, reads, pages, c.Limits)
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
