@@ -76,7 +76,7 @@ clients:
 generate:
 	$(GO) generate ./...
 
-# Benchmark of issue 5 (bench/main.go says what it measures). Extra flags: BENCHFLAGS, e.g.
+# The national-scale benchmark (bench/main.go says what it measures). Extra flags: BENCHFLAGS, e.g.
 # make bench BENCHFLAGS='-scale=0.1 -duration=10s'. The bench binary is built first and
 # exec'd so that Ctrl-C and TERM reach it; it stops the server it started.
 BENCHFLAGS ?=

@@ -18,7 +18,7 @@ type sizes struct {
 	HotSlots int
 }
 
-// sizesAt scales the national dataset of issue 5 (2,000 organisations, 20,000 venues, 5,000
+// sizesAt scales the national dataset (2,000 organisations, 20,000 venues, 5,000
 // workshops, 1,000,000 slots, 5,000,000 registrations), keeping enough of each kind to work.
 func sizesAt(scale float64) sizes {
 	n := func(full, least int) int { return max(int(math.Round(float64(full)*scale)), least) }
@@ -107,7 +107,7 @@ func rng(seed, stream uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, str
 // in the national dataset (as many venues per postal code, slots per venue, workshops per
 // host). A resident's search near home then finds as many slots at every scale, and a smaller
 // dataset differs from the national one by its size only, which is what the scale comparison
-// of issue 5 measures: whether indexes and plans degrade as the tables grow.
+// of the benchmark measures: whether indexes and plans degrade as the tables grow.
 type territory struct {
 	depts  []int   // indexes in departments, nearest to Stains first
 	weight int     // their total weight

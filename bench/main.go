@@ -1,4 +1,4 @@
-// Command bench measures the booking API against the database's own limit (issue 5): the
+// Command bench measures the booking API against the database's own limit: the
 // same operations through the API and as bare SQL, on a national-scale dataset.
 //
 // It needs DATABASE_URL pointing at a PostgreSQL server on which it may create and drop its

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// The operations of issue 5, as a client sends them.
+// The operations the benchmark measures, as a client sends them.
 
 const availabilityDoc = `query Availability($filter: SlotFilter!) {
   slots(filter: $filter, first: 50) {

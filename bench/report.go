@@ -256,10 +256,10 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// targets compares the run with the targets of issue 5, for information: nothing fails on
+// targets compares the run with the targets the benchmark was built for, for information: nothing fails on
 // them (a shared machine makes times noisy).
 func (r *report) targets(w io.Writer) {
-	fmt.Fprintf(w, "\n## Targets of issue 5 (information, not assertions)\n\n")
+	fmt.Fprintf(w, "\n## Targets (information, not assertions)\n\n")
 	verdict := func(ok bool) string {
 		if ok {
 			return "met"

@@ -1,7 +1,7 @@
 // Package db is the PostgreSQL side of the API: migrations, one file per concept (its type and
 // its queries), and the transactions that keep the rules true under concurrency.
 //
-// Reads are nouns (Slot, Slots), writes are verbs (ScheduleSlot). Every function takes a
+// Reads are nouns (SlotByID, Slots), writes are verbs (ScheduleSlots). Every function takes a
 // Querier, satisfied by *pgxpool.Pool and by pgx.Tx, so that one function can run alone or
 // inside a caller's transaction. Transactions and the driver stay here: callers test sentinel
 // errors (ErrNotFound, ErrSlotStarted...), Failure tells a busy, cancelled or unreachable

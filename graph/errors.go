@@ -13,7 +13,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// Stable codes of protocol, auth and internal errors (extensions.code), as in API.md.
+// Stable codes of protocol, auth and internal errors (extensions.code), as the README's error table lists them.
 const (
 	codeUnauthenticated = "UNAUTHENTICATED"
 	codeForbidden       = "FORBIDDEN"

@@ -14,7 +14,7 @@ import (
 )
 
 // Bounds of an idempotency key: long enough to be random (a UUID has 36 characters), short
-// enough to store (API.md).
+// enough to store.
 const (
 	minIdempotencyKey = 16
 	maxIdempotencyKey = 255

@@ -13,7 +13,7 @@ import (
 )
 
 // Limits are the limits checked before any resolver runs. The server reads them from its
-// configuration (README, "Limits and errors"); DefaultLimits holds API.md's values.
+// configuration (README, "Limits and errors"); DefaultLimits holds the defaults.
 type Limits struct {
 	ParserTokens int // tokens a document may hold (GRAPHQL_PARSE_FAILED)
 	Depth        int // nesting of an operation (DEPTH_LIMIT_EXCEEDED)
@@ -81,7 +81,7 @@ func (l Limits) For(c db.Caller) CallerLimits {
 	return l.Key
 }
 
-// Defaults of the limits checked before any resolver runs (API.md sets them); Limits makes
+// Defaults of the limits checked before any resolver runs (the README's table lists them); Limits makes
 // them configurable.
 const (
 	// parserTokenLimit caps the tokens gqlparser reads from a query: a huge document is refused
@@ -256,7 +256,7 @@ func (e depthLimitExtension) MutateOperationContext(_ context.Context, opCtx *gr
 // operationDepth is how many fields the deepest field of op has above it: root fields are at
 // depth 0, so `{ viewer { scopes } }` has depth 1 and a limit of 10 allows paths of 11 fields.
 // This is the convention of graphql-depth-limit (depthLimit(10)) and GraphQL Armor, which
-// clients and API.md's [10] mean, and it leaves a Relay path like workshops > edges > node >
+// clients mean by a depth of 10, and it leaves a Relay path like workshops > edges > node >
 // slots > edges > node > registrations > edges > node > participant > firstName (11 fields)
 // within the limit. Fragment spreads and inline fragments add no depth of their own: their
 // fields count where they are spread. Directives (@skip, @include) are not evaluated: a path

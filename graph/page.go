@@ -11,7 +11,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// Page size bounds of every connection (API.md).
+// Page size bounds of every connection (README, "Limits and errors").
 const (
 	defaultFirst = 20
 	maxFirst     = 100

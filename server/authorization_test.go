@@ -23,7 +23,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// Who may do what (API.md): "Authorization is checked on every path to an object: direct
+// Who may do what (README, "Who sees what"): "Authorization is checked on every path to an object: direct
 // fields, node, nodes, nested connections. A test enumerates callers × operations against an
 // expected table." This is that test for the catalogue and the administration; the personal
 // data of registrations has its own matrix in privacy_test.go.
@@ -50,14 +50,14 @@ var authzCallers = []string{"anonymous", "host", "host-read", "other-host", "par
 
 // authzPreamble heads the table file; -update writes it again from here.
 const authzPreamble = `# Who may do what: the outcome of every operation (rows) for every caller (columns), checked
-# by TestAuthorization (server/authorization_test.go) over real HTTP. API.md: authorization is
+# by TestAuthorization (server/authorization_test.go) over real HTTP. Authorization is
 # checked on every path to an object (direct fields, node, nodes, nested connections). The
 # personal data of registrations has its own matrix in server/privacy_test.go.
 #
 # This file is the expected table. When behaviour changes on purpose, run
 #     UPDATE_AUTHORIZATION=1 make test PKGS=./server/ TESTFLAGS='-run TestAuthorization'
 # and review the diff. Comment lines (# ...) right above a row are kept by -update;
-# "# BUG?:" marks an observed outcome that looks wrong against PRODUCT.md / API.md.
+# "# BUG?:" marks an observed outcome that looks wrong against the README's rules.
 #
 # Callers:
 #   anonymous   no API key (the public website)

@@ -14,7 +14,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// The booking rules of issue 3, each checked through the real HTTP handler: what a register
+// The booking rules, each checked through the real HTTP handler: what a register
 // call answers, who may register whom, how the waiting list moves, reserved seats, attendance
 // and the referral chain, the outbox of booking events, and retries. Every test makes its own
 // organisations and slots (in 2032) and checks the database when the rule is about rows.

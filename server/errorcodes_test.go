@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestErrorCodes: every stable code of API.md, one case each, as a client gets it through
+// TestErrorCodes: every stable code of the README's error table, one case each, as a client gets it through
 // real HTTP, with the HTTP status it comes with today. THROTTLED, TIMEOUT and
 // SERVICE_UNAVAILABLE have tests of their own. Not parallel: it captures the server's log.
 func TestErrorCodes(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 )
 
 // getParseTokenLimit bounds the work of parsing a GET query here, before gqlgen's own limits
-// run (the URL alone may hold up to 1 MB of query). It is the parser token limit of API.md; a
+// run (the URL alone may hold up to 1 MB of query). It is the parser token limit of the README's "Limits and errors"; a
 // query over it is left to gqlgen, which refuses it or, for a mutation, answers 406.
 const getParseTokenLimit = 10_000
 

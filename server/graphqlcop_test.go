@@ -252,7 +252,7 @@ func TestGraphQLCop(t *testing.T) {
 		}
 	})
 
-	// graphql-cop flags `Did you mean` suggestions as an information leak. API.md wants them
+	// graphql-cop flags `Did you mean` suggestions as an information leak. The API turns them
 	// off only when introspection is off: here introspection is on (the schema is the public
 	// contract, GraphiQL its documentation), so a suggestion reveals nothing introspection does
 	// not. If introspection is ever turned off, this fails: turn suggestions off with it.

@@ -13,7 +13,7 @@ import (
 )
 
 // Nested connections (Venue.slots, Workshop.slots, Organisation.venues and .workshops) cost one
-// statement per level of the request, whatever the number of parents (issue 5), and answer
+// statement per level of the request, whatever the number of parents (the national-scale benchmark), and answer
 // exactly what the lists of Query answer for one parent: same rows, order, page info, cursors.
 
 // nplusWorld is a host with 20 venues and 24 workshops (20 published), 188 slots spread

@@ -19,7 +19,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 )
 
-// Who sees personal data (issue 3, "Who sees personal data"; API.md, "Who may do what"):
+// Who sees personal data (README, "Registering and cancelling" and "Who sees what"):
 //
 //   - a registration's personal data (participant, referral, priorityReason, cancellationReason)
 //     is visible to the host organisation's keys with REGISTRATIONS_READ, to the organisation
@@ -973,7 +973,7 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 
 // TestPrivacyErrorMessagesNeverQuoteTheRequest: the GraphQL layer's own errors (variable
 // coercion, validation, parsing) must not quote personal data a client put in the wrong place:
-// "Personal data ... never in logs, error messages" (API.md), as decode errors already do not.
+// "Personal data ... never in logs, error messages" (README, "Limits and errors"), as decode errors already do not.
 func TestPrivacyErrorMessagesNeverQuoteTheRequest(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
