@@ -35,6 +35,8 @@ var (
 	ErrCapacityBelowSeatsTaken = errors.New("capacity below seats taken")
 	// ErrSlotStarted: the slot has started, it can no longer change.
 	ErrSlotStarted = errors.New("slot has started")
+	// ErrSlotNotStarted: the slot has not started yet (attendance is marked once it has).
+	ErrSlotNotStarted = errors.New("slot has not started")
 	// ErrSlotCancelled: the slot is cancelled, it can no longer change.
 	ErrSlotCancelled = errors.New("slot is cancelled")
 )

@@ -2,12 +2,14 @@ package db_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
@@ -74,8 +76,11 @@ func TestSeatsTakenCannotExceedCapacity(t *testing.T) {
 	pool := dbtest.New(t)
 	ctx := context.Background()
 	slotID := newSlot(t, pool, "regie")
-	if _, err := pool.Exec(ctx, `UPDATE slots SET seats_taken = 3 WHERE id = $1`, slotID); err == nil {
-		t.Error("seats_taken = 3 on a slot of capacity 2 was accepted; want a CHECK violation")
+	_, err := pool.Exec(ctx, `UPDATE slots SET seats_taken = 3 WHERE id = $1`, slotID)
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23514" ||
+		pgErr.ConstraintName != "slots_seats_taken_within_capacity" && pgErr.ConstraintName != "slots_within_capacity" {
+		t.Errorf("seats_taken = 3 on a slot of capacity 2: got %v; want a violation of a capacity CHECK", err)
 	}
 }
 

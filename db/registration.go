@@ -218,17 +218,29 @@ func SetPriority(ctx context.Context, q Querier, id int64, priority bool, reason
 	return reg, nil
 }
 
-// MarkAttendance records whether a confirmed participant came.
+// MarkAttendance records whether a confirmed participant came, once the slot has started:
+// ErrSlotNotStarted before, ErrNotConfirmed for a registration that holds no seat.
 func MarkAttendance(ctx context.Context, q Querier, id int64, a Attendance) (Registration, error) {
 	var reg Registration
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		// Checked in the transaction, on the row it updates: a slot moved meanwhile, or a
+		// registration cancelled meanwhile, is judged as it stands at the write.
 		var slotID int64
-		err := tx.QueryRow(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now()
-			WHERE id = $1 AND status = 'CONFIRMED' RETURNING slot_id`, id, a).Scan(&slotID)
-		if errors.Is(err, pgx.ErrNoRows) {
+		var started bool
+		var status RegistrationStatus
+		err := tx.QueryRow(ctx, `SELECT r.slot_id, s.starts_at <= now(), r.status FROM registrations r
+			JOIN slots s ON s.id = r.slot_id WHERE r.id = $1 FOR UPDATE OF r`, id).Scan(&slotID, &started, &status)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return ErrNotFound
+		case err != nil:
+			return err
+		case !started:
+			return ErrSlotNotStarted
+		case status != RegistrationConfirmed:
 			return ErrNotConfirmed
 		}
-		if err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now() WHERE id = $1`, id, a); err != nil {
 			return err
 		}
 		if err := event(ctx, tx, "ATTENDANCE_MARKED", slotID, &id); err != nil {

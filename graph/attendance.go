@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -31,14 +30,6 @@ func (r *mutationResolver) markAttendance(ctx context.Context, in MarkAttendance
 	}
 	if err := requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite); err != nil {
 		return nil, err
-	}
-	s, err := db.SlotByID(ctx, r.Pool, reg.SlotID)
-	if err != nil {
-		return nil, err
-	}
-	if s.StartsAt.After(time.Now()) {
-		p.add(UserErrorCodeSlotNotStarted, "id", "attendance is marked once the slot has started")
-		return &RegistrationPayload{UserErrors: p}, nil
 	}
 	marked, err := db.MarkAttendance(ctx, r.Pool, id, in.Attendance)
 	if ue, ok := refusal(err, "id"); ok {

@@ -108,35 +108,6 @@ func referralOf(p *problems, c db.Caller, hostOrgID int64, in *ReferralInput, pr
 	return db.Referral{OrganisationID: &org, CounsellorName: &name, Reason: nonEmpty(in.Reason), PartnerReference: nonEmpty(in.PartnerReference)}, nil
 }
 
-// bookingRefusals maps db refusals to userErrors.
-var bookingRefusals = []struct {
-	err     error
-	code    UserErrorCode
-	message string
-}{
-	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list"},
-	{db.ErrRegistrationClosed, UserErrorCodeRegistrationClosed, "registrations for this slot are closed"},
-	{db.ErrRegistrationNotOpen, UserErrorCodeRegistrationNotOpen, "registrations for this slot are not open yet"},
-	{db.ErrSlotCancelled, UserErrorCodeSlotCancelled, "the slot is cancelled"},
-	{db.ErrSlotStarted, UserErrorCodeSlotStarted, "the slot has already started"},
-	{db.ErrAlreadyRegistered, UserErrorCodeAlreadyRegistered, "this person (same phone or email) is already registered on this slot"},
-	{db.ErrAlreadyCancelled, UserErrorCodeAlreadyCancelled, "the registration is already cancelled"},
-	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance"},
-	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone"},
-	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority"},
-	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change"},
-}
-
-// refusal turns a db refusal into a userError on field, or reports that err is not one.
-func refusal(err error, field string) (UserError, bool) {
-	for _, r := range bookingRefusals {
-		if errors.Is(err, r.err) {
-			return UserError{Field: append([]string{"input"}, strings.Split(field, ".")...), Message: r.message, Code: r.code}, true
-		}
-	}
-	return UserError{}, false
-}
-
 // registerResult is what register stores for replays.
 type registerResult struct {
 	Registration *db.Registration

@@ -178,8 +178,8 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 		return &SlotPayload{UserErrors: p}, err
 	}
 	// Say first what no input can fix: the slot is past or cancelled.
-	if code, ok := slotRefusal(db.SlotChangeable(s)); ok {
-		p.add(code, "id", "%s", slotRefusals[code])
+	if ue, ok := refusal(db.SlotChangeable(s), "id"); ok {
+		p = append(p, ue)
 		return &SlotPayload{UserErrors: p}, nil
 	}
 	var venueID int64
@@ -219,13 +219,12 @@ func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (
 	if errors.Is(err, errInvalid) {
 		return &SlotPayload{UserErrors: p}, nil
 	}
-	if code, ok := slotRefusal(err); ok {
-		field := "id"
-		if code == UserErrorCodeCapacityBelowSeatsTaken {
-			field = "capacity"
-		}
-		p.add(code, field, "%s", slotRefusals[code])
-		return &SlotPayload{UserErrors: p}, nil
+	field := "id"
+	if errors.Is(err, db.ErrCapacityBelowSeatsTaken) {
+		field = "capacity"
+	}
+	if ue, ok := refusal(err, field); ok {
+		return &SlotPayload{UserErrors: append(p, ue)}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -244,34 +243,13 @@ func (r *mutationResolver) cancelSlot(ctx context.Context, in CancelSlotInput) (
 		return &SlotPayload{UserErrors: p}, nil
 	}
 	cancelled, err := db.CancelSlot(ctx, r.Pool, s.ID, reason)
-	if code, ok := slotRefusal(err); ok {
-		p.add(code, "id", "%s", slotRefusals[code])
-		return &SlotPayload{UserErrors: p}, nil
+	if ue, ok := refusal(err, "id"); ok {
+		return &SlotPayload{UserErrors: append(p, ue)}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &SlotPayload{Slot: &cancelled, UserErrors: p.errs()}, nil
-}
-
-// slotRefusal maps the db's refusals of a slot change to userError codes.
-func slotRefusal(err error) (UserErrorCode, bool) {
-	switch {
-	case errors.Is(err, db.ErrSlotStarted):
-		return UserErrorCodeSlotStarted, true
-	case errors.Is(err, db.ErrSlotCancelled):
-		return UserErrorCodeSlotCancelled, true
-	case errors.Is(err, db.ErrCapacityBelowSeatsTaken):
-		return UserErrorCodeCapacityBelowSeatsTaken, true
-	}
-	return "", false
-}
-
-// slotRefusals explains each refusal to the client.
-var slotRefusals = map[UserErrorCode]string{
-	UserErrorCodeSlotStarted:             "the slot has already started: it can no longer change",
-	UserErrorCodeSlotCancelled:           "the slot is cancelled: it can no longer change",
-	UserErrorCodeCapacityBelowSeatsTaken: "capacity cannot go below the seats already taken",
 }
 
 // nestedSlots is Venue.slots or Workshop.slots: Query.slots at one parent, through a loader
