@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strconv"
 
 	"github.com/regiestains/ateliers/db"
@@ -171,15 +172,11 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 }
 
 // withoutKey returns a mutation input without its idempotency key, as it is hashed: a key sent
-// in the header first and in the input on a retry is the same request.
+// in the header first and in the input on a retry is the same request. Any input with an
+// IdempotencyKey field qualifies, so that a new idempotent mutation needs no entry here.
 func withoutKey[T any](in T) T {
-	switch v := any(&in).(type) {
-	case *RegisterInput:
-		v.IdempotencyKey = nil
-	case *EnrolInput:
-		v.IdempotencyKey = nil
-	case *CancelRegistrationInput:
-		v.IdempotencyKey = nil
+	if f := reflect.ValueOf(&in).Elem().FieldByName("IdempotencyKey"); f.IsValid() && f.CanSet() {
+		f.SetZero()
 	}
 	return in
 }
