@@ -3,7 +3,6 @@ package db_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,11 +24,11 @@ func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer listener.Close(context.Background())
-	var changes atomic.Int64
+	notices := make(chan int64, 16)
 	listening := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func(int64) { changes.Add(1) })
+		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func(slot int64) { notices <- slot })
 	}()
 	<-listening
 
@@ -51,11 +50,28 @@ func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Then a new slot (one notice) and a change of its seats, whose notice names it: notices
+	// arrive in commit order, so once that one is heard, every earlier one has been.
+	slot := newSlot(t, writer, "marker")
+	if _, err := writer.Exec(ctx, `UPDATE slots SET seats_taken = 1 WHERE id = $1`, slot); err != nil {
+		t.Fatal(err)
+	}
+	var before []int64
+	for heard := false; !heard; {
+		select {
+		case n := <-notices:
+			if heard = n == slot; !heard {
+				before = append(before, n)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no notice of the seat change; heard %v", before)
+		}
+	}
+	if len(before) != 2 {
+		t.Errorf("notices before the seat change: %v, want two (the committed transaction, the new slot)", before)
+	}
 	// Quiet for ten beats: the heartbeat keeps the listener going.
 	time.Sleep(500 * time.Millisecond)
-	if n := changes.Load(); n != 1 {
-		t.Errorf("%d change notices, want 1 for one committed transaction", n)
-	}
 	select {
 	case err := <-done:
 		t.Fatalf("the listener stopped during a quiet spell: %v", err)
