@@ -189,8 +189,8 @@ type registeringField struct {
 
 // rootFieldsIn counts the root fields of an operation that go to the database (all but
 // __typename and introspection; registrations have their own, higher cost), and lists those
-// that register: each `register` field, aliases one by one, and each `enrol` with its slots
-// (one at least). It counts the `__schema` fields apart: gqlgen prices them at nothing.
+// that register (declared so in rootFields): each `register` field, aliases one by one, and
+// each `enrol` with its slots (one at least). It counts the `__schema` fields apart: gqlgen prices them at nothing.
 // Fields skipped by @skip or @include do not run, so do not count.
 func rootFieldsIn(opCtx *graphql.OperationContext) (trips, schemas int, registering []registeringField) {
 	root := "Query"
@@ -198,11 +198,11 @@ func rootFieldsIn(opCtx *graphql.OperationContext) (trips, schemas int, register
 		root = "Mutation"
 	}
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
-		switch f.Name {
-		case "__typename", "__type":
-		case "__schema":
+		switch {
+		case f.Name == "__typename" || f.Name == "__type":
+		case f.Name == "__schema":
 			schemas++
-		case "register", "enrol":
+		case rootOf(root, f.Name).registers:
 			in, _ := f.ArgumentMap(opCtx.Variables)["input"].(map[string]any)
 			key, _ := in["idempotencyKey"].(string)
 			ids, _ := in["slotIds"].([]any)

@@ -203,14 +203,12 @@ func wroteSeats(ctx context.Context, slots ...int64) {
 func seatsOnly(op *ast.OperationDefinition) bool {
 	for _, s := range op.SelectionSet {
 		f, ok := s.(*ast.Field)
-		if !ok || !seatMutations[f.Name] {
+		if !ok || !rootOf("Mutation", f.Name).seatsOnly {
 			return false
 		}
 	}
 	return true
 }
-
-var seatMutations = map[string]bool{"register": true, "enrol": true, "cancelRegistration": true}
 
 // shown is what a page shows that a change of one slot's seats can alter: the slots it lists,
 // and whether free seats chose them (availableOnly). The resolvers that list slots fill it in

@@ -46,15 +46,9 @@ func catalogueOperation(ctx context.Context) bool {
 	}
 	for _, s := range op.SelectionSet {
 		f, ok := s.(*ast.Field)
-		if !ok || !catalogueRoots[f.Name] {
+		if !ok || !rootOf("Query", f.Name).catalogue {
 			return false
 		}
 	}
 	return true
-}
-
-// catalogueRoots are the root fields whose answers depend on the public catalogue alone.
-var catalogueRoots = map[string]bool{
-	"slots": true, "workshops": true, "venues": true, "organisations": true, "programmes": true,
-	"node": true, "nodes": true,
 }

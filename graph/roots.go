@@ -1,0 +1,66 @@
+package graph
+
+// rootField declares what a root field of the schema does beyond resolving, for the parts of
+// the API that act on whole operations: routing reads to the replica and the page cache
+// (catalogue), what a mutation makes the page cache forget (seatsOnly), and the registration
+// budget (registers). Every root field has an entry, so that a new query or mutation is
+// declared where a reader looks for it, not remembered in several lists:
+// TestEveryRootFieldIsDeclared holds the table to the schema.
+type rootField struct {
+	// catalogue: a query whose answer depends on the public catalogue alone, the same for every
+	// anonymous caller and free of personal data; an anonymous operation made only of such
+	// fields may read the replica and be kept by the page cache.
+	catalogue bool
+	// seatsOnly: a mutation whose only change to what a catalogue page shows is the seats of
+	// the slots it records with wroteSeats; the page cache then forgets only those slots'
+	// pages. Any other mutation makes it forget every page.
+	seatsOnly bool
+	// registers: a mutation that takes seats for people, one per slot of `input.slotIds` (one
+	// when there is no such list), counted against the registration budget.
+	registers bool
+}
+
+var rootFields = map[string]rootField{
+	"Query.node":                {catalogue: true},
+	"Query.nodes":               {catalogue: true},
+	"Query.viewer":              {},
+	"Query.slots":               {catalogue: true},
+	"Query.workshops":           {catalogue: true},
+	"Query.venues":              {catalogue: true},
+	"Query.organisations":       {catalogue: true},
+	"Query.programmes":          {catalogue: true},
+	"Query.apiKeys":             {},
+	"Query.registrationByToken": {},
+	"Query.referrals":           {},
+
+	"Mutation.createOrganisation":      {},
+	"Mutation.updateOrganisation":      {},
+	"Mutation.createVenue":             {},
+	"Mutation.updateVenue":             {},
+	"Mutation.archiveVenue":            {},
+	"Mutation.createWorkshop":          {},
+	"Mutation.updateWorkshop":          {},
+	"Mutation.archiveWorkshop":         {},
+	"Mutation.createProgramme":         {},
+	"Mutation.updateProgramme":         {},
+	"Mutation.archiveProgramme":        {},
+	"Mutation.scheduleSlot":            {},
+	"Mutation.scheduleSlotSeries":      {},
+	"Mutation.updateSlot":              {},
+	"Mutation.cancelSlot":              {},
+	"Mutation.createApiKey":            {},
+	"Mutation.revokeApiKey":            {},
+	"Mutation.register":                {seatsOnly: true, registers: true},
+	"Mutation.enrol":                   {seatsOnly: true, registers: true},
+	"Mutation.cancelRegistration":      {seatsOnly: true},
+	"Mutation.setRegistrationPriority": {},
+	"Mutation.markAttendance":          {},
+	"Mutation.reserveSeats":            {},
+	"Mutation.releaseSeats":            {},
+}
+
+// rootOf returns the declaration of a root field of the operation type op ("Query",
+// "Mutation"); the zero rootField for __typename and introspection.
+func rootOf(op, field string) rootField {
+	return rootFields[op+"."+field]
+}

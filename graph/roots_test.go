@@ -1,0 +1,32 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every root field of the schema is declared in rootFields, and every declaration names one.
+func TestEveryRootFieldIsDeclared(t *testing.T) {
+	schema := NewExecutableSchema(Config{}).Schema()
+	seen := map[string]bool{}
+	for _, typ := range []string{"Query", "Mutation"} {
+		for _, f := range schema.Types[typ].Fields {
+			if strings.HasPrefix(f.Name, "__") {
+				continue
+			}
+			name := typ + "." + f.Name
+			seen[name] = true
+			if _, ok := rootFields[name]; !ok {
+				t.Errorf("%s is not declared in rootFields (graph/roots.go): say whether it reads the catalogue, changes only seats, registers", name)
+			}
+		}
+	}
+	for name, d := range rootFields {
+		if !seen[name] {
+			t.Errorf("rootFields declares %s, which the schema does not have", name)
+		}
+		if strings.HasPrefix(name, "Query.") && (d.seatsOnly || d.registers) || strings.HasPrefix(name, "Mutation.") && d.catalogue {
+			t.Errorf("%s: catalogue is for queries, seatsOnly and registers for mutations", name)
+		}
+	}
+}
