@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"math"
@@ -425,30 +426,30 @@ type ApiKeyResolver interface {
 	Organisation(ctx context.Context, obj *db.APIKey) (*db.Organisation, error)
 }
 type MutationResolver interface {
+	ReserveSeats(ctx context.Context, input ReserveSeatsInput) (*AllocationPayload, error)
+	ReleaseSeats(ctx context.Context, input ReleaseSeatsInput) (*AllocationPayload, error)
+	CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error)
+	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
 	UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error)
+	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
+	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
+	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
+	Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error)
+	Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error)
+	CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error)
+	SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error)
+	MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error)
+	ScheduleSlot(ctx context.Context, input ScheduleSlotInput) (*SlotPayload, error)
+	ScheduleSlotSeries(ctx context.Context, input ScheduleSlotSeriesInput) (*SlotSeriesPayload, error)
+	UpdateSlot(ctx context.Context, input UpdateSlotInput) (*SlotPayload, error)
+	CancelSlot(ctx context.Context, input CancelSlotInput) (*SlotPayload, error)
 	CreateVenue(ctx context.Context, input CreateVenueInput) (*VenuePayload, error)
 	UpdateVenue(ctx context.Context, input UpdateVenueInput) (*VenuePayload, error)
 	ArchiveVenue(ctx context.Context, input ArchiveInput) (*VenuePayload, error)
 	CreateWorkshop(ctx context.Context, input CreateWorkshopInput) (*WorkshopPayload, error)
 	UpdateWorkshop(ctx context.Context, input UpdateWorkshopInput) (*WorkshopPayload, error)
 	ArchiveWorkshop(ctx context.Context, input ArchiveInput) (*WorkshopPayload, error)
-	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
-	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
-	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
-	ScheduleSlot(ctx context.Context, input ScheduleSlotInput) (*SlotPayload, error)
-	ScheduleSlotSeries(ctx context.Context, input ScheduleSlotSeriesInput) (*SlotSeriesPayload, error)
-	UpdateSlot(ctx context.Context, input UpdateSlotInput) (*SlotPayload, error)
-	CancelSlot(ctx context.Context, input CancelSlotInput) (*SlotPayload, error)
-	CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error)
-	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
-	Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error)
-	Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error)
-	CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error)
-	SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error)
-	MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error)
-	ReserveSeats(ctx context.Context, input ReserveSeatsInput) (*AllocationPayload, error)
-	ReleaseSeats(ctx context.Context, input ReleaseSeatsInput) (*AllocationPayload, error)
 }
 type OrganisationResolver interface {
 	ID(ctx context.Context, obj *db.Organisation) (string, error)
@@ -466,14 +467,14 @@ type QueryResolver interface {
 	Node(ctx context.Context, id string) (Node, error)
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Viewer(ctx context.Context) (*Viewer, error)
-	Slots(ctx context.Context, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error)
-	Workshops(ctx context.Context, filter *db.WorkshopFilter, first *int, after *string) (*WorkshopConnection, error)
-	Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error)
+	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
-	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
 	Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error)
+	Slots(ctx context.Context, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error)
+	Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error)
+	Workshops(ctx context.Context, filter *db.WorkshopFilter, first *int, after *string) (*WorkshopConnection, error)
 }
 type ReferralResolver interface {
 	Organisation(ctx context.Context, obj *db.Referral) (*db.Organisation, error)
@@ -2274,1658 +2275,27 @@ func newExecutionContext(
 	}
 }
 
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/organisation.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/workshop.graphqls"
+var sourcesFS embed.FS
+
+func sourceData(filename string) string {
+	data, err := sourcesFS.ReadFile(filename)
+	if err != nil {
+		panic(fmt.Sprintf("codegen problem: %s not available", filename))
+	}
+	return string(data)
+}
+
 var sources = []*ast.Source{
-	{Name: "../schema.graphql", Input: `"""
-The booking API of a digital-inclusion network in Seine-Saint-Denis (réseau d'inclusion numérique).
-
-It exposes the workshops (ateliers), venues (lieux) and slots (créneaux) of the network's host
-organisations, so that the resident-facing website, partner structures and third-party apps can
-find availability. Authenticate with ` + "`" + `Authorization: Bearer <API key>` + "`" + `; without a key you are an
-anonymous caller and see only what the public website shows.
-
-Conventions: every list of objects that can grow is a Relay connection paged with ` + "`" + `first` + "`" + ` (1 to
-100, default 20) and ` + "`" + `after` + "`" + `; short bounded lists are plain lists (a programme's workshops, at
-most 20, in course order). Every object has an opaque global ` + "`" + `id` + "`" + ` usable with ` + "`" + `node` + "`" + `. Every
-mutation takes one ` + "`" + `input` + "`" + ` and returns ` + "`" + `userErrors` + "`" + ` for refusals the caller can fix; in an input,
-` + "`" + `id` + "`" + ` names the object the mutation changes, and ` + "`" + `<type>Id` + "`" + ` any other object it refers to
-(` + "`" + `register(input: {slotId})` + "`" + ` creates a registration on that slot). Times are entered as
-Europe/Paris wall-clock (` + "`" + `LocalDateTime` + "`" + `) or as instants with an offset (` + "`" + `DateTime` + "`" + `), and always
-returned as RFC 3339 with the Europe/Paris offset.
-"""
-schema {
-  query: Query
-  mutation: Mutation
-}
-
-"""
-An instant, RFC 3339 with an offset, e.g. ` + "`" + `2026-12-01T14:00:00+01:00` + "`" + `. Returned in Europe/Paris.
-"""
-scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339")
-
-"""
-A Europe/Paris wall-clock date and time without offset, e.g. ` + "`" + `2026-12-01T14:00` + "`" + `
-(seconds optional). Used to schedule slots: ` + "`" + `14:00` + "`" + ` stays ` + "`" + `14:00` + "`" + ` across daylight-saving changes.
-A time that does not exist in Paris (the hour skipped in spring) is refused.
-"""
-scalar LocalDateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6")
-
-"""
-A phone number. Accepted in E.164 (` + "`" + `+33612345678` + "`" + `) or in the usual French national form
-(` + "`" + `06 12 34 56 78` + "`" + `, ` + "`" + `01.23.45.67.89` + "`" + `, ` + "`" + `(06) 12-34-56-78` + "`" + `, ` + "`" + `0033 6 12 34 56 78` + "`" + `): ASCII digits
-with spaces, dots, dashes or parentheses, after an optional ` + "`" + `+` + "`" + `. Letters, extensions and ` + "`" + `tel:` + "`" + `
-URIs are refused. Always returned in E.164.
-"""
-scalar PhoneNumber @specifiedBy(url: "https://www.itu.int/rec/T-REC-E.164")
-
-"""
-An email address (` + "`" + `name@example.fr` + "`" + `, RFC 5322's addr-spec without a display name), at most 254
-characters, whose domain has a dot; returned as entered.
-"""
-scalar Email @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc5322#section-3.4.1")
-
-"A French postal code: five digits, e.g. ` + "`" + `93240` + "`" + ` for Stains."
-scalar PostalCode @specifiedBy(url: "https://www.data.gouv.fr/fr/datasets/base-officielle-des-codes-postaux/")
-
-"An absolute ` + "`" + `https://` + "`" + ` or ` + "`" + `http://` + "`" + ` URL, at most 2,000 characters."
-scalar URL @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3986")
-
-"An object with a global, opaque identifier that ` + "`" + `node` + "`" + ` and ` + "`" + `nodes` + "`" + ` can refetch."
-interface Node {
-  "The object's global identifier. Opaque: do not parse it, it may change format."
-  id: ID!
-}
-
-"Paging information of a connection (Relay cursor connections)."
-type PageInfo {
-  "Whether more items follow the last edge: ask again with ` + "`" + `after: endCursor` + "`" + `."
-  hasNextPage: Boolean!
-  "Always false: these connections page forward only."
-  hasPreviousPage: Boolean!
-  "The cursor of the first edge, or null when the page is empty."
-  startCursor: String
-  "The cursor of the last edge, or null when the page is empty. Pass it as ` + "`" + `after` + "`" + `."
-  endCursor: String
-}
-
-"A refusal the caller can fix by changing its input. The mutation changed nothing."
-type UserError {
-  "Path to the input field at fault, e.g. ` + "`" + `[\"input\", \"postalCode\"]` + "`" + `; null when not about one field."
-  field: [String!]
-  "What is wrong and how to fix it, in English, without personal data."
-  message: String!
-  "A stable code for programs."
-  code: UserErrorCode!
-}
-
-"Stable codes of ` + "`" + `UserError` + "`" + `."
-enum UserErrorCode {
-  "A required value is missing or blank."
-  REQUIRED
-  "A value is longer than allowed, or a list has too many items."
-  TOO_LONG
-  "A value has the wrong format (slug, SIRET, INSEE code, opening hours, coordinates...)."
-  INVALID
-  "The referenced object does not exist or is not visible to you."
-  NOT_FOUND
-  "The value is already used by another object (e.g. an organisation slug)."
-  TAKEN
-  "An end is not after its start, or a window is inconsistent."
-  INVALID_RANGE
-  "A Europe/Paris wall-clock time that does not exist (skipped at the spring daylight-saving change)."
-  NONEXISTENT_LOCAL_TIME
-  "The slot has already started: it can no longer be changed or cancelled."
-  SLOT_STARTED
-  "The slot is cancelled: it can no longer be changed."
-  SLOT_CANCELLED
-  "A capacity below the number of seats already taken."
-  CAPACITY_BELOW_SEATS_TAKEN
-  "The object is archived and cannot be used for new slots."
-  ARCHIVED
-  "The workshop and the venue belong to different organisations, or an object belongs to another organisation."
-  WRONG_ORGANISATION
-  "No seat is left and the request did not ask to join the waiting list (` + "`" + `joinWaitlist: true` + "`" + `)."
-  SLOT_FULL
-  "Registrations for this slot are closed (see ` + "`" + `registrationClosesAt` + "`" + `)."
-  REGISTRATION_CLOSED
-  "Registrations for this slot are not open yet (see ` + "`" + `registrationOpensAt` + "`" + `)."
-  REGISTRATION_NOT_OPEN
-  "The same person (same phone or email) already holds a seat or a waiting-list place on this slot."
-  ALREADY_REGISTERED
-  "The phone number is not a valid French or international number."
-  INVALID_PHONE
-  "The email address is not valid."
-  INVALID_EMAIL
-  "The participant has not consented (` + "`" + `consent: true` + "`" + ` with the version of the text they read)."
-  CONSENT_REQUIRED
-  "Neither a phone number nor an email: the person could not be told about their seat."
-  CONTACT_REQUIRED
-  "This idempotency key was already used with a different request."
-  IDEMPOTENCY_KEY_REUSED
-  "The registration is already cancelled."
-  ALREADY_CANCELLED
-  "The slot has not started yet: attendance is marked once it has."
-  SLOT_NOT_STARTED
-  "Only confirmed registrations have an attendance."
-  NOT_CONFIRMED
-  "More seats asked than are free for everyone."
-  NOT_ENOUGH_FREE_SEATS
-  "Only a registration on the waiting list has a priority."
-  NOT_WAITLISTED
-}
-
-"""
-A member of the network (structure): it hosts workshops, refers people to them (orientation), or both.
-"""
-type Organisation implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "Display name, e.g. ` + "`" + `Régie de Quartier de Stains` + "`" + `."
-  name: String!
-  "A short unique identifier made of lowercase letters, digits and dashes, e.g. ` + "`" + `regie-quartier-stains` + "`" + `."
-  slug: String!
-  "What kind of structure this is."
-  kind: OrganisationKind!
-  "SIRET (14 digits, Luhn-checked), when known."
-  siret: String
-  "Contact phone of the structure (not of a person)."
-  phone: PhoneNumber
-  "Contact email of the structure."
-  email: Email
-  "Public website."
-  website: URL
-  "Free text presentation, in French."
-  description: String!
-  "Whether the organisation hosts workshops."
-  hostsWorkshops: Boolean!
-  "Whether the organisation refers people to workshops of others (orientation)."
-  refersPeople: Boolean!
-  "True for the sample data loaded by the demo: not a real structure."
-  isSample: Boolean!
-  "The organisation's venues, by name."
-  venues(
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): VenueConnection!
-  "The organisation's workshops you may see, by title."
-  workshops(
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): WorkshopConnection!
-  "When the organisation was created."
-  createdAt: DateTime!
-}
-
-"Kinds of organisation in the network."
-enum OrganisationKind {
-  "Régie de quartier or another IAE structure (insertion par l'activité économique)."
-  REGIE_DE_QUARTIER
-  "An association (loi 1901), e.g. Emmaüs Connect."
-  ASSOCIATION
-  "A France Travail agency (formerly Pôle emploi)."
-  FRANCE_TRAVAIL
-  "A CAF (caisse d'allocations familiales)."
-  CAF
-  "A CCAS (centre communal d'action sociale)."
-  CCAS
-  "A town hall (mairie) or one of its services."
-  MAIRIE
-  "A public library (médiathèque)."
-  MEDIATHEQUE
-  "Any other structure."
-  OTHER
-}
-
-"""
-A venue (lieu) where slots happen. Its fields follow the national "schéma des lieux de médiation
-numérique" where they make sense: ` + "`" + `nom` + "`" + ` → ` + "`" + `name` + "`" + `, ` + "`" + `adresse` + "`" + ` → ` + "`" + `streetAddress` + "`" + `, ` + "`" + `horaires` + "`" + ` →
-` + "`" + `openingHours` + "`" + `, ` + "`" + `prise_en_charge_specifique` + "`" + ` → ` + "`" + `accessibility` + "`" + `, ` + "`" + `modalites_acces` + "`" + ` → ` + "`" + `accessInstructions` + "`" + `.
-"""
-type Venue implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The organisation that runs the venue."
-  organisation: Organisation!
-  "Name of the place, e.g. ` + "`" + `Espace numérique de la Régie` + "`" + `."
-  name: String!
-  "Street address (number and street), e.g. ` + "`" + `12 avenue George Sand` + "`" + `."
-  streetAddress: String!
-  "Postal code, e.g. ` + "`" + `93240` + "`" + `."
-  postalCode: PostalCode!
-  "Town, e.g. ` + "`" + `Stains` + "`" + `."
-  city: String!
-  "INSEE code of the commune (code officiel géographique), e.g. ` + "`" + `93072` + "`" + ` for Stains."
-  inseeCode: String
-  "Latitude in decimal degrees (WGS 84)."
-  latitude: Float
-  "Longitude in decimal degrees (WGS 84)."
-  longitude: Float
-  "Opening hours in OpenStreetMap ` + "`" + `opening_hours` + "`" + ` syntax, e.g. ` + "`" + `Mo-Fr 09:00-12:00,14:00-17:00; PH off` + "`" + `."
-  openingHours: String
-  "Accessibility of the venue and support offered."
-  accessibility: Accessibility!
-  "Equipment available on site."
-  equipment: Equipment!
-  "Phone of the venue."
-  phone: PhoneNumber
-  "Email of the venue."
-  email: Email
-  "How to get there and get in: bus lines, floor, entrance, intercom."
-  accessInstructions: String!
-  "Whether the venue is archived: kept for history, no new slots."
-  isArchived: Boolean!
-  "Upcoming slots at this venue you may see, by start time (same rules as ` + "`" + `Query.slots` + "`" + `)."
-  slots(
-    "What slots to list; without it, upcoming scheduled slots you may see."
-    filter: SlotFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): SlotConnection!
-}
-
-"Accessibility of a venue (prise en charge spécifique)."
-type Accessibility {
-  "Step-free access for wheelchair users (accès PMR)."
-  wheelchairAccessible: Boolean!
-  "A hearing loop (boucle à induction magnétique) is available."
-  hearingLoop: Boolean!
-  "Other support offered, free text, e.g. ` + "`" + `accompagnement en langue arabe` + "`" + `, ` + "`" + `gros caractères` + "`" + `."
-  otherSupport: String!
-}
-
-"Equipment available at a venue."
-type Equipment {
-  "Number of computers participants can use; 0 if they must bring a device."
-  computers: Int!
-  "Free Wi-Fi for participants."
-  wifi: Boolean!
-  "A printer participants can use."
-  printer: Boolean!
-  "A scanner participants can use (numériser un document)."
-  scanner: Boolean!
-}
-
-"An accessibility need a participant may have, to filter slots."
-enum AccessibilityNeed {
-  "Step-free access (venue ` + "`" + `wheelchairAccessible` + "`" + `)."
-  WHEELCHAIR
-  "A hearing loop (venue ` + "`" + `hearingLoop` + "`" + `)."
-  HEARING_LOOP
-}
-
-"""
-A catalogue entry (atelier): what is taught, for whom, how long, what to bring. Only published
-workshops are visible to other organisations and to the public.
-"""
-type Workshop implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The organisation that runs the workshop."
-  organisation: Organisation!
-  "Title, e.g. ` + "`" + `Faire son CV` + "`" + `."
-  title: String!
-  "One or two sentences shown in lists."
-  summary: String!
-  "Full description, in French."
-  description: String!
-  "What the workshop covers."
-  topics: [Topic!]!
-  "Expected level of the participants."
-  level: WorkshopLevel!
-  "Duration of one session in minutes."
-  durationMinutes: Int!
-  "Who the workshop is for."
-  audiences: [Audience!]!
-  "What to bring, e.g. ` + "`" + `Pièce d'identité` + "`" + `, ` + "`" + `Téléphone portable` + "`" + `, ` + "`" + `Identifiants France Travail` + "`" + `."
-  whatToBring: [String!]!
-  "Languages the workshop is given in, as BCP 47 tags, e.g. ` + "`" + `fr` + "`" + `, ` + "`" + `ar` + "`" + `."
-  languages: [String!]!
-  "What participants should already know, free text; empty when none."
-  prerequisites: String!
-  "Links to learning resources, e.g. Les Bons Clics modules."
-  resources: [LearningResource!]!
-  "Publication status."
-  status: WorkshopStatus!
-  "Upcoming slots of this workshop you may see, by start time."
-  slots(
-    "What slots to list; without it, upcoming scheduled slots you may see."
-    filter: SlotFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): SlotConnection!
-}
-
-"""
-What a workshop covers. Each value names its nearest entries in the national vocabularies of
-data·inclusion (` + "`" + `thematiques` + "`" + `) and of the lieux de médiation numérique (` + "`" + `services` + "`" + `).
-"""
-enum Topic {
-  "Writing a CV and looking for a job. thematiques: ` + "`" + `numerique--favoriser-mon-insertion-professionnelle` + "`" + `, ` + "`" + `trouver-un-emploi` + "`" + `; services: ` + "`" + `Favoriser mon insertion professionnelle` + "`" + `."
-  CV_AND_JOB_SEARCH
-  "France Travail (formerly Pôle emploi) procedures: registering, updating, the personal space. thematiques: ` + "`" + `numerique--realiser-des-demarches-administratives-avec-un-accompagnement` + "`" + `, ` + "`" + `trouver-un-emploi--suivre-ses-candidatures` + "`" + `; services: ` + "`" + `Réaliser des démarches administratives avec un accompagnement` + "`" + `."
-  FRANCE_TRAVAIL_PROCEDURES
-  "CAF procedures: declarations, benefits, the CAF account. thematiques: ` + "`" + `acces-aux-droits-et-citoyennete--accompagnement-dans-les-demarches-administratives` + "`" + `; services: ` + "`" + `Réaliser des démarches administratives avec un accompagnement` + "`" + `."
-  CAF_PROCEDURES
-  "Health insurance (Ameli account, carte Vitale). thematiques: ` + "`" + `sante--acces-aux-soins` + "`" + `, ` + "`" + `numerique--realiser-des-demarches-administratives-avec-un-accompagnement` + "`" + `."
-  HEALTH_INSURANCE
-  "Taxes (impots.gouv.fr, declaring income). thematiques: ` + "`" + `gestion-financiere--accompagnement-aux-demarches-fiscales` + "`" + `."
-  TAXES
-  "Using a smartphone: settings, apps, calls and messages. thematiques: ` + "`" + `numerique--prendre-en-main-un-smartphone-ou-une-tablette` + "`" + `; services: ` + "`" + `Prendre en main un smartphone ou une tablette` + "`" + `."
-  SMARTPHONE
-  "Scanning a document with a phone and sending it. thematiques: ` + "`" + `numerique--realiser-des-demarches-administratives-avec-un-accompagnement` + "`" + `; services: ` + "`" + `Réaliser des démarches administratives avec un accompagnement` + "`" + `."
-  SCANNING_DOCUMENTS
-  "Creating and using an email account. thematiques: ` + "`" + `numerique--utiliser-le-numerique-au-quotidien` + "`" + `; services: ` + "`" + `Utiliser le numérique au quotidien` + "`" + `."
-  EMAIL
-  "Online safety: passwords, scams, personal data. thematiques: ` + "`" + `numerique--approfondir-ma-culture-numerique` + "`" + `; services: ` + "`" + `Approfondir ma culture numérique` + "`" + `."
-  ONLINE_SAFETY
-  "Computer basics: mouse, keyboard, files. thematiques: ` + "`" + `numerique--prendre-en-main-un-ordinateur` + "`" + `; services: ` + "`" + `Prendre en main un ordinateur` + "`" + `."
-  COMPUTER_BASICS
-}
-
-"Expected level of a workshop's participants."
-enum WorkshopLevel {
-  "No prior experience needed (débutant)."
-  BEGINNER
-  "Some experience with the device or the service."
-  INTERMEDIATE
-  "At ease, wants to go further."
-  ADVANCED
-}
-
-"Who a workshop is for (publics, as in data·inclusion)."
-enum Audience {
-  "Everyone (tous publics)."
-  EVERYONE
-  "Job seekers (demandeurs d'emploi)."
-  JOB_SEEKERS
-  "Young people, 16 to 25 (jeunes)."
-  YOUNG_PEOPLE
-  "Seniors, 60 and over."
-  SENIORS
-  "Employees in insertion (salariés en parcours d'insertion, IAE)."
-  EMPLOYEES_IN_INSERTION
-  "Families and parents."
-  FAMILIES
-}
-
-"Publication status of a workshop or programme."
-enum WorkshopStatus {
-  "Being written: visible only to its organisation."
-  DRAFT
-  "Public: visible to everyone, slots can be booked."
-  PUBLISHED
-  "Withdrawn: visible only to its organisation, kept for history."
-  ARCHIVED
-}
-
-"A link to a learning resource."
-type LearningResource {
-  "Title of the resource, e.g. ` + "`" + `Les Bons Clics : créer son CV` + "`" + `."
-  title: String!
-  "Where to find it."
-  url: URL!
-}
-
-"A programme (parcours): an ordered list of workshops taken as one course."
-type Programme implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The organisation that runs the programme."
-  organisation: Organisation!
-  "Title, e.g. ` + "`" + `Parcours numérique vers l'emploi` + "`" + `."
-  title: String!
-  "Description, in French."
-  description: String!
-  "The workshops in course order (at most 20, so a plain list, not a connection); only those you may see."
-  workshops: [Workshop!]!
-  "Publication status (same meaning as for workshops)."
-  status: WorkshopStatus!
-}
-
-"""
-A slot (créneau): one dated occurrence of a workshop at a venue, with a capacity.
-"""
-type Slot implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The workshop taught."
-  workshop: Workshop!
-  "Where it happens."
-  venue: Venue!
-  "Start, returned in Europe/Paris."
-  startsAt: DateTime!
-  "End, returned in Europe/Paris."
-  endsAt: DateTime!
-  "Number of seats."
-  capacity: Int!
-  "Whether the slot will take place."
-  status: SlotStatus!
-  "Why the slot was cancelled, when it was."
-  cancellationReason: String
-  "Who may see and book the slot."
-  visibility: SlotVisibility!
-  "When registrations open; null means they are open as soon as the slot is published."
-  registrationOpensAt: DateTime
-  "When registrations close; by default when the slot starts."
-  registrationClosesAt: DateTime!
-  "Name of the facilitator (médiatrice, médiateur numérique), when given."
-  facilitatorName: String
-  "Seats taken by confirmed registrations."
-  seatsTaken: Int!
-  "Seats reserved for organisations (allocations) and not yet taken; they return to everyone when released."
-  seatsReserved: Int!
-  """
-  Seats you can still take: those free for everyone, plus the free reserved seats of your
-  organisation (register with ` + "`" + `allocationLabel` + "`" + ` for a department's). 0 once cancelled. Reserved
-  seats return to everyone within 30 seconds of their release time.
-  """
-  seatsLeft: Int!
-  "People on the waiting list."
-  waitlistLength: Int!
-  "Whether registrations are accepted now: the slot is scheduled and now is inside its registration window. Says nothing about seats: see ` + "`" + `seatsLeft` + "`" + `."
-  isOpenForRegistration: Boolean!
-  "The slot's registrations, with personal data. Host organisation keys with ` + "`" + `REGISTRATIONS_READ` + "`" + ` only."
-  registrations(
-    "Only these statuses; default: all."
-    statuses: [RegistrationStatus!]
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): RegistrationConnection!
-  "Seats reserved on this slot: all of them for the host organisation, your organisation's for others."
-  allocations: [Allocation!]!
-}
-
-"""
-A registration (inscription): a participant's seat, or place on the waiting list, on a slot.
-Its personal data (` + "`" + `participant` + "`" + `, ` + "`" + `referral` + "`" + `) is visible only to the host organisation's keys
-with ` + "`" + `REGISTRATIONS_READ` + "`" + `, to the organisation that referred the person, and to the person
-through ` + "`" + `registrationByToken` + "`" + `; ` + "`" + `node` + "`" + ` returns null to anyone else.
-"""
-type Registration implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The slot."
-  slot: Slot!
-  "Seat confirmed, on the waiting list, or cancelled."
-  status: RegistrationStatus!
-  "Place on the waiting list (1 is next), when waitlisted."
-  waitlistPosition: Int
-  "A short code to read over the phone, e.g. ` + "`" + `K7M4QXRA` + "`" + `."
-  confirmationCode: String!
-  "The person, or null when you may not see personal data."
-  participant: Participant
-  "The referral (orientation) by a partner, or null when there is none or you may not see it."
-  referral: Referral
-  "Whether the person goes first on the waiting list."
-  priority: Boolean!
-  "Why the person has priority; null when you may not see personal data."
-  priorityReason: String
-  "Whether the seat is one reserved for an organisation (allocation)."
-  hasReservedSeat: Boolean!
-  "Whether the person came, once marked."
-  attendance: Attendance
-  "When the registration was made."
-  registeredAt: DateTime!
-  "When the seat was confirmed (at once, or when the waiting list moved)."
-  confirmedAt: DateTime
-  "When it was cancelled."
-  cancelledAt: DateTime
-  "Why it was cancelled; null when you may not see personal data."
-  cancellationReason: String
-}
-
-"Where a registration stands."
-enum RegistrationStatus {
-  "A seat is held."
-  CONFIRMED
-  "On the waiting list: confirmed automatically, in order, when a seat frees up."
-  WAITLISTED
-  "Cancelled by the person, a partner, the host, or with the slot."
-  CANCELLED
-}
-
-"The person behind a registration: the minimum the network needs. Personal data."
-type Participant {
-  "First name."
-  firstName: String
-  "Last name."
-  lastName: String
-  "Phone, E.164."
-  phone: PhoneNumber
-  "Email."
-  email: Email
-  "Postal code of residence."
-  postalCode: PostalCode
-  "Age bracket."
-  ageBracket: AgeBracket
-  "Whether they have a computer at home (to orient equipment help)."
-  hasComputer: Boolean
-  "Whether they have internet at home."
-  hasInternet: Boolean
-  "Whether they have a smartphone."
-  hasSmartphone: Boolean
-  "How they prefer to be told about their seat."
-  preferredChannel: ContactChannel
-}
-
-"A participant's age range: enough for statistics, no birth date."
-enum AgeBracket {
-  "Under 26."
-  UNDER_26
-  "26 to 59."
-  FROM_26_TO_59
-  "60 and over."
-  SIXTY_AND_OVER
-}
-
-"How a participant prefers to be contacted."
-enum ContactChannel {
-  "Text message."
-  SMS
-  "Phone call."
-  PHONE_CALL
-  "Email."
-  EMAIL
-}
-
-"Whether a participant came."
-enum Attendance {
-  "Came."
-  PRESENT
-  "Did not come."
-  ABSENT
-  "Did not come, with a reason given beforehand."
-  EXCUSED
-}
-
-"A referral (orientation): a partner's counsellor sending a person to a workshop."
-type Referral {
-  "The referring organisation."
-  organisation: Organisation!
-  "The counsellor's name."
-  counsellorName: String!
-  "Why the person was referred."
-  reason: String
-  "The partner's own reference for the person."
-  partnerReference: String
-}
-
-"Seats of a slot reserved for an organisation or one of its departments."
-type Allocation implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The slot."
-  slot: Slot!
-  "The organisation the seats are for."
-  organisation: Organisation!
-  "The department, e.g. ` + "`" + `Propreté` + "`" + `; empty for the whole organisation."
-  label: String!
-  "Seats reserved."
-  seats: Int!
-  "Reserved seats taken."
-  seatsTaken: Int!
-  "When unused seats return to everyone; null to keep them."
-  releaseAt: DateTime
-  "When they were returned."
-  releasedAt: DateTime
-}
-
-"A page of registrations."
-type RegistrationConnection {
-  "The registrations of this page with their cursors."
-  edges: [RegistrationEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"A registration and its cursor."
-type RegistrationEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The registration."
-  node: Registration!
-}
-
-"Whether a slot will take place."
-enum SlotStatus {
-  "Will take place."
-  SCHEDULED
-  "Cancelled by the host."
-  CANCELLED
-}
-
-"Who may see and book a slot."
-enum SlotVisibility {
-  "Everyone, including the public website."
-  PUBLIC
-  "Callers with an API key of any organisation of the network (partners), not the public."
-  PARTNERS
-  "Only the host organisation (e.g. a session reserved for its own employees)."
-  INTERNAL
-}
-
-"Filters of ` + "`" + `slots` + "`" + `. All given filters must match (AND); values inside one list match any (OR)."
-input SlotFilter {
-  "Slots starting at or after this instant. Default: now."
-  from: DateTime
-  "Slots starting before this instant."
-  to: DateTime
-  "Workshops covering any of these topics."
-  topics: [Topic!]
-  "Any of these workshops."
-  workshopIds: [ID!]
-  "At any of these venues."
-  venueIds: [ID!]
-  "Hosted by any of these organisations."
-  organisationIds: [ID!]
-  "At venues with any of these postal codes."
-  postalCodes: [PostalCode!]
-  "At venues within a distance of a point."
-  near: NearInput
-  "Workshops for any of these audiences (` + "`" + `EVERYONE` + "`" + ` workshops always match)."
-  audiences: [Audience!]
-  "At venues meeting all these needs."
-  accessibility: [AccessibilityNeed!]
-  "Only slots with seats free for everyone (reserved seats are not counted)."
-  availableOnly: Boolean = false
-  "Slot statuses to include. Default: scheduled only."
-  statuses: [SlotStatus!]
-}
-
-"A circle on the map."
-input NearInput {
-  "Latitude of the centre, decimal degrees."
-  latitude: Float!
-  "Longitude of the centre, decimal degrees."
-  longitude: Float!
-  "Radius in kilometres, 0.1 to 200."
-  radiusKm: Float!
-}
-
-"Filters of ` + "`" + `workshops` + "`" + `."
-input WorkshopFilter {
-  "Workshops covering any of these topics."
-  topics: [Topic!]
-  "Workshops for any of these audiences."
-  audiences: [Audience!]
-  "Run by any of these organisations."
-  organisationIds: [ID!]
-  "Statuses to include; only your own organisation's drafts and archived workshops are visible. Default: published."
-  statuses: [WorkshopStatus!]
-  "Case-insensitive text found in the title or summary."
-  search: String
-}
-
-"Filters of ` + "`" + `venues` + "`" + `."
-input VenueFilter {
-  "Run by any of these organisations."
-  organisationIds: [ID!]
-  "With any of these postal codes."
-  postalCodes: [PostalCode!]
-  "Within a distance of a point."
-  near: NearInput
-  "Meeting all these needs."
-  accessibility: [AccessibilityNeed!]
-  "Include archived venues. Default: false."
-  includeArchived: Boolean = false
-}
-
-"Filters of ` + "`" + `organisations` + "`" + `."
-input OrganisationFilter {
-  "Of any of these kinds."
-  kinds: [OrganisationKind!]
-  "Only those that host workshops."
-  hostsWorkshops: Boolean
-  "Only those that refer people."
-  refersPeople: Boolean
-}
-
-"Filters of ` + "`" + `programmes` + "`" + `."
-input ProgrammeFilter {
-  "Run by any of these organisations."
-  organisationIds: [ID!]
-  "Statuses to include; only your own organisation's drafts and archived programmes are visible. Default: published."
-  statuses: [WorkshopStatus!]
-}
-
-"A page of slots."
-type SlotConnection {
-  "The slots of this page with their cursors."
-  edges: [SlotEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"A slot and its cursor."
-type SlotEdge {
-  "Opaque cursor: pass it as ` + "`" + `after` + "`" + ` to continue after this slot."
-  cursor: String!
-  "The slot."
-  node: Slot!
-}
-
-"A page of workshops."
-type WorkshopConnection {
-  "The workshops of this page with their cursors."
-  edges: [WorkshopEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"A workshop and its cursor."
-type WorkshopEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The workshop."
-  node: Workshop!
-}
-
-"A page of venues."
-type VenueConnection {
-  "The venues of this page with their cursors."
-  edges: [VenueEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"A venue and its cursor."
-type VenueEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The venue."
-  node: Venue!
-}
-
-"A page of organisations."
-type OrganisationConnection {
-  "The organisations of this page with their cursors."
-  edges: [OrganisationEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"An organisation and its cursor."
-type OrganisationEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The organisation."
-  node: Organisation!
-}
-
-"A page of programmes."
-type ProgrammeConnection {
-  "The programmes of this page with their cursors."
-  edges: [ProgrammeEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"A programme and its cursor."
-type ProgrammeEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The programme."
-  node: Programme!
-}
-
-"""
-An API key of an organisation. The secret itself is shown once, at creation; only a hash is kept.
-"""
-type ApiKey implements Node {
-  "Global, opaque identifier: refetch the object with ` + "`" + `node(id:)` + "`" + `."
-  id: ID!
-  "The organisation the key acts for; null for a network administrator key."
-  organisation: Organisation
-  "A label to recognise the key, e.g. ` + "`" + `Site public` + "`" + ` or ` + "`" + `Outil CIP` + "`" + `."
-  label: String!
-  "The first characters of the secret, to recognise it in your configuration."
-  prefix: String!
-  "What the key may do beyond reading public data."
-  scopes: [Scope!]!
-  "Whether this is a network administrator key (creates organisations)."
-  isNetworkAdmin: Boolean!
-  "When the key was created."
-  createdAt: DateTime!
-  "When the key was last used (to the minute), or null if never."
-  lastUsedAt: DateTime
-  "When the key was revoked, or null if it is active."
-  revokedAt: DateTime
-}
-
-"A right an API key carries. Any key of an organisation also reads that organisation's own unpublished catalogue and partners-only slots."
-enum Scope {
-  "` + "`" + `catalogue:write` + "`" + `: create, update and archive the organisation's venues, workshops, programmes and slots."
-  CATALOGUE_WRITE
-  "` + "`" + `registrations:write` + "`" + `: register participants (booking)."
-  REGISTRATIONS_WRITE
-  "` + "`" + `registrations:read` + "`" + `: read registrations with personal data on the organisation's slots."
-  REGISTRATIONS_READ
-  "` + "`" + `attendance:write` + "`" + `: mark attendance on the organisation's slots."
-  ATTENDANCE_WRITE
-  "` + "`" + `reports:read` + "`" + `: read activity reports."
-  REPORTS_READ
-  "` + "`" + `keys:manage` + "`" + `: create, list and revoke the organisation's API keys."
-  KEYS_MANAGE
-}
-
-"A page of API keys."
-type ApiKeyConnection {
-  "The keys of this page with their cursors."
-  edges: [ApiKeyEdge!]!
-  "Paging information."
-  pageInfo: PageInfo!
-}
-
-"An API key and its cursor."
-type ApiKeyEdge {
-  "Opaque cursor."
-  cursor: String!
-  "The key."
-  node: ApiKey!
-}
-
-"Who is calling."
-type Viewer {
-  "The organisation of the API key; null for anonymous callers and network administrators."
-  organisation: Organisation
-  "The scopes of the API key; empty for anonymous callers."
-  scopes: [Scope!]!
-  "Whether the caller is a network administrator."
-  isNetworkAdmin: Boolean!
-  "Whether the caller is anonymous (no API key)."
-  isAnonymous: Boolean!
-}
-
-"""
-The entry points for reading: the catalogue (slots, workshops, venues, organisations,
-programmes), any object by id, who is calling, and the registrations a caller may see.
-"""
-type Query {
-  "Fetch any object by its global id. Null when it does not exist or you may not see it."
-  node("A global id returned by this API." id: ID!): Node
-  "Fetch objects by global ids (at most 100), in the same order; null where one does not exist or you may not see it."
-  nodes("Global ids returned by this API, at most 100." ids: [ID!]!): [Node]!
-  "Who is calling: organisation, scopes."
-  viewer: Viewer!
-  """
-  Upcoming slots ordered by start time: the availability query. Anonymous callers see public slots
-  of published workshops; API keys also see partners-only slots; a host organisation's keys see all
-  of its own slots, internal ones and drafts included.
-  """
-  slots(
-    "What slots to list; without it, upcoming scheduled slots you may see."
-    filter: SlotFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): SlotConnection!
-  "Workshops you may see, by title."
-  workshops(
-    "What workshops to list; without it, every workshop you may see."
-    filter: WorkshopFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): WorkshopConnection!
-  "Venues, by name."
-  venues(
-    "What venues to list; without it, every venue."
-    filter: VenueFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): VenueConnection!
-  "Organisations of the network, by name."
-  organisations(
-    "What organisations to list; without it, every organisation."
-    filter: OrganisationFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): OrganisationConnection!
-  "Programmes you may see, by title."
-  programmes(
-    "What programmes to list; without it, every programme you may see."
-    filter: ProgrammeFilter
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): ProgrammeConnection!
-  "The API keys of your organisation, newest first. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key, which lists administrator keys)."
-  apiKeys(
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): ApiKeyConnection!
-  "The registration a management token opens (the person's link ` + "`" + `/r/<token>` + "`" + `), or null."
-  registrationByToken("The management token returned by ` + "`" + `register` + "`" + ` (` + "`" + `manageToken` + "`" + `)." token: String!): Registration
-  "The people your organisation referred, newest first, with slot, status and attendance. Requires ` + "`" + `REGISTRATIONS_READ` + "`" + ` or ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
-  referrals(
-    "How many items to return: 1 to 100."
-    first: Int = 20
-    "Return the items after this cursor: the ` + "`" + `pageInfo.endCursor` + "`" + ` of the page before."
-    after: String
-  ): RegistrationConnection!
-}
-
-"""
-The entry points for writing: the catalogue (hosts, with ` + "`" + `CATALOGUE_WRITE` + "`" + `), API keys, and
-bookings (registering, enrolling, cancelling, priorities, attendance, reserved seats). Every
-mutation takes one ` + "`" + `input` + "`" + ` and returns ` + "`" + `userErrors` + "`" + ` for refusals the caller can fix; nothing
-is changed when there are userErrors.
-"""
-type Mutation {
-  "Create an organisation. Network administrators only."
-  createOrganisation(
-    "The organisation to create."
-    input: CreateOrganisationInput!
-  ): OrganisationPayload!
-  "Update your organisation's profile. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + ` on it, or a network administrator key."
-  updateOrganisation(
-    "The organisation (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
-    input: UpdateOrganisationInput!
-  ): OrganisationPayload!
-
-  "Create a venue of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createVenue(
-    "The venue to create."
-    input: CreateVenueInput!
-  ): VenuePayload!
-  "Update a venue of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateVenue(
-    "The venue (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
-    input: UpdateVenueInput!
-  ): VenuePayload!
-  "Archive a venue: it stays for history, no new slots. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveVenue(
-    "The venue to archive."
-    input: ArchiveInput!
-  ): VenuePayload!
-
-  "Create a workshop of your organisation (as a draft unless ` + "`" + `status` + "`" + ` says otherwise). Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createWorkshop(
-    "The workshop to create."
-    input: CreateWorkshopInput!
-  ): WorkshopPayload!
-  "Update a workshop, including publishing it (` + "`" + `status: PUBLISHED` + "`" + `). Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateWorkshop(
-    "The workshop (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
-    input: UpdateWorkshopInput!
-  ): WorkshopPayload!
-  "Archive a workshop: it disappears from public lists; its slots stay. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveWorkshop(
-    "The workshop to archive."
-    input: ArchiveInput!
-  ): WorkshopPayload!
-
-  "Create a programme from workshops of your organisation. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  createProgramme(
-    "The programme to create."
-    input: CreateProgrammeInput!
-  ): ProgrammePayload!
-  "Update a programme. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateProgramme(
-    "The programme (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
-    input: UpdateProgrammeInput!
-  ): ProgrammePayload!
-  "Archive a programme. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  archiveProgramme(
-    "The programme to archive."
-    input: ArchiveInput!
-  ): ProgrammePayload!
-
-  "Schedule one slot of a workshop at a venue. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  scheduleSlot(
-    "The workshop, venue, time and capacity of the slot."
-    input: ScheduleSlotInput!
-  ): SlotPayload!
-  """
-  Schedule a weekly series: the same wall-clock time every ` + "`" + `intervalWeeks` + "`" + ` weeks, ` + "`" + `occurrences` + "`" + `
-  times (e.g. every Tuesday 14:00 for 8 weeks). Each occurrence is then an ordinary slot, editable
-  or cancellable on its own. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `.
-  """
-  scheduleSlotSeries(
-    "The workshop, venue, first time, rhythm and number of the slots."
-    input: ScheduleSlotSeriesInput!
-  ): SlotSeriesPayload!
-  "Change a slot that has not started. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  updateSlot(
-    "The slot (` + "`" + `id` + "`" + `) and the fields to change; fields left out stay as they are."
-    input: UpdateSlotInput!
-  ): SlotPayload!
-  "Cancel a slot that has not started. Requires ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  cancelSlot(
-    "The slot to cancel, and why."
-    input: CancelSlotInput!
-  ): SlotPayload!
-
-  """
-  Create an API key for an organisation. The secret is in the payload, once. A ` + "`" + `KEYS_MANAGE` + "`" + ` key
-  creates keys of its own organisation with at most its own scopes; a network administrator key
-  creates the first key of any organisation, or another administrator key (no ` + "`" + `organisationId` + "`" + `).
-  """
-  createApiKey(
-    "The organisation, label and scopes of the key."
-    input: CreateApiKeyInput!
-  ): CreateApiKeyPayload!
-  "Revoke an API key of your organisation at once. Requires ` + "`" + `KEYS_MANAGE` + "`" + ` (or a network administrator key)."
-  revokeApiKey(
-    "The key to revoke."
-    input: RevokeApiKeyInput!
-  ): ApiKeyPayload!
-
-  """
-  Register a person on a slot: a seat if one is left, else a place on the waiting list when
-  ` + "`" + `joinWaitlist` + "`" + ` is true, else ` + "`" + `SLOT_FULL` + "`" + `. Anonymous callers (the public website) register on
-  public slots; keys with ` + "`" + `REGISTRATIONS_WRITE` + "`" + ` on public and partners-only slots, recording a
-  referral when they are not the host; the host's keys on any of its slots. Safe to retry with
-  the same idempotency key (` + "`" + `Idempotency-Key` + "`" + ` header or ` + "`" + `idempotencyKey` + "`" + `).
-  """
-  register(
-    "The slot, the person and how to register them."
-    input: RegisterInput!
-  ): RegisterPayload!
-  """
-  Register a person on one slot of each workshop of a programme in one call: all seats or none
-  (a full slot means no seat anywhere), unless ` + "`" + `joinWaitlist` + "`" + ` is true. Same rights and retries as
-  ` + "`" + `register` + "`" + `.
-  """
-  enrol(
-    "The programme, one slot per workshop, and the person."
-    input: EnrolInput!
-  ): EnrolPayload!
-  """
-  Cancel a registration before its slot starts, with its management token (the person), or by id
-  (the referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `). The waiting list moves at once.
-  """
-  cancelRegistration(
-    "The registration to cancel (by token or ` + "`" + `id` + "`" + `), and why."
-    input: CancelRegistrationInput!
-  ): RegistrationPayload!
-  "Put a waitlisted person first (or not). The referring partner or the host, with ` + "`" + `REGISTRATIONS_WRITE` + "`" + `."
-  setRegistrationPriority(
-    "The registration (` + "`" + `id` + "`" + `) and its priority."
-    input: SetRegistrationPriorityInput!
-  ): RegistrationPayload!
-  "Mark whether a confirmed participant came, once the slot has started. The host, with ` + "`" + `ATTENDANCE_WRITE` + "`" + `."
-  markAttendance(
-    "The registration (` + "`" + `id` + "`" + `) and whether the person came."
-    input: MarkAttendanceInput!
-  ): RegistrationPayload!
-  "Reserve seats of a slot for an organisation (or one of its departments). The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  reserveSeats(
-    "The slot, the organisation and how many seats to reserve."
-    input: ReserveSeatsInput!
-  ): AllocationPayload!
-  "Return a reservation's unused seats to everyone now. The host, with ` + "`" + `CATALOGUE_WRITE` + "`" + `."
-  releaseSeats(
-    "The reservation (` + "`" + `id` + "`" + `) whose unused seats to release."
-    input: ReleaseSeatsInput!
-  ): AllocationPayload!
-}
-
-"The person to register, with their consent."
-input ParticipantInput {
-  "First name, 1 to 100 characters."
-  firstName: String!
-  "Last name, 1 to 100 characters."
-  lastName: String!
-  "Phone, in the forms ` + "`" + `PhoneNumber` + "`" + ` accepts (` + "`" + `06 12 34 56 78` + "`" + `, ` + "`" + `+33612345678` + "`" + `); a phone or an email is required. Anything else: ` + "`" + `INVALID_PHONE` + "`" + `."
-  phone: String
-  "Email; a phone or an email is required. Invalid: ` + "`" + `INVALID_EMAIL` + "`" + `."
-  email: String
-  "Postal code of residence."
-  postalCode: PostalCode
-  "Age bracket."
-  ageBracket: AgeBracket
-  "Has a computer at home."
-  hasComputer: Boolean
-  "Has internet at home."
-  hasInternet: Boolean
-  "Has a smartphone."
-  hasSmartphone: Boolean
-  "Preferred contact channel. Default: SMS with a phone, else email."
-  preferredChannel: ContactChannel
-  "The person agrees to the processing of these data. Must be true (` + "`" + `CONSENT_REQUIRED` + "`" + `)."
-  consent: Boolean!
-  "Version of the consent text the person read, e.g. ` + "`" + `2026-11` + "`" + `, 1 to 50 characters."
-  consentVersion: String!
-}
-
-"A referral by a partner's counsellor."
-input ReferralInput {
-  "The counsellor's name, 1 to 200 characters."
-  counsellorName: String!
-  "Why the person is referred, at most 1,000 characters."
-  reason: String
-  "Your own reference for the person, at most 100 characters."
-  partnerReference: String
-}
-
-"Input of ` + "`" + `register` + "`" + `."
-input RegisterInput {
-  "The slot."
-  slotId: ID!
-  "The person."
-  participant: ParticipantInput!
-  "Join the waiting list when no seat is left. Default: false (answer ` + "`" + `SLOT_FULL` + "`" + `)."
-  joinWaitlist: Boolean = false
-  "The referral; required when a partner (not the host) registers someone."
-  referral: ReferralInput
-  "Put the person first on the waiting list, with a reason (partners and the host only)."
-  priorityReason: String
-  "The department of your organisation whose reserved seats to use, e.g. ` + "`" + `Propreté` + "`" + `."
-  allocationLabel: String
-  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key."
-  idempotencyKey: String
-}
-
-"Result of ` + "`" + `register` + "`" + `."
-type RegisterPayload {
-  "The registration: confirmed or waitlisted; null when refused."
-  registration: Registration
-  "The person's secret management token, for a link like ` + "`" + `/r/<token>` + "`" + `: shown only here."
-  manageToken: String
-  "Why the registration was refused; empty on success. A refusal leaves nothing behind."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `enrol` + "`" + `."
-input EnrolInput {
-  "The programme."
-  programmeId: ID!
-  "One slot of each workshop of the programme."
-  slotIds: [ID!]!
-  "The person."
-  participant: ParticipantInput!
-  "Join waiting lists where no seat is left. Default: false (all seats or none)."
-  joinWaitlist: Boolean = false
-  "The referral; required when a partner registers someone."
-  referral: ReferralInput
-  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header)."
-  idempotencyKey: String
-}
-
-"Result of ` + "`" + `enrol` + "`" + `."
-type EnrolPayload {
-  "One registration per slot, in the order of ` + "`" + `slotIds` + "`" + `; empty when refused."
-  registrations: [Registration!]!
-  "The management token of each registration, in the same order: shown only here."
-  manageTokens: [String!]!
-  "Why the enrolment was refused; empty on success. A refusal takes no seat anywhere."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `cancelRegistration` + "`" + `: a token or a registration id."
-input CancelRegistrationInput {
-  "The person's management token."
-  token: String
-  "The registration to cancel (partners and host)."
-  id: ID
-  "Why, at most 500 characters."
-  reason: String
-  "Idempotency key (or the ` + "`" + `Idempotency-Key` + "`" + ` header)."
-  idempotencyKey: String
-}
-
-"Result of a registration mutation."
-type RegistrationPayload {
-  "The registration after the change; null when refused."
-  registration: Registration
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `setRegistrationPriority` + "`" + `."
-input SetRegistrationPriorityInput {
-  "The registration to change."
-  id: ID!
-  "Whether the person goes first on the waiting list."
-  priority: Boolean!
-  "Why, e.g. a young person without equipment; required when priority is true."
-  reason: String
-}
-
-"Input of ` + "`" + `markAttendance` + "`" + `."
-input MarkAttendanceInput {
-  "The registration to change."
-  id: ID!
-  "Whether the person came."
-  attendance: Attendance!
-}
-
-"Input of ` + "`" + `reserveSeats` + "`" + `."
-input ReserveSeatsInput {
-  "A slot of your organisation."
-  slotId: ID!
-  "The organisation the seats are for (yours or a partner)."
-  organisationId: ID!
-  "A department of that organisation, at most 100 characters; empty for all of it."
-  label: String = ""
-  "Seats to reserve, at least 1, at most the seats free for everyone."
-  seats: Int!
-  "When unused seats return to everyone, Europe/Paris; default: never (release them with ` + "`" + `releaseSeats` + "`" + `)."
-  releaseAt: LocalDateTime
-}
-
-"Input of ` + "`" + `releaseSeats` + "`" + `."
-input ReleaseSeatsInput {
-  "The allocation."
-  id: ID!
-}
-
-"Result of ` + "`" + `reserveSeats` + "`" + ` and ` + "`" + `releaseSeats` + "`" + `."
-type AllocationPayload {
-  "The allocation after the change; null when refused."
-  allocation: Allocation
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `createOrganisation` + "`" + `."
-input CreateOrganisationInput {
-  "Display name, 1 to 200 characters."
-  name: String!
-  "Unique slug: lowercase letters, digits and single dashes, 2 to 60 characters."
-  slug: String!
-  "Kind of structure."
-  kind: OrganisationKind!
-  "SIRET, 14 digits (spaces allowed), Luhn-checked."
-  siret: String
-  "Contact phone."
-  phone: PhoneNumber
-  "Contact email."
-  email: Email
-  "Website."
-  website: URL
-  "Presentation, at most 5,000 characters."
-  description: String
-  "Whether it hosts workshops. Default: false."
-  hostsWorkshops: Boolean = false
-  "Whether it refers people. Default: false."
-  refersPeople: Boolean = false
-}
-
-"""
-Input of ` + "`" + `updateOrganisation` + "`" + `. Omitted or null fields stay as they are; an empty string clears an
-optional text field.
-"""
-input UpdateOrganisationInput {
-  "The organisation to update."
-  id: ID!
-  "New name."
-  name: String
-  "New kind."
-  kind: OrganisationKind
-  "New SIRET; empty string clears it."
-  siret: String
-  "New phone."
-  phone: PhoneNumber
-  "New email."
-  email: Email
-  "New website."
-  website: URL
-  "New presentation."
-  description: String
-  "Whether it hosts workshops."
-  hostsWorkshops: Boolean
-  "Whether it refers people."
-  refersPeople: Boolean
-}
-
-"Result of an organisation mutation."
-type OrganisationPayload {
-  "The organisation after the change; null when refused."
-  organisation: Organisation
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Accessibility of a venue, as input."
-input AccessibilityInput {
-  "Step-free access."
-  wheelchairAccessible: Boolean = false
-  "A hearing loop."
-  hearingLoop: Boolean = false
-  "Other support offered, at most 500 characters."
-  otherSupport: String = ""
-}
-
-"Equipment of a venue, as input."
-input EquipmentInput {
-  "Computers for participants, 0 to 500."
-  computers: Int = 0
-  "Free Wi-Fi."
-  wifi: Boolean = false
-  "A printer."
-  printer: Boolean = false
-  "A scanner."
-  scanner: Boolean = false
-}
-
-"Input of ` + "`" + `createVenue` + "`" + `. The venue belongs to your organisation."
-input CreateVenueInput {
-  "Name, 1 to 200 characters."
-  name: String!
-  "Street address, 1 to 300 characters."
-  streetAddress: String!
-  "Postal code."
-  postalCode: PostalCode!
-  "Town, 1 to 100 characters."
-  city: String!
-  "INSEE code of the commune: 5 characters, e.g. ` + "`" + `93072` + "`" + ` (Corsica: ` + "`" + `2A004` + "`" + `)."
-  inseeCode: String
-  "Latitude, -90 to 90. Give both coordinates or neither."
-  latitude: Float
-  "Longitude, -180 to 180."
-  longitude: Float
-  "OSM opening_hours, e.g. ` + "`" + `Mo-Fr 09:00-12:00,14:00-17:00; PH off` + "`" + `."
-  openingHours: String
-  "Accessibility."
-  accessibility: AccessibilityInput
-  "Equipment."
-  equipment: EquipmentInput
-  "Phone."
-  phone: PhoneNumber
-  "Email."
-  email: Email
-  "How to get there and in, at most 2,000 characters."
-  accessInstructions: String
-}
-
-"Input of ` + "`" + `updateVenue` + "`" + `. Omitted or null fields stay as they are; an empty string clears an optional text field."
-input UpdateVenueInput {
-  "The venue to update."
-  id: ID!
-  "New name."
-  name: String
-  "New street address."
-  streetAddress: String
-  "New postal code."
-  postalCode: PostalCode
-  "New town."
-  city: String
-  "New INSEE code; empty string clears it."
-  inseeCode: String
-  "New latitude (give both coordinates)."
-  latitude: Float
-  "New longitude (give both coordinates)."
-  longitude: Float
-  "New opening hours; empty string clears them."
-  openingHours: String
-  "New accessibility (replaces it whole)."
-  accessibility: AccessibilityInput
-  "New equipment (replaces it whole)."
-  equipment: EquipmentInput
-  "New phone."
-  phone: PhoneNumber
-  "New email."
-  email: Email
-  "New access instructions."
-  accessInstructions: String
-}
-
-"Input of the archive mutations."
-input ArchiveInput {
-  "The object to archive."
-  id: ID!
-}
-
-"Result of a venue mutation."
-type VenuePayload {
-  "The venue after the change; null when refused."
-  venue: Venue
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"A learning resource, as input."
-input LearningResourceInput {
-  "Title, 1 to 200 characters."
-  title: String!
-  "URL."
-  url: URL!
-}
-
-"Input of ` + "`" + `createWorkshop` + "`" + `. The workshop belongs to your organisation."
-input CreateWorkshopInput {
-  "Title, 1 to 200 characters."
-  title: String!
-  "Summary, at most 500 characters."
-  summary: String = ""
-  "Description, at most 10,000 characters."
-  description: String = ""
-  "Topics, 1 to 10."
-  topics: [Topic!]!
-  "Level. Default: beginner."
-  level: WorkshopLevel = BEGINNER
-  "Duration in minutes, 15 to 480."
-  durationMinutes: Int!
-  "Audiences, at least one. Default: everyone."
-  audiences: [Audience!] = [EVERYONE]
-  "What to bring, at most 20 items of 200 characters."
-  whatToBring: [String!] = []
-  "Languages as BCP 47 tags (` + "`" + `fr` + "`" + `, ` + "`" + `ar` + "`" + `, ` + "`" + `en-GB` + "`" + `), at most 10. Default: French."
-  languages: [String!] = ["fr"]
-  "Prerequisites, at most 2,000 characters."
-  prerequisites: String = ""
-  "Learning resources, at most 20."
-  resources: [LearningResourceInput!] = []
-  "Initial status. Default: draft."
-  status: WorkshopStatus = DRAFT
-}
-
-"Input of ` + "`" + `updateWorkshop` + "`" + `. Omitted or null fields stay as they are; lists replace the old list whole."
-input UpdateWorkshopInput {
-  "The workshop to update."
-  id: ID!
-  "New title."
-  title: String
-  "New summary."
-  summary: String
-  "New description."
-  description: String
-  "New topics."
-  topics: [Topic!]
-  "New level."
-  level: WorkshopLevel
-  "New duration in minutes."
-  durationMinutes: Int
-  "New audiences."
-  audiences: [Audience!]
-  "New list of what to bring."
-  whatToBring: [String!]
-  "New languages."
-  languages: [String!]
-  "New prerequisites."
-  prerequisites: String
-  "New resources."
-  resources: [LearningResourceInput!]
-  "New status, e.g. ` + "`" + `PUBLISHED` + "`" + ` to publish."
-  status: WorkshopStatus
-}
-
-"Result of a workshop mutation."
-type WorkshopPayload {
-  "The workshop after the change; null when refused."
-  workshop: Workshop
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `createProgramme` + "`" + `."
-input CreateProgrammeInput {
-  "Title, 1 to 200 characters."
-  title: String!
-  "Description, at most 5,000 characters."
-  description: String = ""
-  "Workshops of your organisation in course order, 1 to 20, no repeats."
-  workshopIds: [ID!]!
-  "Initial status. Default: draft."
-  status: WorkshopStatus = DRAFT
-}
-
-"Input of ` + "`" + `updateProgramme` + "`" + `. Omitted or null fields stay as they are."
-input UpdateProgrammeInput {
-  "The programme to update."
-  id: ID!
-  "New title."
-  title: String
-  "New description."
-  description: String
-  "New ordered list of workshops (replaces the old one)."
-  workshopIds: [ID!]
-  "New status."
-  status: WorkshopStatus
-}
-
-"Result of a programme mutation."
-type ProgrammePayload {
-  "The programme after the change; null when refused."
-  programme: Programme
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `scheduleSlot` + "`" + `."
-input ScheduleSlotInput {
-  "A workshop of your organisation (not archived)."
-  workshopId: ID!
-  "A venue of your organisation (not archived)."
-  venueId: ID!
-  "Start, Europe/Paris wall-clock, in the future."
-  startsAt: LocalDateTime!
-  "End, Europe/Paris wall-clock. Default: start plus the workshop's duration."
-  endsAt: LocalDateTime
-  "Seats, 1 to 500."
-  capacity: Int!
-  "Who may see and book it. Default: public."
-  visibility: SlotVisibility = PUBLIC
-  "When registrations open, Europe/Paris. Default: at once."
-  registrationOpensAt: LocalDateTime
-  "When registrations close, Europe/Paris, at the latest at the start. Default: the start."
-  registrationClosesAt: LocalDateTime
-  "Facilitator's name, at most 200 characters."
-  facilitatorName: String
-}
-
-"Result of ` + "`" + `scheduleSlot` + "`" + `, ` + "`" + `updateSlot` + "`" + ` and ` + "`" + `cancelSlot` + "`" + `."
-type SlotPayload {
-  "The slot after the change; null when refused."
-  slot: Slot
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `scheduleSlotSeries` + "`" + `."
-input ScheduleSlotSeriesInput {
-  "A workshop of your organisation (not archived)."
-  workshopId: ID!
-  "A venue of your organisation (not archived)."
-  venueId: ID!
-  "Start of the first occurrence, Europe/Paris wall-clock, in the future. Later ones keep the same wall-clock time."
-  firstStartsAt: LocalDateTime!
-  "Duration of each occurrence in minutes, 15 to 720. Default: the workshop's duration."
-  durationMinutes: Int
-  "How many occurrences, 1 to 52."
-  occurrences: Int!
-  "Weeks between occurrences, 1 to 4. Default: 1 (every week)."
-  intervalWeeks: Int = 1
-  "Seats per occurrence, 1 to 500."
-  capacity: Int!
-  "Visibility of every occurrence. Default: public."
-  visibility: SlotVisibility = PUBLIC
-  "Facilitator's name."
-  facilitatorName: String
-}
-
-"Result of ` + "`" + `scheduleSlotSeries` + "`" + `."
-type SlotSeriesPayload {
-  "The slots created, by start time; empty when refused."
-  slots: [Slot!]!
-  "Why the series was refused; empty on success. Nothing is created when refused."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `updateSlot` + "`" + `. Omitted or null fields stay as they are."
-input UpdateSlotInput {
-  "The slot to update."
-  id: ID!
-  "New venue of your organisation."
-  venueId: ID
-  "New start, Europe/Paris wall-clock, in the future."
-  startsAt: LocalDateTime
-  "New end, Europe/Paris wall-clock."
-  endsAt: LocalDateTime
-  "New capacity, not below the seats already taken."
-  capacity: Int
-  "New visibility."
-  visibility: SlotVisibility
-  "New opening of registrations."
-  registrationOpensAt: LocalDateTime
-  "New closing of registrations, at the latest at the start."
-  registrationClosesAt: LocalDateTime
-  "New facilitator's name; empty string clears it."
-  facilitatorName: String
-}
-
-"Input of ` + "`" + `cancelSlot` + "`" + `."
-input CancelSlotInput {
-  "The slot to cancel."
-  id: ID!
-  "Why, shown to participants, at most 500 characters."
-  reason: String!
-}
-
-"Input of ` + "`" + `createApiKey` + "`" + `."
-input CreateApiKeyInput {
-  "The organisation the key acts for. Default: yours. Network administrators: omit it to create another administrator key."
-  organisationId: ID
-  "A label, 1 to 100 characters."
-  label: String!
-  "Scopes, at least one for an organisation key."
-  scopes: [Scope!]!
-}
-
-"Result of ` + "`" + `createApiKey` + "`" + `."
-type CreateApiKeyPayload {
-  "The key created; null when refused."
-  apiKey: ApiKey
-  "The secret to send as ` + "`" + `Authorization: Bearer <secret>` + "`" + `. Shown only here, once: store it now."
-  secret: String
-  "Why the key was refused; empty on success."
-  userErrors: [UserError!]!
-}
-
-"Input of ` + "`" + `revokeApiKey` + "`" + `."
-input RevokeApiKeyInput {
-  "The key to revoke."
-  id: ID!
-}
-
-"Result of ` + "`" + `revokeApiKey` + "`" + `."
-type ApiKeyPayload {
-  "The key after the change; null when refused."
-  apiKey: ApiKey
-  "Why the change was refused; empty on success."
-  userErrors: [UserError!]!
-}
-`, BuiltIn: false},
+	{Name: "schema/allocation.graphqls", Input: sourceData("schema/allocation.graphqls"), BuiltIn: false},
+	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
+	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
+	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
+	{Name: "schema/registration.graphqls", Input: sourceData("schema/registration.graphqls"), BuiltIn: false},
+	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
+	{Name: "schema/slot.graphqls", Input: sourceData("schema/slot.graphqls"), BuiltIn: false},
+	{Name: "schema/venue.graphqls", Input: sourceData("schema/venue.graphqls"), BuiltIn: false},
+	{Name: "schema/workshop.graphqls", Input: sourceData("schema/workshop.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -6527,6 +4897,182 @@ func (ec *executionContext) fieldContext_LearningResource_url(_ context.Context,
 	return graphql.NewScalarFieldContext("LearningResource", field, false, false, "URL")
 }
 
+func (ec *executionContext) _Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reserveSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReserveSeats(ctx, fc.Args["input"].(ReserveSeatsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
+			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reserveSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_releaseSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReleaseSeats(ctx, fc.Args["input"].(ReleaseSeatsInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
+			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AllocationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_releaseSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["input"].(CreateAPIKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateAPIKeyPayload) graphql.Marshaler {
+			return ec.marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateAPIKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateApiKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["input"].(RevokeAPIKeyInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *APIKeyPayload) graphql.Marshaler {
+			return ec.marshalNApiKeyPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAPIKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApiKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createOrganisation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6609,6 +5155,534 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganisation(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateOrganisation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProgramme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProgramme(ctx, fc.Args["input"].(CreateProgrammeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
+			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProgramme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProgramme(ctx, fc.Args["input"].(UpdateProgrammeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
+			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveProgramme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveProgramme(ctx, fc.Args["input"].(ArchiveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
+			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProgrammePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_register(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Register(ctx, fc.Args["input"].(RegisterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegisterPayload) graphql.Marshaler {
+			return ec.marshalNRegisterPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enrol(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Enrol(ctx, fc.Args["input"].(EnrolInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnrolPayload) graphql.Marshaler {
+			return ec.marshalNEnrolPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrol(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enrol_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelRegistration(ctx, fc.Args["input"].(CancelRegistrationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setRegistrationPriority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetRegistrationPriority(ctx, fc.Args["input"].(SetRegistrationPriorityInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setRegistrationPriority_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markAttendance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkAttendance(ctx, fc.Args["input"].(MarkAttendanceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markAttendance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_scheduleSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleSlot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleSlot(ctx, fc.Args["input"].(ScheduleSlotInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
+			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlotPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_scheduleSlotSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleSlotSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleSlotSeries(ctx, fc.Args["input"].(ScheduleSlotSeriesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SlotSeriesPayload) graphql.Marshaler {
+			return ec.marshalNSlotSeriesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotSeriesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleSlotSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlotSeriesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleSlotSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSlot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSlot(ctx, fc.Args["input"].(UpdateSlotInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
+			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlotPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelSlot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelSlot(ctx, fc.Args["input"].(CancelSlotInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
+			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlotPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6873,710 +5947,6 @@ func (ec *executionContext) fieldContext_Mutation_archiveWorkshop(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_archiveWorkshop_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createProgramme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateProgramme(ctx, fc.Args["input"].(CreateProgrammeInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
-			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProgrammePayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateProgramme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateProgramme(ctx, fc.Args["input"].(UpdateProgrammeInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
-			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProgrammePayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_archiveProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_archiveProgramme(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ArchiveProgramme(ctx, fc.Args["input"].(ArchiveInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
-			return ec.marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_archiveProgramme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ProgrammePayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_archiveProgramme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_scheduleSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_scheduleSlot(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ScheduleSlot(ctx, fc.Args["input"].(ScheduleSlotInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
-			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_scheduleSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlotPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_scheduleSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_scheduleSlotSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_scheduleSlotSeries(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ScheduleSlotSeries(ctx, fc.Args["input"].(ScheduleSlotSeriesInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SlotSeriesPayload) graphql.Marshaler {
-			return ec.marshalNSlotSeriesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotSeriesPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_scheduleSlotSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlotSeriesPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_scheduleSlotSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateSlot(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateSlot(ctx, fc.Args["input"].(UpdateSlotInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
-			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlotPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_cancelSlot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_cancelSlot(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelSlot(ctx, fc.Args["input"].(CancelSlotInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SlotPayload) graphql.Marshaler {
-			return ec.marshalNSlotPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_cancelSlot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlotPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_cancelSlot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createApiKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateAPIKey(ctx, fc.Args["input"].(CreateAPIKeyInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *CreateAPIKeyPayload) graphql.Marshaler {
-			return ec.marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateAPIKeyPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_CreateApiKeyPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_revokeApiKey(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().RevokeAPIKey(ctx, fc.Args["input"].(RevokeAPIKeyInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *APIKeyPayload) graphql.Marshaler {
-			return ec.marshalNApiKeyPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAPIKeyPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiKeyPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_register(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_register(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Register(ctx, fc.Args["input"].(RegisterInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *RegisterPayload) graphql.Marshaler {
-			return ec.marshalNRegisterPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_register(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RegisterPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_register_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_enrol(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_enrol(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Enrol(ctx, fc.Args["input"].(EnrolInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *EnrolPayload) graphql.Marshaler {
-			return ec.marshalNEnrolPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_enrol(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EnrolPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_enrol_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_cancelRegistration(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CancelRegistration(ctx, fc.Args["input"].(CancelRegistrationInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
-			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RegistrationPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_cancelRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_setRegistrationPriority(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SetRegistrationPriority(ctx, fc.Args["input"].(SetRegistrationPriorityInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
-			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_setRegistrationPriority(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RegistrationPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_setRegistrationPriority_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_markAttendance(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().MarkAttendance(ctx, fc.Args["input"].(MarkAttendanceInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
-			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RegistrationPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_markAttendance_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_reserveSeats(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReserveSeats(ctx, fc.Args["input"].(ReserveSeatsInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
-			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AllocationPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_reserveSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_releaseSeats(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReleaseSeats(ctx, fc.Args["input"].(ReleaseSeatsInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *AllocationPayload) graphql.Marshaler {
-			return ec.marshalNAllocationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAllocationPayload(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_releaseSeats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AllocationPayload(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_releaseSeats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8934,34 +7304,34 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_slots(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_slots(ctx, field)
+			return ec.fieldContext_Query_apiKeys(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Slots(ctx, fc.Args["filter"].(*db.SlotFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().APIKeys(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *SlotConnection) graphql.Marshaler {
-			return ec.marshalNSlotConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *APIKeyConnection) graphql.Marshaler {
+			return ec.marshalNApiKeyConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAPIKeyConnection(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_slots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_SlotConnection(ctx, field)
+			return ec.childFields_ApiKeyConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -8971,95 +7341,7 @@ func (ec *executionContext) fieldContext_Query_slots(ctx context.Context, field 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_slots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_workshops(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_workshops(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Workshops(ctx, fc.Args["filter"].(*db.WorkshopFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *WorkshopConnection) graphql.Marshaler {
-			return ec.marshalNWorkshopConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐWorkshopConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_workshops(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_WorkshopConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_workshops_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Query_venues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_venues(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Venues(ctx, fc.Args["filter"].(*db.VenueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *VenueConnection) graphql.Marshaler {
-			return ec.marshalNVenueConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenueConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_venues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_VenueConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_venues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Query_apiKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9154,50 +7436,6 @@ func (ec *executionContext) fieldContext_Query_programmes(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_apiKeys(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().APIKeys(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *APIKeyConnection) graphql.Marshaler {
-			return ec.marshalNApiKeyConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAPIKeyConnection(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_ApiKeyConnection(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Query_apiKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_registrationByToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9280,6 +7518,138 @@ func (ec *executionContext) fieldContext_Query_referrals(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_referrals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_slots(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_slots(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Slots(ctx, fc.Args["filter"].(*db.SlotFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SlotConnection) graphql.Marshaler {
+			return ec.marshalNSlotConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSlotConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_slots(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SlotConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_slots_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_venues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_venues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Venues(ctx, fc.Args["filter"].(*db.VenueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *VenueConnection) graphql.Marshaler {
+			return ec.marshalNVenueConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenueConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_venues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VenueConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_venues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workshops(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workshops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Workshops(ctx, fc.Args["filter"].(*db.WorkshopFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *WorkshopConnection) graphql.Marshaler {
+			return ec.marshalNWorkshopConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐWorkshopConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workshops(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkshopConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workshops_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16524,6 +14894,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "reserveSeats":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reserveSeats(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releaseSeats":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_releaseSeats(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeApiKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createOrganisation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createOrganisation(ctx, field)
@@ -16534,6 +14932,90 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateOrganisation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateOrganisation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProgramme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProgramme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProgramme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProgramme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveProgramme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveProgramme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "register":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_register(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrol":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrol(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setRegistrationPriority":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setRegistrationPriority(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markAttendance":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markAttendance(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleSlot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleSlot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleSlotSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleSlotSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSlot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSlot(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelSlot":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelSlot(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16576,118 +15058,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "archiveWorkshop":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_archiveWorkshop(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createProgramme":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createProgramme(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateProgramme":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateProgramme(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "archiveProgramme":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_archiveProgramme(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "scheduleSlot":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_scheduleSlot(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "scheduleSlotSeries":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_scheduleSlotSeries(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateSlot":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateSlot(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cancelSlot":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_cancelSlot(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "createApiKey":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createApiKey(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "revokeApiKey":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_revokeApiKey(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "register":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_register(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "enrol":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_enrol(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "cancelRegistration":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_cancelRegistration(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "setRegistrationPriority":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_setRegistrationPriority(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "markAttendance":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_markAttendance(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "reserveSeats":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_reserveSeats(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "releaseSeats":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_releaseSeats(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17267,23 +15637,11 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
-		case "slots":
+		case "apiKeys":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_slots(ctx, field)
-				})
-		case "workshops":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_workshops(ctx, field)
-				})
-		case "venues":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_venues(ctx, field)
+					return ec._Query_apiKeys(ctx, field)
 				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17297,12 +15655,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_programmes(ctx, field)
 				})
-		case "apiKeys":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_apiKeys(ctx, field)
-				})
 		case "registrationByToken":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -17314,6 +15666,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_referrals(ctx, field)
+				})
+		case "slots":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_slots(ctx, field)
+				})
+		case "venues":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_venues(ctx, field)
+				})
+		case "workshops":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workshops(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
