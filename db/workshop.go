@@ -48,6 +48,13 @@ func scanWorkshop(row pgx.CollectableRow) (Workshop, error) {
 // own organisation always. Its argument is the caller's organisation id (0 for none).
 const workshopVisible = `(w.status = 'PUBLISHED' OR w.organisation_id = $%d)`
 
+// VisibleTo is workshopVisible for a workshop already loaded (a programme's, through a
+// loader): the same rule, written twice side by side, and held together by
+// TestWorkshopVisibilityIsOneRule.
+func (w Workshop) VisibleTo(c Caller) bool {
+	return w.Status == StatusPublished || c.MemberOf(w.OrganisationID)
+}
+
 // WorkshopsByID returns workshops by id without a visibility rule: for fields of objects the
 // caller already may see (a visible slot's workshop is visible).
 func WorkshopsByID(ctx context.Context, q Querier, ids []int64) ([]Workshop, error) {

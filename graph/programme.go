@@ -36,7 +36,7 @@ func (r *Resolver) programmeWorkshops(ctx context.Context, p *problems, orgID in
 	// answer must not tell that they exist.
 	visible := 0
 	for _, w := range found {
-		if w.OrganisationID == orgID || w.Status == db.StatusPublished {
+		if w.VisibleTo(db.Caller{OrganisationID: orgID}) { // as the programme's organisation sees it
 			visible++
 		}
 	}
@@ -59,28 +59,6 @@ func checkProgramme(p *problems, pr *db.Programme) {
 	p.text("description", pr.Description, false, 5000)
 }
 
-func (r *mutationResolver) createProgramme(ctx context.Context, in CreateProgrammeInput) (*ProgrammePayload, error) {
-	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
-	if err != nil {
-		return nil, err
-	}
-	var p problems
-	pr := db.Programme{OrganisationID: orgID, Title: in.Title, Description: deref(in.Description), Status: or(in.Status, db.StatusDraft)}
-	pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, orgID, in.WorkshopIds)
-	if err != nil {
-		return nil, err
-	}
-	checkProgramme(&p, &pr)
-	if len(p) > 0 {
-		return &ProgrammePayload{UserErrors: p}, nil
-	}
-	created, err := db.CreateProgramme(ctx, r.Pool, pr)
-	if err != nil {
-		return nil, err
-	}
-	return &ProgrammePayload{Programme: &created, UserErrors: p.errs()}, nil
-}
-
 // ownProgramme loads a programme the caller may change (see ownVenue).
 func (r *Resolver) ownProgramme(ctx context.Context, p *problems, gid string) (db.Programme, error) {
 	if err := requireKey(callerFrom(ctx)); err != nil {
@@ -100,37 +78,6 @@ func (r *Resolver) ownProgramme(ctx context.Context, p *problems, gid string) (d
 		return db.Programme{}, err
 	}
 	return pr, requireScope(callerFrom(ctx), pr.OrganisationID, db.ScopeCatalogueWrite)
-}
-
-func (r *mutationResolver) updateProgramme(ctx context.Context, in UpdateProgrammeInput) (*ProgrammePayload, error) {
-	var p problems
-	pr, err := r.ownProgramme(ctx, &p, in.ID)
-	if err != nil || len(p) > 0 {
-		return &ProgrammePayload{UserErrors: p}, err
-	}
-	var workshops []int64
-	if in.WorkshopIds != nil {
-		if workshops, err = r.programmeWorkshops(ctx, &p, pr.OrganisationID, in.WorkshopIds); err != nil {
-			return nil, err
-		}
-	}
-	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) {
-		set(&pr.Title, in.Title)
-		set(&pr.Description, in.Description)
-		set(&pr.Status, in.Status)
-		if in.WorkshopIds != nil {
-			pr.WorkshopIDs = workshops
-		}
-	})
-}
-
-func (r *mutationResolver) archiveProgramme(ctx context.Context, in ArchiveInput) (*ProgrammePayload, error) {
-	var p problems
-	pr, err := r.ownProgramme(ctx, &p, in.ID)
-	if err != nil || len(p) > 0 {
-		return &ProgrammePayload{UserErrors: p}, err
-	}
-	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) { pr.Status = db.StatusArchived })
 }
 
 // changeProgramme applies change to a programme, checks the result and writes it, in one

@@ -13,17 +13,58 @@ import (
 
 // CreateProgramme is the resolver for the createProgramme field.
 func (r *mutationResolver) CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error) {
-	return r.createProgramme(ctx, input)
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
+	if err != nil {
+		return nil, err
+	}
+	var p problems
+	pr := db.Programme{OrganisationID: orgID, Title: input.Title, Description: deref(input.Description), Status: or(input.Status, db.StatusDraft)}
+	pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, orgID, input.WorkshopIds)
+	if err != nil {
+		return nil, err
+	}
+	checkProgramme(&p, &pr)
+	if len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateProgramme(ctx, r.Pool, pr)
+	if err != nil {
+		return nil, err
+	}
+	return &ProgrammePayload{Programme: &created, UserErrors: p.errs()}, nil
 }
 
 // UpdateProgramme is the resolver for the updateProgramme field.
 func (r *mutationResolver) UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error) {
-	return r.updateProgramme(ctx, input)
+	var p problems
+	pr, err := r.ownProgramme(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, err
+	}
+	var workshops []int64
+	if input.WorkshopIds != nil {
+		if workshops, err = r.programmeWorkshops(ctx, &p, pr.OrganisationID, input.WorkshopIds); err != nil {
+			return nil, err
+		}
+	}
+	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) {
+		set(&pr.Title, input.Title)
+		set(&pr.Description, input.Description)
+		set(&pr.Status, input.Status)
+		if input.WorkshopIds != nil {
+			pr.WorkshopIDs = workshops
+		}
+	})
 }
 
 // ArchiveProgramme is the resolver for the archiveProgramme field.
 func (r *mutationResolver) ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error) {
-	return r.archiveProgramme(ctx, input)
+	var p problems
+	pr, err := r.ownProgramme(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &ProgrammePayload{UserErrors: p}, err
+	}
+	return r.changeProgramme(ctx, p, pr.ID, func(pr *db.Programme) { pr.Status = db.StatusArchived })
 }
 
 // ID is the resolver for the id field.
@@ -46,7 +87,7 @@ func (r *programmeResolver) Workshops(ctx context.Context, obj *db.Programme) ([
 	c := callerFrom(ctx)
 	visible := ws[:0]
 	for _, w := range ws {
-		if w.Status == db.StatusPublished || c.MemberOf(w.OrganisationID) {
+		if w.VisibleTo(c) {
 			visible = append(visible, w)
 		}
 	}
@@ -55,7 +96,16 @@ func (r *programmeResolver) Workshops(ctx context.Context, obj *db.Programme) ([
 
 // Programmes is the resolver for the programmes field.
 func (r *queryResolver) Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error) {
-	return r.programmes(ctx, filter, first, after)
+	p, err := pageOf(kindProgramme, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Programmes(ctx, r.reader(ctx), callerFrom(ctx), deref(filter), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindProgramme, rows, p, programmeCursor, func(c string, pr db.Programme) ProgrammeEdge { return ProgrammeEdge{c, pr} })
+	return &ProgrammeConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // OrganisationIds is the resolver for the organisationIds field.
