@@ -7,6 +7,9 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -27,17 +30,94 @@ func (r *apiKeyResolver) Organisation(ctx context.Context, obj *db.APIKey) (*db.
 
 // CreateAPIKey is the resolver for the createApiKey field.
 func (r *mutationResolver) CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error) {
-	return r.createAPIKey(ctx, input)
+	c := callerFrom(ctx)
+	var p problems
+	k := db.NewAPIKey{Label: strings.TrimSpace(input.Label), Scopes: slices.Compact(slices.Sorted(slices.Values(input.Scopes)))}
+	switch {
+	case input.OrganisationID == nil && c.NetworkAdmin:
+		k.NetworkAdmin = true // another administrator key
+	case input.OrganisationID == nil:
+		id := c.OrganisationID
+		k.OrganisationID = &id
+	default:
+		id, err := idOf(kindOrganisation, *input.OrganisationID)
+		if err != nil {
+			p.add(UserErrorCodeNotFound, "organisationId", "organisationId is not an organisation id")
+			return &CreateAPIKeyPayload{UserErrors: p}, nil
+		}
+		k.OrganisationID = &id
+	}
+	if err := authorizeKeyCreation(c, k); err != nil {
+		return nil, err
+	}
+	p.text("label", k.Label, true, 100)
+	if !k.NetworkAdmin && len(k.Scopes) == 0 {
+		p.add(UserErrorCodeRequired, "scopes", "an organisation key needs at least one scope")
+	}
+	if len(p) > 0 {
+		return &CreateAPIKeyPayload{UserErrors: p}, nil
+	}
+	if k.OrganisationID != nil {
+		if _, err := db.OrganisationByID(ctx, r.Pool, *k.OrganisationID); errors.Is(err, db.ErrNotFound) {
+			p.add(UserErrorCodeNotFound, "organisationId", "no organisation with this id")
+			return &CreateAPIKeyPayload{UserErrors: p}, nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	key, secret, err := db.CreateAPIKey(ctx, r.Pool, k)
+	if err != nil {
+		return nil, err
+	}
+	return &CreateAPIKeyPayload{APIKey: &key, Secret: &secret, UserErrors: p.errs()}, nil
 }
 
 // RevokeAPIKey is the resolver for the revokeApiKey field.
 func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error) {
-	return r.revokeAPIKey(ctx, input)
+	c := callerFrom(ctx)
+	if c.Anonymous() {
+		return nil, errUnauthenticated("this operation needs an API key: send Authorization: Bearer <key>")
+	}
+	var p problems
+	id, err := idOf(kindAPIKey, input.ID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not an API key id")
+		return &APIKeyPayload{UserErrors: p}, nil
+	}
+	k, err := db.APIKeyByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !canManageKey(c, k)) {
+		// Keys one may not manage are not shown either (as with node): ids reveal nothing.
+		p.add(UserErrorCodeNotFound, "id", "no API key with this id that you manage")
+		return &APIKeyPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	revoked, err := db.RevokeAPIKey(ctx, r.Pool, id)
+	if err != nil {
+		return nil, err
+	}
+	return &APIKeyPayload{APIKey: &revoked, UserErrors: p.errs()}, nil
 }
 
 // APIKeys is the resolver for the apiKeys field.
 func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error) {
-	return r.apiKeys(ctx, first, after)
+	c := callerFrom(ctx)
+	if !c.NetworkAdmin {
+		if _, err := requireOwnScope(c, db.ScopeKeysManage); err != nil {
+			return nil, err
+		}
+	}
+	p, err := pageOf(kindAPIKey, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.APIKeys(ctx, r.Pool, c.OrganisationID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindAPIKey, rows, p, apiKeyCursor, func(c string, k db.APIKey) APIKeyEdge { return APIKeyEdge{c, k} })
+	return &APIKeyConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // ApiKey returns ApiKeyResolver implementation.

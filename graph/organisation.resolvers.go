@@ -7,18 +7,84 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // CreateOrganisation is the resolver for the createOrganisation field.
 func (r *mutationResolver) CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error) {
-	return r.createOrganisation(ctx, input)
+	if err := requireAdmin(callerFrom(ctx)); err != nil {
+		return nil, err
+	}
+	var p problems
+	o := db.Organisation{
+		Name: input.Name, Slug: input.Slug, Kind: input.Kind, Phone: input.Phone, Email: input.Email,
+		Website: input.Website, Description: deref(input.Description),
+		HostsWorkshops: deref(input.HostsWorkshops), RefersPeople: deref(input.RefersPeople),
+	}
+	p.slug("slug", o.Slug)
+	o.Siret = p.siret("siret", input.Siret)
+	checkOrganisation(&p, &o)
+	if len(p) > 0 {
+		return &OrganisationPayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateOrganisation(ctx, r.Pool, o)
+	if errors.Is(err, db.ErrTaken) {
+		p.add(UserErrorCodeTaken, "slug", "slug %q is already used by another organisation", o.Slug)
+		return &OrganisationPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &OrganisationPayload{Organisation: &created, UserErrors: p.errs()}, nil
 }
 
 // UpdateOrganisation is the resolver for the updateOrganisation field.
 func (r *mutationResolver) UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error) {
-	return r.updateOrganisation(ctx, input)
+	var p problems
+	id, err := idOf(kindOrganisation, input.ID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not an organisation id")
+		return &OrganisationPayload{UserErrors: p}, nil
+	}
+	c := callerFrom(ctx)
+	if !c.NetworkAdmin {
+		if err := requireScope(c, id, db.ScopeCatalogueWrite); err != nil {
+			return nil, err
+		}
+	}
+	updated, err := db.UpdateOrganisation(ctx, r.Pool, id, func(o *db.Organisation) error {
+		set(&o.Name, input.Name)
+		set(&o.Kind, input.Kind)
+		if input.Siret != nil {
+			o.Siret = p.siret("siret", input.Siret)
+		}
+		if input.Phone != nil {
+			o.Phone = input.Phone
+		}
+		if input.Email != nil {
+			o.Email = input.Email
+		}
+		if input.Website != nil {
+			o.Website = input.Website
+		}
+		set(&o.Description, input.Description)
+		set(&o.HostsWorkshops, input.HostsWorkshops)
+		set(&o.RefersPeople, input.RefersPeople)
+		checkOrganisation(&p, o)
+		return p.err()
+	})
+	switch {
+	case errors.Is(err, errInvalid):
+		return &OrganisationPayload{UserErrors: p}, nil
+	case errors.Is(err, db.ErrNotFound):
+		p.add(UserErrorCodeNotFound, "id", "no organisation with this id")
+		return &OrganisationPayload{UserErrors: p}, nil
+	case err != nil:
+		return nil, err
+	}
+	return &OrganisationPayload{Organisation: &updated, UserErrors: p.errs()}, nil
 }
 
 // ID is the resolver for the id field.
@@ -28,17 +94,50 @@ func (r *organisationResolver) ID(ctx context.Context, obj *db.Organisation) (st
 
 // Venues is the resolver for the venues field.
 func (r *organisationResolver) Venues(ctx context.Context, obj *db.Organisation, first *int, after *string) (*VenueConnection, error) {
-	return r.venuesOfOrganisation(ctx, obj, first, after)
+	// Query.venues with the organisation as the only
+	// organisationIds, through a loader that lists the venues of every organisation of the page
+	// at once.
+	p, err := pageOf(kindVenue, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loadersFrom(ctx).organisationVenues.load(ctx, obj.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindVenue, rows, p, venueCursor, func(c string, v db.Venue) VenueEdge { return VenueEdge{c, v} })
+	return &VenueConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // Workshops is the resolver for the workshops field.
 func (r *organisationResolver) Workshops(ctx context.Context, obj *db.Organisation, first *int, after *string) (*WorkshopConnection, error) {
-	return r.workshopsOfOrganisation(ctx, obj, first, after)
+	// The organisation's workshops the caller
+	// may see (all of them for its members, its published ones for others), through a loader
+	// that lists the workshops of every organisation of the page at once.
+	p, err := pageOf(kindWorkshop, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := loadersFrom(ctx).organisationWorkshops.load(ctx, obj.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindWorkshop, rows, p, workshopCursor, func(c string, w db.Workshop) WorkshopEdge { return WorkshopEdge{c, w} })
+	return &WorkshopConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // Organisations is the resolver for the organisations field.
 func (r *queryResolver) Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error) {
-	return r.organisations(ctx, filter, first, after)
+	p, err := pageOf(kindOrganisation, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Organisations(ctx, r.reader(ctx), deref(filter), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindOrganisation, rows, p, organisationCursor, func(c string, o db.Organisation) OrganisationEdge { return OrganisationEdge{c, o} })
+	return &OrganisationConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // Organisation returns OrganisationResolver implementation.

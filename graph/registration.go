@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
@@ -114,37 +115,6 @@ type registerResult struct {
 	Token        *string
 }
 
-func (r *mutationResolver) register(ctx context.Context, in RegisterInput) (*RegisterPayload, error) {
-	c := callerFrom(ctx)
-	if err := mayRegister(c); err != nil {
-		return nil, err
-	}
-	res, problems, err := idempotent(ctx, r.Pool, "register", in.IdempotencyKey, withoutKey(in), func(q db.Querier) (*registerResult, []UserError, error) {
-		var p problems
-		req, err := r.registerRequest(ctx, q, &p, c, in.SlotID, "slotId", in.Participant, in.Referral, in.PriorityReason, in.AllocationLabel)
-		if err != nil || len(p) > 0 {
-			return nil, p, err
-		}
-		req.JoinWaitlist = deref(in.JoinWaitlist)
-		reg, token, err := db.Register(ctx, q, req)
-		if ue, ok := refusal(err, "slotId"); ok {
-			return nil, []UserError{ue}, nil
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		wroteSeats(ctx, req.SlotID)
-		return &registerResult{&reg, &token}, nil, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(problems) > 0 {
-		return &RegisterPayload{UserErrors: problems}, nil
-	}
-	return &RegisterPayload{Registration: res.Registration, ManageToken: res.Token, UserErrors: []UserError{}}, nil
-}
-
 // registerRequest checks one registration's input against the slot it names.
 func (r *Resolver) registerRequest(ctx context.Context, q db.Querier, p *problems, c db.Caller, slotGID, field string,
 	in ParticipantInput, ref *ReferralInput, priorityReason, label *string) (db.RegisterRequest, error) {
@@ -174,4 +144,100 @@ func (r *Resolver) registerRequest(ctx context.Context, q db.Querier, p *problem
 	}
 	p.text("allocationLabel", req.AllocationLabel, false, 100)
 	return req, nil
+}
+
+// managedRegistration loads the registration a mutation acts on, by token (the person) or by
+// id (the host or the referrer, with REGISTRATIONS_WRITE). Registrations the caller may not see
+// answer NOT_FOUND, so ids reveal nothing.
+func (r *Resolver) managedRegistration(ctx context.Context, q db.Querier, p *problems, token, gid *string) (db.Registration, error) {
+	c := callerFrom(ctx)
+	switch {
+	case token != nil && gid == nil:
+		reg, err := db.RegistrationByToken(ctx, q, *token)
+		if errors.Is(err, db.ErrNotFound) || len(*token) > 100 {
+			p.add(UserErrorCodeNotFound, "token", "no registration with this token")
+			return db.Registration{}, nil
+		}
+		return reg, err
+	case gid != nil && token == nil:
+		id, err := idOf(kindRegistration, *gid)
+		if err != nil {
+			p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
+			return db.Registration{}, nil
+		}
+		reg, err := db.RegistrationByID(ctx, q, id)
+		if errors.Is(err, db.ErrNotFound) || (err == nil && !canSeePersonalData(c, reg) && !canManage(c, reg)) {
+			p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
+			return db.Registration{}, nil
+		}
+		if err == nil && !canManage(c, reg) {
+			return db.Registration{}, errForbidden("changing this registration needs the REGISTRATIONS_WRITE scope of its host or referring organisation")
+		}
+		return reg, err
+	}
+	p.add(UserErrorCodeRequired, "", "give either token or id")
+	return db.Registration{}, nil
+}
+
+// cancelResult is what cancelRegistration stores for replays.
+type cancelResult struct {
+	Registration *db.Registration
+}
+
+// enrolResult is what enrol stores for replays.
+type enrolResult struct {
+	Registrations []db.Registration
+	Tokens        []string
+}
+
+// enrolRequests checks that the slots match the programme's workshops one to one, and builds
+// one registration request per slot.
+func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems, c db.Caller, in EnrolInput) ([]db.RegisterRequest, error) {
+	id, err := idOf(kindProgramme, in.ProgrammeID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "programmeId", "programmeId is not a programme id")
+		return nil, nil
+	}
+	prog, err := db.VisibleProgramme(ctx, q, c, id)
+	if errors.Is(err, db.ErrNotFound) {
+		p.add(UserErrorCodeNotFound, "programmeId", "no programme with this id")
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(in.SlotIds) != len(prog.WorkshopIDs) {
+		p.add(UserErrorCodeInvalid, "slotIds", "give one slot for each of the programme's %d workshops", len(prog.WorkshopIDs))
+		return nil, nil
+	}
+	wanted := map[int64]bool{}
+	for _, w := range prog.WorkshopIDs {
+		wanted[w] = true
+	}
+	reqs := make([]db.RegisterRequest, len(in.SlotIds))
+	for i, gid := range in.SlotIds {
+		field := fmt.Sprintf("slotIds.%d", i)
+		req, err := r.registerRequest(ctx, q, p, c, gid, field, in.Participant, in.Referral, nil, nil)
+		if err != nil || len(*p) > 0 {
+			return nil, err
+		}
+		s, err := db.SlotByID(ctx, q, req.SlotID)
+		if err != nil {
+			return nil, err
+		}
+		if !wanted[s.WorkshopID] {
+			p.add(UserErrorCodeInvalid, field, "this slot is not of a workshop of the programme, or its workshop already has a slot")
+			return nil, nil
+		}
+		delete(wanted, s.WorkshopID)
+		req.JoinWaitlist = deref(in.JoinWaitlist)
+		reqs[i] = req
+	}
+	return reqs, nil
+}
+
+func registrationConnection(rows []db.Registration, p db.Page) *RegistrationConnection {
+	edges, info := connection(kindRegistration, rows, p, func(r db.Registration) db.Cursor { return db.Cursor{ID: r.ID} },
+		func(c string, r db.Registration) RegistrationEdge { return RegistrationEdge{c, r} })
+	return &RegistrationConnection{Edges: edges, PageInfo: info}
 }

@@ -7,43 +7,224 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error) {
-	return r.register(ctx, input)
+	c := callerFrom(ctx)
+	if err := mayRegister(c); err != nil {
+		return nil, err
+	}
+	res, problems, err := idempotent(ctx, r.Pool, "register", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*registerResult, []UserError, error) {
+		var p problems
+		req, err := r.registerRequest(ctx, q, &p, c, input.SlotID, "slotId", input.Participant, input.Referral, input.PriorityReason, input.AllocationLabel)
+		if err != nil || len(p) > 0 {
+			return nil, p, err
+		}
+		req.JoinWaitlist = deref(input.JoinWaitlist)
+		reg, token, err := db.Register(ctx, q, req)
+		if ue, ok := refusal(err, "slotId"); ok {
+			return nil, []UserError{ue}, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		wroteSeats(ctx, req.SlotID)
+		return &registerResult{&reg, &token}, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &RegisterPayload{UserErrors: problems}, nil
+	}
+	return &RegisterPayload{Registration: res.Registration, ManageToken: res.Token, UserErrors: []UserError{}}, nil
 }
 
 // Enrol is the resolver for the enrol field.
 func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error) {
-	return r.enrol(ctx, input)
+	// One person on one slot of each workshop of a programme, all or none.
+	c := callerFrom(ctx)
+	if err := mayRegister(c); err != nil {
+		return nil, err
+	}
+	res, problems, err := idempotent(ctx, r.Pool, "enrol", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*enrolResult, []UserError, error) {
+		var p problems
+		reqs, err := r.enrolRequests(ctx, q, &p, c, input)
+		if err != nil || len(p) > 0 {
+			return nil, p, err
+		}
+		regs, tokens, err := db.Enrol(ctx, q, reqs)
+		var enrolErr *db.EnrolError
+		if errors.As(err, &enrolErr) {
+			if ue, ok := refusal(enrolErr.Err, fmt.Sprintf("slotIds.%d", enrolErr.Index)); ok {
+				return nil, []UserError{ue}, nil
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, req := range reqs {
+			wroteSeats(ctx, req.SlotID)
+		}
+		return &enrolResult{regs, tokens}, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &EnrolPayload{Registrations: []db.Registration{}, ManageTokens: []string{}, UserErrors: problems}, nil
+	}
+	return &EnrolPayload{Registrations: res.Registrations, ManageTokens: res.Tokens, UserErrors: []UserError{}}, nil
 }
 
 // CancelRegistration is the resolver for the cancelRegistration field.
 func (r *mutationResolver) CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error) {
-	return r.cancelRegistration(ctx, input)
+	if input.ID != nil {
+		if err := requireKey(callerFrom(ctx)); err != nil {
+			return nil, err
+		}
+	}
+	res, problems, err := idempotent(ctx, r.Pool, "cancelRegistration", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*cancelResult, []UserError, error) {
+		var p problems
+		reason := strings.TrimSpace(deref(input.Reason))
+		p.text("reason", reason, false, 500)
+		reg, err := r.managedRegistration(ctx, q, &p, input.Token, input.ID)
+		if err != nil || len(p) > 0 {
+			return nil, p, err
+		}
+		field := "id"
+		if input.Token != nil {
+			field = "token"
+		}
+		cancelled, err := db.CancelRegistration(ctx, q, reg.ID, reason)
+		if ue, ok := refusal(err, field); ok {
+			return nil, []UserError{ue}, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		wroteSeats(ctx, reg.SlotID)
+		cancelled.ByToken = reg.ByToken
+		return &cancelResult{&cancelled}, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &RegistrationPayload{UserErrors: problems}, nil
+	}
+	return &RegistrationPayload{Registration: res.Registration, UserErrors: []UserError{}}, nil
 }
 
 // SetRegistrationPriority is the resolver for the setRegistrationPriority field.
 func (r *mutationResolver) SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error) {
-	return r.setRegistrationPriority(ctx, input)
+	if err := requireKey(callerFrom(ctx)); err != nil {
+		return nil, err
+	}
+	var p problems
+	reg, err := r.managedRegistration(ctx, r.Pool, &p, nil, &input.ID)
+	if err != nil || len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, err
+	}
+	reason := nonEmpty(input.Reason)
+	if input.Priority && reason == nil {
+		p.add(UserErrorCodeRequired, "reason", "say why the person goes first, e.g. a young person without equipment")
+	}
+	if reason != nil {
+		p.text("reason", *reason, false, 500)
+	}
+	if !input.Priority {
+		reason = nil
+	}
+	if len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	updated, err := db.SetPriority(ctx, r.Pool, reg.ID, input.Priority, reason)
+	if ue, ok := refusal(err, "id"); ok {
+		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &RegistrationPayload{Registration: &updated, UserErrors: p.errs()}, nil
 }
 
 // MarkAttendance is the resolver for the markAttendance field.
 func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error) {
-	return r.markAttendance(ctx, input)
+	// The host's keys with ATTENDANCE_WRITE mark confirmed registrations present,
+	// absent or excused, once the slot has started.
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return nil, err
+	}
+	var p problems
+	id, err := idOf(kindRegistration, input.ID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	reg, err := db.RegistrationByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
+		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite); err != nil {
+		return nil, err
+	}
+	marked, err := db.MarkAttendance(ctx, r.Pool, id, input.Attendance)
+	if ue, ok := refusal(err, "id"); ok {
+		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &RegistrationPayload{Registration: &marked, UserErrors: p.errs()}, nil
 }
 
 // RegistrationByToken is the resolver for the registrationByToken field.
 func (r *queryResolver) RegistrationByToken(ctx context.Context, token string) (*db.Registration, error) {
-	return r.registrationByToken(ctx, token)
+	// A registration opened with the person's management token.
+	if len(token) > 100 {
+		return nil, nil
+	}
+	reg, err := db.RegistrationByToken(ctx, r.Pool, token)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	return &reg, err
 }
 
 // Referrals is the resolver for the referrals field.
 func (r *queryResolver) Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error) {
-	return r.referrals(ctx, first, after)
+	// The people the caller's organisation referred: to its keys that handle
+	// registrations (read or write), as canSeePersonalData allows for each of them.
+	c := callerFrom(ctx)
+	scope := db.ScopeRegistrationsRead
+	if c.Has(db.ScopeRegistrationsWrite) {
+		scope = db.ScopeRegistrationsWrite
+	}
+	orgID, err := requireOwnScope(c, scope)
+	if err != nil {
+		return nil, err
+	}
+	p, err := pageOf(kindRegistration, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Referrals(ctx, r.Pool, orgID, p)
+	if err != nil {
+		return nil, err
+	}
+	return registrationConnection(rows, p), nil
 }
 
 // Organisation is the resolver for the organisation field.

@@ -7,18 +7,82 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
-	return r.node(ctx, id)
+	// Any object by global id, with the same visibility rules as the lists: null when
+	// it does not exist or the caller may not see it, so that ids of hidden objects reveal nothing.
+	k, dbID, err := parseGlobalID(id)
+	if err != nil {
+		return nil, errBadInput("not a valid id: use an id returned by this API")
+	}
+	c := callerFrom(ctx)
+	var n Node
+	switch k {
+	case kindOrganisation:
+		n, err = db.OrganisationByID(ctx, r.reader(ctx), dbID)
+	case kindVenue:
+		n, err = db.VenueByID(ctx, r.reader(ctx), dbID)
+	case kindWorkshop:
+		n, err = db.VisibleWorkshop(ctx, r.reader(ctx), c, dbID)
+	case kindProgramme:
+		n, err = db.VisibleProgramme(ctx, r.reader(ctx), c, dbID)
+	case kindSlot:
+		var s db.Slot
+		if s, err = db.VisibleSlot(ctx, r.reader(ctx), c, dbID); err == nil {
+			showSlots(ctx, nil, s)
+		}
+		n = s
+	case kindRegistration:
+		var reg db.Registration
+		reg, err = db.RegistrationByID(ctx, r.Pool, dbID)
+		if err == nil && !canSeePersonalData(c, reg) {
+			err = db.ErrNotFound
+		}
+		n = reg
+	case kindAllocation:
+		var a db.Allocation
+		var s db.Slot
+		if a, err = db.AllocationByID(ctx, r.Pool, dbID); err == nil {
+			s, err = db.SlotByID(ctx, r.Pool, a.SlotID)
+		}
+		if err == nil && !canSeeAllocation(c, s, a) {
+			err = db.ErrNotFound
+		}
+		n = a
+	case kindAPIKey:
+		var key db.APIKey
+		key, err = db.APIKeyByID(ctx, r.Pool, dbID)
+		if err == nil && !canManageKey(c, key) {
+			err = db.ErrNotFound
+		}
+		n = key
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil
+	}
+	return n, err
 }
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]Node, error) {
-	return r.nodes(ctx, ids)
+	// Up to 100 objects, in order, null where node would be null.
+	if len(ids) > maxFirst {
+		return nil, errBadInput("nodes takes at most 100 ids")
+	}
+	out := make([]Node, len(ids))
+	for i, gid := range ids {
+		n, err := r.Node(ctx, gid)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Viewer is the resolver for the viewer field.

@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/regiestains/ateliers/db"
@@ -85,71 +84,6 @@ func (r *Resolver) slotPlace(ctx context.Context, p *problems, workshopID, venue
 	return w, v, nil
 }
 
-func (r *mutationResolver) scheduleSlot(ctx context.Context, in ScheduleSlotInput) (*SlotPayload, error) {
-	var p problems
-	w, v, err := r.slotPlace(ctx, &p, in.WorkshopID, in.VenueID)
-	if err != nil || len(p) > 0 {
-		return &SlotPayload{UserErrors: p}, err
-	}
-	s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID, Capacity: in.Capacity,
-		Visibility: or(in.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(in.FacilitatorName)}
-	start, ok := localTime(&p, "startsAt", &in.StartsAt, 0)
-	s.StartsAt, s.EndsAt, s.RegistrationClosesAt = start, start.Add(time.Duration(w.DurationMinutes)*time.Minute), start
-	setTimes(&p, &s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
-	if ok {
-		checkSlot(&p, &s, time.Now(), "startsAt")
-	}
-	if len(p) > 0 {
-		return &SlotPayload{UserErrors: p}, nil
-	}
-	created, err := db.ScheduleSlots(ctx, r.Pool, []db.Slot{s})
-	if err != nil {
-		return nil, err
-	}
-	return &SlotPayload{Slot: &created[0], UserErrors: p.errs()}, nil
-}
-
-func (r *mutationResolver) scheduleSlotSeries(ctx context.Context, in ScheduleSlotSeriesInput) (*SlotSeriesPayload, error) {
-	var p problems
-	w, v, err := r.slotPlace(ctx, &p, in.WorkshopID, in.VenueID)
-	if err != nil || len(p) > 0 {
-		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, err
-	}
-	interval, minutes := or(in.IntervalWeeks, 1), w.DurationMinutes
-	set(&minutes, in.DurationMinutes)
-	p.intRange("occurrences", in.Occurrences, 1, 52)
-	p.intRange("intervalWeeks", interval, 1, 4)
-	p.intRange("durationMinutes", minutes, 15, 720)
-	if len(p) > 0 {
-		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
-	}
-	now := time.Now()
-	slots := make([]db.Slot, 0, in.Occurrences)
-	for i := range in.Occurrences {
-		// Each occurrence is the same wall-clock time 7·interval·i days later, computed from the
-		// calendar date rather than by adding hours, so 14:00 stays 14:00 across DST changes.
-		start, ok := localTime(&p, "firstStartsAt", &in.FirstStartsAt, 7*interval*i)
-		if !ok {
-			continue
-		}
-		s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID,
-			StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), RegistrationClosesAt: start,
-			Capacity: in.Capacity, Visibility: or(in.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(in.FacilitatorName)}
-		if checkSlot(&p, &s, now, "firstStartsAt"); len(p) > 0 {
-			break
-		}
-		slots = append(slots, s)
-	}
-	if len(p) > 0 {
-		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
-	}
-	created, err := db.ScheduleSlots(ctx, r.Pool, slots)
-	if err != nil {
-		return nil, err
-	}
-	return &SlotSeriesPayload{Slots: created, UserErrors: p.errs()}, nil
-}
-
 // ownSlot loads a slot the caller may change (see ownVenue).
 func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slot, error) {
 	if err := requireKey(callerFrom(ctx)); err != nil {
@@ -171,87 +105,6 @@ func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slo
 	return s, requireScope(callerFrom(ctx), s.OrganisationID, db.ScopeCatalogueWrite)
 }
 
-func (r *mutationResolver) updateSlot(ctx context.Context, in UpdateSlotInput) (*SlotPayload, error) {
-	var p problems
-	s, err := r.ownSlot(ctx, &p, in.ID)
-	if err != nil || len(p) > 0 {
-		return &SlotPayload{UserErrors: p}, err
-	}
-	// Say first what no input can fix: the slot is past or cancelled.
-	if ue, ok := refusal(db.SlotChangeable(s), "id"); ok {
-		p = append(p, ue)
-		return &SlotPayload{UserErrors: p}, nil
-	}
-	var venueID int64
-	if in.VenueID != nil {
-		v, err := r.ownVenue(ctx, &p, "venueId", *in.VenueID)
-		if err != nil {
-			return nil, err
-		}
-		if v.IsArchived() {
-			p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
-		}
-		venueID = v.ID
-	}
-	updated, err := db.UpdateSlot(ctx, r.Pool, s.ID, func(s *db.Slot) error {
-		if venueID != 0 {
-			s.VenueID = venueID
-		}
-		oldStart, duration := s.StartsAt, s.EndsAt.Sub(s.StartsAt)
-		if start, ok := localTime(&p, "startsAt", in.StartsAt, 0); ok {
-			// Moving a slot keeps its length and, when registrations closed at the start, that rule.
-			s.StartsAt, s.EndsAt = start, start.Add(duration)
-			if s.RegistrationClosesAt.Equal(oldStart) {
-				s.RegistrationClosesAt = start
-			}
-		}
-		setTimes(&p, s, in.EndsAt, in.RegistrationClosesAt, in.RegistrationOpensAt)
-		set(&s.Capacity, in.Capacity)
-		set(&s.Visibility, in.Visibility)
-		if in.FacilitatorName != nil {
-			s.FacilitatorName = nonEmpty(in.FacilitatorName)
-		}
-		if len(p) == 0 {
-			checkSlot(&p, s, time.Now(), "startsAt")
-		}
-		return p.err()
-	})
-	if errors.Is(err, errInvalid) {
-		return &SlotPayload{UserErrors: p}, nil
-	}
-	field := "id"
-	if errors.Is(err, db.ErrCapacityBelowSeatsTaken) {
-		field = "capacity"
-	}
-	if ue, ok := refusal(err, field); ok {
-		return &SlotPayload{UserErrors: append(p, ue)}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &SlotPayload{Slot: &updated, UserErrors: p.errs()}, nil
-}
-
-func (r *mutationResolver) cancelSlot(ctx context.Context, in CancelSlotInput) (*SlotPayload, error) {
-	var p problems
-	s, err := r.ownSlot(ctx, &p, in.ID)
-	if err != nil || len(p) > 0 {
-		return &SlotPayload{UserErrors: p}, err
-	}
-	reason := strings.TrimSpace(in.Reason)
-	if p.text("reason", reason, true, 500); len(p) > 0 {
-		return &SlotPayload{UserErrors: p}, nil
-	}
-	cancelled, err := db.CancelSlot(ctx, r.Pool, s.ID, reason)
-	if ue, ok := refusal(err, "id"); ok {
-		return &SlotPayload{UserErrors: append(p, ue)}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &SlotPayload{Slot: &cancelled, UserErrors: p.errs()}, nil
-}
-
 // nestedSlots is Venue.slots or Workshop.slots: Query.slots at one parent, through a loader
 // (l says which kind of parent) that lists the slots of every parent of the page at once.
 func nestedSlots(ctx context.Context, l *lists[slotArgs, db.Slot], parent int64, f db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
@@ -265,4 +118,43 @@ func nestedSlots(ctx context.Context, l *lists[slotArgs, db.Slot], parent int64,
 	}
 	edges, info := connection(kindSlot, rows, p, slotCursor, func(c string, s db.Slot) SlotEdge { return SlotEdge{c, s} })
 	return &SlotConnection{Edges: edges, PageInfo: info}, nil
+}
+
+// seatsLeft counts what the caller can take: seats free for everyone, plus the free reserved
+// seats of the caller's organisation. Reserved seats are rare, so most slots cost no query.
+func seatsLeft(ctx context.Context, s *db.Slot) (int, error) {
+	c := callerFrom(ctx)
+	left := s.SeatsLeft()
+	if c.OrganisationID == 0 || s.SeatsReserved == 0 {
+		return left, nil
+	}
+	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range as {
+		if a.OrganisationID == c.OrganisationID && a.ReleasedAt == nil {
+			left += a.Seats - a.SeatsTaken
+		}
+	}
+	return left, nil
+}
+
+// slotAllocations: the host sees every reservation, others their own organisation's.
+func slotAllocations(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
+	c := callerFrom(ctx)
+	if c.OrganisationID == 0 {
+		return []db.Allocation{}, nil
+	}
+	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	visible := []db.Allocation{}
+	for _, a := range as {
+		if canSeeAllocation(c, *s, a) {
+			visible = append(visible, a)
+		}
+	}
+	return visible, nil
 }

@@ -7,33 +7,176 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"strings"
+	"time"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // ScheduleSlot is the resolver for the scheduleSlot field.
 func (r *mutationResolver) ScheduleSlot(ctx context.Context, input ScheduleSlotInput) (*SlotPayload, error) {
-	return r.scheduleSlot(ctx, input)
+	var p problems
+	w, v, err := r.slotPlace(ctx, &p, input.WorkshopID, input.VenueID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID, Capacity: input.Capacity,
+		Visibility: or(input.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(input.FacilitatorName)}
+	start, ok := localTime(&p, "startsAt", &input.StartsAt, 0)
+	s.StartsAt, s.EndsAt, s.RegistrationClosesAt = start, start.Add(time.Duration(w.DurationMinutes)*time.Minute), start
+	setTimes(&p, &s, input.EndsAt, input.RegistrationClosesAt, input.RegistrationOpensAt)
+	if ok {
+		checkSlot(&p, &s, time.Now(), "startsAt")
+	}
+	if len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	created, err := db.ScheduleSlots(ctx, r.Pool, []db.Slot{s})
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &created[0], UserErrors: p.errs()}, nil
 }
 
 // ScheduleSlotSeries is the resolver for the scheduleSlotSeries field.
 func (r *mutationResolver) ScheduleSlotSeries(ctx context.Context, input ScheduleSlotSeriesInput) (*SlotSeriesPayload, error) {
-	return r.scheduleSlotSeries(ctx, input)
+	var p problems
+	w, v, err := r.slotPlace(ctx, &p, input.WorkshopID, input.VenueID)
+	if err != nil || len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, err
+	}
+	interval, minutes := or(input.IntervalWeeks, 1), w.DurationMinutes
+	set(&minutes, input.DurationMinutes)
+	p.intRange("occurrences", input.Occurrences, 1, 52)
+	p.intRange("intervalWeeks", interval, 1, 4)
+	p.intRange("durationMinutes", minutes, 15, 720)
+	if len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
+	}
+	now := time.Now()
+	slots := make([]db.Slot, 0, input.Occurrences)
+	for i := range input.Occurrences {
+		// Each occurrence is the same wall-clock time 7·interval·i days later, computed from the
+		// calendar date rather than by adding hours, so 14:00 stays 14:00 across DST changes.
+		start, ok := localTime(&p, "firstStartsAt", &input.FirstStartsAt, 7*interval*i)
+		if !ok {
+			continue
+		}
+		s := db.Slot{OrganisationID: w.OrganisationID, WorkshopID: w.ID, VenueID: v.ID,
+			StartsAt: start, EndsAt: start.Add(time.Duration(minutes) * time.Minute), RegistrationClosesAt: start,
+			Capacity: input.Capacity, Visibility: or(input.Visibility, db.VisibilityPublic), FacilitatorName: nonEmpty(input.FacilitatorName)}
+		if checkSlot(&p, &s, now, "firstStartsAt"); len(p) > 0 {
+			break
+		}
+		slots = append(slots, s)
+	}
+	if len(p) > 0 {
+		return &SlotSeriesPayload{Slots: []db.Slot{}, UserErrors: p}, nil
+	}
+	created, err := db.ScheduleSlots(ctx, r.Pool, slots)
+	if err != nil {
+		return nil, err
+	}
+	return &SlotSeriesPayload{Slots: created, UserErrors: p.errs()}, nil
 }
 
 // UpdateSlot is the resolver for the updateSlot field.
 func (r *mutationResolver) UpdateSlot(ctx context.Context, input UpdateSlotInput) (*SlotPayload, error) {
-	return r.updateSlot(ctx, input)
+	var p problems
+	s, err := r.ownSlot(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	// Say first what no input can fix: the slot is past or cancelled.
+	if ue, ok := refusal(db.SlotChangeable(s), "id"); ok {
+		p = append(p, ue)
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	var venueID int64
+	if input.VenueID != nil {
+		v, err := r.ownVenue(ctx, &p, "venueId", *input.VenueID)
+		if err != nil {
+			return nil, err
+		}
+		if v.IsArchived() {
+			p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
+		}
+		venueID = v.ID
+	}
+	updated, err := db.UpdateSlot(ctx, r.Pool, s.ID, func(s *db.Slot) error {
+		if venueID != 0 {
+			s.VenueID = venueID
+		}
+		oldStart, duration := s.StartsAt, s.EndsAt.Sub(s.StartsAt)
+		if start, ok := localTime(&p, "startsAt", input.StartsAt, 0); ok {
+			// Moving a slot keeps its length and, when registrations closed at the start, that rule.
+			s.StartsAt, s.EndsAt = start, start.Add(duration)
+			if s.RegistrationClosesAt.Equal(oldStart) {
+				s.RegistrationClosesAt = start
+			}
+		}
+		setTimes(&p, s, input.EndsAt, input.RegistrationClosesAt, input.RegistrationOpensAt)
+		set(&s.Capacity, input.Capacity)
+		set(&s.Visibility, input.Visibility)
+		if input.FacilitatorName != nil {
+			s.FacilitatorName = nonEmpty(input.FacilitatorName)
+		}
+		if len(p) == 0 {
+			checkSlot(&p, s, time.Now(), "startsAt")
+		}
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	field := "id"
+	if errors.Is(err, db.ErrCapacityBelowSeatsTaken) {
+		field = "capacity"
+	}
+	if ue, ok := refusal(err, field); ok {
+		return &SlotPayload{UserErrors: append(p, ue)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &updated, UserErrors: p.errs()}, nil
 }
 
 // CancelSlot is the resolver for the cancelSlot field.
 func (r *mutationResolver) CancelSlot(ctx context.Context, input CancelSlotInput) (*SlotPayload, error) {
-	return r.cancelSlot(ctx, input)
+	var p problems
+	s, err := r.ownSlot(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, err
+	}
+	reason := strings.TrimSpace(input.Reason)
+	if p.text("reason", reason, true, 500); len(p) > 0 {
+		return &SlotPayload{UserErrors: p}, nil
+	}
+	cancelled, err := db.CancelSlot(ctx, r.Pool, s.ID, reason)
+	if ue, ok := refusal(err, "id"); ok {
+		return &SlotPayload{UserErrors: append(p, ue)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &SlotPayload{Slot: &cancelled, UserErrors: p.errs()}, nil
 }
 
 // Slots is the resolver for the slots field.
 func (r *queryResolver) Slots(ctx context.Context, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	return r.slots(ctx, filter, first, after)
+	p, err := pageOf(kindSlot, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Slots(ctx, r.reader(ctx), callerFrom(ctx), deref(filter), p)
+	if err != nil {
+		return nil, err
+	}
+	showSlots(ctx, filter, rows...)
+	edges, info := connection(kindSlot, rows, p, slotCursor, func(c string, s db.Slot) SlotEdge { return SlotEdge{c, s} })
+	return &SlotConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // ID is the resolver for the id field.
@@ -60,7 +203,19 @@ func (r *slotResolver) SeatsLeft(ctx context.Context, obj *db.Slot) (int, error)
 
 // Registrations is the resolver for the registrations field.
 func (r *slotResolver) Registrations(ctx context.Context, obj *db.Slot, statuses []db.RegistrationStatus, first *int, after *string) (*RegistrationConnection, error) {
-	return r.slotRegistrations(ctx, obj, statuses, first, after)
+	// A slot's registrations, for its host's keys with REGISTRATIONS_READ.
+	if err := requireScope(callerFrom(ctx), obj.OrganisationID, db.ScopeRegistrationsRead); err != nil {
+		return nil, err
+	}
+	p, err := pageOf(kindRegistration, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.RegistrationsOfSlot(ctx, r.Pool, obj.ID, statuses, p)
+	if err != nil {
+		return nil, err
+	}
+	return registrationConnection(rows, p), nil
 }
 
 // Allocations is the resolver for the allocations field.

@@ -7,28 +7,109 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"strings"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // CreateVenue is the resolver for the createVenue field.
 func (r *mutationResolver) CreateVenue(ctx context.Context, input CreateVenueInput) (*VenuePayload, error) {
-	return r.createVenue(ctx, input)
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
+	if err != nil {
+		return nil, err
+	}
+	v := db.Venue{
+		OrganisationID: orgID, Name: input.Name, StreetAddress: input.StreetAddress, PostalCode: input.PostalCode,
+		City: input.City, InseeCode: input.InseeCode, Latitude: input.Latitude, Longitude: input.Longitude,
+		OpeningHours: input.OpeningHours, Accessibility: accessibilityOf(input.Accessibility),
+		Equipment: equipmentOf(input.Equipment), Phone: input.Phone, Email: input.Email,
+		AccessInstructions: strings.TrimSpace(deref(input.AccessInstructions)),
+	}
+	var p problems
+	checkVenue(&p, &v)
+	if len(p) > 0 {
+		return &VenuePayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateVenue(ctx, r.Pool, v)
+	if err != nil {
+		return nil, err
+	}
+	return &VenuePayload{Venue: &created, UserErrors: p.errs()}, nil
 }
 
 // UpdateVenue is the resolver for the updateVenue field.
 func (r *mutationResolver) UpdateVenue(ctx context.Context, input UpdateVenueInput) (*VenuePayload, error) {
-	return r.updateVenue(ctx, input)
+	var p problems
+	v, err := r.ownVenue(ctx, &p, "id", input.ID)
+	if err != nil || len(p) > 0 {
+		return &VenuePayload{UserErrors: p}, err
+	}
+	updated, err := db.UpdateVenue(ctx, r.Pool, v.ID, func(v *db.Venue) error {
+		set(&v.Name, input.Name)
+		set(&v.StreetAddress, input.StreetAddress)
+		set(&v.PostalCode, input.PostalCode)
+		set(&v.City, input.City)
+		if input.InseeCode != nil {
+			v.InseeCode = input.InseeCode
+		}
+		if input.Latitude != nil || input.Longitude != nil {
+			v.Latitude, v.Longitude = input.Latitude, input.Longitude
+		}
+		if input.OpeningHours != nil {
+			v.OpeningHours = input.OpeningHours
+		}
+		if input.Accessibility != nil {
+			v.Accessibility = accessibilityOf(input.Accessibility)
+		}
+		if input.Equipment != nil {
+			v.Equipment = equipmentOf(input.Equipment)
+		}
+		if input.Phone != nil {
+			v.Phone = input.Phone
+		}
+		if input.Email != nil {
+			v.Email = input.Email
+		}
+		set(&v.AccessInstructions, input.AccessInstructions)
+		checkVenue(&p, v)
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
+		return &VenuePayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &VenuePayload{Venue: &updated, UserErrors: p.errs()}, nil
 }
 
 // ArchiveVenue is the resolver for the archiveVenue field.
 func (r *mutationResolver) ArchiveVenue(ctx context.Context, input ArchiveInput) (*VenuePayload, error) {
-	return r.archiveVenue(ctx, input)
+	var p problems
+	v, err := r.ownVenue(ctx, &p, "id", input.ID)
+	if err != nil || len(p) > 0 {
+		return &VenuePayload{UserErrors: p}, err
+	}
+	archived, err := db.ArchiveVenue(ctx, r.Pool, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &VenuePayload{Venue: &archived, UserErrors: p.errs()}, nil
 }
 
 // Venues is the resolver for the venues field.
 func (r *queryResolver) Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error) {
-	return r.venues(ctx, filter, first, after)
+	p, err := pageOf(kindVenue, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Venues(ctx, r.reader(ctx), deref(filter), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindVenue, rows, p, venueCursor, func(c string, v db.Venue) VenueEdge { return VenueEdge{c, v} })
+	return &VenueConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // ID is the resolver for the id field.
@@ -44,7 +125,9 @@ func (r *venueResolver) Organisation(ctx context.Context, obj *db.Venue) (*db.Or
 
 // Slots is the resolver for the slots field.
 func (r *venueResolver) Slots(ctx context.Context, obj *db.Venue, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	return r.slotsOfVenue(ctx, obj, filter, first, after)
+	f := deref(filter)
+	f.VenueIDs = nil // replaced by the venue
+	return nestedSlots(ctx, loadersFrom(ctx).venueSlots, obj.ID, f, first, after)
 }
 
 // OrganisationIds is the resolver for the organisationIds field.

@@ -44,30 +44,6 @@ func resourcesOf(in []LearningResourceInput) []db.LearningResource {
 	return out
 }
 
-func (r *mutationResolver) createWorkshop(ctx context.Context, in CreateWorkshopInput) (*WorkshopPayload, error) {
-	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
-	if err != nil {
-		return nil, err
-	}
-	w := db.Workshop{
-		OrganisationID: orgID, Title: in.Title, Summary: strings.TrimSpace(deref(in.Summary)),
-		Description: deref(in.Description), Topics: in.Topics, Level: or(in.Level, db.LevelBeginner),
-		DurationMinutes: in.DurationMinutes, Audiences: in.Audiences, WhatToBring: in.WhatToBring,
-		Languages: or(&in.Languages, []string{"fr"}), Prerequisites: deref(in.Prerequisites),
-		Resources: resourcesOf(in.Resources), Status: or(in.Status, db.StatusDraft),
-	}
-	var p problems
-	checkWorkshop(&p, &w)
-	if len(p) > 0 {
-		return &WorkshopPayload{UserErrors: p}, nil
-	}
-	created, err := db.CreateWorkshop(ctx, r.Pool, w)
-	if err != nil {
-		return nil, err
-	}
-	return &WorkshopPayload{Workshop: &created, UserErrors: p.errs()}, nil
-}
-
 // ownWorkshop loads a workshop the caller may change (see ownVenue).
 func (r *Resolver) ownWorkshop(ctx context.Context, p *problems, field, gid string) (db.Workshop, error) {
 	if err := requireKey(callerFrom(ctx)); err != nil {
@@ -87,37 +63,6 @@ func (r *Resolver) ownWorkshop(ctx context.Context, p *problems, field, gid stri
 		return db.Workshop{}, err
 	}
 	return w, requireScope(callerFrom(ctx), w.OrganisationID, db.ScopeCatalogueWrite)
-}
-
-func (r *mutationResolver) updateWorkshop(ctx context.Context, in UpdateWorkshopInput) (*WorkshopPayload, error) {
-	return r.changeWorkshop(ctx, in.ID, func(w *db.Workshop) {
-		set(&w.Title, in.Title)
-		set(&w.Summary, in.Summary)
-		set(&w.Description, in.Description)
-		if in.Topics != nil {
-			w.Topics = in.Topics
-		}
-		set(&w.Level, in.Level)
-		set(&w.DurationMinutes, in.DurationMinutes)
-		if in.Audiences != nil {
-			w.Audiences = in.Audiences
-		}
-		if in.WhatToBring != nil {
-			w.WhatToBring = in.WhatToBring
-		}
-		if in.Languages != nil {
-			w.Languages = in.Languages
-		}
-		set(&w.Prerequisites, in.Prerequisites)
-		if in.Resources != nil {
-			w.Resources = resourcesOf(in.Resources)
-		}
-		set(&w.Status, in.Status)
-	})
-}
-
-func (r *mutationResolver) archiveWorkshop(ctx context.Context, in ArchiveInput) (*WorkshopPayload, error) {
-	return r.changeWorkshop(ctx, in.ID, func(w *db.Workshop) { w.Status = db.StatusArchived })
 }
 
 // changeWorkshop applies change to a workshop the caller may change, checks the result and
@@ -140,11 +85,4 @@ func (r *mutationResolver) changeWorkshop(ctx context.Context, gid string, chang
 		return nil, err
 	}
 	return &WorkshopPayload{Workshop: &updated, UserErrors: p.errs()}, nil
-}
-
-// slotsOfWorkshop is Workshop.slots: Query.slots with the workshop as the only workshopIds.
-func (r *Resolver) slotsOfWorkshop(ctx context.Context, w *db.Workshop, f *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	filter := deref(f)
-	filter.WorkshopIDs = nil // replaced by the workshop
-	return nestedSlots(ctx, loadersFrom(ctx).workshopSlots, w.ID, filter, first, after)
 }

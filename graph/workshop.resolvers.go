@@ -7,28 +7,81 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/regiestains/ateliers/db"
 )
 
 // CreateWorkshop is the resolver for the createWorkshop field.
 func (r *mutationResolver) CreateWorkshop(ctx context.Context, input CreateWorkshopInput) (*WorkshopPayload, error) {
-	return r.createWorkshop(ctx, input)
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeCatalogueWrite)
+	if err != nil {
+		return nil, err
+	}
+	w := db.Workshop{
+		OrganisationID: orgID, Title: input.Title, Summary: strings.TrimSpace(deref(input.Summary)),
+		Description: deref(input.Description), Topics: input.Topics, Level: or(input.Level, db.LevelBeginner),
+		DurationMinutes: input.DurationMinutes, Audiences: input.Audiences, WhatToBring: input.WhatToBring,
+		Languages: or(&input.Languages, []string{"fr"}), Prerequisites: deref(input.Prerequisites),
+		Resources: resourcesOf(input.Resources), Status: or(input.Status, db.StatusDraft),
+	}
+	var p problems
+	checkWorkshop(&p, &w)
+	if len(p) > 0 {
+		return &WorkshopPayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateWorkshop(ctx, r.Pool, w)
+	if err != nil {
+		return nil, err
+	}
+	return &WorkshopPayload{Workshop: &created, UserErrors: p.errs()}, nil
 }
 
 // UpdateWorkshop is the resolver for the updateWorkshop field.
 func (r *mutationResolver) UpdateWorkshop(ctx context.Context, input UpdateWorkshopInput) (*WorkshopPayload, error) {
-	return r.updateWorkshop(ctx, input)
+	return r.changeWorkshop(ctx, input.ID, func(w *db.Workshop) {
+		set(&w.Title, input.Title)
+		set(&w.Summary, input.Summary)
+		set(&w.Description, input.Description)
+		if input.Topics != nil {
+			w.Topics = input.Topics
+		}
+		set(&w.Level, input.Level)
+		set(&w.DurationMinutes, input.DurationMinutes)
+		if input.Audiences != nil {
+			w.Audiences = input.Audiences
+		}
+		if input.WhatToBring != nil {
+			w.WhatToBring = input.WhatToBring
+		}
+		if input.Languages != nil {
+			w.Languages = input.Languages
+		}
+		set(&w.Prerequisites, input.Prerequisites)
+		if input.Resources != nil {
+			w.Resources = resourcesOf(input.Resources)
+		}
+		set(&w.Status, input.Status)
+	})
 }
 
 // ArchiveWorkshop is the resolver for the archiveWorkshop field.
 func (r *mutationResolver) ArchiveWorkshop(ctx context.Context, input ArchiveInput) (*WorkshopPayload, error) {
-	return r.archiveWorkshop(ctx, input)
+	return r.changeWorkshop(ctx, input.ID, func(w *db.Workshop) { w.Status = db.StatusArchived })
 }
 
 // Workshops is the resolver for the workshops field.
 func (r *queryResolver) Workshops(ctx context.Context, filter *db.WorkshopFilter, first *int, after *string) (*WorkshopConnection, error) {
-	return r.workshops(ctx, filter, first, after)
+	p, err := pageOf(kindWorkshop, first, after)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Workshops(ctx, r.reader(ctx), callerFrom(ctx), deref(filter), p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connection(kindWorkshop, rows, p, workshopCursor, func(c string, w db.Workshop) WorkshopEdge { return WorkshopEdge{c, w} })
+	return &WorkshopConnection{Edges: edges, PageInfo: info}, nil
 }
 
 // ID is the resolver for the id field.
@@ -44,7 +97,9 @@ func (r *workshopResolver) Organisation(ctx context.Context, obj *db.Workshop) (
 
 // Slots is the resolver for the slots field.
 func (r *workshopResolver) Slots(ctx context.Context, obj *db.Workshop, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
-	return r.slotsOfWorkshop(ctx, obj, filter, first, after)
+	f := deref(filter)
+	f.WorkshopIDs = nil // replaced by the workshop
+	return nestedSlots(ctx, loadersFrom(ctx).workshopSlots, obj.ID, f, first, after)
 }
 
 // OrganisationIds is the resolver for the organisationIds field.
