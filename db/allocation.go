@@ -174,17 +174,23 @@ func ReleaseDueAllocations(ctx context.Context, q Querier) (int, error) {
 	return len(ids) - len(errs), errors.Join(errs...)
 }
 
+// reservedSeat is the one choice of the reserved seat a person takes: a free seat of an
+// allocation of their organisation, for their department (label) or, failing that, for the
+// whole organisation (an empty label), never a released one. Its three arguments are SQL expressions
+// for the slot, the organisation and the label: parameters when a person registers (seatFor),
+// columns of the waiting registration when the list moves (promote).
+const reservedSeat = `SELECT a.id FROM slot_allocations a
+	WHERE a.slot_id = %[1]s AND a.organisation_id = %[2]s AND (a.label = %[3]s OR a.label = '')
+	  AND a.released_at IS NULL AND a.seats_taken < a.seats
+	ORDER BY a.label = '' LIMIT 1`
+
 // seatFor says whether a person of organisation orgID (0 for none), for department label, can
-// take a seat on slot s now: a free reserved seat of their organisation first, else a seat
-// free for everyone. allocID names the allocation the seat comes from, if any.
+// take a seat on slot s now: a free reserved seat of their organisation first (reservedSeat),
+// else a seat free for everyone. allocID names the allocation the seat comes from, if any.
 func seatFor(ctx context.Context, tx pgx.Tx, s Slot, orgID int64, label string) (allocID *int64, ok bool, err error) {
 	if orgID != 0 {
 		var id int64
-		err := tx.QueryRow(ctx, `
-			SELECT id FROM slot_allocations
-			WHERE slot_id = $1 AND organisation_id = $2 AND (label = $3 OR label = '')
-			  AND released_at IS NULL AND seats_taken < seats
-			ORDER BY label = '' LIMIT 1`, s.ID, orgID, label).Scan(&id)
+		err := tx.QueryRow(ctx, fmt.Sprintf(reservedSeat, "$1", "$2", "$3"), s.ID, orgID, label).Scan(&id)
 		if err == nil {
 			return &id, true, nil
 		}

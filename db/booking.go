@@ -232,12 +232,7 @@ func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
 		var allocID *int64
 		err = tx.QueryRow(ctx, `
 			SELECT r.id, a.id FROM registrations r
-			LEFT JOIN LATERAL (
-				SELECT a.id FROM slot_allocations a
-				WHERE a.slot_id = r.slot_id AND a.organisation_id = r.registered_by_org_id
-				  AND (a.label = r.allocation_label OR a.label = '')
-				  AND a.released_at IS NULL AND a.seats_taken < a.seats
-				ORDER BY a.label = '' LIMIT 1) a ON true
+			LEFT JOIN LATERAL (`+fmt.Sprintf(reservedSeat, "r.slot_id", "r.registered_by_org_id", "r.allocation_label")+`) a ON true
 			WHERE r.slot_id = $1 AND r.status = 'WAITLISTED' AND ($2 OR a.id IS NOT NULL)
 			ORDER BY r.priority DESC, r.joined_at, r.id LIMIT 1`, slotID, s.SeatsLeft() > 0).Scan(&id, &allocID)
 		if errors.Is(err, pgx.ErrNoRows) {
