@@ -101,7 +101,7 @@ func (r *organisationResolver) Venues(ctx context.Context, obj *db.Organisation,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := loadersFrom(ctx).organisationVenues.load(ctx, obj.ID, p)
+	rows, err := loadersFrom(ctx).organisationVenues.Load(ctx, obj.ID, p)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (r *organisationResolver) Workshops(ctx context.Context, obj *db.Organisati
 	if err != nil {
 		return nil, err
 	}
-	rows, err := loadersFrom(ctx).organisationWorkshops.load(ctx, obj.ID, p)
+	rows, err := loadersFrom(ctx).organisationWorkshops.Load(ctx, obj.ID, p)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/regiestains/ateliers/batch"
 	"github.com/regiestains/ateliers/db"
 )
 
@@ -107,12 +108,12 @@ func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slo
 
 // nestedSlots is Venue.slots or Workshop.slots: Query.slots at one parent, through a loader
 // (l says which kind of parent) that lists the slots of every parent of the page at once.
-func nestedSlots(ctx context.Context, l *lists[slotArgs, db.Slot], parent int64, f db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
+func nestedSlots(ctx context.Context, l *batch.Lists[slotArgs, db.Slot], parent int64, f db.SlotFilter, first *int, after *string) (*SlotConnection, error) {
 	p, err := pageOf(kindSlot, first, after)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := l.load(ctx, parent, slotArgs{f, p})
+	rows, err := l.Load(ctx, parent, slotArgs{f, p})
 	if err != nil {
 		return nil, err
 	}

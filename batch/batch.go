@@ -1,4 +1,8 @@
-package graph
+// Package batch loads values by key for one GraphQL request, batching the keys that the
+// resolvers at one place of the query ask for, so that a page of parents costs one statement
+// per nested field, however busy the machine: it counts the resolvers it expects (siblings in
+// a list, cousins in the lists a batch produced) rather than waiting a fixed time.
+package batch
 
 import (
 	"context"
@@ -13,7 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
-// A loader fetches values by key for one request: it keeps them for the request's life and
+// A Loader fetches values by key for one request: it keeps them for the request's life and
 // batches the keys that the resolvers at one place of the query ask for. A place is a field at
 // a path with the list indices left out (venues/edges/node/slots): its resolvers are the
 // elements of one list (siblings), or of the lists one batch produced (cousins: the slots of
@@ -27,15 +31,15 @@ import (
 // only) the batch leaves once no resolver asked for batchWait; when it is not reached (a
 // resolver that does not ask after all: a null on its path, another type in a list of nodes),
 // after expectedWait.
-type loader[K comparable, V any] struct {
+type Loader[K comparable, V any] struct {
 	fetch  func(context.Context, []K) (map[K]V, error)
-	places *places
-	// edges, when set, says how many elements the value of k brings to the list below it (the
+	places *Places
+	// Edges, when set, says how many elements the value of k brings to the list below it (the
 	// edges of a connection), so that the loaders there know how many resolvers to wait for.
-	edges func(K, V) int
-	// sometimes says that resolvers ask for some elements of a list only, so that a batch never
+	Edges func(K, V) int
+	// Sometimes says that resolvers ask for some elements of a list only, so that a batch never
 	// knows how many to wait for.
-	sometimes bool
+	Sometimes bool
 
 	mu      sync.Mutex
 	cache   map[K]*result[V]
@@ -53,8 +57,8 @@ const batchWait = 500 * time.Microsecond
 // wrong answer).
 const expectedWait = 10 * time.Millisecond
 
-// errNotLoaded: the fetch returned no value for a key.
-var errNotLoaded = errors.New("not found by its loader")
+// ErrNotLoaded: the fetch returned no value for a key.
+var ErrNotLoaded = errors.New("not found by its loader")
 
 type result[V any] struct {
 	ready chan struct{}
@@ -73,12 +77,12 @@ type batch[K comparable, V any] struct {
 	timer   *time.Timer
 }
 
-func newLoader[K comparable, V any](p *places, fetch func(context.Context, []K) (map[K]V, error)) *loader[K, V] {
-	return &loader[K, V]{fetch: fetch, places: p, cache: map[K]*result[V]{}, pending: map[string]*batch[K, V]{}}
+func New[K comparable, V any](p *Places, fetch func(context.Context, []K) (map[K]V, error)) *Loader[K, V] {
+	return &Loader[K, V]{fetch: fetch, places: p, cache: map[K]*result[V]{}, pending: map[string]*batch[K, V]{}}
 }
 
 // Load returns the value of key.
-func (l *loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 	vs, err := l.LoadAll(ctx, []K{key})
 	if err != nil {
 		var zero V
@@ -88,7 +92,7 @@ func (l *loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 }
 
 // LoadAll returns the values of keys, in order: one resolver's keys, fetched in one batch.
-func (l *loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
+func (l *Loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 	place, list := placeOf(ctx)
 	rs := make([]*result[V], len(keys))
 	l.mu.Lock()
@@ -108,7 +112,7 @@ func (l *loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 		rs[i] = r
 	}
 	b.calls = append(b.calls, keys)
-	if b.want == 0 && !l.sometimes {
+	if b.want == 0 && !l.Sometimes {
 		b.want = l.places.expected(b.list)
 	}
 	complete := b.want > 0 && len(b.calls) >= b.want
@@ -144,7 +148,7 @@ func (l *loader[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, error) {
 
 // wait is how long b waits for another resolver: long when it knows more will come, in
 // case the machine is busy.
-func (l *loader[K, V]) wait(b *batch[K, V]) time.Duration {
+func (l *Loader[K, V]) wait(b *batch[K, V]) time.Duration {
 	if b.want > 0 {
 		return l.places.expectedWait
 	}
@@ -152,7 +156,7 @@ func (l *loader[K, V]) wait(b *batch[K, V]) time.Duration {
 }
 
 // flush sends b when its wait is over, unless it has already left.
-func (l *loader[K, V]) flush(b *batch[K, V]) {
+func (l *Loader[K, V]) flush(b *batch[K, V]) {
 	l.mu.Lock()
 	if l.pending[b.place] != b {
 		l.mu.Unlock()
@@ -165,7 +169,7 @@ func (l *loader[K, V]) flush(b *batch[K, V]) {
 
 // run fetches b's keys and hands out the results; complete says that every resolver expected
 // at b's place asked, so that b's values are all that the place brings to the lists below.
-func (l *loader[K, V]) run(b *batch[K, V], complete bool) {
+func (l *Loader[K, V]) run(b *batch[K, V], complete bool) {
 	var values map[K]V
 	var err error
 	if len(b.keys) > 0 {
@@ -178,7 +182,7 @@ func (l *loader[K, V]) run(b *batch[K, V], complete bool) {
 		case err != nil:
 			r.err = err
 		case !ok:
-			r.err = fmt.Errorf("key %v: %w", k, errNotLoaded)
+			r.err = fmt.Errorf("key %v: %w", k, ErrNotLoaded)
 		default:
 			r.value = v
 		}
@@ -189,7 +193,7 @@ func (l *loader[K, V]) run(b *batch[K, V], complete bool) {
 	for _, r := range b.results {
 		close(r.ready)
 	}
-	if complete && err == nil && l.edges != nil {
+	if complete && err == nil && l.Edges != nil {
 		if n, ok := l.countEdges(b); ok {
 			l.places.record(b.place+"/edges", n)
 		}
@@ -199,7 +203,7 @@ func (l *loader[K, V]) run(b *batch[K, V], complete bool) {
 // countEdges adds up the elements that b's values bring to the list below, values of other
 // batches included (they may still be on their way). It gives up (false) when the request
 // ends first.
-func (l *loader[K, V]) countEdges(b *batch[K, V]) (int, bool) {
+func (l *Loader[K, V]) countEdges(b *batch[K, V]) (int, bool) {
 	n := 0
 	for _, keys := range b.calls {
 		for _, k := range keys {
@@ -212,14 +216,14 @@ func (l *loader[K, V]) countEdges(b *batch[K, V]) (int, bool) {
 				return 0, false
 			}
 			if r.err == nil {
-				n += l.edges(k, r.value)
+				n += l.Edges(k, r.value)
 			}
 		}
 	}
 	return n, true
 }
 
-func (l *loader[K, V]) safeFetch(ctx context.Context, keys []K) (values map[K]V, err error) {
+func (l *Loader[K, V]) safeFetch(ctx context.Context, keys []K) (values map[K]V, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in a loader's fetch: %v", p)
@@ -228,9 +232,9 @@ func (l *loader[K, V]) safeFetch(ctx context.Context, keys []K) (values map[K]V,
 	return l.fetch(ctx, keys)
 }
 
-// places knows, for the lists that loaders produced, how many elements they hold in all: the
+// Places knows, for the lists that loaders produced, how many elements they hold in all: the
 // number of resolvers to expect at the places below them.
-type places struct {
+type Places struct {
 	mu    sync.Mutex
 	edges map[string]int // by list place
 	// expectedWait is the package's, but in tests that count statements under -race on a
@@ -238,9 +242,9 @@ type places struct {
 	expectedWait time.Duration
 }
 
-func newPlaces() *places { return &places{edges: map[string]int{}, expectedWait: expectedWait} }
+func NewPlaces() *Places { return &Places{edges: map[string]int{}, expectedWait: expectedWait} }
 
-func (p *places) record(list string, n int) {
+func (p *Places) record(list string, n int) {
 	p.mu.Lock()
 	p.edges[list] = n
 	p.mu.Unlock()
@@ -248,7 +252,7 @@ func (p *places) record(list string, n int) {
 
 // expected returns how many resolvers will ask at a place whose nearest list is list (nil for
 // none), or 0 when it is not known.
-func (p *places) expected(list *graphql.FieldContext) int {
+func (p *Places) expected(list *graphql.FieldContext) int {
 	if list == nil {
 		return 1
 	}

@@ -1,4 +1,4 @@
-package graph
+package batch
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func listCtx(ctx context.Context, name string, n int) context.Context {
 
 // loadAll runs one resolver per element of list that asks for its key, concurrently as gqlgen
 // does, and returns their values.
-func loadAll(t *testing.T, l *loader[int64, int64], list context.Context, keys []int64) []int64 {
+func loadAll(t *testing.T, l *Loader[int64, int64], list context.Context, keys []int64) []int64 {
 	t.Helper()
 	got := make([]int64, len(keys))
 	var wg sync.WaitGroup
@@ -77,9 +77,9 @@ func TestLoaderBatchesSiblings(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var f fetchLog
-			p := newPlaces()
+			p := NewPlaces()
 			p.expectedWait = c.wait
-			l := newLoader(p, f.fetch)
+			l := New(p, f.fetch)
 			got := loadAll(t, l, listCtx(context.Background(), "venues", c.list), c.keys)
 			for i, k := range c.keys {
 				if got[i] != k*10 {
@@ -101,9 +101,9 @@ func TestLoaderBatchesSiblings(t *testing.T) {
 // for: the slots of every venue of a page, then the workshops of all those slots, in one batch
 // each.
 func TestLoaderBatchesCousins(t *testing.T) {
-	p := newPlaces()
+	p := NewPlaces()
 	p.expectedWait = time.Minute // every cousin asks: the count completes each batch
-	lists := newLists(p, func(_ context.Context, first int, ids []int64) (map[int64][]int64, error) {
+	lists := NewLists(p, func(_ context.Context, first int, ids []int64) (map[int64][]int64, error) {
 		m := map[int64][]int64{}
 		for _, id := range ids {
 			for j := range id % 4 { // venue id has id%4 slots, first+1 at most
@@ -115,13 +115,13 @@ func TestLoaderBatchesCousins(t *testing.T) {
 		return m, nil
 	}, func(first int) int { return first })
 	var f fetchLog
-	workshops := newLoader(p, f.fetch)
+	workshops := New(p, f.fetch)
 	venues := listCtx(context.Background(), "venues", 8)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
 			ctx := elementCtx(venues, i, "slots")
-			slots, err := lists.load(ctx, int64(i), 2)
+			slots, err := lists.Load(ctx, int64(i), 2)
 			if err != nil {
 				t.Error(err)
 			}
@@ -145,11 +145,11 @@ func TestLoaderBatchesCousins(t *testing.T) {
 
 func TestLoaderErrors(t *testing.T) {
 	var f fetchLog
-	l := newLoader(newPlaces(), f.fetch)
-	if _, err := l.Load(context.Background(), -1); !errors.Is(err, errNotLoaded) {
-		t.Errorf("missing key: got %v, want errNotLoaded", err)
+	l := New(NewPlaces(), f.fetch)
+	if _, err := l.Load(context.Background(), -1); !errors.Is(err, ErrNotLoaded) {
+		t.Errorf("missing key: got %v, want ErrNotLoaded", err)
 	}
-	failing := newLoader(newPlaces(), func(context.Context, []int64) (map[int64]int64, error) { panic("boom") })
+	failing := New(NewPlaces(), func(context.Context, []int64) (map[int64]int64, error) { panic("boom") })
 	if _, err := failing.LoadAll(context.Background(), []int64{1, 2}); err == nil {
 		t.Error("a fetch that panics: got no error")
 	}
