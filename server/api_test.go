@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -314,4 +317,18 @@ func (a *testAPI) slot(key, workshopID, venueID, startsAt string, fields map[str
 		a.t.Fatalf("scheduleSlot: %+v", out.ScheduleSlot.UserErrors)
 	}
 	return out.ScheduleSlot.Slot.ID
+}
+
+// dbID returns the database id behind a global id. Clients must treat ids as opaque; tests
+// look inside only to arrange, with SQL, states the API refuses to create (a slot that has
+// started, seats taken without bookings).
+func dbID(t *testing.T, gid string) int64 {
+	t.Helper()
+	raw, err := base64.RawURLEncoding.DecodeString(gid)
+	_, num, ok := strings.Cut(string(raw), ":")
+	id, err2 := strconv.ParseInt(num, 10, 64)
+	if err != nil || !ok || err2 != nil {
+		t.Fatalf("global id %q does not decode", gid)
+	}
+	return id
 }

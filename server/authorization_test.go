@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -274,18 +273,6 @@ func (w *authzWorld) referred(t *testing.T, slot string, waitlist bool) string {
 		"referral": map[string]any{"counsellorName": "Conseillère France Travail"}}}, "register", "registration", "id")
 }
 
-// authzDBID returns the database id behind a global id, to arrange what the API cannot.
-func authzDBID(t *testing.T, gid string) int64 {
-	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(gid)
-	_, num, ok := strings.Cut(string(raw), ":")
-	id, err2 := strconv.ParseInt(num, 10, 64)
-	if err != nil || !ok || err2 != nil {
-		t.Fatalf("global id %q does not decode", gid)
-	}
-	return id
-}
-
 func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	t.Helper()
 	ctx := context.Background()
@@ -352,7 +339,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
 	w.ids["registration:started"] = w.referred(t, started, false)
 	a.exec(`UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
-		registration_closes_at = now() - interval '1 hour' WHERE id = $1`, authzDBID(t, started))
+		registration_closes_at = now() - interval '1 hour' WHERE id = $1`, dbID(t, started))
 	return w
 }
 

@@ -191,7 +191,7 @@ func TestBookingLockWaitsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(t.Context())
-	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, slotDBID(t, slot)); err != nil {
+	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, dbID(t, slot)); err != nil {
 		t.Fatal(err)
 	}
 	var out struct{ Register registered }

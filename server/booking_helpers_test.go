@@ -57,7 +57,7 @@ func (a *testAPI) bookable(slug string, seats int) (hostKey, slotID string) {
 // counts reads a slot's counters and its registrations by status straight from the database.
 func (a *testAPI) counts(t *testing.T, slotGID string) (seatsTaken, waitlist, confirmed, waitlisted int) {
 	t.Helper()
-	id := slotDBID(t, slotGID)
+	id := dbID(t, slotGID)
 	err := a.Pool.QueryRow(t.Context(), `SELECT s.seats_taken, s.waitlist_length,
 		(SELECT count(*) FROM registrations WHERE slot_id = s.id AND status = 'CONFIRMED'),
 		(SELECT count(*) FROM registrations WHERE slot_id = s.id AND status = 'WAITLISTED')

@@ -295,7 +295,7 @@ func rulesPartner(t *testing.T, a *testAPI, slug string) (id, key string) {
 // rulesKey creates another key of an existing organisation, with scopes.
 func rulesKey(t *testing.T, a *testAPI, orgGID string, scopes ...db.Scope) string {
 	t.Helper()
-	id := slotDBID(t, orgGID)
+	id := dbID(t, orgGID)
 	_, secret, err := db.CreateAPIKey(context.Background(), a.Pool, db.NewAPIKey{OrganisationID: &id, Label: "other", Scopes: scopes})
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +308,7 @@ func rulesRows(t *testing.T, a *testAPI, slot string) int {
 	t.Helper()
 	var n int
 	if err := a.Pool.QueryRow(context.Background(), `SELECT count(*) FROM registrations WHERE slot_id = $1`,
-		slotDBID(t, slot)).Scan(&n); err != nil {
+		dbID(t, slot)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -318,7 +318,7 @@ func rulesRows(t *testing.T, a *testAPI, slot string) int {
 func rulesStatuses(t *testing.T, a *testAPI, slot string) map[string]int {
 	t.Helper()
 	rows, err := a.Pool.Query(context.Background(), `SELECT status, count(*)::int FROM registrations WHERE slot_id = $1 GROUP BY status`,
-		slotDBID(t, slot))
+		dbID(t, slot))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func rulesStatuses(t *testing.T, a *testAPI, slot string) map[string]int {
 func rulesCounters(t *testing.T, a *testAPI, slot string) (taken, reserved, waitlist int) {
 	t.Helper()
 	if err := a.Pool.QueryRow(context.Background(), `SELECT seats_taken, seats_reserved, waitlist_length FROM slots WHERE id = $1`,
-		slotDBID(t, slot)).Scan(&taken, &reserved, &waitlist); err != nil {
+		dbID(t, slot)).Scan(&taken, &reserved, &waitlist); err != nil {
 		t.Fatal(err)
 	}
 	return
@@ -362,14 +362,14 @@ func rulesWantCounters(t *testing.T, a *testAPI, what, slot string, taken, reser
 func rulesEvents(t *testing.T, a *testAPI, slot string, names map[string]string) []string {
 	t.Helper()
 	rows, err := a.Pool.Query(context.Background(), `SELECT kind, registration_id FROM booking_events WHERE slot_id = $1 ORDER BY id`,
-		slotDBID(t, slot))
+		dbID(t, slot))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	byDBID := map[int64]string{}
 	for gid, name := range names {
-		byDBID[slotDBID(t, gid)] = name
+		byDBID[dbID(t, gid)] = name
 	}
 	var out []string
 	for rows.Next() {
@@ -428,7 +428,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		if err := a.Pool.QueryRow(context.Background(), `SELECT
 			count(*) FILTER (WHERE token_hash = sha256(convert_to($1, 'UTF8'))),
 			count(*) FILTER (WHERE r::text LIKE '%' || $1 || '%')
-			FROM registrations r WHERE slot_id = $2`, token, slotDBID(t, slot)).Scan(&hashed, &inClear); err != nil {
+			FROM registrations r WHERE slot_id = $2`, token, dbID(t, slot)).Scan(&hashed, &inClear); err != nil {
 			t.Fatal(err)
 		}
 		if hashed != 1 || inClear != 0 {
@@ -467,7 +467,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		slot := h.slot(t, a, 2, nil)
 		_, token := rulesBook(t, a, "", rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": "06 12 34 56 78"})}), "CONFIRMED")
 		var stored string
-		if err := a.Pool.QueryRow(context.Background(), `SELECT phone FROM registrations WHERE slot_id = $1`, slotDBID(t, slot)).Scan(&stored); err != nil {
+		if err := a.Pool.QueryRow(context.Background(), `SELECT phone FROM registrations WHERE slot_id = $1`, dbID(t, slot)).Scan(&stored); err != nil {
 			t.Fatal(err)
 		}
 		if stored != "+33612345678" {
@@ -603,7 +603,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 		var by, referrer *int64
 		if err := a.Pool.QueryRow(context.Background(), `SELECT registered_by_org_id, referring_org_id FROM registrations WHERE slot_id = $1`,
-			slotDBID(t, slot)).Scan(&by, &referrer); err != nil {
+			dbID(t, slot)).Scan(&by, &referrer); err != nil {
 			t.Fatal(err)
 		}
 		if by != nil || referrer != nil {
@@ -643,11 +643,11 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 			t.Errorf("another partner, through node: got %+v, want null", got)
 		}
 		var referrer int64
-		if err := a.Pool.QueryRow(context.Background(), `SELECT referring_org_id FROM registrations WHERE slot_id = $1`, slotDBID(t, slot)).Scan(&referrer); err != nil {
+		if err := a.Pool.QueryRow(context.Background(), `SELECT referring_org_id FROM registrations WHERE slot_id = $1`, dbID(t, slot)).Scan(&referrer); err != nil {
 			t.Fatal(err)
 		}
-		if referrer != slotDBID(t, partnerID) {
-			t.Errorf("referring_org_id: got %d, want %d", referrer, slotDBID(t, partnerID))
+		if referrer != dbID(t, partnerID) {
+			t.Errorf("referring_org_id: got %d, want %d", referrer, dbID(t, partnerID))
 		}
 	})
 
@@ -909,7 +909,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		}
 		rulesWantCounters(t, a, "cancelled slot", slot, 0, 0, 0)
 		var allocTaken int
-		if err := a.Pool.QueryRow(context.Background(), `SELECT seats_taken FROM slot_allocations WHERE slot_id = $1`, slotDBID(t, slot)).Scan(&allocTaken); err != nil {
+		if err := a.Pool.QueryRow(context.Background(), `SELECT seats_taken FROM slot_allocations WHERE slot_id = $1`, dbID(t, slot)).Scan(&allocTaken); err != nil {
 			t.Fatal(err)
 		}
 		if allocTaken != 0 {
@@ -1091,7 +1091,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 			t.Errorf("the Propreté employee: got hasReservedSeat false, want true")
 		}
 		var label string
-		if err := a.Pool.QueryRow(context.Background(), `SELECT allocation_label FROM registrations WHERE id = $1`, slotDBID(t, r.ID)).Scan(&label); err != nil {
+		if err := a.Pool.QueryRow(context.Background(), `SELECT allocation_label FROM registrations WHERE id = $1`, dbID(t, r.ID)).Scan(&label); err != nil {
 			t.Fatal(err)
 		}
 		if label != "Propreté" {
@@ -1200,7 +1200,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 			t.Errorf("refused: got allocation %+v, want null", out.Allocation)
 		}
 		var n int
-		if err := a.Pool.QueryRow(context.Background(), `SELECT count(*) FROM slot_allocations WHERE slot_id = $1`, slotDBID(t, slot)).Scan(&n); err != nil {
+		if err := a.Pool.QueryRow(context.Background(), `SELECT count(*) FROM slot_allocations WHERE slot_id = $1`, dbID(t, slot)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {
@@ -1221,7 +1221,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		}
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		b, bToken := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-		a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
+		a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, dbID(t, out.Allocation.ID))
 
 		c, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 		if got := rulesByToken(t, a, bToken); got == nil || got.Status != "CONFIRMED" {
@@ -1260,7 +1260,7 @@ func TestBookingRulesReservedSeatsReturnThroughTheWorker(t *testing.T) {
 	}
 	rulesWantStatus(t, a, h.Key, "b, before the release time", b.ID, "WAITLISTED", 1)
 
-	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, slotDBID(t, out.Allocation.ID))
+	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, dbID(t, out.Allocation.ID))
 	if n, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil || n != 1 {
 		t.Fatalf("worker: got %d slots, %v; want 1, nil", n, err)
 	}
@@ -1549,7 +1549,7 @@ func TestBookingRulesCancelledSlotsReservationsEndWithIt(t *testing.T) {
 	rulesBook(t, a, "", rulesIn(open, 2, nil), "CONFIRMED")
 	waiting, _ := rulesBook(t, a, "", rulesIn(open, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 
-	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE organisation_id = $1`, slotDBID(t, partnerID))
+	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE organisation_id = $1`, dbID(t, partnerID))
 	if _, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil {
 		t.Errorf("worker: got error %v, want none", err)
 	}

@@ -74,7 +74,7 @@ func TestBookingWaitlistStopsAtTheStart(t *testing.T) {
 	slotSQL(t, a, slot, `UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
 		registration_closes_at = now() - interval '1 hour' WHERE id = $1`)
 	if _, err := a.Pool.Exec(t.Context(), `UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`,
-		slotDBID(t, allocation)); err != nil {
+		dbID(t, allocation)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil {

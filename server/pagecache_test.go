@@ -70,7 +70,7 @@ func TestPageCacheServesSearchesUntilASeatChanges(t *testing.T) {
 
 	// A change made in SQL, by an operator or a migration, is heard the same way.
 	fromMemory(t, search)
-	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, slotDBID(t, slot)); err != nil {
+	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, dbID(t, slot)); err != nil {
 		t.Fatal(err)
 	}
 	if seats := eventually(18, search); seats != 18 {
@@ -193,7 +193,7 @@ func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 		}
 	}
 	// Deaf for a second (the listener's first retry): a change now goes unheard.
-	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, slotDBID(t, slot)); err != nil {
+	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, dbID(t, slot)); err != nil {
 		t.Fatal(err)
 	}
 	searches := 0

@@ -112,7 +112,7 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, slotDBID(t, slot)); err != nil {
+	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, dbID(t, slot)); err != nil {
 		t.Fatal(err)
 	}
 	type answer struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
 	"reflect"
 	"strconv"
 	"strings"
@@ -12,20 +11,6 @@ import (
 // Slots are entered as Europe/Paris wall-clock times and returned as instants with the Paris
 // offset of their date: +01:00 in winter, +02:00 in summer (clocks go forward on 2032-03-28 and
 // back on 2032-10-31).
-
-// catDBID returns the database id behind a global id. Clients must treat ids as opaque; the
-// tests look inside only to arrange, with SQL, states the API refuses to create (a slot that
-// has started, seats already taken).
-func catDBID(t *testing.T, gid string) int64 {
-	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(gid)
-	_, num, ok := strings.Cut(string(raw), ":")
-	id, err2 := strconv.ParseInt(num, 10, 64)
-	if err != nil || !ok || err2 != nil {
-		t.Fatalf("cannot read the database id of %q", gid)
-	}
-	return id
-}
 
 // catSlots reads slots back by id, in order, as key sees them.
 func catSlots(a *testAPI, key string, ids []string) []map[string]any {
@@ -114,10 +99,10 @@ func TestCatalogueSlotRefusalsSayWhatToFix(t *testing.T) {
 	// The API refuses past times, so the slot under way is arranged with SQL.
 	started := a.slot(key, workshop, venue, "2032-12-21T14:00", nil)
 	a.exec(`UPDATE slots SET starts_at = now() - interval '30 minutes', ends_at = now() + interval '90 minutes',
-		registration_closes_at = now() - interval '30 minutes' WHERE id = $1`, catDBID(t, started))
+		registration_closes_at = now() - interval '30 minutes' WHERE id = $1`, dbID(t, started))
 	// Five seats taken by registrations, which other work books; set here directly.
 	booked := a.slot(key, workshop, venue, "2032-12-28T14:00", map[string]any{"capacity": 8})
-	a.exec(`UPDATE slots SET seats_taken = 5 WHERE id = $1`, catDBID(t, booked))
+	a.exec(`UPDATE slots SET seats_taken = 5 WHERE id = $1`, dbID(t, booked))
 
 	newSlot := func(over map[string]any) map[string]any {
 		return catMerge(map[string]any{"workshopId": workshop, "venueId": venue, "startsAt": "2032-11-30T14:00", "capacity": 8}, over)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -77,23 +76,11 @@ func slotIDsSeenBy(t *testing.T, a *testAPI, key string, filter map[string]any) 
 	return slotsPageSeenBy(t, a, key, filter, 100, nil).ids()
 }
 
-// slotDBID decodes a global id: tests may know what clients must not.
-func slotDBID(t *testing.T, gid string) int64 {
-	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(gid)
-	_, num, ok := strings.Cut(string(raw), ":")
-	id, err2 := strconv.ParseInt(num, 10, 64)
-	if err != nil || !ok || err2 != nil {
-		t.Fatalf("global id %q does not decode", gid)
-	}
-	return id
-}
-
 // slotSQL runs a statement on the slot with global id gid, for states the API cannot reach
 // yet (a past slot, seats taken without bookings).
 func slotSQL(t *testing.T, a *testAPI, gid, sql string) {
 	t.Helper()
-	a.exec(sql, slotDBID(t, gid))
+	a.exec(sql, dbID(t, gid))
 }
 
 func slotMoveToPast(t *testing.T, a *testAPI, gid string) {
