@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/limits"
 )
 
 // Codes of the cost limit and of the rate limits.
@@ -50,7 +51,7 @@ func statusOf(b db.Bucket, available float64) *throttleStatus {
 // then (rate limits on) against the caller's budgets of points and registrations, drawn in
 // PostgreSQL so that they hold across instances. It reports the outcome in extensions.cost.
 type costExtension struct {
-	limits Limits
+	limits limits.Limits
 	q      db.Querier
 	es     graphql.ExecutableSchema
 }

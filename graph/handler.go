@@ -16,16 +16,17 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/limits"
 )
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
-// (parser tokens, fields, depth, cost: limits.go, complexity.go), and the error presenter that masks
+// (parser tokens, fields, depth: package limits; cost: cost.go, complexity.go), and the error presenter that masks
 // internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader);
 // pages, if not nil, answers anonymous catalogue queries from memory (PageCache). Both
 // databases are db.Queriers (pools): this package never talks to the driver itself.
-func NewHandler(pool, replica db.Querier, pages *PageCache, limits Limits) http.Handler {
+func NewHandler(pool, replica db.Querier, pages *PageCache, lim limits.Limits) http.Handler {
 	res := &Resolver{Pool: pool, Replica: replica}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
@@ -33,24 +34,24 @@ func NewHandler(pool, replica db.Querier, pages *PageCache, limits Limits) http.
 	srv.AddTransport(transport.POST{})
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
-	srv.SetParserTokenLimit(limits.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
-	srv.SetValidationRulesFn(validationRules)    // literals coerced strictly, no @defer (rules.go)
+	srv.SetParserTokenLimit(lim.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
+	srv.SetValidationRulesFn(validationRules) // literals coerced strictly, no @defer (rules.go)
 	srv.Use(errorLimit{})
 	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
-	srv.Use(fieldLimitExtension{limit: limits.Selections, tokenLimit: limits.ParserTokens, cache: cache})
-	if limits.Introspection {
+	srv.Use(limits.FieldLimit{Limit: lim.Selections, TokenLimit: lim.ParserTokens, Cache: cache})
+	if lim.Introspection {
 		srv.Use(extension.Introspection{})
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	srv.Use(&strictVariables{})                       // variables coerced strictly (coerce.go), before any budget
-	srv.Use(depthLimitExtension{limit: limits.Depth}) // before the cost: cheaper, and bounds it
-	srv.Use(&costExtension{limits: limits, q: pool})  // the cost limit, then the rate limits
+	srv.Use(&strictVariables{})                   // variables coerced strictly (coerce.go), before any budget
+	srv.Use(limits.DepthLimit{Limit: lim.Depth})  // before the cost: cheaper, and bounds it
+	srv.Use(&costExtension{limits: lim, q: pool}) // the cost limit, then the rate limits
 	if pages != nil {
 		srv.Use(pages) // after the budgets: a page from memory still draws from them
 	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
-		return sameCodeForIntrospectionDepth(PresentError(ctx, err))
+		return limits.SameCodeForIntrospectionDepth(PresentError(ctx, err))
 	})
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -65,7 +66,7 @@ func NewHandler(pool, replica db.Querier, pages *PageCache, limits Limits) http.
 // for application/graphql-response+json) rather than 200, and a throttled one with 429
 // (throttle.go).
 func init() {
-	for _, code := range []string{codeDepthLimit, codeFieldLimit, codeComplexityLimit, codeThrottled} {
+	for _, code := range []string{limits.CodeDepthLimit, limits.CodeFieldLimit, codeComplexityLimit, codeThrottled} {
 		errcode.RegisterErrorType(code, errcode.KindProtocol)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/regiestains/ateliers/limits"
 )
 
 // syncBuffer collects log output written from the handler's goroutines.
@@ -39,9 +41,9 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
 	t.Cleanup(func() { slog.SetDefault(old) })
 
-	limits := DefaultLimits()
-	limits.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, nil, limits)
+	lim := limits.DefaultLimits()
+	lim.RateLimits = false // the rate limits draw from the database, before any resolver
+	h := NewHandler(nil, nil, nil, lim)
 
 	type result struct {
 		Data   map[string]any

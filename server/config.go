@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/limits"
 )
 
 // config is every setting of the server, read from the environment. Defaults suit the demo.
@@ -29,16 +29,16 @@ type config struct {
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
 	TrustedProxies []netip.Prefix
-	// Limits are the query and rate limits (graph.DefaultLimits), each overridable by the
+	// Limits are the query and rate limits (limits.DefaultLimits), each overridable by the
 	// variable named in limitVars.
-	Limits graph.Limits
+	Limits limits.Limits
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
-		Limits: graph.DefaultLimits(), PageCache: true,
+		Limits: limits.DefaultLimits(), PageCache: true,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -117,7 +117,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	for _, kind := range []struct {
 		name string
-		l    graph.CallerLimits
+		l    limits.CallerLimits
 	}{{"ANONYMOUS", c.Limits.Anonymous}, {"KEY", c.Limits.Key}} {
 		if kind.l.Cost.Burst < float64(kind.l.QueryCost) {
 			errs = append(errs, "COST_BURST_"+kind.name+" must be at least QUERY_COST_LIMIT_"+kind.name+": an operation under the limit must fit in the budget")

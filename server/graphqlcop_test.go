@@ -111,7 +111,7 @@ func TestGraphQLCop(t *testing.T) {
 
 	// graphql-cop sends 500 copies of `__typename` and flags any answer. 500 is exactly our
 	// field limit, which allows up to 500 selections, so it is answered (validating 500 merges
-	// costs tens of milliseconds: TestFieldLimit and fieldLimit in graph/limits.go); one more
+	// costs tens of milliseconds: TestFieldLimitExtension and fieldLimit in limits/limits.go); one more
 	// is refused before validation.
 	t.Run("field duplication", func(t *testing.T) {
 		a := each(t)

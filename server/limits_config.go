@@ -1,6 +1,6 @@
 package main
 
-import "github.com/regiestains/ateliers/graph"
+import "github.com/regiestains/ateliers/limits"
 
 // limitVar is a limit set by an environment variable, a positive whole number.
 type limitVar struct {
@@ -9,9 +9,9 @@ type limitVar struct {
 }
 
 // limitVars lists the variables of the limits in l; every one has its default in
-// graph.DefaultLimits and its line in the README's "Limits and errors" table. A budget is a
+// limits.DefaultLimits and its line in the README's "Limits and errors" table. A budget is a
 // burst and a rate: cost points per second, registrations per hour.
-func limitVars(l *graph.Limits) []limitVar {
+func limitVars(l *limits.Limits) []limitVar {
 	vars := []limitVar{
 		{"PARSER_TOKEN_LIMIT", func(n int) { l.ParserTokens = n }},
 		{"DEPTH_LIMIT", func(n int) { l.Depth = n }},
@@ -19,7 +19,7 @@ func limitVars(l *graph.Limits) []limitVar {
 	}
 	for _, kind := range []struct {
 		suffix string
-		l      *graph.CallerLimits
+		l      *limits.CallerLimits
 	}{{"ANONYMOUS", &l.Anonymous}, {"KEY", &l.Key}} {
 		cl := kind.l
 		vars = append(vars,

@@ -1,10 +1,13 @@
-package graph
+package limits
 
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,11 +17,29 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
+// contract is the API's schema, read from its files: this package cannot import graph, which
+// imports it.
+var contract = sync.OnceValue(func() *ast.Schema {
+	files, err := filepath.Glob("../graph/schema/*.graphqls")
+	if err != nil || len(files) == 0 {
+		panic(fmt.Sprintf("no schema files: %v", err))
+	}
+	var sources []*ast.Source
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		sources = append(sources, &ast.Source{Name: f, Input: string(b)})
+	}
+	return gqlparser.MustLoadSchema(sources...)
+})
+
 // loadQuery parses and validates q against the real schema, as the handler does before the
 // depth limit runs.
 func loadQuery(t *testing.T, q string) *ast.QueryDocument {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(NewExecutableSchema(Config{}).Schema(), q)
+	doc, errs := gqlparser.LoadQuery(contract(), q)
 	if len(errs) > 0 {
 		t.Fatalf("query does not validate: %v\n%s", errs, q)
 	}
@@ -123,15 +144,15 @@ func TestOperationDepthIsLinear(t *testing.T) {
 }
 
 func TestDepthLimitExtension(t *testing.T) {
-	ext := depthLimitExtension{limit: depthLimit}
+	ext := DepthLimit{Limit: depthLimit}
 	for depth := 8; depth <= 13; depth++ {
 		doc := loadQuery(t, deepQuery(depth))
 		err := ext.MutateOperationContext(context.Background(), &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0]})
 		switch {
 		case depth <= depthLimit && err != nil:
 			t.Errorf("depth %d refused: %v", depth, err)
-		case depth > depthLimit && (err == nil || err.Extensions["code"] != codeDepthLimit):
-			t.Errorf("depth %d: want %s, got %v", depth, codeDepthLimit, err)
+		case depth > depthLimit && (err == nil || err.Extensions["code"] != CodeDepthLimit):
+			t.Errorf("depth %d: want %s, got %v", depth, CodeDepthLimit, err)
 		}
 	}
 }
@@ -294,7 +315,7 @@ func duplicates(n int) string {
 
 func TestFieldLimitExtension(t *testing.T) {
 	ctx := context.Background()
-	ext := fieldLimitExtension{limit: fieldLimit, tokenLimit: parserTokenLimit, cache: lru.New[*ast.QueryDocument](10)}
+	ext := FieldLimit{Limit: fieldLimit, TokenLimit: parserTokenLimit, Cache: lru.New[*ast.QueryDocument](10)}
 	for _, q := range []string{duplicates(fieldLimit), fullIntrospectionQuery, `{ ...F } fragment F on Query { __typename }`} {
 		if err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: q}); err != nil {
 			t.Errorf("refused: %v", err)
@@ -307,8 +328,8 @@ func TestFieldLimitExtension(t *testing.T) {
 		"{ viewer {" + strings.Repeat(" isAnonymous", 300) + " } } fragment F on Viewer {" + strings.Repeat(" scopes", 300) + " }",
 	} {
 		err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: q})
-		if err == nil || err.Extensions["code"] != codeFieldLimit {
-			t.Errorf("want %s, got %v", codeFieldLimit, err)
+		if err == nil || err.Extensions["code"] != CodeFieldLimit {
+			t.Errorf("want %s, got %v", CodeFieldLimit, err)
 			continue
 		}
 		if want := fmt.Sprintf("which exceeds the limit of %d", fieldLimit); !strings.Contains(err.Message, want) || len(err.Locations) != 1 {
@@ -323,7 +344,7 @@ func TestFieldLimitExtension(t *testing.T) {
 	}
 	// A query in gqlgen's cache has passed the check and been validated: it is not parsed again.
 	over := duplicates(fieldLimit + 1)
-	ext.cache.Add(ctx, over, &ast.QueryDocument{})
+	ext.Cache.Add(ctx, over, &ast.QueryDocument{})
 	if err := ext.MutateOperationParameters(ctx, &graphql.RawParams{Query: over}); err != nil {
 		t.Errorf("cached query parsed again: %v", err)
 	}
@@ -333,7 +354,7 @@ func TestFieldLimitExtension(t *testing.T) {
 // field limit lets through (fieldLimit copies of one field): tens of milliseconds, where the
 // same attack at the token limit took a second (go test -bench ValidateAtFieldLimit ./graph).
 func BenchmarkValidateAtFieldLimit(b *testing.B) {
-	schema := NewExecutableSchema(Config{}).Schema()
+	schema := contract()
 	for _, n := range []int{fieldLimit, 3332} {
 		q := duplicates(n)
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

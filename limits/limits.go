@@ -1,4 +1,7 @@
-package graph
+// Package limits holds the limits of one request that are checked before any resolver runs
+// (parser tokens, selections, depth) and the configuration of the cost limits and rate budgets
+// per kind of caller, which graph's cost extension applies.
+package limits
 
 import (
 	"context"
@@ -108,7 +111,7 @@ const (
 	//
 	// gqlparser's MaxIntrospectionDepth validation rule, which gqlgen runs before this limit,
 	// already refuses introspection nesting those four list fields three deep; the depth limit
-	// covers what it lets through, and sameCodeForIntrospectionDepth gives both refusals the
+	// covers what it lets through, and SameCodeForIntrospectionDepth gives both refusals the
 	// same code.
 	freeOfTypeLevels = 9
 	// fieldLimit caps the selections a document holds, counted as written (countSelections): every
@@ -130,55 +133,55 @@ const (
 	fieldLimit = 500
 )
 
-// codeFieldLimit is extensions.code of a document over fieldLimit. A code of its own rather
+// CodeFieldLimit is extensions.code of a document over fieldLimit. A code of its own rather
 // than COMPLEXITY_LIMIT_EXCEEDED: the cost limit weighs what an operation would resolve (a
 // connection's `first` times its children, one operation), this limit counts what the
 // document spells out (every operation and fragment, used or not, whatever @skip would skip),
 // so a client seeing it knows to shorten the document, not to ask for fewer rows.
-const codeFieldLimit = "FIELD_LIMIT_EXCEEDED"
+const CodeFieldLimit = "FIELD_LIMIT_EXCEEDED"
 
-// fieldLimitExtension refuses a document of more than limit selections before gqlgen
+// FieldLimit refuses a document of more than limit selections before gqlgen
 // validates it. gqlgen has no hook between parsing and validation, so the extension parses
 // the query itself, on the raw parameters, with gqlgen's token limit: parsing is linear and
 // bounded by that limit (~0.3 ms for 500 fields, ~3 ms for 10,000 tokens). A query found in
 // gqlgen's cache passed this check already (gqlgen caches a document once it is validated,
 // which is after this extension) and is not parsed again; a query that does not parse is left
 // to gqlgen, which refuses it with GRAPHQL_PARSE_FAILED.
-type fieldLimitExtension struct {
-	limit      int
-	tokenLimit int
-	cache      graphql.Cache[*ast.QueryDocument]
+type FieldLimit struct {
+	Limit      int
+	TokenLimit int
+	Cache      graphql.Cache[*ast.QueryDocument]
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
-} = fieldLimitExtension{}
+} = FieldLimit{}
 
-func (fieldLimitExtension) ExtensionName() string { return "FieldLimit" }
+func (FieldLimit) ExtensionName() string { return "FieldLimit" }
 
-func (fieldLimitExtension) Validate(graphql.ExecutableSchema) error { return nil }
+func (FieldLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (e fieldLimitExtension) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
-	if e.cache != nil {
-		if _, ok := e.cache.Get(ctx, params.Query); ok {
+func (e FieldLimit) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+	if e.Cache != nil {
+		if _, ok := e.Cache.Get(ctx, params.Query); ok {
 			return nil
 		}
 	}
-	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, e.tokenLimit)
+	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: params.Query}, e.TokenLimit)
 	if err != nil {
 		return nil // gqlgen parses it next and refuses it with GRAPHQL_PARSE_FAILED
 	}
-	n, over := countSelections(doc, e.limit)
-	if n <= e.limit {
+	n, over := countSelections(doc, e.Limit)
+	if n <= e.Limit {
 		return nil
 	}
 	var pos *ast.Position
 	if over != nil {
 		pos = over.GetPosition()
 	}
-	gqlErr := gqlerror.ErrorPosf(pos, "document has %d selections and directives, which exceeds the limit of %d", n, e.limit)
-	errcode.Set(gqlErr, codeFieldLimit)
+	gqlErr := gqlerror.ErrorPosf(pos, "document has %d selections and directives, which exceeds the limit of %d", n, e.Limit)
+	errcode.Set(gqlErr, CodeFieldLimit)
 	return gqlErr
 }
 
@@ -225,31 +228,31 @@ func countSelections(doc *ast.QueryDocument, limit int) (n int, over ast.Selecti
 	return n, over
 }
 
-// codeDepthLimit is extensions.code of an operation over depthLimit.
-const codeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+// CodeDepthLimit is extensions.code of an operation over depthLimit.
+const CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
 
-// depthLimitExtension refuses an operation nested deeper than limit once it is parsed and
+// DepthLimit refuses an operation nested deeper than limit once it is parsed and
 // validated, before any resolver runs (so no SQL either).
-type depthLimitExtension struct {
-	limit int
+type DepthLimit struct {
+	Limit int
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = depthLimitExtension{}
+} = DepthLimit{}
 
-func (depthLimitExtension) ExtensionName() string { return "DepthLimit" }
+func (DepthLimit) ExtensionName() string { return "DepthLimit" }
 
-func (depthLimitExtension) Validate(graphql.ExecutableSchema) error { return nil }
+func (DepthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (e depthLimitExtension) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+func (e DepthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	depth := operationDepth(opCtx.Doc, opCtx.Operation)
-	if depth <= e.limit {
+	if depth <= e.Limit {
 		return nil
 	}
-	err := gqlerror.ErrorPosf(opCtx.Operation.Position, "operation has depth %d, which exceeds the limit of %d", depth, e.limit)
-	errcode.Set(err, codeDepthLimit)
+	err := gqlerror.ErrorPosf(opCtx.Operation.Position, "operation has depth %d, which exceeds the limit of %d", depth, e.Limit)
+	errcode.Set(err, CodeDepthLimit)
 	return err
 }
 
@@ -349,15 +352,15 @@ func (w *depthWalker) spread(s *ast.FragmentSpread, ofTyp int) int {
 // interfaces, possibleTypes or inputFields three deep, the circular introspection query.
 const introspectionDepthMessage = "Maximum introspection depth exceeded"
 
-// sameCodeForIntrospectionDepth gives gqlparser's refusal of circular introspection the code
+// SameCodeForIntrospectionDepth gives gqlparser's refusal of circular introspection the code
 // of the depth limit instead of GRAPHQL_VALIDATION_FAILED: it is the same refusal (a query
 // nested too deep, introspection included), found earlier, during validation, so that clients
 // see one code for "too deep". We keep the rule, which is stricter than depthLimit on
 // introspection, rather than disable it to get the code from our limit. A test fails if
 // gqlparser changes the message.
-func sameCodeForIntrospectionDepth(e *gqlerror.Error) *gqlerror.Error {
+func SameCodeForIntrospectionDepth(e *gqlerror.Error) *gqlerror.Error {
 	if e != nil && e.Message == introspectionDepthMessage && e.Extensions["code"] == errcode.ValidationFailed {
-		e.Extensions["code"] = codeDepthLimit
+		e.Extensions["code"] = CodeDepthLimit
 	}
 	return e
 }
