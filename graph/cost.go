@@ -191,8 +191,8 @@ type registeringField struct {
 // rootFieldsIn counts the root fields of an operation that go to the database (all but
 // __typename and introspection; registrations have their own, higher cost), and lists those
 // that register (declared so in rootFields): each `register` field, aliases one by one, and
-// each `enrol` with its slots (one at least). It counts the `__schema` fields apart: gqlgen prices them at nothing.
-// Fields skipped by @skip or @include do not run, so do not count.
+// each `enrol` with its slots (one at least). It counts the `__schema` fields apart: gqlgen
+// prices them at nothing. Fields skipped by @skip or @include do not run, so do not count.
 func rootFieldsIn(opCtx *graphql.OperationContext) (trips, schemas int, registering []registeringField) {
 	root := "Query"
 	if opCtx.Operation.Operation == ast.Mutation {

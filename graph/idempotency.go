@@ -95,12 +95,12 @@ func idempotencyHashes(ctx context.Context, op, key string) (keyHash, sealKey [3
 // already holds an answer: they will replay it, or refuse a different request with
 // IDEMPOTENCY_KEY_REUSED, and register no one either way.
 func replays(ctx context.Context, q db.Querier, fields []registeringField) (map[int]bool, error) {
-	byHash := map[[32]byte]int{}
+	byHash := map[[32]byte][]int{} // aliases may share a key (the header's)
 	var hashes [][]byte
 	for i, f := range fields {
 		if key := idempotencyKey(ctx, f.key); len(key) >= minIdempotencyKey && len(key) <= maxIdempotencyKey {
 			h, _ := idempotencyHashes(ctx, f.op, key)
-			byHash[h] = i
+			byHash[h] = append(byHash[h], i)
 			hashes = append(hashes, h[:])
 		}
 	}
@@ -113,7 +113,9 @@ func replays(ctx context.Context, q db.Querier, fields []registeringField) (map[
 	}
 	out := map[int]bool{}
 	for _, h := range stored {
-		out[byHash[[32]byte(h)]] = true
+		for _, i := range byHash[[32]byte(h)] {
+			out[i] = true
+		}
 	}
 	return out, nil
 }
