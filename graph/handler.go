@@ -17,6 +17,7 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/limits"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
@@ -24,9 +25,9 @@ import (
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth: package limits; cost: cost.go, complexity.go), and the error presenter that masks
 // internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader);
-// pages, if not nil, answers anonymous catalogue queries from memory (PageCache). Both
+// pages, if not nil, answers anonymous catalogue queries from memory (package pagecache). Both
 // databases are db.Queriers (pools): this package never talks to the driver itself.
-func NewHandler(pool, replica db.Querier, pages *PageCache, lim limits.Limits) http.Handler {
+func NewHandler(pool, replica db.Querier, pages *pagecache.Cache, lim limits.Limits) http.Handler {
 	res := &Resolver{Pool: pool, Replica: replica}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
@@ -48,7 +49,8 @@ func NewHandler(pool, replica db.Querier, pages *PageCache, lim limits.Limits) h
 	srv.Use(limits.DepthLimit{Limit: lim.Depth})  // before the cost: cheaper, and bounds it
 	srv.Use(&costExtension{limits: lim, q: pool}) // the cost limit, then the rate limits
 	if pages != nil {
-		srv.Use(pages) // after the budgets: a page from memory still draws from them
+		// After the budgets: a page from memory still draws from them.
+		srv.Use(pagecache.Extension{Cache: pages, Cacheable: catalogueOperation, SeatsOnly: seatsOnly})
 	}
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		return limits.SameCodeForIntrospectionDepth(PresentError(ctx, err))

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // Register is the resolver for the register field.
@@ -34,7 +35,7 @@ func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*
 		if err != nil {
 			return nil, nil, err
 		}
-		wroteSeats(ctx, req.SlotID)
+		pagecache.WroteSeats(ctx, req.SlotID)
 		return &registerResult{&reg, &token}, nil, nil
 	})
 	if err != nil {
@@ -70,7 +71,7 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 			return nil, nil, err
 		}
 		for _, req := range reqs {
-			wroteSeats(ctx, req.SlotID)
+			pagecache.WroteSeats(ctx, req.SlotID)
 		}
 		return &enrolResult{regs, tokens}, nil, nil
 	})
@@ -109,7 +110,7 @@ func (r *mutationResolver) CancelRegistration(ctx context.Context, input CancelR
 		if err != nil {
 			return nil, nil, err
 		}
-		wroteSeats(ctx, reg.SlotID)
+		pagecache.WroteSeats(ctx, reg.SlotID)
 		cancelled.ByToken = reg.ByToken
 		return &cancelResult{&cancelled}, nil, nil
 	})

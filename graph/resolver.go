@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // Resolver holds what every resolver needs: the databases.
@@ -51,4 +52,14 @@ func catalogueOperation(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// showSlots records, for the page cache, the slots a page lists and whether a filter on free
+// seats chose them.
+func showSlots(ctx context.Context, f *db.SlotFilter, slots ...db.Slot) {
+	ids := make([]int64, len(slots))
+	for i, s := range slots {
+		ids[i] = s.ID
+	}
+	pagecache.Shows(ctx, f != nil && f.AvailableOnly, ids...)
 }

@@ -1,5 +1,7 @@
 package graph
 
+import "github.com/vektah/gqlparser/v2/ast"
+
 // rootField declares what a root field of the schema does beyond resolving, for the parts of
 // the API that act on whole operations: routing reads to the replica and the page cache
 // (catalogue), what a mutation makes the page cache forget (seatsOnly), and the registration
@@ -63,4 +65,17 @@ var rootFields = map[string]rootField{
 // "Mutation"); the zero rootField for __typename and introspection.
 func rootOf(op, field string) rootField {
 	return rootFields[op+"."+field]
+}
+
+// seatsOnly tells whether every root field of a mutation changes seats and nothing else a page
+// shows (the page cache's SeatsOnly): then this instance forgets only the pages of the slots
+// the mutation records with pagecache.WroteSeats, as the notices make the others do.
+func seatsOnly(op *ast.OperationDefinition) bool {
+	for _, s := range op.SelectionSet {
+		f, ok := s.(*ast.Field)
+		if !ok || !rootOf("Mutation", f.Name).seatsOnly {
+			return false
+		}
+	}
+	return true
 }

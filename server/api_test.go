@@ -16,7 +16,7 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
-	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
@@ -26,7 +26,7 @@ type testAPI struct {
 	URL    string
 	Pool   *pgxpool.Pool
 	config config
-	pages  *graph.PageCache // nil when PAGE_CACHE is off
+	pages  *pagecache.Cache // nil when PAGE_CACHE is off
 }
 
 // siteOrigin is the origin the test server allows for CORS.
@@ -90,7 +90,7 @@ func (a *testAPI) exec(sql string, args ...any) {
 
 // startTestPageCache starts the page cache of c as main does, listening until the test ends,
 // and waits until it listens, so that a test's first change is heard; nil when c has it off.
-func startTestPageCache(t *testing.T, c config) *graph.PageCache {
+func startTestPageCache(t *testing.T, c config) *pagecache.Cache {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pages, done := startPageCache(ctx, c)

@@ -24,7 +24,7 @@ type config struct {
 	StatementTimeout time.Duration // STATEMENT_TIMEOUT [5s]: PostgreSQL statement_timeout
 	LockTimeout      time.Duration // LOCK_TIMEOUT [3s]: PostgreSQL lock_timeout
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
-	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (graph.PageCache)
+	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (package pagecache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.

@@ -18,13 +18,14 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
 // limit, deadline, caller resolution, client address for the rate limits). replica is the pool
 // of DATABASE_READ_URL, or nil; pages the cache of startPageCache, or nil.
-func newHandler(c config, pool, replica *pgxpool.Pool, pages *graph.PageCache) http.Handler {
+func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) http.Handler {
 	mux := http.NewServeMux()
 	var reads db.Querier // stays nil without a replica: a nil *pgxpool.Pool in an interface is not nil
 	if replica != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/regiestains/ateliers/db"
-	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // listenerBeat is how often a quiet listener checks that it still hears (db.ListenCatalogue).
@@ -18,11 +18,11 @@ const listenerBeat = 2 * time.Second
 // the database's change notices until ctx ends (done is closed once the listener has let go of
 // its connection), or nil when PAGE_CACHE is off or a replica serves the reads: a replica may
 // lag behind a notice, and a page read there just after one could predate the change.
-func startPageCache(ctx context.Context, c config) (pages *graph.PageCache, done <-chan struct{}) {
+func startPageCache(ctx context.Context, c config) (pages *pagecache.Cache, done <-chan struct{}) {
 	if !c.PageCache || c.DatabaseReadURL != "" {
 		return nil, nil
 	}
-	pages = graph.NewPageCache()
+	pages = pagecache.New()
 	d := make(chan struct{})
 	go func() {
 		defer close(d)
@@ -35,7 +35,7 @@ func startPageCache(ctx context.Context, c config) (pages *graph.PageCache, done
 // cache serves nothing until a new one listens: a change could go unheard meanwhile. It tries
 // again after 1 s, then up to every 30 s, and logs when it stops and when it listens again,
 // not at every try.
-func listenForChanges(ctx context.Context, c config, pages *graph.PageCache) {
+func listenForChanges(ctx context.Context, c config, pages *pagecache.Cache) {
 	wait, failing := time.Second, false
 	for {
 		err := listenOnce(ctx, c, func() {

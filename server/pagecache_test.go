@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/pagecache"
 )
 
 // pageDoc is an anonymous availability search, as the public website sends it.
@@ -115,7 +115,7 @@ func TestPageCacheMutationEmptiesItsOwnInstanceAtOnce(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
 	_, slot := a.bookable("regie-stains", 10)
-	pages := graph.NewPageCache()
+	pages := pagecache.New()
 	pages.Listening(true) // no listener: notices go unheard
 	srv := httptest.NewServer(newHandler(a.config, a.Pool, nil, pages))
 	t.Cleanup(srv.Close)
