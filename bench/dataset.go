@@ -14,7 +14,7 @@ import (
 type sizes struct {
 	Organisations, Venues, Workshops, Slots, Registrations int
 	// HotSlots are extra future slots of the popular workshop, without registrations: each
-	// register-hot run takes 5 fresh ones (see hot.go).
+	// register-hot run takes 5 fresh ones (ops.go).
 	HotSlots int
 }
 

@@ -11,7 +11,7 @@ import (
 
 // loaders batch the lookups of nested objects and lists within one request, so that a page of
 // 100 slots costs one query for their workshops and one for their venues, not 200, and a page
-// of venues one query for all their slots (see batch.go for when a batch leaves).
+// of venues one query for all their slots (package batch says when a batch leaves).
 type loaders struct {
 	organisation *batch.Loader[int64, db.Organisation]
 	venue        *batch.Loader[int64, db.Venue]

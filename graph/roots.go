@@ -14,7 +14,7 @@ type rootField struct {
 	// fields may read the replica and be kept by the page cache.
 	catalogue bool
 	// seatsOnly: a mutation whose only change to what a catalogue page shows is the seats of
-	// the slots it records with wroteSeats; the page cache then forgets only those slots'
+	// the slots it records with pagecache.WroteSeats; the page cache then forgets only those slots'
 	// pages. Any other mutation makes it forget every page.
 	seatsOnly bool
 	// registers: a mutation that takes seats for people, one per slot of `input.slotIds` (one
