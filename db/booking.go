@@ -79,6 +79,13 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 		if err := s.registrationRefusal(time.Now()); err != nil {
 			return err
 		}
+		// The host registers its own people; a partner records who referred the person.
+		switch {
+		case req.Caller.MemberOf(s.OrganisationID):
+			req.Referral = Referral{}
+		case req.Caller.Partner() && req.Referral.CounsellorName == nil:
+			return ErrReferralRequired
+		}
 		allocID, seat, err := seatFor(ctx, tx, s, req.Caller.OrganisationID, req.AllocationLabel)
 		if err != nil {
 			return err

@@ -195,3 +195,43 @@ func TestBookingReservedSeats(t *testing.T) {
 		t.Errorf("got %d taken, %d waiting; want 2 and 0", taken, waiting)
 	}
 }
+
+// A partner registering someone records who referred the person; the host registers its own
+// people without one, and a referral it gives is not kept as one (it is not a referral).
+func TestBookingAPartnerRecordsAReferral(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := newBooker(t)
+	var host, partner int64
+	err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host)
+	if err == nil {
+		err = b.pool.QueryRow(ctx, `INSERT INTO organisations (name, slug, kind) VALUES ('FT', 'ft', 'FRANCE_TRAVAIL') RETURNING id`).Scan(&partner)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	counsellor := "Mme Diallo"
+	referral := db.Referral{OrganisationID: &partner, CounsellorName: &counsellor}
+
+	req := b.request(1, false)
+	req.Caller = db.Caller{KeyID: 1, OrganisationID: partner}
+	if _, _, err := db.Register(ctx, b.pool, req); !errors.Is(err, db.ErrReferralRequired) {
+		t.Errorf("a partner without a referral: got %v, want ErrReferralRequired", err)
+	}
+	if taken, waiting := b.seats(); taken != 0 || waiting != 0 {
+		t.Errorf("the refused registration took a seat: %d taken, %d waiting", taken, waiting)
+	}
+	req.Referral = referral
+	reg, _, err := db.Register(ctx, b.pool, req)
+	if got := reg.Referral.OrganisationID; err != nil || got == nil || *got != partner {
+		t.Errorf("a partner with a referral: got referrer %v, %v; want organisation %d", got, err, partner)
+	}
+
+	req = b.request(2, false)
+	req.Caller = db.Caller{KeyID: 2, OrganisationID: host}
+	req.Referral = db.Referral{OrganisationID: &host, CounsellorName: &counsellor}
+	reg, _, err = db.Register(ctx, b.pool, req)
+	if err != nil || reg.Referral != (db.Referral{}) {
+		t.Errorf("the host: got referral %+v, %v; want none", reg.Referral, err)
+	}
+}

@@ -72,6 +72,7 @@ var (
 	ErrAlreadyCancelled    = errors.New("registration already cancelled")
 	ErrNotConfirmed        = errors.New("registration is not confirmed")
 	ErrNotWaitlisted       = errors.New("registration is not on the waiting list")
+	ErrReferralRequired    = errors.New("a partner's registration records a referral")
 )
 
 const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.confirmation_code,

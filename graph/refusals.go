@@ -8,25 +8,28 @@ import (
 )
 
 // refusals is the one table from db's refusals to the userErrors a client reads: each refusal
-// has one code and one text, whichever mutation meets it.
+// has one code and one text, whichever mutation meets it, and field when it always concerns the
+// same input field (else the mutation names the field).
 var refusals = []struct {
 	err     error
 	code    UserErrorCode
 	message string
+	field   string
 }{
-	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list"},
-	{db.ErrRegistrationClosed, UserErrorCodeRegistrationClosed, "registrations for this slot are closed"},
-	{db.ErrRegistrationNotOpen, UserErrorCodeRegistrationNotOpen, "registrations for this slot are not open yet"},
-	{db.ErrSlotCancelled, UserErrorCodeSlotCancelled, "the slot is cancelled"},
-	{db.ErrSlotStarted, UserErrorCodeSlotStarted, "the slot has already started"},
-	{db.ErrSlotNotStarted, UserErrorCodeSlotNotStarted, "attendance is marked once the slot has started"},
-	{db.ErrCapacityBelowSeatsTaken, UserErrorCodeCapacityBelowSeatsTaken, "capacity cannot go below the seats already taken"},
-	{db.ErrAlreadyRegistered, UserErrorCodeAlreadyRegistered, "this person (same phone or email) is already registered on this slot"},
-	{db.ErrAlreadyCancelled, UserErrorCodeAlreadyCancelled, "the registration is already cancelled"},
-	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance"},
-	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone"},
-	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority"},
-	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change"},
+	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list", ""},
+	{db.ErrRegistrationClosed, UserErrorCodeRegistrationClosed, "registrations for this slot are closed", ""},
+	{db.ErrRegistrationNotOpen, UserErrorCodeRegistrationNotOpen, "registrations for this slot are not open yet", ""},
+	{db.ErrSlotCancelled, UserErrorCodeSlotCancelled, "the slot is cancelled", ""},
+	{db.ErrSlotStarted, UserErrorCodeSlotStarted, "the slot has already started", ""},
+	{db.ErrSlotNotStarted, UserErrorCodeSlotNotStarted, "attendance is marked once the slot has started", ""},
+	{db.ErrCapacityBelowSeatsTaken, UserErrorCodeCapacityBelowSeatsTaken, "capacity cannot go below the seats already taken", ""},
+	{db.ErrAlreadyRegistered, UserErrorCodeAlreadyRegistered, "this person (same phone or email) is already registered on this slot", ""},
+	{db.ErrAlreadyCancelled, UserErrorCodeAlreadyCancelled, "the registration is already cancelled", ""},
+	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance", ""},
+	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone", ""},
+	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority", ""},
+	{db.ErrReferralRequired, UserErrorCodeRequired, "a partner registering someone records a referral with the counsellor's name", "referral.counsellorName"},
+	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }
 
 // refusal turns a db refusal into a userError on field (a dotted path of the input), or
@@ -34,6 +37,9 @@ var refusals = []struct {
 func refusal(err error, field string) (UserError, bool) {
 	for _, r := range refusals {
 		if errors.Is(err, r.err) {
+			if r.field != "" {
+				field = r.field
+			}
 			return UserError{Field: append([]string{"input"}, strings.Split(field, ".")...), Message: r.message, Code: r.code}, true
 		}
 	}

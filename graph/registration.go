@@ -85,20 +85,17 @@ func participantOf(p *problems, in ParticipantInput) (db.Participant, string) {
 	return out, version
 }
 
-// referralOf checks who registers whom: a partner (not the host) records a referral, with the
-// counsellor's name; anonymous callers record neither referral nor priority nor department.
-func referralOf(p *problems, c db.Caller, hostOrgID int64, in *ReferralInput, priorityReason, label *string) (db.Referral, error) {
+// referralOf checks the referral given: anonymous callers record neither referral nor priority
+// nor department. Whether one is needed depends on the slot's host, which db.Register decides
+// in its transaction (ErrReferralRequired: a partner records one, the host does not).
+func referralOf(p *problems, c db.Caller, in *ReferralInput, priorityReason, label *string) (db.Referral, error) {
 	if c.Anonymous() {
 		if in != nil || nonEmpty(priorityReason) != nil || nonEmpty(label) != nil {
 			return db.Referral{}, errForbidden("referrals, priority and reserved seats need an API key of the network")
 		}
 		return db.Referral{}, nil
 	}
-	if c.MemberOf(hostOrgID) {
-		return db.Referral{}, nil // the host registers its own people
-	}
 	if in == nil {
-		p.add(UserErrorCodeRequired, "referral.counsellorName", "a partner registering someone records a referral with the counsellor's name")
 		return db.Referral{}, nil
 	}
 	name := strings.TrimSpace(in.CounsellorName)
@@ -115,8 +112,9 @@ type registerResult struct {
 	Token        *string
 }
 
-// registerRequest checks one registration's input against the slot it names.
-func (r *Resolver) registerRequest(ctx context.Context, q db.Querier, p *problems, c db.Caller, slotGID, field string,
+// registerRequest checks one registration's input; what depends on the slot (who may see it,
+// whether it is open, whether a referral is needed) db.Register checks with the slot locked.
+func registerRequest(p *problems, c db.Caller, slotGID, field string,
 	in ParticipantInput, ref *ReferralInput, priorityReason, label *string) (db.RegisterRequest, error) {
 	participant, consent := participantOf(p, in)
 	id, err := idOf(kindSlot, slotGID)
@@ -124,15 +122,7 @@ func (r *Resolver) registerRequest(ctx context.Context, q db.Querier, p *problem
 		p.add(UserErrorCodeNotFound, field, "%s is not a slot id", field)
 		return db.RegisterRequest{}, nil
 	}
-	s, err := db.VisibleSlot(ctx, q, c, id)
-	if errors.Is(err, db.ErrNotFound) {
-		p.add(UserErrorCodeNotFound, field, "no slot with this %s that you may register on", field)
-		return db.RegisterRequest{}, nil
-	}
-	if err != nil {
-		return db.RegisterRequest{}, err
-	}
-	referral, err := referralOf(p, c, s.OrganisationID, ref, priorityReason, label)
+	referral, err := referralOf(p, c, ref, priorityReason, label)
 	if err != nil {
 		return db.RegisterRequest{}, err
 	}
@@ -217,11 +207,15 @@ func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems,
 	reqs := make([]db.RegisterRequest, len(in.SlotIds))
 	for i, gid := range in.SlotIds {
 		field := fmt.Sprintf("slotIds.%d", i)
-		req, err := r.registerRequest(ctx, q, p, c, gid, field, in.Participant, in.Referral, nil, nil)
+		req, err := registerRequest(p, c, gid, field, in.Participant, in.Referral, nil, nil)
 		if err != nil || len(*p) > 0 {
 			return nil, err
 		}
-		s, err := db.SlotByID(ctx, q, req.SlotID)
+		s, err := db.VisibleSlot(ctx, q, c, req.SlotID)
+		if errors.Is(err, db.ErrNotFound) {
+			p.add(UserErrorCodeNotFound, field, "no slot with this id that you may register on")
+			return nil, nil
+		}
 		if err != nil {
 			return nil, err
 		}

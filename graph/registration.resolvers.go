@@ -23,7 +23,7 @@ func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*
 	}
 	res, problems, err := idempotent(ctx, r.Pool, "register", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*registerResult, []UserError, error) {
 		var p problems
-		req, err := r.registerRequest(ctx, q, &p, c, input.SlotID, "slotId", input.Participant, input.Referral, input.PriorityReason, input.AllocationLabel)
+		req, err := registerRequest(&p, c, input.SlotID, "slotId", input.Participant, input.Referral, input.PriorityReason, input.AllocationLabel)
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
