@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -118,57 +117,26 @@ func (w *authzWorld) next() int64 { return w.seq.Add(1) }
 type authzResult struct {
 	status int
 	data   map[string]any
-	errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	}
-	raw []byte
+	errors []gqlError
+	raw    []byte
 }
 
 func (r authzResult) code() string {
 	if len(r.errors) == 0 {
 		return ""
 	}
-	c, _ := r.errors[0].Extensions["code"].(string)
-	if c == "" {
-		return "NO_CODE"
-	}
-	return c
+	return cmp.Or(r.errors[0].Code(), "NO_CODE")
 }
 
 // authzPost sends one GraphQL request as clients do (key "" for anonymous).
 func authzPost(t *testing.T, a *testAPI, key, doc string, vars map[string]any) authzResult {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+	r, raw := rawPost(t, a, key, doc, vars)
+	res := authzResult{status: r.Status, errors: r.Errors, raw: raw}
+	if err := unmarshalData(r.Data, &res.data); err != nil {
+		t.Fatalf("decode data %s: %v", raw, err)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("request: %v", err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	r := authzResult{status: res.StatusCode, raw: raw}
-	var decoded struct {
-		Data   map[string]any `json:"data"`
-		Errors json.RawMessage
-	}
-	if err := json.Unmarshal(raw, &decoded); err != nil {
-		t.Fatalf("decode response (status %d) %s: %v", res.StatusCode, raw, err)
-	}
-	r.data = decoded.Data
-	if len(decoded.Errors) > 0 {
-		if err := json.Unmarshal(decoded.Errors, &r.errors); err != nil {
-			t.Fatalf("decode errors %s: %v", raw, err)
-		}
-	}
-	return r
+	return res
 }
 
 // must runs a request that arranges the world: it fails the test on any error or userError and
@@ -338,8 +306,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 		"slotId": w.ids["slot:full"], "participant": person(int(w.next()))}}, "register", "registration", "id")
 	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
 	w.ids["registration:started"] = w.referred(t, started, false)
-	a.exec(`UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
-		registration_closes_at = now() - interval '1 hour' WHERE id = $1`, dbID(t, started))
+	slotUnderWay(t, a, started)
 	return w
 }
 

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"runtime/pprof"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,14 +32,10 @@ import (
 // organisations, and programmes.
 type stressWorld struct {
 	a       *testAPI
-	callers []nplusCaller
+	callers []apiCaller
 	// Global ids of every object, visible or not to a caller, and of none.
 	venues, workshops, slots, orgs, programmes, allocations, registrations, missing []string
 	venueCursor, slotCursor                                                         string
-}
-
-func stressGID(kind string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.FormatInt(id, 10)))
 }
 
 func newStressWorld(t *testing.T) *stressWorld {
@@ -54,14 +49,7 @@ func newStressWorld(t *testing.T) *stressWorld {
 	hostGID, hostKey := a.org("hote", db.ScopeCatalogueWrite, db.ScopeRegistrationsRead)
 	partnerGID, partnerKey := a.org("partenaire")
 	a.org("autre", db.ScopeCatalogueWrite)
-	orgID := func(slug string) int64 {
-		var id int64
-		if err := a.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE slug = $1`, slug).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	host, partner, other := orgID("hote"), orgID("partenaire"), orgID("autre")
+	host, partner, other := orgID(t, a, "hote"), orgID(t, a, "partenaire"), orgID(t, a, "autre")
 	base := time.Now().Add(3 * time.Hour).Truncate(time.Hour)
 	var slots []db.Slot
 	for o, org := range []int64{host, other} {
@@ -71,16 +59,16 @@ func newStressWorld(t *testing.T) *stressWorld {
 		}
 		var venues []db.Venue
 		for i := range nv {
-			venues = append(venues, nplusVenue(t, a, org, fmt.Sprintf("Lieu %d", i/2), false))
+			venues = append(venues, dbVenue(t, a, org, fmt.Sprintf("Lieu %d", i/2), false))
 		}
-		nplusVenue(t, a, org, "Lieu archivé", true)
+		dbVenue(t, a, org, "Lieu archivé", true)
 		var workshops []db.Workshop
 		for i := range nw {
 			status := db.StatusPublished
 			if i%4 == 0 {
 				status = db.StatusDraft
 			}
-			workshops = append(workshops, nplusWorkshop(t, a, org, fmt.Sprintf("Atelier %d", i/2), status))
+			workshops = append(workshops, dbWorkshop(t, a, org, fmt.Sprintf("Atelier %d", i/2), status))
 		}
 		for i, v := range venues {
 			for range 2 + i*5%7 {
@@ -118,9 +106,9 @@ func newStressWorld(t *testing.T) *stressWorld {
 			if _, err := db.Reserve(ctx, a.Pool, db.Allocation{SlotID: s.ID, OrganisationID: partner, Seats: 1}); err != nil {
 				t.Fatal(err)
 			}
-			a.register("", stressGID("Slot", s.ID), i, nil)
+			a.register("", globalID("Slot", s.ID), i, nil)
 		case s.Visibility == db.VisibilityPublic && i%3 == 1:
-			a.register("", stressGID("Slot", s.ID), i, nil)
+			a.register("", globalID("Slot", s.ID), i, nil)
 		}
 	}
 	for i := range 4 {
@@ -130,11 +118,11 @@ func newStressWorld(t *testing.T) *stressWorld {
 			t.Fatal(err)
 		}
 		for j := range i % 3 {
-			nplusVenue(t, a, o.ID, fmt.Sprintf("Salle %d", j), false)
+			dbVenue(t, a, o.ID, fmt.Sprintf("Salle %d", j), false)
 		}
-		nplusWorkshop(t, a, o.ID, "Module", []db.WorkshopStatus{db.StatusPublished, db.StatusDraft}[i%2])
+		dbWorkshop(t, a, o.ID, "Module", []db.WorkshopStatus{db.StatusPublished, db.StatusDraft}[i%2])
 	}
-	w := &stressWorld{a: a, callers: []nplusCaller{{"anonymous", "", ""}, {"partner", partnerKey, partnerGID}, {"host", hostKey, hostGID}}}
+	w := &stressWorld{a: a, callers: []apiCaller{{"anonymous", "", ""}, {"partner", partnerKey, partnerGID}, {"host", hostKey, hostGID}}}
 	for _, l := range []struct {
 		ids   *[]string
 		kind  string
@@ -153,12 +141,12 @@ func newStressWorld(t *testing.T) *stressWorld {
 			if err := rows.Scan(&id); err != nil {
 				t.Fatal(err)
 			}
-			*l.ids = append(*l.ids, stressGID(l.kind, id))
+			*l.ids = append(*l.ids, globalID(l.kind, id))
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
-		w.missing = append(w.missing, stressGID(l.kind, 987654))
+		w.missing = append(w.missing, globalID(l.kind, 987654))
 	}
 	var out struct {
 		Venues, Slots struct{ PageInfo struct{ EndCursor string } }
@@ -473,15 +461,10 @@ type stressAnswer struct {
 }
 
 // stressPost sends query as c within 5 s; a hang fails the test with the loaders' goroutines.
-func (w *stressWorld) stressPost(t *testing.T, c nplusCaller, query string) (stressAnswer, time.Duration) {
+func (w *stressWorld) stressPost(t *testing.T, c apiCaller, query string) (stressAnswer, time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.a.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
-	}
+	req := graphqlRequest(w.a.URL, c.key, query, nil).WithContext(ctx)
 	start := time.Now()
 	res, err := http.DefaultClient.Do(req)
 	var r struct {

@@ -186,14 +186,8 @@ func TestBookingLockWaitsAreBounded(t *testing.T) {
 	t.Parallel()
 	a := newTestAPIWith(t, map[string]string{"LOCK_TIMEOUT": "200ms"})
 	_, slot := a.bookable("regie-stains", 10)
-	tx, err := a.Pool.Begin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := lockSlot(t, a.Pool, slot)
 	defer tx.Rollback(t.Context())
-	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, dbID(t, slot)); err != nil {
-		t.Fatal(err)
-	}
 	var out struct{ Register registered }
 	// Without lock_timeout the request would wait for its 10 s deadline and answer TIMEOUT.
 	code, err := a.call("", "", registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(1)}}, &out)

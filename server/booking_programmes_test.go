@@ -32,7 +32,7 @@ type rulesCourse struct {
 // rulesNewCourse creates the course with one slot of capacity seats[i] for workshop i.
 func rulesNewCourse(t *testing.T, a *testAPI, slug string, seats ...int) rulesCourse {
 	t.Helper()
-	at := rulesT(t, a)
+	at := a.withT(t)
 	h := rulesNewHost(t, a, slug)
 	titles := []struct{ title, topic string }{
 		{"Faire son CV", "CV_AND_JOB_SEARCH"},
@@ -172,7 +172,7 @@ func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 				Edges []struct{ Node struct{ ID string } }
 			}
 		}
-		rulesT(t, a).query(partnerKey, `{ referrals { edges { node { id } } } }`, nil, &refs)
+		a.withT(t).query(partnerKey, `{ referrals { edges { node { id } } } }`, nil, &refs)
 		if len(refs.Referrals.Edges) != 2 {
 			t.Errorf("the partner's referrals: got %d, want 2", len(refs.Referrals.Edges))
 		}

@@ -102,18 +102,11 @@ var (
 	rulesUpdateSlotDoc = rulesDoc("updateSlot", "UpdateSlotInput", "slot { capacity seatsTaken waitlistLength status }")
 )
 
-// rulesT returns a copy of a whose helpers report failures to t (for subtests).
-func rulesT(t *testing.T, a *testAPI) *testAPI {
-	c := *a
-	c.t = t
-	return &c
-}
-
 // rulesDo sends a one-input mutation, fails the test on a GraphQL error, and decodes the payload.
 func rulesDo(t *testing.T, a *testAPI, key, doc string, in map[string]any, out any) {
 	t.Helper()
 	var data map[string]json.RawMessage
-	rulesT(t, a).query(key, doc, map[string]any{"in": in}, &data)
+	a.withT(t).query(key, doc, map[string]any{"in": in}, &data)
 	for _, payload := range data {
 		if err := json.Unmarshal(payload, out); err != nil {
 			t.Fatalf("decode payload %s: %v", payload, err)
@@ -124,7 +117,7 @@ func rulesDo(t *testing.T, a *testAPI, key, doc string, in map[string]any, out a
 // rulesWantError sends a one-input mutation that must fail as a whole with the GraphQL error code.
 func rulesWantError(t *testing.T, a *testAPI, what, key, doc string, in map[string]any, code string) {
 	t.Helper()
-	r := rulesT(t, a).post(key, doc, map[string]any{"in": in})
+	r := a.withT(t).post(key, doc, map[string]any{"in": in})
 	if len(r.Errors) == 0 {
 		t.Errorf("%s: got data %s, want error %s", what, r.Data, code)
 		return
@@ -205,7 +198,7 @@ func rulesMustCancel(t *testing.T, a *testAPI, key string, in map[string]any) ru
 func rulesByToken(t *testing.T, a *testAPI, token string) *rulesReg {
 	t.Helper()
 	var out struct{ RegistrationByToken *rulesReg }
-	rulesT(t, a).query("", `query($t: String!) { registrationByToken(token: $t) { `+rulesRegFields+` } }`,
+	a.withT(t).query("", `query($t: String!) { registrationByToken(token: $t) { `+rulesRegFields+` } }`,
 		map[string]any{"t": token}, &out)
 	return out.RegistrationByToken
 }
@@ -214,7 +207,7 @@ func rulesByToken(t *testing.T, a *testAPI, token string) *rulesReg {
 func rulesNode(t *testing.T, a *testAPI, key, id string) *rulesReg {
 	t.Helper()
 	var out struct{ Node *rulesReg }
-	rulesT(t, a).query(key, `query($id: ID!) { node(id: $id) { ... on Registration { `+rulesRegFields+` } } }`,
+	a.withT(t).query(key, `query($id: ID!) { node(id: $id) { ... on Registration { `+rulesRegFields+` } } }`,
 		map[string]any{"id": id}, &out)
 	return out.Node
 }
@@ -252,7 +245,7 @@ type rulesSlotView struct {
 func rulesSlotSeenBy(t *testing.T, a *testAPI, key, slot string) rulesSlotView {
 	t.Helper()
 	var out struct{ Node *rulesSlotView }
-	rulesT(t, a).query(key, `query($id: ID!) { node(id: $id) { ... on Slot {
+	a.withT(t).query(key, `query($id: ID!) { node(id: $id) { ... on Slot {
 		capacity seatsTaken seatsReserved seatsLeft waitlistLength status allocations { `+rulesAllocFields+` } } } }`,
 		map[string]any{"id": slot}, &out)
 	if out.Node == nil {
@@ -272,7 +265,7 @@ type rulesHost struct{ ID, Key, Workshop, Venue string }
 
 func rulesNewHost(t *testing.T, a *testAPI, slug string) rulesHost {
 	t.Helper()
-	at := rulesT(t, a)
+	at := a.withT(t)
 	id, key := at.org(slug, "CATALOGUE_WRITE", "REGISTRATIONS_WRITE", "REGISTRATIONS_READ", "ATTENDANCE_WRITE")
 	return rulesHost{ID: id, Key: key, Workshop: at.workshop(key, nil), Venue: at.venue(key, nil)}
 }
@@ -282,25 +275,14 @@ func (h rulesHost) slot(t *testing.T, a *testAPI, seats int, fields map[string]a
 	t.Helper()
 	f := map[string]any{"capacity": seats}
 	maps.Copy(f, fields)
-	return rulesT(t, a).slot(h.Key, h.Workshop, h.Venue, "2032-06-01T14:00", f)
+	return a.withT(t).slot(h.Key, h.Workshop, h.Venue, "2032-06-01T14:00", f)
 }
 
 // rulesPartner is a partner organisation (a France Travail agency, a CCAS) whose key registers
 // people and reads what became of them.
 func rulesPartner(t *testing.T, a *testAPI, slug string) (id, key string) {
 	t.Helper()
-	return rulesT(t, a).org(slug, "REGISTRATIONS_WRITE", "REGISTRATIONS_READ")
-}
-
-// rulesKey creates another key of an existing organisation, with scopes.
-func rulesKey(t *testing.T, a *testAPI, orgGID string, scopes ...db.Scope) string {
-	t.Helper()
-	id := dbID(t, orgGID)
-	_, secret, err := db.CreateAPIKey(context.Background(), a.Pool, db.NewAPIKey{OrganisationID: &id, Label: "other", Scopes: scopes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return secret
+	return a.withT(t).org(slug, "REGISTRATIONS_WRITE", "REGISTRATIONS_READ")
 }
 
 // rulesRows counts a slot's registrations in the database, whatever their status.
@@ -516,7 +498,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		}, "REGISTRATION_NOT_OPEN", []string{"input", "slotId"}},
 		{"a cancelled slot: SLOT_CANCELLED", func(t *testing.T, h rulesHost) (string, map[string]any) {
 			slot := h.slot(t, a, 5, nil)
-			slotCancel(t, rulesT(t, a), h.Key, slot)
+			slotCancel(t, a.withT(t), h.Key, slot)
 			return slot, rulesIn(slot, 1, nil)
 		}, "SLOT_CANCELLED", []string{"input", "slotId"}},
 		{"the same phone, written another way: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
@@ -669,13 +651,13 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		t.Parallel()
 		h := rulesNewHost(t, a, "forbidden-host")
 		readerID, _ := rulesPartner(t, a, "reader-only")
-		reader := rulesKey(t, a, readerID, db.ScopeRegistrationsRead)
-		catalogueOnly := rulesKey(t, a, h.ID, db.ScopeCatalogueWrite)
+		reader := anotherKey(t, a, readerID, db.ScopeRegistrationsRead)
+		catalogueOnly := anotherKey(t, a, h.ID, db.ScopeCatalogueWrite)
 		slot := h.slot(t, a, 3, nil)
 		for who, key := range map[string]string{
 			"a partner key without REGISTRATIONS_WRITE":  reader,
 			"the host's key without REGISTRATIONS_WRITE": catalogueOnly,
-			"a network administrator key":                rulesT(t, a).adminKey(),
+			"a network administrator key":                a.withT(t).adminKey(),
 		} {
 			rulesWantError(t, a, who, key, rulesRegisterDoc, rulesIn(slot, 1, map[string]any{"referral": rulesReferral()}), "FORBIDDEN")
 		}
@@ -785,7 +767,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		out = rulesRegPayload{}
 		rulesDo(t, a, strangerKey, rulesPriorityDoc, map[string]any{"id": d.ID, "priority": true, "reason": "Urgence"}, &out)
 		rulesWantRefusal(t, "a partner that did not refer the person", out.UserErrors, "NOT_FOUND", "input", "id")
-		rulesWantError(t, a, "the host without REGISTRATIONS_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsRead), rulesPriorityDoc,
+		rulesWantError(t, a, "the host without REGISTRATIONS_WRITE", anotherKey(t, a, h.ID, db.ScopeRegistrationsRead), rulesPriorityDoc,
 			map[string]any{"id": b.ID, "priority": true, "reason": "Urgence"}, "FORBIDDEN")
 		rulesWantStatus(t, a, h.Key, "b, after refused priority changes", b.ID, "WAITLISTED", 1)
 
@@ -903,7 +885,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		_, tok = rulesBook(t, a, "", rulesIn(slot, 4, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 		tokens = append(tokens, tok)
 
-		slotCancel(t, rulesT(t, a), h.Key, slot)
+		slotCancel(t, a.withT(t), h.Key, slot)
 		if got := rulesStatuses(t, a, slot); got["CANCELLED"] != 4 || len(got) != 1 {
 			t.Errorf("registrations after the slot was cancelled: got %v, want 4 CANCELLED", got)
 		}
@@ -975,9 +957,9 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantRefusal(t, "another partner", out.UserErrors, "NOT_FOUND", "input", "id")
 		out = rulesCancel(t, a, partnerKey, map[string]any{"id": public.ID})
 		rulesWantRefusal(t, "the partner, on someone it did not refer", out.UserErrors, "NOT_FOUND", "input", "id")
-		rulesWantError(t, a, "the referrer's key without REGISTRATIONS_WRITE", rulesKey(t, a, partnerID, db.ScopeRegistrationsRead),
+		rulesWantError(t, a, "the referrer's key without REGISTRATIONS_WRITE", anotherKey(t, a, partnerID, db.ScopeRegistrationsRead),
 			rulesCancelDoc, map[string]any{"id": referred.ID}, "FORBIDDEN")
-		rulesWantError(t, a, "the host's key without REGISTRATIONS_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsRead),
+		rulesWantError(t, a, "the host's key without REGISTRATIONS_WRITE", anotherKey(t, a, h.ID, db.ScopeRegistrationsRead),
 			rulesCancelDoc, map[string]any{"id": public.ID}, "FORBIDDEN")
 		if got := rulesStatuses(t, a, slot); got["CONFIRMED"] != 2 {
 			t.Fatalf("after the refusals: got %v, want 2 CONFIRMED", got)
@@ -1065,7 +1047,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		slot := h.slot(t, a, 4, nil)
 		in := map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}
 		rulesWantError(t, a, "the partner itself", partnerKey, rulesReserveDoc, in, "FORBIDDEN")
-		rulesWantError(t, a, "the host without CATALOGUE_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsWrite), rulesReserveDoc, in, "FORBIDDEN")
+		rulesWantError(t, a, "the host without CATALOGUE_WRITE", anotherKey(t, a, h.ID, db.ScopeRegistrationsWrite), rulesReserveDoc, in, "FORBIDDEN")
 		rulesWantCounters(t, a, "nothing reserved", slot, 0, 0, 0)
 	})
 
@@ -1294,7 +1276,7 @@ func TestBookingRulesAttendanceAndTheReferralChain(t *testing.T) {
 
 	slotMoveToPast(t, a, slot)
 	rulesWantError(t, a, "the public", "", rulesAttendanceDoc, present, "UNAUTHENTICATED")
-	rulesWantError(t, a, "the host's key without ATTENDANCE_WRITE", rulesKey(t, a, h.ID, db.ScopeRegistrationsRead, db.ScopeRegistrationsWrite),
+	rulesWantError(t, a, "the host's key without ATTENDANCE_WRITE", anotherKey(t, a, h.ID, db.ScopeRegistrationsRead, db.ScopeRegistrationsWrite),
 		rulesAttendanceDoc, present, "FORBIDDEN")
 	rulesWantError(t, a, "the referring partner", partnerKey, rulesAttendanceDoc, present, "FORBIDDEN")
 	_, strangerKey := rulesPartner(t, a, "attendance-stranger")
@@ -1319,7 +1301,7 @@ func TestBookingRulesAttendanceAndTheReferralChain(t *testing.T) {
 	var refs struct {
 		Referrals struct{ Edges []struct{ Node rulesReg } }
 	}
-	rulesT(t, a).query(partnerKey, `{ referrals { edges { node { `+rulesRegFields+` } } } }`, nil, &refs)
+	a.withT(t).query(partnerKey, `{ referrals { edges { node { `+rulesRegFields+` } } } }`, nil, &refs)
 	if len(refs.Referrals.Edges) != 1 {
 		t.Fatalf("the partner's referrals: got %d, want 1 (only the person it sent)", len(refs.Referrals.Edges))
 	}
@@ -1334,18 +1316,18 @@ func TestBookingRulesAttendanceAndTheReferralChain(t *testing.T) {
 			Registrations struct{ Edges []struct{ Node rulesReg } }
 		}
 	}
-	rulesT(t, a).query(h.Key, `query($id: ID!) { node(id: $id) { ... on Slot { registrations(statuses: [CONFIRMED]) { edges { node { `+rulesRegFields+` } } } } } }`,
+	a.withT(t).query(h.Key, `query($id: ID!) { node(id: $id) { ... on Slot { registrations(statuses: [CONFIRMED]) { edges { node { `+rulesRegFields+` } } } } } }`,
 		map[string]any{"id": slot}, &seen)
 	if e := seen.Node.Registrations.Edges; len(e) != 1 || e[0].Node.Attendance == nil || *e[0].Node.Attendance != "PRESENT" ||
 		e[0].Node.Referral == nil || e[0].Node.Referral.Organisation.ID != partnerID {
 		t.Errorf("the host's confirmed registrations: got %+v, want the referred person, PRESENT, referred by %s", e, partnerID)
 	}
 	// Referrals are for keys that handle registrations.
-	r2 := rulesT(t, a).post(rulesKey(t, a, partnerID, db.ScopeCatalogueWrite), `{ referrals { edges { node { id } } } }`, nil)
+	r2 := a.withT(t).post(anotherKey(t, a, partnerID, db.ScopeCatalogueWrite), `{ referrals { edges { node { id } } } }`, nil)
 	if len(r2.Errors) == 0 || r2.Errors[0].Code() != "FORBIDDEN" {
 		t.Errorf("referrals with a key without a registrations scope: got %s %+v, want FORBIDDEN", r2.Data, r2.Errors)
 	}
-	r2 = rulesT(t, a).post("", `{ referrals { edges { node { id } } } }`, nil)
+	r2 = a.withT(t).post("", `{ referrals { edges { node { id } } } }`, nil)
 	if len(r2.Errors) == 0 || r2.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("referrals asked by the public: got %s %+v, want UNAUTHENTICATED", r2.Data, r2.Errors)
 	}
@@ -1386,7 +1368,7 @@ func TestBookingRulesOutbox(t *testing.T) {
 		slot := h.slot(t, a, 1, nil)
 		first, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		second, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-		slotCancel(t, rulesT(t, a), h.Key, slot)
+		slotCancel(t, a.withT(t), h.Key, slot)
 		got := rulesEvents(t, a, slot, map[string]string{first.ID: "first", second.ID: "second"})
 		if len(got) != 5 {
 			t.Fatalf("events: got %q, want 5", got)
@@ -1539,7 +1521,7 @@ func TestBookingRulesCancelledSlotsReservationsEndWithIt(t *testing.T) {
 	cancelled := h.slot(t, a, 2, nil)
 	cancelledAlloc := reserve(cancelled)
 	rulesBook(t, a, partnerKey, rulesIn(cancelled, 1, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
-	slotCancel(t, rulesT(t, a), h.Key, cancelled)
+	slotCancel(t, a.withT(t), h.Key, cancelled)
 	if seen := rulesSlotSeenBy(t, a, partnerKey, cancelled); seen.SeatsLeft > seen.Capacity {
 		t.Errorf("the partner's seatsLeft on the cancelled slot: got %d, want at most the capacity %d", seen.SeatsLeft, seen.Capacity)
 	}
@@ -1555,7 +1537,7 @@ func TestBookingRulesCancelledSlotsReservationsEndWithIt(t *testing.T) {
 	}
 	rulesWantStatus(t, a, h.Key, "the person in line on the open slot", waiting.ID, "CONFIRMED", 0)
 
-	r := rulesT(t, a).post(h.Key, rulesReleaseDoc, map[string]any{"in": map[string]any{"id": cancelledAlloc}})
+	r := a.withT(t).post(h.Key, rulesReleaseDoc, map[string]any{"in": map[string]any{"id": cancelledAlloc}})
 	if len(r.Errors) > 0 {
 		t.Errorf("releaseSeats on the cancelled slot: got error %s %q, want the allocation or a SLOT_CANCELLED userError", r.Errors[0].Code(), r.Errors[0].Message)
 	}

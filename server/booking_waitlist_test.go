@@ -71,8 +71,7 @@ func TestBookingWaitlistStopsAtTheStart(t *testing.T) {
 	allocation := a.reserve(hostKey, slot, partnerID, 1)
 	a.register("", slot, 1, nil)
 	waiting := a.register("", slot, 2, map[string]any{"joinWaitlist": true})
-	slotSQL(t, a, slot, `UPDATE slots SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 hour',
-		registration_closes_at = now() - interval '1 hour' WHERE id = $1`)
+	slotUnderWay(t, a, slot)
 	if _, err := a.Pool.Exec(t.Context(), `UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`,
 		dbID(t, allocation)); err != nil {
 		t.Fatal(err)

@@ -68,14 +68,6 @@ type catResult struct {
 	UserErrors []userError
 }
 
-// catFor returns the harness bound to t, so that a failing helper stops the subtest that
-// called it rather than its parent.
-func catFor(a *testAPI, t *testing.T) *testAPI {
-	b := *a
-	b.t = t
-	return &b
-}
-
 // catMutate runs a mutation document with `in` as its input; GraphQL errors fail the test.
 func catMutate(a *testAPI, key, doc string, in map[string]any) catResult {
 	a.t.Helper()
@@ -172,7 +164,7 @@ func catSnapshot(a *testAPI) []string {
 // catUnchanged fails t if the catalogue differs from the snapshot before.
 func catUnchanged(t *testing.T, a *testAPI, before []string) {
 	t.Helper()
-	after := catSnapshot(catFor(a, t))
+	after := catSnapshot(a.withT(t))
 	for i := range before {
 		if after[i] != before[i] {
 			t.Errorf("the refused call changed the data:\n got %s\nwant %s", after[i], before[i])
@@ -531,7 +523,7 @@ func TestCatalogueWritesNeedCatalogueWriteOnTheObjectsOrganisation(t *testing.T)
 				continue
 			}
 			t.Run(m.mutation+"/"+c.caller, func(t *testing.T) {
-				a := catFor(a, t)
+				a := a.withT(t)
 				before := catSnapshot(a)
 				r := a.post(c.key, m.doc, map[string]any{"in": m.in})
 				if len(r.Errors) == 0 || r.Errors[0].Code() != c.want {
@@ -553,7 +545,7 @@ func TestCatalogueWritesNeedCatalogueWriteOnTheObjectsOrganisation(t *testing.T)
 		"updateSlot to another organisation's venue": {catUpdateSlot, map[string]any{"id": slot, "venueId": otherVenue}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			if got := a.errorCode(hostKey, call.doc, map[string]any{"in": call.in}); got != forbidden {
 				t.Errorf("got %s, want %s", got, forbidden)
@@ -603,7 +595,7 @@ func TestCatalogueKeysManageCannotMintStrongerOrForeignKeys(t *testing.T) {
 		{"a key without KEYS_MANAGE lists keys", writer, `{ apiKeys { edges { node { id } } } }`, nil, "FORBIDDEN"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			if got := a.errorCode(c.key, c.doc, map[string]any{"in": c.in}); got != c.want {
 				t.Errorf("got %s, want %s", got, c.want)
@@ -618,7 +610,7 @@ func TestCatalogueKeysManageCannotMintStrongerOrForeignKeys(t *testing.T) {
 		"KEYS_MANAGE revokes an administrator key":          {manager, adminKeyID},
 	} {
 		t.Run(name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			catRefusedWith(t, catMutate(a, c.key, catRevokeAPIKey, map[string]any{"id": c.id}), "NOT_FOUND", "id")
 			catUnchanged(t, a, before)
@@ -706,7 +698,7 @@ func TestCatalogueInvalidInputGetsUserErrorsAndChangesNothing(t *testing.T) {
 		{"organisation key without scopes", admin, catCreateAPIKey, map[string]any{"organisationId": hostID, "label": "Vide", "scopes": []string{}}, "REQUIRED", "scopes", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			res := catMutate(a, c.key, c.doc, c.in)
 			catRefusedWith(t, res, c.code, strings.Split(c.field, ".")...)
@@ -745,7 +737,7 @@ func TestCatalogueMalformedScalarsAreGraphQLErrors(t *testing.T) {
 		{"venue phone of five digits", key, catCreateVenue, catMerge(newVenue, map[string]any{"postalCode": "93240", "phone": "12345"}), "PhoneNumber", "phone"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			r := a.post(c.key, c.doc, map[string]any{"in": c.in})
 			if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
@@ -763,7 +755,7 @@ func TestCatalogueMalformedScalarsAreGraphQLErrors(t *testing.T) {
 
 	// The same value written inline in the document is refused alike.
 	t.Run("postal code of four digits inline", func(t *testing.T) {
-		a := catFor(a, t)
+		a := a.withT(t)
 		before := catSnapshot(a)
 		r := a.post(key, `mutation { createVenue(input: {name: "Lieu", streetAddress: "1 rue Carnot", postalCode: "9324", city: "Stains"}) { venue { id } } }`, nil)
 		if r.Status != http.StatusUnprocessableEntity || len(r.Errors) != 1 || r.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" ||
@@ -789,7 +781,7 @@ func TestCatalogueValidIdentifiersAndLongTextsAreAccepted(t *testing.T) {
 		{"La Poste head office, passing Luhn", "35600000000048", "35600000000048"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			res := catMutate(a, admin, catCreateOrganisation, map[string]any{"name": "Structure", "slug": fmt.Sprintf("structure-%d", i),
 				"kind": "OTHER", "siret": c.siret})
 			if len(res.UserErrors) > 0 || res.O == nil || res.O["siret"] != c.stored {
@@ -813,7 +805,7 @@ func TestCatalogueValidIdentifiersAndLongTextsAreAccepted(t *testing.T) {
 		{"programme title", catCreateProgramme, map[string]any{"title": long, "workshopIds": []string{a.workshop(key, nil)}}},
 	} {
 		t.Run(c.name+" of 200 accented letters", func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			k := key
 			if c.doc == catCreateOrganisation {
 				k = admin

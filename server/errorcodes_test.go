@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -21,15 +20,7 @@ func TestErrorCodes(t *testing.T) {
 	dropVenues(t, broken)
 
 	post := func(a *testAPI, key, query string, vars map[string]any) func() *http.Request {
-		return func() *http.Request {
-			body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-			req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			if key != "" {
-				req.Header.Set("Authorization", "Bearer "+key)
-			}
-			return req
-		}
+		return func() *http.Request { return graphqlRequest(a.URL, key, query, vars) }
 	}
 	createVenue := `mutation { createVenue(input: {name: "Lieu", streetAddress: "1 rue Carnot", postalCode: "93240", city: "Stains"}) { venue { id } } }`
 	deepVenues := `{ venues(first: 100) { edges { node { slots(first: 100) { edges { node { venue { slots(first: 100) { edges { node { id } } } } } } } } } } }`

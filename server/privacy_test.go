@@ -2,18 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/regiestains/ateliers/db"
@@ -165,59 +160,6 @@ type regView struct {
 	PriorityReason, CancellationReason *string
 }
 
-// rawPost sends a GraphQL request and returns the decoded response with the body as written.
-func rawPost(t *testing.T, a *testAPI, key, query string, vars map[string]any) (response, []byte) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	return rawSend(t, req)
-}
-
-// rawSend reads the whole body (so the server has finished the request, log line included).
-func rawSend(t *testing.T, req *http.Request) (response, []byte) {
-	t.Helper()
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("request: %v", err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read response: %v", err)
-	}
-	var r response
-	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("decode response (status %d) %s: %v", res.StatusCode, raw, err)
-	}
-	r.Status, r.Header = res.StatusCode, res.Header
-	return r, raw
-}
-
-// privacyOrgID returns the database id of an organisation created by testAPI.org.
-func privacyOrgID(t *testing.T, a *testAPI, slug string) int64 {
-	t.Helper()
-	var id int64
-	if err := a.Pool.QueryRow(t.Context(), `SELECT id FROM organisations WHERE slug = $1`, slug).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	return id
-}
-
-// privacyKey creates another key of an existing organisation.
-func privacyKey(t *testing.T, a *testAPI, slug string, scopes ...db.Scope) string {
-	t.Helper()
-	id := privacyOrgID(t, a, slug)
-	_, secret, err := db.CreateAPIKey(context.Background(), a.Pool, db.NewAPIKey{OrganisationID: &id, Label: "privacy", Scopes: scopes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return secret
-}
-
 // privacyRegisterDoc registers and returns the whole registration.
 const privacyRegisterDoc = `mutation($in: RegisterInput!) { register(input: $in) {
 	registration { ...R } manageToken userErrors { field message code } } } ` + regFields
@@ -245,15 +187,16 @@ type privacyWorld struct {
 func newPrivacyWorld(t *testing.T, a *testAPI) *privacyWorld {
 	t.Helper()
 	_, slot := a.bookable("host", 50)
+	hostOrg := globalID("Organisation", orgID(t, a, "host"))
 	referrerOrg, referrerWrite := a.org("referrer", db.ScopeRegistrationsWrite)
 	otherOrg, other := a.org("other", db.ScopeRegistrationsRead, db.ScopeRegistrationsWrite)
 	w := &privacyWorld{a: a, slotID: slot, referrerOrg: referrerOrg, otherOrg: otherOrg, keys: map[string]string{
 		"anonymous":      "",
-		"host-read":      privacyKey(t, a, "host", db.ScopeRegistrationsRead),
-		"host-catalogue": privacyKey(t, a, "host", db.ScopeCatalogueWrite),
-		"host-write":     privacyKey(t, a, "host", db.ScopeRegistrationsWrite),
+		"host-read":      anotherKey(t, a, hostOrg, db.ScopeRegistrationsRead),
+		"host-catalogue": anotherKey(t, a, hostOrg, db.ScopeCatalogueWrite),
+		"host-write":     anotherKey(t, a, hostOrg, db.ScopeRegistrationsWrite),
 		"referrer-write": referrerWrite,
-		"referrer-read":  privacyKey(t, a, "referrer", db.ScopeRegistrationsRead),
+		"referrer-read":  anotherKey(t, a, referrerOrg, db.ScopeRegistrationsRead),
 		"other-partner":  other,
 		"admin":          a.adminKey(),
 		"person":         "",
@@ -478,14 +421,6 @@ func (w *privacyWorld) orgOf(caller string) string {
 		return w.otherOrg
 	}
 	return ""
-}
-
-// unmarshalData decodes data, which is null (or absent) when an error bubbled up to the root.
-func unmarshalData(data json.RawMessage, v any) error {
-	if len(data) == 0 || string(data) == "null" {
-		return nil
-	}
-	return json.Unmarshal(data, v)
 }
 
 // parseMatrix reads privacyMatrix: the column names and, per caller, the cell per path.
@@ -761,40 +696,6 @@ func TestPrivacyPublicSeesAvailabilityNeverWhoRegistered(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output written from the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// captureLogs sends the default slog logger (and the log package, which it feeds) to a buffer
-// until the test ends. Not for parallel tests: the default logger is process-wide; top-level
-// parallel tests only start once the sequential ones are done.
-func captureLogs(t *testing.T) *lockedBuffer {
-	logs := &lockedBuffer{}
-	oldLogger, oldWriter, oldFlags := slog.Default(), log.Writer(), log.Flags()
-	slog.SetDefault(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() {
-		// SetDefault with the built-in logger leaves the log package's output alone: restore it too.
-		slog.SetDefault(oldLogger)
-		log.SetOutput(oldWriter)
-		log.SetFlags(oldFlags)
-	})
-	return logs
-}
-
 // messagesIn returns every "message" string of a JSON body: errors and userErrors alike.
 func messagesIn(raw []byte) []string {
 	var v any
@@ -829,7 +730,7 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 	logs := captureLogs(t)
 	a := newTestAPI(t)
 	hostKey, slot := a.bookable("host", 1)
-	catalogueOnly := privacyKey(t, a, "host", db.ScopeCatalogueWrite)
+	catalogueOnly := anotherKey(t, a, globalID("Organisation", orgID(t, a, "host")), db.ScopeCatalogueWrite)
 	_, referrer := a.org("referrer", db.ScopeRegistrationsRead, db.ScopeRegistrationsWrite)
 	_, other := a.org("other", db.ScopeRegistrationsRead, db.ScopeRegistrationsWrite)
 	zeb := zebulon()

@@ -151,7 +151,7 @@ func TestCatalogueSlotRefusalsSayWhatToFix(t *testing.T) {
 		{"series at an archived venue", catScheduleSlotSeries, series(map[string]any{"venueId": archivedVenue}), "ARCHIVED", "venueId"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			catRefusedWith(t, catMutate(a, key, c.doc, c.in), c.code, c.field)
 			catUnchanged(t, a, before)
@@ -252,7 +252,7 @@ func TestCatalogueSeriesIsRefusedWhole(t *testing.T) {
 		{"no occurrence", map[string]any{"firstStartsAt": "2032-12-07T14:00", "occurrences": 0}, "INVALID", "occurrences", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			res := catMutate(a, key, catScheduleSlotSeries, catMerge(map[string]any{"workshopId": workshop, "venueId": venue, "capacity": 8}, c.in))
 			catRefusedWith(t, res, c.code, c.field)

@@ -52,18 +52,11 @@ func (c slotEdges) ids() []string {
 	return ids
 }
 
-// slotsReportingTo returns a copy of a whose helpers report failures to t, for subtests.
-func slotsReportingTo(t *testing.T, a *testAPI) *testAPI {
-	c := *a
-	c.t = t
-	return &c
-}
-
 // slotsPageSeenBy fetches one page of Query.slots for the caller with key.
 func slotsPageSeenBy(t *testing.T, a *testAPI, key string, filter map[string]any, first int, after *string) slotEdges {
 	t.Helper()
 	var out struct{ Slots slotEdges }
-	slotsReportingTo(t, a).query(key, `query($f: SlotFilter, $first: Int, $after: String) {
+	a.withT(t).query(key, `query($f: SlotFilter, $first: Int, $after: String) {
 		slots(filter: $f, first: $first, after: $after) {
 			edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`,
 		map[string]any{"f": filter, "first": first, "after": after}, &out)
@@ -76,39 +69,9 @@ func slotIDsSeenBy(t *testing.T, a *testAPI, key string, filter map[string]any) 
 	return slotsPageSeenBy(t, a, key, filter, 100, nil).ids()
 }
 
-// slotSQL runs a statement on the slot with global id gid, for states the API cannot reach
-// yet (a past slot, seats taken without bookings).
-func slotSQL(t *testing.T, a *testAPI, gid, sql string) {
-	t.Helper()
-	a.exec(sql, dbID(t, gid))
-}
-
-func slotMoveToPast(t *testing.T, a *testAPI, gid string) {
-	t.Helper()
-	slotSQL(t, a, gid, `UPDATE slots SET starts_at = now() - interval '2 days',
-		ends_at = now() - interval '2 days' + interval '2 hours', registration_closes_at = now() - interval '2 days'
-		WHERE id = $1`)
-}
-
 func slotFill(t *testing.T, a *testAPI, gid string) {
 	t.Helper()
 	slotSQL(t, a, gid, `UPDATE slots SET seats_taken = capacity WHERE id = $1`)
-}
-
-// slotCancel cancels a slot through the API.
-func slotCancel(t *testing.T, a *testAPI, key, gid string) {
-	t.Helper()
-	var out struct {
-		CancelSlot struct {
-			Slot       *struct{ Status string }
-			UserErrors []userError
-		}
-	}
-	a.query(key, `mutation($in: CancelSlotInput!) { cancelSlot(input: $in) { slot { status } userErrors { field message code } } }`,
-		map[string]any{"in": map[string]any{"id": gid, "reason": "Médiatrice absente"}}, &out)
-	if p := out.CancelSlot; len(p.UserErrors) > 0 || p.Slot == nil || p.Slot.Status != "CANCELLED" {
-		t.Fatalf("cancelSlot: got %+v, want a cancelled slot", p)
-	}
 }
 
 // slotNames names ids for failure messages.
@@ -126,7 +89,7 @@ func (n slotNames) of(ids []string) []string {
 // for the client: no SQL or driver text.
 func slotRefused(t *testing.T, a *testAPI, key, query string, vars map[string]any) {
 	t.Helper()
-	r := slotsReportingTo(t, a).post(key, query, vars)
+	r := a.withT(t).post(key, query, vars)
 	if len(r.Errors) == 0 {
 		t.Fatalf("got data %s, want a BAD_USER_INPUT error", r.Data)
 	}
@@ -384,7 +347,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 			seen := []string{}
 			for _, id := range all {
 				var out struct{ Node *struct{ ID string } }
-				slotsReportingTo(t, a).query(key, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &out)
+				a.withT(t).query(key, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id}, &out)
 				if out.Node != nil {
 					seen = append(seen, out.Node.ID)
 				}
@@ -393,7 +356,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 		},
 		"nodes": func(t *testing.T, key string) []string {
 			var out struct{ Nodes []*struct{ ID string } }
-			slotsReportingTo(t, a).query(key, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": all}, &out)
+			a.withT(t).query(key, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": all}, &out)
 			if len(out.Nodes) != len(all) {
 				t.Fatalf("got %d nodes, want %d (null where hidden)", len(out.Nodes), len(all))
 			}
@@ -414,7 +377,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 					Edges []struct{ Node struct{ Slots slotEdges } }
 				}
 			}
-			slotsReportingTo(t, a).query(key, `{ venues(first: 10) { edges { node { slots(first: 40) { edges { node { id } } } } } } }`, nil, &out)
+			a.withT(t).query(key, `{ venues(first: 10) { edges { node { slots(first: 40) { edges { node { id } } } } } } }`, nil, &out)
 			seen := []string{}
 			for _, e := range out.Venues.Edges {
 				seen = append(seen, e.Node.Slots.ids()...)
@@ -427,7 +390,7 @@ func TestSlotsVisibilityPerCaller(t *testing.T) {
 					Edges []struct{ Node struct{ Slots slotEdges } }
 				}
 			}
-			slotsReportingTo(t, a).query(key, `{ workshops(filter: {statuses: [PUBLISHED, DRAFT]}, first: 10) {
+			a.withT(t).query(key, `{ workshops(filter: {statuses: [PUBLISHED, DRAFT]}, first: 10) {
 				edges { node { slots(first: 40) { edges { node { id } } } } } } }`, nil, &out)
 			seen := []string{}
 			for _, e := range out.Workshops.Edges {
@@ -550,7 +513,7 @@ func TestSlotsDerivedFields(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out struct{ Node *slotView }
-			slotsReportingTo(t, a).query("", `query($id: ID!) { node(id: $id) { ... on Slot { `+slotViewFields+` } } }`,
+			a.withT(t).query("", `query($id: ID!) { node(id: $id) { ... on Slot { `+slotViewFields+` } } }`,
 				map[string]any{"id": tc.id}, &out)
 			if out.Node == nil {
 				t.Fatalf("node(%s): got null, want the slot", tc.id)
@@ -570,7 +533,7 @@ func TestSlotsDerivedFields(t *testing.T) {
 		var out struct {
 			Node struct{ IsOpenForRegistration bool }
 		}
-		slotsReportingTo(t, a).query("", `query($id: ID!) { node(id: $id) { ... on Slot { isOpenForRegistration } } }`,
+		a.withT(t).query("", `query($id: ID!) { node(id: $id) { ... on Slot { isOpenForRegistration } } }`,
 			map[string]any{"id": closed}, &out)
 		if out.Node.IsOpenForRegistration {
 			t.Errorf("got isOpenForRegistration true, want false")
@@ -581,7 +544,7 @@ func TestSlotsDerivedFields(t *testing.T) {
 		var out struct {
 			Slots struct{ Edges []struct{ Node slotView } }
 		}
-		slotsReportingTo(t, a).query("", `{ slots(filter: {from: "2032-07-06T09:30:00+02:00", to: "2032-07-06T09:30:01+02:00"}) {
+		a.withT(t).query("", `{ slots(filter: {from: "2032-07-06T09:30:00+02:00", to: "2032-07-06T09:30:01+02:00"}) {
 			edges { node { `+slotViewFields+` } } } }`, nil, &out)
 		want := scheduled("2032-07-06T09:30:00+02:00", "2032-07-06T11:30:00+02:00", "2032-07-06T09:30:00+02:00", 12, 0, true)
 		want.ID = summer
