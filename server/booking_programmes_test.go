@@ -93,7 +93,7 @@ func rulesWantNoEnrolment(t *testing.T, a *testAPI, what string, out rulesEnroll
 	}
 }
 
-// 5. Enrolment takes one seat on each workshop's slot, or none at all.
+// Enrolment takes one seat on each workshop's slot, or none at all.
 func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"testing"
+)
+
+// The words of the booking tests (booking_*_test.go), each rule checked through the real HTTP
+// handler: the documents they send, the registrations and slots they read back, and what they
+// check in the database when a rule is about rows. Every test makes its own organisations and
+// slots (in 2032).
+
+// rulesRegFields is everything the booking rules look at on a registration.
+const rulesRegFields = `id status waitlistPosition confirmationCode priority priorityReason hasReservedSeat
+	attendance registeredAt confirmedAt cancelledAt cancellationReason slot { id }
+	participant { firstName lastName phone email }
+	referral { organisation { id } counsellorName reason partnerReference }`
+
+// rulesReg is a registration as a client reads it.
+type rulesReg struct {
+	ID                 string
+	Status             string
+	WaitlistPosition   *int
+	ConfirmationCode   string
+	Priority           bool
+	PriorityReason     *string
+	HasReservedSeat    bool
+	Attendance         *string
+	RegisteredAt       string
+	ConfirmedAt        *string
+	CancelledAt        *string
+	CancellationReason *string
+	Slot               struct{ ID string }
+	Participant        *struct{ FirstName, LastName, Phone, Email *string }
+	Referral           *struct {
+		Organisation     struct{ ID string }
+		CounsellorName   string
+		Reason           *string
+		PartnerReference *string
+	}
+}
+
+// rulesAllocFields and rulesAlloc: a reservation of seats.
+const rulesAllocFields = `id label seats seatsTaken releaseAt releasedAt organisation { id } slot { id }`
+
+type rulesAlloc struct {
+	ID           string
+	Label        string
+	Seats        int
+	SeatsTaken   int
+	ReleaseAt    *string
+	ReleasedAt   *string
+	Organisation struct{ ID string }
+	Slot         struct{ ID string }
+}
+
+// Payloads of the booking mutations.
+type (
+	rulesRegistered struct {
+		Registration *rulesReg
+		ManageToken  *string
+		UserErrors   []userError
+	}
+	rulesRegPayload struct {
+		Registration *rulesReg
+		UserErrors   []userError
+	}
+	rulesAllocPayload struct {
+		Allocation *rulesAlloc
+		UserErrors []userError
+	}
+	rulesSlotPayload struct {
+		Slot *struct {
+			Capacity, SeatsTaken, WaitlistLength int
+			Status                               string
+		}
+		UserErrors []userError
+	}
+)
+
+// rulesDoc writes a mutation that takes one input and selects fields of its payload.
+func rulesDoc(name, inputType, selection string) string {
+	return fmt.Sprintf(`mutation($in: %s!) { %s(input: $in) { %s userErrors { field message code } } }`, inputType, name, selection)
+}
+
+var (
+	rulesRegisterDoc   = rulesDoc("register", "RegisterInput", "registration { "+rulesRegFields+" } manageToken")
+	rulesCancelDoc     = rulesDoc("cancelRegistration", "CancelRegistrationInput", "registration { "+rulesRegFields+" }")
+	rulesAttendanceDoc = rulesDoc("markAttendance", "MarkAttendanceInput", "registration { "+rulesRegFields+" }")
+	rulesReserveDoc    = rulesDoc("reserveSeats", "ReserveSeatsInput", "allocation { "+rulesAllocFields+" }")
+	rulesReleaseDoc    = rulesDoc("releaseSeats", "ReleaseSeatsInput", "allocation { "+rulesAllocFields+" }")
+	rulesUpdateSlotDoc = rulesDoc("updateSlot", "UpdateSlotInput", "slot { capacity seatsTaken waitlistLength status }")
+)
+
+// rulesDo sends a one-input mutation, fails the test on a GraphQL error, and decodes the payload.
+func rulesDo(t *testing.T, a *testAPI, key, doc string, in map[string]any, out any) {
+	t.Helper()
+	var data map[string]json.RawMessage
+	a.withT(t).query(key, doc, map[string]any{"in": in}, &data)
+	for _, payload := range data {
+		if err := json.Unmarshal(payload, out); err != nil {
+			t.Fatalf("decode payload %s: %v", payload, err)
+		}
+	}
+}
+
+// rulesWantError sends a one-input mutation that must fail as a whole with the GraphQL error code.
+func rulesWantError(t *testing.T, a *testAPI, what, key, doc string, in map[string]any, code string) {
+	t.Helper()
+	r := a.withT(t).post(key, doc, map[string]any{"in": in})
+	if len(r.Errors) == 0 {
+		t.Errorf("%s: got data %s, want error %s", what, r.Data, code)
+		return
+	}
+	if got := r.Errors[0].Code(); got != code {
+		t.Errorf("%s: got error %s (%q), want %s", what, got, r.Errors[0].Message, code)
+	}
+}
+
+// rulesWantRefusal checks that a payload holds exactly one userError, of code on field.
+func rulesWantRefusal(t *testing.T, what string, got []userError, code string, field ...string) {
+	t.Helper()
+	if len(got) != 1 || got[0].Code != code || !slices.Equal(got[0].Field, field) {
+		t.Errorf("%s: got userErrors %+v, want one %s on %q", what, got, code, field)
+	}
+}
+
+// rulesIn is a register input for person n on slot, with extra fields.
+func rulesIn(slot string, n int, extra map[string]any) map[string]any {
+	in := map[string]any{"slotId": slot, "participant": person(n)}
+	maps.Copy(in, extra)
+	return in
+}
+
+// rulesReferral is what a partner's counsellor records when sending someone.
+func rulesReferral() map[string]any {
+	return map[string]any{"counsellorName": "Mme Benali", "reason": "Recherche d'emploi, pas d'ordinateur à la maison",
+		"partnerReference": "FT-2032-0042"}
+}
+
+// rulesRegister calls register and returns its payload, whatever it says.
+func rulesRegister(t *testing.T, a *testAPI, key string, in map[string]any) rulesRegistered {
+	t.Helper()
+	var out rulesRegistered
+	rulesDo(t, a, key, rulesRegisterDoc, in, &out)
+	return out
+}
+
+// rulesBook registers and fails the test unless the registration has the status want.
+func rulesBook(t *testing.T, a *testAPI, key string, in map[string]any, want string) (rulesReg, string) {
+	t.Helper()
+	out := rulesRegister(t, a, key, in)
+	if len(out.UserErrors) > 0 || out.Registration == nil || out.ManageToken == nil {
+		t.Fatalf("register: got userErrors %+v, registration %+v, want a %s registration", out.UserErrors, out.Registration, want)
+	}
+	if out.Registration.Status != want {
+		t.Fatalf("register: got status %s, want %s", out.Registration.Status, want)
+	}
+	return *out.Registration, *out.ManageToken
+}
+
+// rulesCancel calls cancelRegistration.
+func rulesCancel(t *testing.T, a *testAPI, key string, in map[string]any) rulesRegPayload {
+	t.Helper()
+	var out rulesRegPayload
+	rulesDo(t, a, key, rulesCancelDoc, in, &out)
+	return out
+}
+
+// rulesMustCancel cancels and fails the test unless the registration comes back cancelled.
+func rulesMustCancel(t *testing.T, a *testAPI, key string, in map[string]any) rulesReg {
+	t.Helper()
+	out := rulesCancel(t, a, key, in)
+	if len(out.UserErrors) > 0 || out.Registration == nil || out.Registration.Status != "CANCELLED" {
+		t.Fatalf("cancelRegistration %v: got %+v, registration %+v, want it CANCELLED", in, out.UserErrors, out.Registration)
+	}
+	return *out.Registration
+}
+
+// rulesByToken opens a registration with its management token, as the person's link does.
+func rulesByToken(t *testing.T, a *testAPI, token string) *rulesReg {
+	t.Helper()
+	var out struct{ RegistrationByToken *rulesReg }
+	a.withT(t).query("", `query($t: String!) { registrationByToken(token: $t) { `+rulesRegFields+` } }`,
+		map[string]any{"t": token}, &out)
+	return out.RegistrationByToken
+}
+
+// rulesStatusByToken is the status the person's link shows ("" when it opens nothing).
+func rulesStatusByToken(t *testing.T, a *testAPI, token string) string {
+	t.Helper()
+	if r := rulesByToken(t, a, token); r != nil {
+		return r.Status
+	}
+	return ""
+}
+
+// rulesNode reads a registration as key sees it; nil when key may not see it.
+func rulesNode(t *testing.T, a *testAPI, key, id string) *rulesReg {
+	t.Helper()
+	var out struct{ Node *rulesReg }
+	a.withT(t).query(key, `query($id: ID!) { node(id: $id) { ... on Registration { `+rulesRegFields+` } } }`,
+		map[string]any{"id": id}, &out)
+	return out.Node
+}
+
+// rulesStatusOf reads a registration's status and place in line as the host sees it.
+func rulesStatusOf(t *testing.T, a *testAPI, hostKey, id string) (string, *int) {
+	t.Helper()
+	r := rulesNode(t, a, hostKey, id)
+	if r == nil {
+		t.Fatalf("node(%s) as the host: got null, want the registration", id)
+	}
+	return r.Status, r.WaitlistPosition
+}
+
+// rulesWantStatus checks a registration's status and waiting-list position (0: none).
+func rulesWantStatus(t *testing.T, a *testAPI, hostKey, who, id, status string, position int) {
+	t.Helper()
+	got, pos := rulesStatusOf(t, a, hostKey, id)
+	gotPos := 0
+	if pos != nil {
+		gotPos = *pos
+	}
+	if got != status || gotPos != position {
+		t.Errorf("%s: got %s at waitlist position %d, want %s at position %d (0: none)", who, got, gotPos, status, position)
+	}
+}
+
+// rulesSlotView is a slot's counters as a caller sees them.
+type rulesSlotView struct {
+	Capacity, SeatsTaken, SeatsReserved, SeatsLeft, WaitlistLength int
+	Status                                                         string
+	Allocations                                                    []rulesAlloc
+}
+
+func rulesSlotSeenBy(t *testing.T, a *testAPI, key, slot string) rulesSlotView {
+	t.Helper()
+	var out struct{ Node *rulesSlotView }
+	a.withT(t).query(key, `query($id: ID!) { node(id: $id) { ... on Slot {
+		capacity seatsTaken seatsReserved seatsLeft waitlistLength status allocations { `+rulesAllocFields+` } } } }`,
+		map[string]any{"id": slot}, &out)
+	if out.Node == nil {
+		t.Fatalf("node(%s): got null, want the slot", slot)
+	}
+	return *out.Node
+}
+
+// rulesHost is a host organisation with a key carrying every booking scope, a workshop and a venue.
+type rulesHost struct{ ID, Key, Workshop, Venue string }
+
+func rulesNewHost(t *testing.T, a *testAPI, slug string) rulesHost {
+	t.Helper()
+	at := a.withT(t)
+	id, key := at.org(slug, "CATALOGUE_WRITE", "REGISTRATIONS_WRITE", "REGISTRATIONS_READ", "ATTENDANCE_WRITE")
+	return rulesHost{ID: id, Key: key, Workshop: at.workshop(key, nil), Venue: at.venue(key, nil)}
+}
+
+// slot schedules a slot of seats on 1 June 2032 at 14:00; fields override (startsAt too).
+func (h rulesHost) slot(t *testing.T, a *testAPI, seats int, fields map[string]any) string {
+	t.Helper()
+	f := map[string]any{"capacity": seats}
+	maps.Copy(f, fields)
+	return a.withT(t).slot(h.Key, h.Workshop, h.Venue, "2032-06-01T14:00", f)
+}
+
+// rulesPartner is a partner organisation (a France Travail agency, a CCAS) whose key registers
+// people and reads what became of them.
+func rulesPartner(t *testing.T, a *testAPI, slug string) (id, key string) {
+	t.Helper()
+	return a.withT(t).org(slug, "REGISTRATIONS_WRITE", "REGISTRATIONS_READ")
+}
+
+// rulesReserve reserves seats of slot for the organisation org (global id), as the host with
+// hostKey, with extra input fields (a label, a release time); it returns the payload.
+func rulesReserve(t *testing.T, a *testAPI, hostKey, slot, org string, seats int, extra map[string]any) rulesAllocPayload {
+	t.Helper()
+	in := map[string]any{"slotId": slot, "organisationId": org, "seats": seats}
+	maps.Copy(in, extra)
+	var out rulesAllocPayload
+	rulesDo(t, a, hostKey, rulesReserveDoc, in, &out)
+	return out
+}
+
+// rulesReserved is rulesReserve where the reservation must be made; it returns its id.
+func rulesReserved(t *testing.T, a *testAPI, hostKey, slot, org string, seats int, extra map[string]any) string {
+	t.Helper()
+	out := rulesReserve(t, a, hostKey, slot, org, seats, extra)
+	if len(out.UserErrors) > 0 || out.Allocation == nil {
+		t.Fatalf("reserveSeats: got %+v, want an allocation", out.UserErrors)
+	}
+	return out.Allocation.ID
+}
+
+// rulesRows counts a slot's registrations in the database, whatever their status.
+func rulesRows(t *testing.T, a *testAPI, slot string) int {
+	t.Helper()
+	var n int
+	if err := a.Pool.QueryRow(context.Background(), `SELECT count(*) FROM registrations WHERE slot_id = $1`,
+		dbID(t, slot)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// rulesStatuses counts a slot's registrations by status in the database.
+func rulesStatuses(t *testing.T, a *testAPI, slot string) map[string]int {
+	t.Helper()
+	rows, err := a.Pool.Query(context.Background(), `SELECT status, count(*)::int FROM registrations WHERE slot_id = $1 GROUP BY status`,
+		dbID(t, slot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[s] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// rulesCounters reads a slot's counters in the database.
+func rulesCounters(t *testing.T, a *testAPI, slot string) (taken, reserved, waitlist int) {
+	t.Helper()
+	if err := a.Pool.QueryRow(context.Background(), `SELECT seats_taken, seats_reserved, waitlist_length FROM slots WHERE id = $1`,
+		dbID(t, slot)).Scan(&taken, &reserved, &waitlist); err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+// rulesWantCounters checks a slot's counters in the database.
+func rulesWantCounters(t *testing.T, a *testAPI, what, slot string, taken, reserved, waitlist int) {
+	t.Helper()
+	gt, gr, gw := rulesCounters(t, a, slot)
+	if gt != taken || gr != reserved || gw != waitlist {
+		t.Errorf("%s: got seats_taken %d, seats_reserved %d, waitlist_length %d; want %d, %d, %d", what, gt, gr, gw, taken, reserved, waitlist)
+	}
+}
+
+// rulesEvents lists a slot's outbox rows in order, as "KIND" or "KIND name", where names maps
+// registration ids to names for messages.
+func rulesEvents(t *testing.T, a *testAPI, slot string, names map[string]string) []string {
+	t.Helper()
+	rows, err := a.Pool.Query(context.Background(), `SELECT kind, registration_id FROM booking_events WHERE slot_id = $1 ORDER BY id`,
+		dbID(t, slot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	byDBID := map[int64]string{}
+	for gid, name := range names {
+		byDBID[dbID(t, gid)] = name
+	}
+	var out []string
+	for rows.Next() {
+		var kind string
+		var reg *int64
+		if err := rows.Scan(&kind, &reg); err != nil {
+			t.Fatal(err)
+		}
+		if reg != nil {
+			name, ok := byDBID[*reg]
+			if !ok {
+				name = fmt.Sprintf("registration %d", *reg)
+			}
+			kind += " " + name
+		}
+		out = append(out, kind)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var rulesConfirmationCode = regexp.MustCompile(`^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$`)
