@@ -12,6 +12,20 @@ import (
 // TIMEOUT by design (timeout_test.go proves that).
 var patientTimeouts = map[string]string{"REQUEST_TIMEOUT": "2m", "STATEMENT_TIMEOUT": "2m", "LOCK_TIMEOUT": "2m"}
 
+// callOutcome names what a call made from a goroutine came to: the request's failure, its error
+// code, its first userError, or else what made says it made.
+func callOutcome(code string, err error, userErrors []userError, made func() string) string {
+	switch {
+	case err != nil:
+		return "request failed: " + err.Error()
+	case code != "":
+		return code
+	case len(userErrors) > 0:
+		return userErrors[0].Code
+	}
+	return made()
+}
+
 // A slot never holds more confirmed participants than its capacity, whatever the concurrency:
 // 200 people ask at once for 10 seats, half of them ready to wait; exactly 10 get a seat, the
 // ones who asked join the waiting list, the others are told the slot is full, and the database
@@ -32,16 +46,7 @@ func TestBookingNeverOverbooks(t *testing.T) {
 				in := map[string]any{"slotId": slot, "participant": person(round*1000 + n), "joinWaitlist": n%2 == 0}
 				var out struct{ Register registered }
 				code, err := a.call("", "", registerDoc, map[string]any{"in": in}, &out)
-				outcome := code
-				switch {
-				case err != nil:
-					outcome = "request failed: " + err.Error()
-				case code != "":
-				case len(out.Register.UserErrors) > 0:
-					outcome = out.Register.UserErrors[0].Code
-				default:
-					outcome = out.Register.Registration.Status
-				}
+				outcome := callOutcome(code, err, out.Register.UserErrors, func() string { return out.Register.Registration.Status })
 				// Each gets what they asked for: a seat, else a place in line or a refusal.
 				asked := outcome == "CONFIRMED" || (n%2 == 0 && outcome == "WAITLISTED") || (n%2 == 1 && outcome == "SLOT_FULL")
 				mu.Lock()
@@ -232,16 +237,7 @@ func TestBookingEnrolmentsRaceAllOrNone(t *testing.T) {
 			}
 			code, err := a.call("", "", `mutation($in: EnrolInput!) { enrol(input: $in) { registrations { status } userErrors { code } } }`,
 				map[string]any{"in": map[string]any{"programmeId": prog.CreateProgramme.Programme.ID, "slotIds": slots, "participant": person(n)}}, &out)
-			outcome := code
-			switch {
-			case err != nil:
-				outcome = err.Error()
-			case code != "":
-			case len(out.Enrol.UserErrors) > 0:
-				outcome = out.Enrol.UserErrors[0].Code
-			default:
-				outcome = fmt.Sprint(len(out.Enrol.Registrations), " seats")
-			}
+			outcome := callOutcome(code, err, out.Enrol.UserErrors, func() string { return fmt.Sprint(len(out.Enrol.Registrations), " seats") })
 			mu.Lock()
 			outcomes[outcome]++
 			mu.Unlock()
@@ -271,11 +267,7 @@ func TestBookingRulesReleasingSeatsWhilePartnersBook(t *testing.T) {
 	const rounds, people = 5, 30
 	for round := range rounds {
 		slot := h.slot(t, a, 40, map[string]any{"startsAt": fmt.Sprintf("2032-06-%02dT14:00", round+1)})
-		var reserved rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": people}, &reserved)
-		if reserved.Allocation == nil {
-			t.Fatalf("reserveSeats: got %+v", reserved.UserErrors)
-		}
+		allocation := rulesReserved(t, a, h.Key, slot, partnerID, people, nil)
 		var mu sync.Mutex
 		outcomes := map[string]int{}
 		var wg sync.WaitGroup
@@ -284,16 +276,7 @@ func TestBookingRulesReleasingSeatsWhilePartnersBook(t *testing.T) {
 				var out struct{ Register rulesRegistered }
 				in := rulesIn(slot, round*100+n, map[string]any{"referral": rulesReferral()})
 				code, err := a.call(partnerKey, "", rulesRegisterDoc, map[string]any{"in": in}, &out)
-				outcome := code
-				switch {
-				case err != nil:
-					outcome = "request failed: " + err.Error()
-				case code != "":
-				case len(out.Register.UserErrors) > 0:
-					outcome = out.Register.UserErrors[0].Code
-				default:
-					outcome = out.Register.Registration.Status
-				}
+				outcome := callOutcome(code, err, out.Register.UserErrors, func() string { return out.Register.Registration.Status })
 				mu.Lock()
 				outcomes["register: "+outcome]++
 				mu.Unlock()
@@ -301,16 +284,13 @@ func TestBookingRulesReleasingSeatsWhilePartnersBook(t *testing.T) {
 			if n == people/2 {
 				wg.Go(func() {
 					var out struct{ ReleaseSeats rulesAllocPayload }
-					code, err := a.call(h.Key, "", rulesReleaseDoc, map[string]any{"in": map[string]any{"id": reserved.Allocation.ID}}, &out)
-					outcome := "released"
-					switch {
-					case err != nil:
-						outcome = "request failed: " + err.Error()
-					case code != "":
-						outcome = code
-					case out.ReleaseSeats.Allocation == nil || out.ReleaseSeats.Allocation.ReleasedAt == nil:
-						outcome = fmt.Sprint(out.ReleaseSeats.UserErrors)
-					}
+					code, err := a.call(h.Key, "", rulesReleaseDoc, map[string]any{"in": map[string]any{"id": allocation}}, &out)
+					outcome := callOutcome(code, err, out.ReleaseSeats.UserErrors, func() string {
+						if al := out.ReleaseSeats.Allocation; al == nil || al.ReleasedAt == nil {
+							return fmt.Sprint("not released: ", al)
+						}
+						return "released"
+					})
 					mu.Lock()
 					outcomes["release: "+outcome]++
 					mu.Unlock()

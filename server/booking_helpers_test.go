@@ -261,6 +261,15 @@ func rulesNewHost(t *testing.T, a *testAPI, slug string) rulesHost {
 	return rulesHost{ID: id, Key: key, Workshop: at.workshop(key, nil), Venue: at.venue(key, nil)}
 }
 
+// rulesRun checks rule in a parallel subtest, on a host of its own named slug.
+func rulesRun(t *testing.T, a *testAPI, rule, slug string, check func(t *testing.T, h rulesHost)) {
+	t.Helper()
+	t.Run(rule, func(t *testing.T) {
+		t.Parallel()
+		check(t, rulesNewHost(t, a, slug))
+	})
+}
+
 // slot schedules a slot of seats on 1 June 2032 at 14:00; fields override (startsAt too).
 func (h rulesHost) slot(t *testing.T, a *testAPI, seats int, fields map[string]any) string {
 	t.Helper()

@@ -12,9 +12,7 @@ func TestBookingRulesOutbox(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 
-	t.Run("the events of a registration's life, in order", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "outbox-life")
+	rulesRun(t, a, "the events of a registration's life, in order", "outbox-life", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		first, token := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		second, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -35,9 +33,7 @@ func TestBookingRulesOutbox(t *testing.T) {
 		}
 	})
 
-	t.Run("a cancelled slot: one event per registration, then the slot's", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "outbox-slot")
+	rulesRun(t, a, "a cancelled slot: one event per registration, then the slot's", "outbox-slot", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		first, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		second, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -54,9 +50,7 @@ func TestBookingRulesOutbox(t *testing.T) {
 		}
 	})
 
-	t.Run("seats added: the slot's update, then each promotion", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "outbox-capacity")
+	rulesRun(t, a, "seats added: the slot's update, then each promotion", "outbox-capacity", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		first, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		second, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")

@@ -19,9 +19,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 
-	t.Run("a seat left: CONFIRMED with a code to read over the phone and a secret link", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "confirmed")
+	rulesRun(t, a, "a seat left: CONFIRMED with a code to read over the phone and a secret link", "confirmed", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 2, nil)
 		out := rulesRegister(t, a, "", rulesIn(slot, 1, nil))
 		if len(out.UserErrors) != 0 || out.Registration == nil {
@@ -56,9 +54,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		rulesWantCounters(t, a, "after one seat", slot, 1, 0, 0)
 	})
 
-	t.Run("no seat left and joinWaitlist: WAITLISTED with a place in line", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "waitlisted")
+	rulesRun(t, a, "no seat left and joinWaitlist: WAITLISTED with a place in line", "waitlisted", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		for _, n := range []int{2, 3} {
@@ -80,9 +76,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		rulesWantCounters(t, a, "one seat, two waiting", slot, 1, 0, 2)
 	})
 
-	t.Run("a phone in French national form is stored and returned in E.164", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "e164")
+	rulesRun(t, a, "a phone in French national form is stored and returned in E.164", "e164", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 2, nil)
 		_, token := rulesBook(t, a, "", rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": "06 12 34 56 78"})}), "CONFIRMED")
 		var stored string
@@ -97,9 +91,7 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		}
 	})
 
-	t.Run("a cancelled registration does not stop the person registering again", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "again")
+	rulesRun(t, a, "a cancelled registration does not stop the person registering again", "again", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 2, nil)
 		first, token := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		rulesMustCancel(t, a, "", map[string]any{"token": token})
@@ -112,6 +104,13 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 		}
 	})
 
+	// personWith registers person 1 with fields replaced, on a slot of 5 seats.
+	personWith := func(fields map[string]any) func(*testing.T, rulesHost) (string, map[string]any) {
+		return func(t *testing.T, h rulesHost) (string, map[string]any) {
+			slot := h.slot(t, a, 5, nil)
+			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, fields)})
+		}
+	}
 	// Each refusal: the code, the field at fault, and nothing left behind (no row, no event).
 	for i, tc := range []struct {
 		rule  string
@@ -154,42 +153,19 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 			rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 			return slot, rulesIn(slot, 2, map[string]any{"joinWaitlist": true})
 		}, "ALREADY_REGISTERED", []string{"input", "slotId"}},
-		{"a phone that is no number: INVALID_PHONE", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": "06 12"})})
-		}, "INVALID_PHONE", []string{"input", "participant", "phone"}},
-		{"an email that is no address: INVALID_EMAIL", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"email": "awa@"})})
-		}, "INVALID_EMAIL", []string{"input", "participant", "email"}},
-		{"no consent: CONSENT_REQUIRED", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"consent": false})})
-		}, "CONSENT_REQUIRED", []string{"input", "participant", "consent"}},
-		{"neither phone nor email: CONTACT_REQUIRED", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": nil, "email": nil})})
-		}, "CONTACT_REQUIRED", []string{"input", "participant", "phone"}},
-		{"a blank phone and no email: CONTACT_REQUIRED", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": "  "})})
-		}, "CONTACT_REQUIRED", []string{"input", "participant", "phone"}},
-		{"a blank first name: REQUIRED", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"firstName": "   "})})
-		}, "REQUIRED", []string{"input", "participant", "firstName"}},
-		{"a blank last name: REQUIRED", func(t *testing.T, h rulesHost) (string, map[string]any) {
-			slot := h.slot(t, a, 5, nil)
-			return slot, rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"lastName": ""})})
-		}, "REQUIRED", []string{"input", "participant", "lastName"}},
+		{"a phone that is no number: INVALID_PHONE", personWith(map[string]any{"phone": "06 12"}), "INVALID_PHONE", []string{"input", "participant", "phone"}},
+		{"an email that is no address: INVALID_EMAIL", personWith(map[string]any{"email": "awa@"}), "INVALID_EMAIL", []string{"input", "participant", "email"}},
+		{"no consent: CONSENT_REQUIRED", personWith(map[string]any{"consent": false}), "CONSENT_REQUIRED", []string{"input", "participant", "consent"}},
+		{"neither phone nor email: CONTACT_REQUIRED", personWith(map[string]any{"phone": nil, "email": nil}), "CONTACT_REQUIRED", []string{"input", "participant", "phone"}},
+		{"a blank phone and no email: CONTACT_REQUIRED", personWith(map[string]any{"phone": "  "}), "CONTACT_REQUIRED", []string{"input", "participant", "phone"}},
+		{"a blank first name: REQUIRED", personWith(map[string]any{"firstName": "   "}), "REQUIRED", []string{"input", "participant", "firstName"}},
+		{"a blank last name: REQUIRED", personWith(map[string]any{"lastName": ""}), "REQUIRED", []string{"input", "participant", "lastName"}},
 		{"a partners-only slot, registered anonymously: NOT_FOUND", func(t *testing.T, h rulesHost) (string, map[string]any) {
 			slot := h.slot(t, a, 5, map[string]any{"visibility": "PARTNERS"})
 			return slot, rulesIn(slot, 1, nil)
 		}, "NOT_FOUND", []string{"input", "slotId"}},
 	} {
-		t.Run(tc.rule, func(t *testing.T) {
-			t.Parallel()
-			h := rulesNewHost(t, a, fmt.Sprintf("refusal-%d", i))
+		rulesRun(t, a, tc.rule, fmt.Sprintf("refusal-%d", i), func(t *testing.T, h rulesHost) {
 			slot, in := tc.setup(t, h)
 			rowsBefore, eventsBefore := rulesRows(t, a, slot), len(rulesEvents(t, a, slot, nil))
 			takenBefore, reservedBefore, waitBefore := rulesCounters(t, a, slot)

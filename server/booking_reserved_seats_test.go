@@ -19,22 +19,18 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 
-	t.Run("seats reserved for a partner: the public sees fewer, the partner sees its own", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "reserve-host")
+	rulesRun(t, a, "seats reserved for a partner: the public sees fewer, the partner sees its own", "reserve-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "reserve-ft")
 		_, strangerKey := rulesPartner(t, a, "reserve-ccas")
 		slot := h.slot(t, a, 4, nil)
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 2}, &out)
+		out := rulesReserve(t, a, h.Key, slot, partnerID, 2, nil)
 		if len(out.UserErrors) > 0 || out.Allocation == nil {
 			t.Fatalf("reserveSeats: got %+v, want an allocation", out.UserErrors)
 		}
 		if al := out.Allocation; al.Seats != 2 || al.SeatsTaken != 0 || al.Organisation.ID != partnerID || al.Slot.ID != slot || al.Label != "" || al.ReleaseAt != nil {
 			t.Errorf("allocation: got %+v, want 2 seats for %s on %s, none taken, no label, no release time", *al, partnerID, slot)
 		}
-		again := rulesAllocPayload{}
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}, &again)
+		again := rulesReserve(t, a, h.Key, slot, partnerID, 1, nil)
 		rulesWantRefusal(t, "a second reservation for the same partner", again.UserErrors, "TAKEN", "input", "label")
 		for who, want := range map[string]struct {
 			key  string
@@ -76,9 +72,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "3 taken, 1 still reserved", slot, 3, 1, 0)
 	})
 
-	t.Run("only the host with CATALOGUE_WRITE reserves seats", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "reserve-rights")
+	rulesRun(t, a, "only the host with CATALOGUE_WRITE reserves seats", "reserve-rights", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "reserve-rights-partner")
 		slot := h.slot(t, a, 4, nil)
 		in := map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}
@@ -87,12 +81,9 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "nothing reserved", slot, 0, 0, 0)
 	})
 
-	t.Run("a department's reserved seats go to that department only", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "regie-proprete")
+	rulesRun(t, a, "a department's reserved seats go to that department only", "regie-proprete", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 2, map[string]any{"visibility": "INTERNAL"})
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": h.ID, "label": "Propreté", "seats": 1}, &out)
+		out := rulesReserve(t, a, h.Key, slot, h.ID, 1, map[string]any{"label": "Propreté"})
 		if len(out.UserErrors) > 0 || out.Allocation == nil || out.Allocation.Label != "Propreté" || out.Allocation.Organisation.ID != h.ID {
 			t.Fatalf("reserveSeats for Propreté: got %+v, %+v; want the host's allocation labelled Propreté", out.UserErrors, out.Allocation)
 		}
@@ -118,17 +109,10 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "the public seat and the department's seat taken", slot, 2, 0, 0)
 	})
 
-	t.Run("releasing returns the unused seats and moves the waiting list", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "release-host")
+	rulesRun(t, a, "releasing returns the unused seats and moves the waiting list", "release-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "release-partner")
 		slot := h.slot(t, a, 3, nil)
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 2}, &out)
-		if out.Allocation == nil {
-			t.Fatalf("reserveSeats: got %+v", out.UserErrors)
-		}
-		alloc := out.Allocation.ID
+		alloc := rulesReserved(t, a, h.Key, slot, partnerID, 2, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		b, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -137,7 +121,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantError(t, a, "the partner releases", partnerKey, rulesReleaseDoc, map[string]any{"id": alloc}, "FORBIDDEN")
 		rulesWantStatus(t, a, h.Key, "b, before the release", b.ID, "WAITLISTED", 1)
 
-		out = rulesAllocPayload{}
+		var out rulesAllocPayload
 		rulesDo(t, a, h.Key, rulesReleaseDoc, map[string]any{"id": alloc}, &out)
 		if len(out.UserErrors) > 0 || out.Allocation == nil || out.Allocation.ReleasedAt == nil || out.Allocation.SeatsTaken != 1 {
 			t.Fatalf("releaseSeats: got %+v, %+v; want the allocation released with its 1 seat taken", out.UserErrors, out.Allocation)
@@ -159,13 +143,10 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "after the cancellation", slot, 3, 0, 0)
 	})
 
-	t.Run("a reserved seat freed by cancellation stays reserved while the reservation holds", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "kept-host")
+	rulesRun(t, a, "a reserved seat freed by cancellation stays reserved while the reservation holds", "kept-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "kept-partner")
 		slot := h.slot(t, a, 2, nil)
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}, &out)
+		rulesReserved(t, a, h.Key, slot, partnerID, 1, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		waiting, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -184,13 +165,10 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "the reserved seat taken again", slot, 2, 0, 1)
 	})
 
-	t.Run("a reserved seat freed while the partner's person waits goes to them, past the public's line", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "skip-host")
+	rulesRun(t, a, "a reserved seat freed while the partner's person waits goes to them, past the public's line", "skip-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "skip-partner")
 		slot := h.slot(t, a, 2, nil)
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}, &out)
+		rulesReserved(t, a, h.Key, slot, partnerID, 1, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 		public, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -204,15 +182,12 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "the reserved seat went to the partner's person", slot, 2, 0, 1)
 	})
 
-	t.Run("more seats than are free for everyone: NOT_ENOUGH_FREE_SEATS", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "not-enough")
+	rulesRun(t, a, "more seats than are free for everyone: NOT_ENOUGH_FREE_SEATS", "not-enough", func(t *testing.T, h rulesHost) {
 		partnerID, _ := rulesPartner(t, a, "not-enough-partner")
 		slot := h.slot(t, a, 3, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		rulesBook(t, a, "", rulesIn(slot, 2, nil), "CONFIRMED")
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 2}, &out)
+		out := rulesReserve(t, a, h.Key, slot, partnerID, 2, nil)
 		rulesWantRefusal(t, "2 seats with 1 free", out.UserErrors, "NOT_ENOUGH_FREE_SEATS", "input", "seats")
 		if out.Allocation != nil {
 			t.Errorf("refused: got allocation %+v, want null", out.Allocation)
@@ -227,13 +202,10 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "nothing reserved", slot, 2, 0, 0)
 	})
 
-	t.Run("at their release time reserved seats return: the next booking serves the line first", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "release-time")
+	rulesRun(t, a, "at their release time reserved seats return: the next booking serves the line first", "release-time", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "release-time-partner")
 		slot := h.slot(t, a, 2, nil)
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1, "releaseAt": "2032-05-01T10:00"}, &out)
+		out := rulesReserve(t, a, h.Key, slot, partnerID, 1, map[string]any{"releaseAt": "2032-05-01T10:00"})
 		if out.Allocation == nil || out.Allocation.ReleaseAt == nil || *out.Allocation.ReleaseAt != "2032-05-01T10:00:00+02:00" {
 			t.Fatalf("reserveSeats with a release time: got %+v, %+v; want releaseAt 2032-05-01T10:00:00+02:00", out.UserErrors, out.Allocation)
 		}

@@ -15,11 +15,7 @@ func TestBookingRulesReservedSeatsReturnThroughTheWorker(t *testing.T) {
 	h := rulesNewHost(t, a, "worker-host")
 	partnerID, _ := rulesPartner(t, a, "worker-partner")
 	slot := h.slot(t, a, 2, nil)
-	var out rulesAllocPayload
-	rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1, "releaseAt": "2032-05-01T10:00"}, &out)
-	if out.Allocation == nil {
-		t.Fatalf("reserveSeats: got %+v", out.UserErrors)
-	}
+	allocation := rulesReserved(t, a, h.Key, slot, partnerID, 1, map[string]any{"releaseAt": "2032-05-01T10:00"})
 	a1, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 	b, bToken := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
 
@@ -28,7 +24,7 @@ func TestBookingRulesReservedSeatsReturnThroughTheWorker(t *testing.T) {
 	}
 	rulesWantStatus(t, a, h.Key, "b, before the release time", b.ID, "WAITLISTED", 1)
 
-	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, dbID(t, out.Allocation.ID))
+	a.exec(`UPDATE slot_allocations SET release_at = now() - interval '1 minute' WHERE id = $1`, dbID(t, allocation))
 	if n, err := db.ReleaseDueAllocations(context.Background(), a.Pool); err != nil || n != 1 {
 		t.Fatalf("worker: got %d slots, %v; want 1, nil", n, err)
 	}
@@ -53,12 +49,7 @@ func TestBookingRulesCancelledSlotsReservationsEndWithIt(t *testing.T) {
 	partnerID, partnerKey := rulesPartner(t, a, "cancelled-reserve-partner")
 	reserve := func(slot string) string {
 		t.Helper()
-		var out rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1, "releaseAt": "2032-05-01T10:00"}, &out)
-		if out.Allocation == nil {
-			t.Fatalf("reserveSeats: got %+v", out.UserErrors)
-		}
-		return out.Allocation.ID
+		return rulesReserved(t, a, h.Key, slot, partnerID, 1, map[string]any{"releaseAt": "2032-05-01T10:00"})
 	}
 	cancelled := h.slot(t, a, 2, nil)
 	cancelledAlloc := reserve(cancelled)

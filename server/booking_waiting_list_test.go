@@ -15,9 +15,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 
-	t.Run("a cancelled seat goes to the first in line, in the same call", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "cancel-moves")
+	rulesRun(t, a, "a cancelled seat goes to the first in line, in the same call", "cancel-moves", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		_, seat := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		first, firstToken := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -37,9 +35,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantCounters(t, a, "after the cancellation", slot, 1, 0, 1)
 	})
 
-	t.Run("a waitlisted person who cancels leaves the line and those behind move up", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "leave-line")
+	rulesRun(t, a, "a waitlisted person who cancels leaves the line and those behind move up", "leave-line", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		seat, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		_, firstToken := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -50,9 +46,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantCounters(t, a, "one seat, one waiting", slot, 1, 0, 1)
 	})
 
-	t.Run("priority first, then time of joining", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "priority-host")
+	rulesRun(t, a, "priority first, then time of joining", "priority-host", func(t *testing.T, h rulesHost) {
 		_, partnerKey := rulesPartner(t, a, "priority-partner")
 		_, strangerKey := rulesPartner(t, a, "priority-stranger")
 		slot := h.slot(t, a, 1, nil)
@@ -118,9 +112,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantStatus(t, a, h.Key, "c, second again", c.ID, "WAITLISTED", 2)
 	})
 
-	t.Run("a partner registering with a priority reason puts the person first in line", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "priority-at-once")
+	rulesRun(t, a, "a partner registering with a priority reason puts the person first in line", "priority-at-once", func(t *testing.T, h rulesHost) {
 		_, partnerKey := rulesPartner(t, a, "mission-locale")
 		slot := h.slot(t, a, 1, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
@@ -134,9 +126,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantStatus(t, a, h.Key, "the earlier one", early.ID, "WAITLISTED", 2)
 	})
 
-	t.Run("seats added to the capacity go to as many people in line", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "more-seats")
+	rulesRun(t, a, "seats added to the capacity go to as many people in line", "more-seats", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 2, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		rulesBook(t, a, "", rulesIn(slot, 2, nil), "CONFIRMED")
@@ -156,9 +146,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantCounters(t, a, "after two seats added", slot, 4, 0, 1)
 	})
 
-	t.Run("capacity cannot go below the seats taken: CAPACITY_BELOW_SEATS_TAKEN", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "fewer-seats")
+	rulesRun(t, a, "capacity cannot go below the seats taken: CAPACITY_BELOW_SEATS_TAKEN", "fewer-seats", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 3, nil)
 		for n := 1; n <= 3; n++ {
 			rulesBook(t, a, "", rulesIn(slot, n, nil), "CONFIRMED")
@@ -174,16 +162,10 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		}
 	})
 
-	t.Run("cancelling the slot cancels every registration on it", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "slot-cancelled")
+	rulesRun(t, a, "cancelling the slot cancels every registration on it", "slot-cancelled", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "slot-cancelled-partner")
 		slot := h.slot(t, a, 3, nil)
-		var reserved rulesAllocPayload
-		rulesDo(t, a, h.Key, rulesReserveDoc, map[string]any{"slotId": slot, "organisationId": partnerID, "seats": 1}, &reserved)
-		if reserved.Allocation == nil {
-			t.Fatalf("reserveSeats: got %+v, want an allocation", reserved.UserErrors)
-		}
+		rulesReserved(t, a, h.Key, slot, partnerID, 1, nil)
 		var tokens []string
 		for n := 1; n <= 2; n++ {
 			_, tok := rulesBook(t, a, "", rulesIn(slot, n, nil), "CONFIRMED")
@@ -217,9 +199,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		}
 	})
 
-	t.Run("a seat cannot be cancelled once the slot has started: SLOT_STARTED", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "started")
+	rulesRun(t, a, "a seat cannot be cancelled once the slot has started: SLOT_STARTED", "started", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		r, token := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		w, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -235,9 +215,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantStatus(t, a, h.Key, "the waiting person", w.ID, "WAITLISTED", 1)
 	})
 
-	t.Run("cancelling twice: ALREADY_CANCELLED, and the line moves once", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "twice")
+	rulesRun(t, a, "cancelling twice: ALREADY_CANCELLED, and the line moves once", "twice", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 1, nil)
 		first, token := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		b, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"joinWaitlist": true}), "WAITLISTED")
@@ -252,9 +230,7 @@ func TestBookingRulesWaitingListMovesByItself(t *testing.T) {
 		rulesWantCounters(t, a, "after two cancellations of one seat", slot, 1, 0, 1)
 	})
 
-	t.Run("cancel by id: the referrer and the host may, nobody else", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "by-id-host")
+	rulesRun(t, a, "cancel by id: the referrer and the host may, nobody else", "by-id-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "by-id-partner")
 		_, strangerKey := rulesPartner(t, a, "by-id-stranger")
 		slot := h.slot(t, a, 3, nil)

@@ -13,9 +13,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
 
-	t.Run("anonymous on a public slot: a seat, no referral", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "public")
+	rulesRun(t, a, "anonymous on a public slot: a seat, no referral", "public", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 3, nil)
 		r, _ := rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
 		if r.Participant != nil || r.Referral != nil {
@@ -31,9 +29,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("a partner on a partners-only slot records a referral it then follows", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "partners-host")
+	rulesRun(t, a, "a partner on a partners-only slot records a referral it then follows", "partners-host", func(t *testing.T, h rulesHost) {
 		partnerID, partnerKey := rulesPartner(t, a, "ft-stains")
 		_, otherKey := rulesPartner(t, a, "ccas-stains")
 		slot := h.slot(t, a, 3, map[string]any{"visibility": "PARTNERS"})
@@ -71,9 +67,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("a partner must name the counsellor: REQUIRED, nothing left behind", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "counsellor-host")
+	rulesRun(t, a, "a partner must name the counsellor: REQUIRED, nothing left behind", "counsellor-host", func(t *testing.T, h rulesHost) {
 		_, partnerKey := rulesPartner(t, a, "emmaus-connect")
 		slot := h.slot(t, a, 3, nil)
 		out := rulesRegister(t, a, partnerKey, rulesIn(slot, 1, nil))
@@ -85,9 +79,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("keys that may not register: FORBIDDEN, nothing left behind", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "forbidden-host")
+	rulesRun(t, a, "keys that may not register: FORBIDDEN, nothing left behind", "forbidden-host", func(t *testing.T, h rulesHost) {
 		readerID, _ := rulesPartner(t, a, "reader-only")
 		reader := anotherKey(t, a, readerID, db.ScopeRegistrationsRead)
 		catalogueOnly := anotherKey(t, a, h.ID, db.ScopeCatalogueWrite)
@@ -104,9 +96,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("the host registers its own staff on an internal slot, without referral", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "internal-host")
+	rulesRun(t, a, "the host registers its own staff on an internal slot, without referral", "internal-host", func(t *testing.T, h rulesHost) {
 		_, partnerKey := rulesPartner(t, a, "internal-outsider")
 		slot := h.slot(t, a, 3, map[string]any{"visibility": "INTERNAL"})
 		r, _ := rulesBook(t, a, h.Key, rulesIn(slot, 1, nil), "CONFIRMED")
@@ -122,9 +112,7 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("the public may not send a referral, a priority or a department: FORBIDDEN", func(t *testing.T) {
-		t.Parallel()
-		h := rulesNewHost(t, a, "anonymous-extras")
+	rulesRun(t, a, "the public may not send a referral, a priority or a department: FORBIDDEN", "anonymous-extras", func(t *testing.T, h rulesHost) {
 		slot := h.slot(t, a, 3, nil)
 		for what, extra := range map[string]map[string]any{
 			"a referral":         {"referral": rulesReferral()},
