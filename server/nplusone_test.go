@@ -108,7 +108,7 @@ func (w *nplusWorld) run(t *testing.T, c apiCaller, query string, vars map[strin
 // one for the rate limit, one for the caller's key if any, then one per level of the query.
 // It returns the data of the run with 20 parents.
 //
-// A loader's batch waits for every resolver it expects (graph/batch.go); on a loaded machine
+// A loader's batch waits for every resolver it expects (package batch); on a loaded machine
 // one may come after the batch has given up waiting and cost one more statement, never a
 // wrong answer, so the count is the least of a few runs.
 func (w *nplusWorld) constant(t *testing.T, c apiCaller, query string, vars map[string]any, levels int64) json.RawMessage {
