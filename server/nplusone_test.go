@@ -249,32 +249,30 @@ func (w *nplusWorld) checkSlotLists(t *testing.T, c apiCaller, kind, idFilter st
 	}
 }
 
-func TestNPlusOneVenueSlots(t *testing.T) {
-	t.Parallel()
+// checkNestedSlots checks the nested slots of 2 then 20 parents of list (of type kind, which
+// Query.slots' filter names with idFilter) for every caller and filter: a constant number of
+// statements, and the rows, order, page info and cursors of Query.slots for each parent alone.
+func checkNestedSlots(t *testing.T, list, kind, idFilter string) {
 	w := newNPlusWorld(t)
-	query := `query($n: Int, $f: SlotFilter) { venues(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
+	query := `query($n: Int, $f: SlotFilter) { ` + list + `(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
 	for name, f := range nplusSlotFilters() {
 		for _, c := range w.callers {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // venues, their slots, the slots' workshops and venues
-				w.checkSlotLists(t, c, "Venue", "venueIds", nplusParents(t, data, "venues", "slots", 20), f)
+				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // the parents, their slots, the slots' workshops and venues
+				w.checkSlotLists(t, c, kind, idFilter, nplusParents(t, data, list, "slots", 20), f)
 			})
 		}
 	}
 }
 
+func TestNPlusOneVenueSlots(t *testing.T) {
+	t.Parallel()
+	checkNestedSlots(t, "venues", "Venue", "venueIds")
+}
+
 func TestNPlusOneWorkshopSlots(t *testing.T) {
 	t.Parallel()
-	w := newNPlusWorld(t)
-	query := `query($n: Int, $f: SlotFilter) { workshops(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
-	for name, f := range nplusSlotFilters() {
-		for _, c := range w.callers {
-			t.Run(name+"/"+c.name, func(t *testing.T) {
-				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // workshops, their slots, the slots' workshops and venues
-				w.checkSlotLists(t, c, "Workshop", "workshopIds", nplusParents(t, data, "workshops", "slots", 20), f)
-			})
-		}
-	}
+	checkNestedSlots(t, "workshops", "Workshop", "workshopIds")
 }
 
 // Organisation.venues and .workshops in one request: one statement each. The workshops are
