@@ -1,19 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
-	"slices"
 	"testing"
 )
 
 // The words of the booking tests (booking_*_test.go), each rule checked through the real HTTP
-// handler: the documents they send, the registrations and slots they read back, and what they
-// check in the database when a rule is about rows. Every test makes its own organisations and
-// slots (in 2032).
+// handler: the documents they send, the registrations and slots they read back, the hosts,
+// partners and courses they make. Every test makes its own organisations and slots (in 2032).
+// What they check of the answers and the database is in booking_checks_test.go.
 
 // rulesRegFields is everything the booking rules look at on a registration.
 const rulesRegFields = `id status waitlistPosition confirmationCode priority priorityReason hasReservedSeat
@@ -109,27 +106,6 @@ func rulesDo(t *testing.T, a *testAPI, key, doc string, in map[string]any, out a
 	}
 }
 
-// rulesWantError sends a one-input mutation that must fail as a whole with the GraphQL error code.
-func rulesWantError(t *testing.T, a *testAPI, what, key, doc string, in map[string]any, code string) {
-	t.Helper()
-	r := a.withT(t).post(key, doc, map[string]any{"in": in})
-	if len(r.Errors) == 0 {
-		t.Errorf("%s: got data %s, want error %s", what, r.Data, code)
-		return
-	}
-	if got := r.Errors[0].Code(); got != code {
-		t.Errorf("%s: got error %s (%q), want %s", what, got, r.Errors[0].Message, code)
-	}
-}
-
-// rulesWantRefusal checks that a payload holds exactly one userError, of code on field.
-func rulesWantRefusal(t *testing.T, what string, got []userError, code string, field ...string) {
-	t.Helper()
-	if len(got) != 1 || got[0].Code != code || !slices.Equal(got[0].Field, field) {
-		t.Errorf("%s: got userErrors %+v, want one %s on %q", what, got, code, field)
-	}
-}
-
 // rulesIn is a register input for person n on slot, with extra fields.
 func rulesIn(slot string, n int, extra map[string]any) map[string]any {
 	in := map[string]any{"slotId": slot, "participant": person(n)}
@@ -209,29 +185,6 @@ func rulesNode(t *testing.T, a *testAPI, key, id string) *rulesReg {
 	return out.Node
 }
 
-// rulesStatusOf reads a registration's status and place in line as the host sees it.
-func rulesStatusOf(t *testing.T, a *testAPI, hostKey, id string) (string, *int) {
-	t.Helper()
-	r := rulesNode(t, a, hostKey, id)
-	if r == nil {
-		t.Fatalf("node(%s) as the host: got null, want the registration", id)
-	}
-	return r.Status, r.WaitlistPosition
-}
-
-// rulesWantStatus checks a registration's status and waiting-list position (0: none).
-func rulesWantStatus(t *testing.T, a *testAPI, hostKey, who, id, status string, position int) {
-	t.Helper()
-	got, pos := rulesStatusOf(t, a, hostKey, id)
-	gotPos := 0
-	if pos != nil {
-		gotPos = *pos
-	}
-	if got != status || gotPos != position {
-		t.Errorf("%s: got %s at waitlist position %d, want %s at position %d (0: none)", who, got, gotPos, status, position)
-	}
-}
-
 // rulesSlotView is a slot's counters as a caller sees them.
 type rulesSlotView struct {
 	Capacity, SeatsTaken, SeatsReserved, SeatsLeft, WaitlistLength int
@@ -306,94 +259,48 @@ func rulesReserved(t *testing.T, a *testAPI, hostKey, slot, org string, seats in
 	return out.Allocation.ID
 }
 
-// rulesRows counts a slot's registrations in the database, whatever their status.
-func rulesRows(t *testing.T, a *testAPI, slot string) int {
-	t.Helper()
-	var n int
-	if err := a.Pool.QueryRow(context.Background(), `SELECT count(*) FROM registrations WHERE slot_id = $1`,
-		dbID(t, slot)).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+// rulesCourse is a host's programme like the demo's four-workshop course, with one slot of
+// each workshop (in course order) and a second slot of the first workshop.
+type rulesCourse struct {
+	Host      rulesHost
+	Programme string
+	Slots     []string // one per workshop, in course order
+	Another   string   // another slot of the first workshop
+	Outside   string   // a slot of a workshop of the host that is not in the programme
 }
 
-// rulesStatuses counts a slot's registrations by status in the database.
-func rulesStatuses(t *testing.T, a *testAPI, slot string) map[string]int {
+// rulesNewCourse creates the course with one slot of capacity seats[i] for workshop i.
+func rulesNewCourse(t *testing.T, a *testAPI, slug string, seats ...int) rulesCourse {
 	t.Helper()
-	rows, err := a.Pool.Query(context.Background(), `SELECT status, count(*)::int FROM registrations WHERE slot_id = $1 GROUP BY status`,
-		dbID(t, slot))
-	if err != nil {
-		t.Fatal(err)
+	at := a.withT(t)
+	h := rulesNewHost(t, a, slug)
+	titles := []struct{ title, topic string }{
+		{"Faire son CV", "CV_AND_JOB_SEARCH"},
+		{"Démarches France Travail", "FRANCE_TRAVAIL_PROCEDURES"},
+		{"Démarches CAF", "CAF_PROCEDURES"},
+		{"Scanner et envoyer un document avec son téléphone", "SCANNING_DOCUMENTS"},
 	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			t.Fatal(err)
+	var c rulesCourse
+	c.Host = h
+	var workshops []string
+	for i, capacity := range seats {
+		w := at.workshop(h.Key, map[string]any{"title": titles[i].title, "topics": []string{titles[i].topic}})
+		workshops = append(workshops, w)
+		c.Slots = append(c.Slots, at.slot(h.Key, w, h.Venue, fmt.Sprintf("2032-09-%02dT14:00", 7*i+7), map[string]any{"capacity": capacity}))
+	}
+	c.Another = at.slot(h.Key, workshops[0], h.Venue, "2032-10-05T14:00", map[string]any{"capacity": 5})
+	c.Outside = at.slot(h.Key, h.Workshop, h.Venue, "2032-10-12T14:00", map[string]any{"capacity": 5})
+	var out struct {
+		CreateProgramme struct {
+			Programme  *struct{ ID string }
+			UserErrors []userError
 		}
-		out[s] = n
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	at.query(h.Key, `mutation($in: CreateProgrammeInput!) { createProgramme(input: $in) { programme { id } userErrors { field message code } } }`,
+		map[string]any{"in": map[string]any{"title": "Parcours numérique vers l'emploi", "workshopIds": workshops, "status": "PUBLISHED"}}, &out)
+	if out.CreateProgramme.Programme == nil {
+		t.Fatalf("createProgramme: %+v", out.CreateProgramme.UserErrors)
 	}
-	return out
+	c.Programme = out.CreateProgramme.Programme.ID
+	return c
 }
-
-// rulesCounters reads a slot's counters in the database.
-func rulesCounters(t *testing.T, a *testAPI, slot string) (taken, reserved, waitlist int) {
-	t.Helper()
-	if err := a.Pool.QueryRow(context.Background(), `SELECT seats_taken, seats_reserved, waitlist_length FROM slots WHERE id = $1`,
-		dbID(t, slot)).Scan(&taken, &reserved, &waitlist); err != nil {
-		t.Fatal(err)
-	}
-	return
-}
-
-// rulesWantCounters checks a slot's counters in the database.
-func rulesWantCounters(t *testing.T, a *testAPI, what, slot string, taken, reserved, waitlist int) {
-	t.Helper()
-	gt, gr, gw := rulesCounters(t, a, slot)
-	if gt != taken || gr != reserved || gw != waitlist {
-		t.Errorf("%s: got seats_taken %d, seats_reserved %d, waitlist_length %d; want %d, %d, %d", what, gt, gr, gw, taken, reserved, waitlist)
-	}
-}
-
-// rulesEvents lists a slot's outbox rows in order, as "KIND" or "KIND name", where names maps
-// registration ids to names for messages.
-func rulesEvents(t *testing.T, a *testAPI, slot string, names map[string]string) []string {
-	t.Helper()
-	rows, err := a.Pool.Query(context.Background(), `SELECT kind, registration_id FROM booking_events WHERE slot_id = $1 ORDER BY id`,
-		dbID(t, slot))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	byDBID := map[int64]string{}
-	for gid, name := range names {
-		byDBID[dbID(t, gid)] = name
-	}
-	var out []string
-	for rows.Next() {
-		var kind string
-		var reg *int64
-		if err := rows.Scan(&kind, &reg); err != nil {
-			t.Fatal(err)
-		}
-		if reg != nil {
-			name, ok := byDBID[*reg]
-			if !ok {
-				name = fmt.Sprintf("registration %d", *reg)
-			}
-			kind += " " + name
-		}
-		out = append(out, kind)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-var rulesConfirmationCode = regexp.MustCompile(`^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$`)

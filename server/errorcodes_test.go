@@ -116,28 +116,6 @@ func TestErrorCodes(t *testing.T) {
 	}
 }
 
-// dropVenues renames the venues table of a test API's database away, so that any query on
-// venues fails inside the driver with a PostgreSQL error (42P01): a real internal error.
-func dropVenues(t *testing.T, a *testAPI) {
-	t.Helper()
-	if _, err := a.Pool.Exec(t.Context(), `ALTER TABLE venues RENAME TO venues_gone`); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// driverText returns the first sign of a database, driver or Go runtime message in a
-// response body, or "".
-func driverText(raw []byte) string {
-	body := strings.ToLower(string(raw))
-	for _, s := range []string{"sqlstate", "relation", "does not exist", "venues_gone", "pgx", "pgconn", "postgres",
-		"select ", " from ", "goroutine", ".go:", "panic", "runtime error", "nil pointer"} {
-		if strings.Contains(body, s) {
-			return s
-		}
-	}
-	return ""
-}
-
 // A partner's key that lacks a scope is told which one, whoever owns the object it names:
 // "belongs to another organisation" sent partners looking for the wrong mistake.
 func TestForbiddenNamesTheMissingScopeFirst(t *testing.T) {

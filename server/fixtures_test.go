@@ -374,3 +374,12 @@ func (a *testAPI) counts(t *testing.T, slotGID string) (seatsTaken, waitlist, co
 	}
 	return
 }
+
+// dropVenues renames the venues table of a test API's database away, so that any query on
+// venues fails inside the driver with a PostgreSQL error (42P01): a real internal error.
+func dropVenues(t *testing.T, a *testAPI) {
+	t.Helper()
+	if _, err := a.Pool.Exec(t.Context(), `ALTER TABLE venues RENAME TO venues_gone`); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -355,4 +356,33 @@ func costOf(t *testing.T, r response) cost {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// nested wraps inner in fields, outermost first.
+func nested(inner string, fields ...string) string {
+	for i := len(fields) - 1; i >= 0; i-- {
+		inner = fields[i] + " { " + inner + " }"
+	}
+	return inner
+}
+
+// deepQuery is a real path of the schema of the given depth (1 to 13): depth+1 fields, root
+// fields being at depth 0.
+func deepQuery(depth int) string {
+	path := []string{"slots(first: 1)", "edges", "node", "venue", "organisation", "workshops(first: 1)",
+		"edges", "node", "slots(first: 1)", "edges", "node", "workshop", "organisation"}
+	return "{ " + nested("__typename", path[:depth]...) + " }"
+}
+
+// driverText returns the first sign of a database, driver or Go runtime message in a
+// response body, or "".
+func driverText(raw []byte) string {
+	body := strings.ToLower(string(raw))
+	for _, s := range []string{"sqlstate", "relation", "does not exist", "venues_gone", "pgx", "pgconn", "postgres",
+		"select ", " from ", "goroutine", ".go:", "panic", "runtime error", "nil pointer"} {
+		if strings.Contains(body, s) {
+			return s
+		}
+	}
+	return ""
 }

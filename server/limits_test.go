@@ -10,22 +10,6 @@ import (
 	"time"
 )
 
-// nested wraps inner in fields, outermost first.
-func nested(inner string, fields ...string) string {
-	for i := len(fields) - 1; i >= 0; i-- {
-		inner = fields[i] + " { " + inner + " }"
-	}
-	return inner
-}
-
-// deepQuery is a real path of the schema of the given depth (1 to 13): depth+1 fields, root
-// fields being at depth 0.
-func deepQuery(depth int) string {
-	path := []string{"slots(first: 1)", "edges", "node", "venue", "organisation", "workshops(first: 1)",
-		"edges", "node", "slots(first: 1)", "edges", "node", "workshop", "organisation"}
-	return "{ " + nested("__typename", path[:depth]...) + " }"
-}
-
 func TestDepthLimit(t *testing.T) {
 	t.Parallel()
 	a, counter := newCountingAPI(t)
