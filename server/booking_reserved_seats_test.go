@@ -143,13 +143,21 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 		rulesWantCounters(t, a, "after the cancellation", slot, 3, 0, 0)
 	})
 
-	rulesRun(t, a, "a reserved seat freed by cancellation stays reserved while the reservation holds", "kept-host", func(t *testing.T, h rulesHost) {
-		partnerID, partnerKey := rulesPartner(t, a, "kept-partner")
-		slot := h.slot(t, a, 2, nil)
+	// oneReserved makes a slot of two seats, one reserved for a partner: the public's seat taken
+	// by person 1, the reserved one by the partner's person 2, and person 3 of the public in line.
+	oneReserved := func(t *testing.T, h rulesHost, slug string) (partnerKey, slot string, referred, waiting rulesReg) {
+		t.Helper()
+		partnerID, partnerKey := rulesPartner(t, a, slug)
+		slot = h.slot(t, a, 2, nil)
 		rulesReserved(t, a, h.Key, slot, partnerID, 1, nil)
 		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
-		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
-		waiting, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
+		referred, _ = rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
+		waiting, _ = rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
+		return partnerKey, slot, referred, waiting
+	}
+
+	rulesRun(t, a, "a reserved seat freed by cancellation stays reserved while the reservation holds", "kept-host", func(t *testing.T, h rulesHost) {
+		partnerKey, slot, referred, waiting := oneReserved(t, h, "kept-partner")
 		rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID})
 		rulesWantStatus(t, a, h.Key, "the public's person in line", waiting.ID, "WAITLISTED", 1)
 		rulesWantCounters(t, a, "the reserved seat back in the reserve", slot, 1, 1, 1)
@@ -166,12 +174,7 @@ func TestBookingRulesReservedSeats(t *testing.T) {
 	})
 
 	rulesRun(t, a, "a reserved seat freed while the partner's person waits goes to them, past the public's line", "skip-host", func(t *testing.T, h rulesHost) {
-		partnerID, partnerKey := rulesPartner(t, a, "skip-partner")
-		slot := h.slot(t, a, 2, nil)
-		rulesReserved(t, a, h.Key, slot, partnerID, 1, nil)
-		rulesBook(t, a, "", rulesIn(slot, 1, nil), "CONFIRMED")
-		referred, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
-		public, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
+		partnerKey, slot, referred, public := oneReserved(t, h, "skip-partner")
 		partners, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 4, map[string]any{"joinWaitlist": true, "referral": rulesReferral()}), "WAITLISTED")
 		rulesMustCancel(t, a, partnerKey, map[string]any{"id": referred.ID})
 		rulesWantStatus(t, a, h.Key, "the partner's person, second in line", partners.ID, "CONFIRMED", 0)
