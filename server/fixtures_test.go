@@ -20,7 +20,7 @@ import (
 	"github.com/regiestains/ateliers/db/dbtest"
 )
 
-// What the tests of the package arrange through the server of helpers_test.go (organisations
+// What the tests of the package arrange through the server of api_test.go (organisations
 // and their keys, the catalogue, registrations, states only SQL reaches) and how they observe
 // what it does (the statements it sends PostgreSQL, its log).
 

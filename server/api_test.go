@@ -19,9 +19,10 @@ import (
 	"github.com/regiestains/ateliers/graph"
 )
 
-// The helpers every test file of the package shares: the server under test, and the ways a
-// test talks to it as a client does. What tests arrange through it (organisations, catalogue,
-// registrations) and how they observe it (statements, logs) is in fixtures_test.go.
+// The helpers the test files of the package share: the server under test, and the ways a test
+// talks to it as a client does. What tests arrange through it (organisations, catalogue,
+// registrations) and how they observe it (statements, logs) is in fixtures_test.go; each family
+// of tests keeps its own words in its *_helpers_test.go.
 
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
 // over real HTTP as clients call it.
