@@ -3,21 +3,26 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
 	"github.com/regiestains/ateliers/pagecache"
 )
+
+// The helpers the test files of the package share: the server under test, and the ways a test
+// talks to it as a client does. What tests arrange through it (organisations, catalogue,
+// registrations) and how they observe it (statements, logs) is in fixtures_test.go; each family
+// of tests keeps its own words in its *_helpers_test.go.
 
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
 // over real HTTP as clients call it.
@@ -57,6 +62,12 @@ func newTestAPIWith(t *testing.T, env map[string]string) *testAPI {
 // test defaults.
 func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAPI {
 	t.Helper()
+	return serveAPI(t, databaseURL, env, nil)
+}
+
+// serveAPI is serveAPIOn with tracer (when not nil) on the server's pool.
+func serveAPI(t *testing.T, databaseURL string, env map[string]string, tracer pgx.QueryTracer) *testAPI {
+	t.Helper()
 	settings := map[string]string{"DATABASE_URL": databaseURL, "CORS_ALLOWED_ORIGINS": siteOrigin}
 	for k, v := range roomyBudgets {
 		settings[k] = v
@@ -68,24 +79,11 @@ func serveAPIOn(t *testing.T, databaseURL string, env map[string]string) *testAP
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, replica := openPools(t, c)
+	pool, replica := openPools(t, c, tracer)
 	pages := startTestPageCache(t, c)
 	srv := httptest.NewServer(newHandler(c, pool, replica, pages))
 	t.Cleanup(srv.Close)
 	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}
-}
-
-// exec runs a statement that arranges a test's data behind the API's back, then empties the
-// page cache at once: PostgreSQL's notice would do it a few milliseconds later, and the test's
-// next query may come sooner (pagecache_test.go tests the notices themselves).
-func (a *testAPI) exec(sql string, args ...any) {
-	a.t.Helper()
-	if _, err := a.Pool.Exec(context.Background(), sql, args...); err != nil {
-		a.t.Fatalf("%s: %v", sql, err)
-	}
-	if a.pages != nil {
-		a.pages.Changed()
-	}
 }
 
 // startTestPageCache starts the page cache of c as main does, listening until the test ends,
@@ -101,27 +99,30 @@ func startTestPageCache(t *testing.T, c config) *pagecache.Cache {
 		}
 	})
 	if pages != nil {
-		deadline := time.Now().Add(10 * time.Second)
-		for !pages.Live() {
-			if time.Now().After(deadline) {
-				t.Fatal("the page cache's listener does not listen")
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitFor(t, 10*time.Second, "the page cache's listener to listen", pages.Live)
 	}
 	return pages
 }
 
 // openPools opens the server's pools for c, as main does, closed when the test ends; replica
-// is nil unless c has a DATABASE_READ_URL.
-func openPools(t *testing.T, c config) (pool, replica *pgxpool.Pool) {
+// is nil unless c has a DATABASE_READ_URL. tracer, when not nil, traces the main pool.
+func openPools(t *testing.T, c config, tracer pgx.QueryTracer) (pool, replica *pgxpool.Pool) {
 	t.Helper()
-	pool, err := openDatabase(context.Background(), c)
+	ctx := context.Background()
+	pool, err := openDatabase(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tracer != nil {
+		cfg := pool.Config()
+		pool.Close()
+		cfg.ConnConfig.Tracer = tracer
+		if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(pool.Close)
-	replica, err = openReplica(context.Background(), c)
+	replica, err = openReplica(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +136,45 @@ func openPools(t *testing.T, c config) (pool, replica *pgxpool.Pool) {
 // another instance of the API behind the same load balancer.
 func (a *testAPI) otherInstance() *testAPI {
 	a.t.Helper()
-	pool, replica := openPools(a.t, a.config)
+	pool, replica := openPools(a.t, a.config, nil)
 	pages := startTestPageCache(a.t, a.config)
 	srv := httptest.NewServer(newHandler(a.config, pool, replica, pages))
 	a.t.Cleanup(srv.Close)
 	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config, pages: pages}
+}
+
+// withT returns a copy of a whose helpers report failures to t, so that a failing helper
+// stops the subtest that called it rather than its parent.
+func (a *testAPI) withT(t *testing.T) *testAPI {
+	c := *a
+	c.t = t
+	return &c
+}
+
+// exec runs a statement that arranges a test's data behind the API's back, then empties the
+// page cache at once: PostgreSQL's notice would do it a few milliseconds later, and the test's
+// next query may come sooner (pagecache_test.go tests the notices themselves).
+func (a *testAPI) exec(sql string, args ...any) {
+	a.t.Helper()
+	if _, err := a.Pool.Exec(context.Background(), sql, args...); err != nil {
+		a.t.Fatalf("%s: %v", sql, err)
+	}
+	if a.pages != nil {
+		a.pages.Changed()
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	// The first polls come quickly, for conditions that hold at once; later ones every 20 ms.
+	for wait := time.Millisecond; !cond(); wait = min(2*wait, 20*time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting %v for %s", limit, what)
+		}
+		time.Sleep(wait)
+	}
 }
 
 // gqlError is one entry of a response's errors.
@@ -161,31 +196,70 @@ type response struct {
 	Extensions map[string]any  `json:"extensions"`
 }
 
-// post sends a GraphQL request with an optional API key ("" for anonymous).
-func (a *testAPI) post(key, query string, vars map[string]any) response {
-	a.t.Helper()
+// userError is a mutation payload's userErrors entry.
+type userError struct {
+	Field   []string `json:"field"`
+	Message string   `json:"message"`
+	Code    string   `json:"code"`
+}
+
+// graphqlRequest is a GraphQL request as clients send it to the API at baseURL: a JSON body,
+// with key as a Bearer token ("" for anonymous).
+func graphqlRequest(baseURL, key, query string, vars map[string]any) *http.Request {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, baseURL+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	return a.send(req)
+	return req
 }
 
+// post sends a GraphQL request with an optional API key ("" for anonymous).
+func (a *testAPI) post(key, query string, vars map[string]any) response {
+	a.t.Helper()
+	return a.send(graphqlRequest(a.URL, key, query, vars))
+}
+
+// send sends req and decodes its response, failing the test if there is none.
 func (a *testAPI) send(req *http.Request) response {
 	a.t.Helper()
+	r, _ := rawSend(a.t, req)
+	return r
+}
+
+// rawPost sends a GraphQL request and returns the decoded response with the body as written.
+func rawPost(t *testing.T, a *testAPI, key, query string, vars map[string]any) (response, []byte) {
+	t.Helper()
+	return rawSend(t, graphqlRequest(a.URL, key, query, vars))
+}
+
+// rawSend reads the whole body (so the server has finished the request, log line included).
+func rawSend(t *testing.T, req *http.Request) (response, []byte) {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatalf("request: %v", err)
+		t.Fatalf("request: %v", err)
 	}
 	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read response: %v", err)
+	}
 	var r response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		a.t.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("decode response (status %d) %s: %v", res.StatusCode, raw, err)
 	}
 	r.Status, r.Header = res.StatusCode, res.Header
-	return r
+	return r, raw
+}
+
+// unmarshalData decodes data, which is null (or absent) when an error bubbled up to the root.
+func unmarshalData(data json.RawMessage, v any) error {
+	if len(data) == 0 || string(data) == "null" {
+		return nil
+	}
+	return json.Unmarshal(data, v)
 }
 
 // query posts and fails the test on any error; it decodes data into out (when not nil).
@@ -212,123 +286,104 @@ func (a *testAPI) errorCode(key, query string, vars map[string]any) string {
 	return r.Errors[0].Code()
 }
 
-// userError is a mutation payload's userErrors entry.
-type userError struct {
-	Field   []string `json:"field"`
-	Message string   `json:"message"`
-	Code    string   `json:"code"`
-}
-
-// adminKey creates a network administrator key.
-func (a *testAPI) adminKey() string {
-	a.t.Helper()
-	_, secret, err := db.CreateAPIKey(context.Background(), a.Pool, db.NewAPIKey{Label: "admin", NetworkAdmin: true})
+// call sends a GraphQL request from any goroutine (it never calls t.Fatal) and decodes data
+// into out; it returns the first error code, or an error when the request itself failed.
+func (a *testAPI) call(key, idempotencyKey, query string, vars map[string]any, out any) (code string, err error) {
+	req := graphqlRequest(a.URL, key, query, vars)
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return "", err
 	}
-	return secret
+	defer res.Body.Close()
+	var r struct {
+		Data   json.RawMessage
+		Errors []gqlError
+	}
+	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
+		return "", fmt.Errorf("status %d: %w", res.StatusCode, err)
+	}
+	if len(r.Errors) > 0 {
+		return r.Errors[0].Code(), nil
+	}
+	return "", json.Unmarshal(r.Data, out)
 }
 
-// org creates an organisation with a key carrying scopes; it returns the organisation's
-// global id and the key's secret.
-func (a *testAPI) org(slug string, scopes ...db.Scope) (id, key string) {
-	a.t.Helper()
-	ctx := context.Background()
-	o, err := db.CreateOrganisation(ctx, a.Pool, db.Organisation{Name: "Org " + slug, Slug: slug, Kind: db.KindAssociation, HostsWorkshops: true})
+// patientClient gives a hung server time to show itself as hung, and no more.
+var patientClient = &http.Client{Timeout: 30 * time.Second}
+
+// timedPost sends a GraphQL request and says how long the answer took; it never fails the
+// test, so that the caller can report timings.
+func timedPost(a *testAPI, key, query string, vars map[string]any) (response, time.Duration, error) {
+	req := graphqlRequest(a.URL, key, query, vars)
+	start := time.Now()
+	res, err := patientClient.Do(req)
 	if err != nil {
-		a.t.Fatal(err)
+		return response{}, time.Since(start), err
 	}
-	_, secret, err := db.CreateAPIKey(ctx, a.Pool, db.NewAPIKey{OrganisationID: &o.ID, Label: "test", Scopes: scopes})
+	defer res.Body.Close()
+	var r response
+	err = json.NewDecoder(res.Body).Decode(&r)
+	r.Status, r.Header = res.StatusCode, res.Header
 	if err != nil {
-		a.t.Fatal(err)
+		err = fmt.Errorf("decode response (status %d): %w", res.StatusCode, err)
 	}
-	var out struct {
-		Viewer struct{ Organisation struct{ ID string } }
-	}
-	a.query(secret, `{ viewer { organisation { id } } }`, nil, &out)
-	return out.Viewer.Organisation.ID, secret
+	return r, time.Since(start), err
 }
 
-// host creates a host organisation with a CATALOGUE_WRITE key.
-func (a *testAPI) host(slug string) (id, key string) {
-	return a.org(slug, db.ScopeCatalogueWrite)
+// cost is extensions.cost of a response.
+type cost struct {
+	RequestedQueryCost         int
+	MaximumQueryCost           int
+	ThrottleStatus             *throttleStatus
+	RegistrationThrottleStatus *throttleStatus
 }
 
-// venue creates a venue through the API; fields override the defaults (a venue in Stains).
-func (a *testAPI) venue(key string, fields map[string]any) string {
-	a.t.Helper()
-	in := map[string]any{"name": "Espace numérique", "streetAddress": "6 avenue George Sand",
-		"postalCode": "93240", "city": "Stains", "latitude": 48.9536, "longitude": 2.3794}
-	for k, v := range fields {
-		in[k] = v
-	}
-	var out struct {
-		CreateVenue struct {
-			Venue      struct{ ID string }
-			UserErrors []userError
-		}
-	}
-	a.query(key, `mutation($in: CreateVenueInput!) { createVenue(input: $in) { venue { id } userErrors { field message code } } }`,
-		map[string]any{"in": in}, &out)
-	if len(out.CreateVenue.UserErrors) > 0 {
-		a.t.Fatalf("createVenue: %+v", out.CreateVenue.UserErrors)
-	}
-	return out.CreateVenue.Venue.ID
+type throttleStatus struct {
+	MaximumAvailable, CurrentlyAvailable, RestoreRate float64
 }
 
-// workshop creates a published workshop through the API; fields override the defaults.
-func (a *testAPI) workshop(key string, fields map[string]any) string {
-	a.t.Helper()
-	in := map[string]any{"title": "Faire son CV", "topics": []string{"CV_AND_JOB_SEARCH"},
-		"durationMinutes": 120, "status": "PUBLISHED"}
-	for k, v := range fields {
-		in[k] = v
-	}
-	var out struct {
-		CreateWorkshop struct {
-			Workshop   struct{ ID string }
-			UserErrors []userError
-		}
-	}
-	a.query(key, `mutation($in: CreateWorkshopInput!) { createWorkshop(input: $in) { workshop { id } userErrors { field message code } } }`,
-		map[string]any{"in": in}, &out)
-	if len(out.CreateWorkshop.UserErrors) > 0 {
-		a.t.Fatalf("createWorkshop: %+v", out.CreateWorkshop.UserErrors)
-	}
-	return out.CreateWorkshop.Workshop.ID
-}
-
-// slot schedules a slot through the API at a Paris wall-clock time; fields override defaults.
-func (a *testAPI) slot(key, workshopID, venueID, startsAt string, fields map[string]any) string {
-	a.t.Helper()
-	in := map[string]any{"workshopId": workshopID, "venueId": venueID, "startsAt": startsAt, "capacity": 8}
-	for k, v := range fields {
-		in[k] = v
-	}
-	var out struct {
-		ScheduleSlot struct {
-			Slot       struct{ ID string }
-			UserErrors []userError
-		}
-	}
-	a.query(key, `mutation($in: ScheduleSlotInput!) { scheduleSlot(input: $in) { slot { id } userErrors { field message code } } }`,
-		map[string]any{"in": in}, &out)
-	if len(out.ScheduleSlot.UserErrors) > 0 {
-		a.t.Fatalf("scheduleSlot: %+v", out.ScheduleSlot.UserErrors)
-	}
-	return out.ScheduleSlot.Slot.ID
-}
-
-// dbID returns the database id behind a global id. Clients must treat ids as opaque; tests
-// look inside only to arrange, with SQL, states the API refuses to create (a slot that has
-// started, seats taken without bookings).
-func dbID(t *testing.T, gid string) int64 {
+func costOf(t *testing.T, r response) cost {
 	t.Helper()
-	raw, err := base64.RawURLEncoding.DecodeString(gid)
-	_, num, ok := strings.Cut(string(raw), ":")
-	id, err2 := strconv.ParseInt(num, 10, 64)
-	if err != nil || !ok || err2 != nil {
-		t.Fatalf("global id %q does not decode", gid)
+	raw, ok := r.Extensions["cost"]
+	if !ok {
+		t.Fatalf("no extensions.cost in response: status %d, errors %+v", r.Status, r.Errors)
 	}
-	return id
+	b, _ := json.Marshal(raw)
+	var c cost
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// nested wraps inner in fields, outermost first.
+func nested(inner string, fields ...string) string {
+	for i := len(fields) - 1; i >= 0; i-- {
+		inner = fields[i] + " { " + inner + " }"
+	}
+	return inner
+}
+
+// deepQuery is a real path of the schema of the given depth (1 to 13): depth+1 fields, root
+// fields being at depth 0.
+func deepQuery(depth int) string {
+	path := []string{"slots(first: 1)", "edges", "node", "venue", "organisation", "workshops(first: 1)",
+		"edges", "node", "slots(first: 1)", "edges", "node", "workshop", "organisation"}
+	return "{ " + nested("__typename", path[:depth]...) + " }"
+}
+
+// driverText returns the first sign of a database, driver or Go runtime message in a
+// response body, or "".
+func driverText(raw []byte) string {
+	body := strings.ToLower(string(raw))
+	for _, s := range []string{"sqlstate", "relation", "does not exist", "venues_gone", "pgx", "pgconn", "postgres",
+		"select ", " from ", "goroutine", ".go:", "panic", "runtime error", "nil pointer"} {
+		if strings.Contains(body, s) {
+			return s
+		}
+	}
+	return ""
 }

@@ -19,52 +19,6 @@ type rulesEnrolled struct {
 	UserErrors    []userError
 }
 
-// rulesCourse is a host's programme like the demo's four-workshop course, with one slot of
-// each workshop (in course order) and a second slot of the first workshop.
-type rulesCourse struct {
-	Host      rulesHost
-	Programme string
-	Slots     []string // one per workshop, in course order
-	Another   string   // another slot of the first workshop
-	Outside   string   // a slot of a workshop of the host that is not in the programme
-}
-
-// rulesNewCourse creates the course with one slot of capacity seats[i] for workshop i.
-func rulesNewCourse(t *testing.T, a *testAPI, slug string, seats ...int) rulesCourse {
-	t.Helper()
-	at := rulesT(t, a)
-	h := rulesNewHost(t, a, slug)
-	titles := []struct{ title, topic string }{
-		{"Faire son CV", "CV_AND_JOB_SEARCH"},
-		{"Démarches France Travail", "FRANCE_TRAVAIL_PROCEDURES"},
-		{"Démarches CAF", "CAF_PROCEDURES"},
-		{"Scanner et envoyer un document avec son téléphone", "SCANNING_DOCUMENTS"},
-	}
-	var c rulesCourse
-	c.Host = h
-	var workshops []string
-	for i, capacity := range seats {
-		w := at.workshop(h.Key, map[string]any{"title": titles[i].title, "topics": []string{titles[i].topic}})
-		workshops = append(workshops, w)
-		c.Slots = append(c.Slots, at.slot(h.Key, w, h.Venue, fmt.Sprintf("2032-09-%02dT14:00", 7*i+7), map[string]any{"capacity": capacity}))
-	}
-	c.Another = at.slot(h.Key, workshops[0], h.Venue, "2032-10-05T14:00", map[string]any{"capacity": 5})
-	c.Outside = at.slot(h.Key, h.Workshop, h.Venue, "2032-10-12T14:00", map[string]any{"capacity": 5})
-	var out struct {
-		CreateProgramme struct {
-			Programme  *struct{ ID string }
-			UserErrors []userError
-		}
-	}
-	at.query(h.Key, `mutation($in: CreateProgrammeInput!) { createProgramme(input: $in) { programme { id } userErrors { field message code } } }`,
-		map[string]any{"in": map[string]any{"title": "Parcours numérique vers l'emploi", "workshopIds": workshops, "status": "PUBLISHED"}}, &out)
-	if out.CreateProgramme.Programme == nil {
-		t.Fatalf("createProgramme: %+v", out.CreateProgramme.UserErrors)
-	}
-	c.Programme = out.CreateProgramme.Programme.ID
-	return c
-}
-
 // rulesEnrol calls enrol (anonymously unless key) for person n with extra input fields.
 func rulesEnrol(t *testing.T, a *testAPI, key, programme string, slots []string, n int, extra map[string]any) rulesEnrolled {
 	t.Helper()
@@ -93,7 +47,7 @@ func rulesWantNoEnrolment(t *testing.T, a *testAPI, what string, out rulesEnroll
 	}
 }
 
-// 5. Enrolment takes one seat on each workshop's slot, or none at all.
+// Enrolment takes one seat on each workshop's slot, or none at all.
 func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
@@ -172,7 +126,7 @@ func TestBookingRulesEnrolAllOrNothing(t *testing.T) {
 				Edges []struct{ Node struct{ ID string } }
 			}
 		}
-		rulesT(t, a).query(partnerKey, `{ referrals { edges { node { id } } } }`, nil, &refs)
+		a.withT(t).query(partnerKey, `{ referrals { edges { node { id } } } }`, nil, &refs)
 		if len(refs.Referrals.Edges) != 2 {
 			t.Errorf("the partner's referrals: got %d, want 2", len(refs.Referrals.Edges))
 		}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,14 +38,7 @@ func FuzzRequestBody(f *testing.F) {
 	f.Cleanup(pool.Close)
 	h := newHandler(c, pool, nil, nil) // called directly: no socket, one handler for every input
 
-	logs := &lockedBuffer{}
-	oldLogger, oldWriter, oldFlags := slog.Default(), log.Writer(), log.Flags()
-	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
-	f.Cleanup(func() {
-		slog.SetDefault(oldLogger)
-		log.SetOutput(oldWriter)
-		log.SetFlags(oldFlags)
-	})
+	logs := captureLogs(f)
 
 	const js = "application/json"
 	for _, seed := range []struct{ contentType, body string }{

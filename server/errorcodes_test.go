@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -21,15 +20,7 @@ func TestErrorCodes(t *testing.T) {
 	dropVenues(t, broken)
 
 	post := func(a *testAPI, key, query string, vars map[string]any) func() *http.Request {
-		return func() *http.Request {
-			body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-			req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			if key != "" {
-				req.Header.Set("Authorization", "Bearer "+key)
-			}
-			return req
-		}
+		return func() *http.Request { return graphqlRequest(a.URL, key, query, vars) }
 	}
 	createVenue := `mutation { createVenue(input: {name: "Lieu", streetAddress: "1 rue Carnot", postalCode: "93240", city: "Stains"}) { venue { id } } }`
 	deepVenues := `{ venues(first: 100) { edges { node { slots(first: 100) { edges { node { venue { slots(first: 100) { edges { node { id } } } } } } } } } } }`
@@ -123,28 +114,6 @@ func TestErrorCodes(t *testing.T) {
 	if !strings.Contains(out, "venues") {
 		t.Errorf("the logged cause does not name the failing relation:\n%s", out)
 	}
-}
-
-// dropVenues renames the venues table of a test API's database away, so that any query on
-// venues fails inside the driver with a PostgreSQL error (42P01): a real internal error.
-func dropVenues(t *testing.T, a *testAPI) {
-	t.Helper()
-	if _, err := a.Pool.Exec(t.Context(), `ALTER TABLE venues RENAME TO venues_gone`); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// driverText returns the first sign of a database, driver or Go runtime message in a
-// response body, or "".
-func driverText(raw []byte) string {
-	body := strings.ToLower(string(raw))
-	for _, s := range []string{"sqlstate", "relation", "does not exist", "venues_gone", "pgx", "pgconn", "postgres",
-		"select ", " from ", "goroutine", ".go:", "panic", "runtime error", "nil pointer"} {
-		if strings.Contains(body, s) {
-			return s
-		}
-	}
-	return ""
 }
 
 // A partner's key that lacks a scope is told which one, whoever owns the object it names:

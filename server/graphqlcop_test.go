@@ -20,7 +20,7 @@ func TestGraphQLCop(t *testing.T) {
 	t.Parallel()
 	api, counter := newCountingAPI(t)
 	// each gives a subtest the test API, failing that subtest.
-	each := func(t *testing.T) *testAPI { return &testAPI{t: t, URL: api.URL, Pool: api.Pool} }
+	each := api.withT
 
 	// statements runs f and returns how many SQL statements the server sent meanwhile.
 	statements := func(f func()) int64 {

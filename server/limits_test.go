@@ -1,122 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/regiestains/ateliers/db/dbtest"
 )
-
-// statementCounter counts every statement the server sends PostgreSQL through its pool:
-// queries and execs (transaction control included), batches and copies. Deterministic, unlike
-// PostgreSQL's statistics, which are flushed late.
-type statementCounter struct{ n atomic.Int64 }
-
-func (c *statementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *statementCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *statementCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-func (c *statementCounter) TraceCopyFromStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceCopyFromStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *statementCounter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFromEndData) {}
-
-// newCountingAPI is newTestAPI with a pool that counts statements: the server's own pool
-// settings (openDatabase), plus the counter.
-func newCountingAPI(t *testing.T) (*testAPI, *statementCounter) {
-	t.Helper()
-	return newCountingAPIWith(t, nil)
-}
-
-// newCountingAPIWith is newCountingAPI with settings over the test defaults.
-func newCountingAPIWith(t *testing.T, env map[string]string) (*testAPI, *statementCounter) {
-	t.Helper()
-	url := dbtest.NewDatabase(t)
-	settings := map[string]string{"DATABASE_URL": url}
-	for k, v := range env {
-		settings[k] = v
-	}
-	for k, v := range roomyBudgets {
-		if _, set := settings[k]; !set {
-			settings[k] = v
-		}
-	}
-	c, err := loadConfig(func(k string) string { return settings[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	plain, err := openDatabase(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := plain.Config()
-	plain.Close()
-	counter := &statementCounter{}
-	cfg.ConnConfig.Tracer = counter
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	pages := startTestPageCache(t, c)
-	srv := httptest.NewServer(newHandler(c, pool, nil, pages))
-	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}, counter
-}
-
-// refused posts an anonymous query (no key lookup) and checks that it is refused with code
-// and that no statement reached PostgreSQL.
-func (a *testAPI) refused(counter *statementCounter, query, code string) response {
-	a.t.Helper()
-	before := counter.n.Load()
-	r := a.post("", query, nil)
-	if len(r.Errors) == 0 || r.Errors[0].Code() != code {
-		a.t.Fatalf("want %s, got status %d, errors %+v, data %s", code, r.Status, r.Errors, r.Data)
-	}
-	if len(r.Data) > 0 && string(r.Data) != "null" {
-		a.t.Errorf("refused query has data %s", r.Data)
-	}
-	if n := counter.n.Load() - before; n != 0 {
-		a.t.Errorf("%d statements ran for a refused query", n)
-	}
-	return r
-}
-
-// nested wraps inner in fields, outermost first.
-func nested(inner string, fields ...string) string {
-	for i := len(fields) - 1; i >= 0; i-- {
-		inner = fields[i] + " { " + inner + " }"
-	}
-	return inner
-}
-
-// deepQuery is a real path of the schema of the given depth (1 to 13): depth+1 fields, root
-// fields being at depth 0.
-func deepQuery(depth int) string {
-	path := []string{"slots(first: 1)", "edges", "node", "venue", "organisation", "workshops(first: 1)",
-		"edges", "node", "slots(first: 1)", "edges", "node", "workshop", "organisation"}
-	return "{ " + nested("__typename", path[:depth]...) + " }"
-}
 
 func TestDepthLimit(t *testing.T) {
 	t.Parallel()

@@ -62,7 +62,7 @@ func TestListsFilterAndHide(t *testing.T) {
 		{"organisations that host", "", "organisations", "slug", map[string]any{"hostsWorkshops": true}, []string{"emmaus-connect", "regie-stains"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := names(t, slotsReportingTo(t, a), c.key, c.list, c.field, c.filter); !slices.Equal(got, c.want) {
+			if got := names(t, a.withT(t), c.key, c.list, c.field, c.filter); !slices.Equal(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
 			}
 		})

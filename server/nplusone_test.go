@@ -22,11 +22,8 @@ import (
 type nplusWorld struct {
 	a       *testAPI
 	counter *statementCounter
-	callers []nplusCaller
+	callers []apiCaller
 }
-
-// nplusCaller is a caller of the API; org is the global id of its organisation ("" for none).
-type nplusCaller struct{ name, key, org string }
 
 func newNPlusWorld(t *testing.T) *nplusWorld {
 	t.Helper()
@@ -36,22 +33,19 @@ func newNPlusWorld(t *testing.T) *nplusWorld {
 	hostGID, hostKey := a.host("hote")
 	partnerGID, partnerKey := a.org("partenaire")
 	ctx := context.Background()
-	var host int64
-	if err := a.Pool.QueryRow(ctx, `SELECT id FROM organisations WHERE slug = 'hote'`).Scan(&host); err != nil {
-		t.Fatal(err)
-	}
+	host := orgID(t, a, "hote")
 	venues := make([]db.Venue, 20)
 	for i := range venues {
-		venues[i] = nplusVenue(t, a, host, fmt.Sprintf("Lieu %02d", i), false)
+		venues[i] = dbVenue(t, a, host, fmt.Sprintf("Lieu %02d", i), false)
 	}
-	nplusVenue(t, a, host, "Lieu archivé", true)
+	dbVenue(t, a, host, "Lieu archivé", true)
 	workshops := make([]db.Workshop, 24)
 	for i := range workshops {
 		status := db.StatusPublished
 		if i%6 == 0 {
 			status = db.StatusDraft
 		}
-		workshops[i] = nplusWorkshop(t, a, host, fmt.Sprintf("Atelier %02d", i), status)
+		workshops[i] = dbWorkshop(t, a, host, fmt.Sprintf("Atelier %02d", i), status)
 	}
 	// Venue i has 4 to 16 slots; two slots start at each hour, so that ids break ties.
 	base := time.Now().Add(2 * time.Hour).Truncate(time.Hour)
@@ -85,48 +79,22 @@ func newNPlusWorld(t *testing.T) *nplusWorld {
 			t.Fatal(err)
 		}
 		for j := range i % 5 {
-			nplusVenue(t, a, o.ID, fmt.Sprintf("Salle %d", j/2), j == 1)
+			dbVenue(t, a, o.ID, fmt.Sprintf("Salle %d", j/2), j == 1)
 		}
 		for j := range i % 6 {
-			nplusWorkshop(t, a, o.ID, fmt.Sprintf("Module %d", j/2),
+			dbWorkshop(t, a, o.ID, fmt.Sprintf("Module %d", j/2),
 				[]db.WorkshopStatus{db.StatusPublished, db.StatusDraft, db.StatusArchived}[j%3])
 		}
 	}
-	return &nplusWorld{a: a, counter: counter, callers: []nplusCaller{
+	return &nplusWorld{a: a, counter: counter, callers: []apiCaller{
 		{"anonymous", "", ""}, {"partner", partnerKey, partnerGID}, {"host", hostKey, hostGID},
 	}}
 }
 
-func nplusVenue(t *testing.T, a *testAPI, org int64, name string, archived bool) db.Venue {
-	t.Helper()
-	ctx := context.Background()
-	v, err := db.CreateVenue(ctx, a.Pool, db.Venue{OrganisationID: org, Name: name, StreetAddress: "6 avenue George Sand",
-		PostalCode: "93240", City: "Stains"})
-	if err == nil && archived {
-		v, err = db.ArchiveVenue(ctx, a.Pool, v.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func nplusWorkshop(t *testing.T, a *testAPI, org int64, title string, status db.WorkshopStatus) db.Workshop {
-	t.Helper()
-	w, err := db.CreateWorkshop(context.Background(), a.Pool, db.Workshop{OrganisationID: org, Title: title,
-		Topics: []db.Topic{db.TopicSmartphone}, Level: db.LevelBeginner, DurationMinutes: 60,
-		Audiences: []db.Audience{db.AudienceEveryone}, Status: status})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
 // run posts query as c and returns its data and the number of statements it cost.
-func (w *nplusWorld) run(t *testing.T, c nplusCaller, query string, vars map[string]any) (json.RawMessage, int64) {
+func (w *nplusWorld) run(t *testing.T, c apiCaller, query string, vars map[string]any) (json.RawMessage, int64) {
 	t.Helper()
-	a := *w.a
-	a.t = t
+	a := w.a.withT(t)
 	before := w.counter.n.Load()
 	r := a.post(c.key, query, vars)
 	n := w.counter.n.Load() - before
@@ -140,10 +108,10 @@ func (w *nplusWorld) run(t *testing.T, c nplusCaller, query string, vars map[str
 // one for the rate limit, one for the caller's key if any, then one per level of the query.
 // It returns the data of the run with 20 parents.
 //
-// A loader's batch waits for every resolver it expects (graph/batch.go); on a loaded machine
+// A loader's batch waits for every resolver it expects (package batch); on a loaded machine
 // one may come after the batch has given up waiting and cost one more statement, never a
 // wrong answer, so the count is the least of a few runs.
-func (w *nplusWorld) constant(t *testing.T, c nplusCaller, query string, vars map[string]any, levels int64) json.RawMessage {
+func (w *nplusWorld) constant(t *testing.T, c apiCaller, query string, vars map[string]any, levels int64) json.RawMessage {
 	t.Helper()
 	want := 1 + levels
 	if c.key != "" {
@@ -256,7 +224,7 @@ func nplusSlotFilters() map[string]map[string]any {
 // checkSlotLists compares each parent's nested slots with Query.slots for it alone (idFilter
 // names the parent: venueIds or workshopIds), then the next page through node(id) with the
 // nested list's endCursor.
-func (w *nplusWorld) checkSlotLists(t *testing.T, c nplusCaller, kind, idFilter string, ps []nplusParent, f map[string]any) {
+func (w *nplusWorld) checkSlotLists(t *testing.T, c apiCaller, kind, idFilter string, ps []nplusParent, f map[string]any) {
 	t.Helper()
 	pages := 0
 	for _, p := range ps {
@@ -281,32 +249,30 @@ func (w *nplusWorld) checkSlotLists(t *testing.T, c nplusCaller, kind, idFilter 
 	}
 }
 
-func TestNPlusOneVenueSlots(t *testing.T) {
-	t.Parallel()
+// checkNestedSlots checks the nested slots of 2 then 20 parents of list (of type kind, which
+// Query.slots' filter names with idFilter) for every caller and filter: a constant number of
+// statements, and the rows, order, page info and cursors of Query.slots for each parent alone.
+func checkNestedSlots(t *testing.T, list, kind, idFilter string) {
 	w := newNPlusWorld(t)
-	query := `query($n: Int, $f: SlotFilter) { venues(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
+	query := `query($n: Int, $f: SlotFilter) { ` + list + `(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
 	for name, f := range nplusSlotFilters() {
 		for _, c := range w.callers {
 			t.Run(name+"/"+c.name, func(t *testing.T) {
-				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // venues, their slots, the slots' workshops and venues
-				w.checkSlotLists(t, c, "Venue", "venueIds", nplusParents(t, data, "venues", "slots", 20), f)
+				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // the parents, their slots, the slots' workshops and venues
+				w.checkSlotLists(t, c, kind, idFilter, nplusParents(t, data, list, "slots", 20), f)
 			})
 		}
 	}
 }
 
+func TestNPlusOneVenueSlots(t *testing.T) {
+	t.Parallel()
+	checkNestedSlots(t, "venues", "Venue", "venueIds")
+}
+
 func TestNPlusOneWorkshopSlots(t *testing.T) {
 	t.Parallel()
-	w := newNPlusWorld(t)
-	query := `query($n: Int, $f: SlotFilter) { workshops(first: $n) { edges { node { id slots(filter: $f, first: 5) { ` + nplusSlots + ` } } } } }`
-	for name, f := range nplusSlotFilters() {
-		for _, c := range w.callers {
-			t.Run(name+"/"+c.name, func(t *testing.T) {
-				data := w.constant(t, c, query, map[string]any{"f": f}, 4) // workshops, their slots, the slots' workshops and venues
-				w.checkSlotLists(t, c, "Workshop", "workshopIds", nplusParents(t, data, "workshops", "slots", 20), f)
-			})
-		}
-	}
+	checkNestedSlots(t, "workshops", "Workshop", "workshopIds")
 }
 
 // Organisation.venues and .workshops in one request: one statement each. The workshops are
@@ -378,10 +344,7 @@ func TestNPlusOneSharedParentsNeverHang(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for i := range 20 {
 				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-				body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, w.a.URL+"/graphql", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				res, err := http.DefaultClient.Do(req)
+				res, err := http.DefaultClient.Do(graphqlRequest(w.a.URL, "", c.query, c.vars).WithContext(ctx))
 				if err != nil {
 					cancel()
 					t.Fatalf("request %d: %v (hung)", i, err)

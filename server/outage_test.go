@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -132,33 +131,6 @@ func TestDatabaseOutage(t *testing.T) {
 	if _, _, confirmed, _ := a.counts(t, slot); confirmed != registered {
 		t.Errorf("%d registrations in the database, but %d were answered as made", confirmed, registered)
 	}
-}
-
-// patientClient gives a hung server time to show itself as hung, and no more.
-var patientClient = &http.Client{Timeout: 30 * time.Second}
-
-// timedPost sends a GraphQL request and says how long the answer took; it never fails the
-// test, so that the caller can report timings.
-func timedPost(a *testAPI, key, query string, vars map[string]any) (response, time.Duration, error) {
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	start := time.Now()
-	res, err := patientClient.Do(req)
-	if err != nil {
-		return response{}, time.Since(start), err
-	}
-	defer res.Body.Close()
-	var r response
-	err = json.NewDecoder(res.Body).Decode(&r)
-	r.Status, r.Header = res.StatusCode, res.Header
-	if err != nil {
-		err = fmt.Errorf("decode response (status %d): %w", res.StatusCode, err)
-	}
-	return r, time.Since(start), err
 }
 
 // probe GETs a health endpoint and returns its status and how long it took.

@@ -187,11 +187,7 @@ func TestPageCacheServesNothingWhileDeaf(t *testing.T) {
 		WHERE datname = current_database() AND application_name = 'ateliers-api-listener'`); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(2 * time.Second); a.pages.Live(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the listener did not notice that its connection was cut")
-		}
-	}
+	waitFor(t, 2*time.Second, "the listener to notice that its connection was cut", func() bool { return !a.pages.Live() })
 	// Deaf for a second (the listener's first retry): a change now goes unheard.
 	if _, err := a.Pool.Exec(t.Context(), `UPDATE slots SET capacity = 20 WHERE id = $1`, dbID(t, slot)); err != nil {
 		t.Fatal(err)

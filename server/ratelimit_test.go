@@ -1,46 +1,16 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"testing"
 )
 
-// cost is extensions.cost of a response.
-type cost struct {
-	RequestedQueryCost         int
-	MaximumQueryCost           int
-	ThrottleStatus             *throttleStatus
-	RegistrationThrottleStatus *throttleStatus
-}
-
-type throttleStatus struct {
-	MaximumAvailable, CurrentlyAvailable, RestoreRate float64
-}
-
-func costOf(t *testing.T, r response) cost {
-	t.Helper()
-	raw, ok := r.Extensions["cost"]
-	if !ok {
-		t.Fatalf("no extensions.cost in response: status %d, errors %+v", r.Status, r.Errors)
-	}
-	b, _ := json.Marshal(raw)
-	var c cost
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // postFrom posts as an anonymous client that a trusted proxy names in X-Forwarded-For.
 func (a *testAPI) postFrom(forwardedFor, query string, vars map[string]any) response {
 	a.t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	req := graphqlRequest(a.URL, "", query, vars)
 	req.Header.Set("X-Forwarded-For", forwardedFor)
 	return a.send(req)
 }

@@ -107,14 +107,8 @@ func TestShutdownOnSIGTERM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer locker.Close(context.Background())
-	tx, err := locker.Begin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := lockSlot(t, locker, slot)
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, dbID(t, slot)); err != nil {
-		t.Fatal(err)
-	}
 	type answer struct {
 		status int
 		body   []byte
@@ -228,16 +222,4 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// waitFor polls cond until it holds, failing the test after limit.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(fmt.Sprintf("gave up waiting %v for %s", limit, what))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -63,7 +63,7 @@ func TestInputsOutsideTheSchemaAreRefusedBeforeAnythingRuns(t *testing.T) {
 		{"malformed DateTime, inline", "", `{ slots(filter: {from: "tomorrow"}) { edges { node { id } } } }`, nil, "", "tomorrow"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			before := catSnapshot(a)
 			registrations := a.rowCount("registrations")
 			r := a.post(c.key, c.doc, c.vars)
@@ -163,7 +163,7 @@ func TestBookingAndSlotInputsTakeOnlyWhatAPersonMeant(t *testing.T) {
 		{"an email domain without a dot", map[string]any{"phone": nil, "email": "a@b"}, "INVALID_EMAIL"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			got := a.register("", slot, 1, map[string]any{"participant": catMerge(person(1), c.participant)})
 			if got.Registration != nil || len(got.UserErrors) != 1 || got.UserErrors[0].Code != c.code {
 				t.Errorf("got registration %v, userErrors %+v; want one %s", got.Registration, got.UserErrors, c.code)
@@ -174,7 +174,7 @@ func TestBookingAndSlotInputsTakeOnlyWhatAPersonMeant(t *testing.T) {
 		})
 	}
 	t.Run("typed French forms", func(t *testing.T) {
-		a := catFor(a, t)
+		a := a.withT(t)
 		for n, phone := range []string{"(06) 12-34-56-78", "0033 6 12 34 56 79", "+33 6.12.34.56.80"} {
 			got := a.register("", slot, n+2, map[string]any{"participant": catMerge(person(n+2), map[string]any{"phone": phone})})
 			if got.Registration == nil || len(got.UserErrors) > 0 {
@@ -184,7 +184,7 @@ func TestBookingAndSlotInputsTakeOnlyWhatAPersonMeant(t *testing.T) {
 	})
 	for _, start := range []string{"9999-12-31T23:00", "2206-01-05T14:00"} {
 		t.Run("slot starting "+start, func(t *testing.T) {
-			a := catFor(a, t)
+			a := a.withT(t)
 			res := catMutate(a, key, catScheduleSlot, map[string]any{
 				"workshopId": workshop, "venueId": venue, "startsAt": start, "capacity": 8})
 			catRefusedWith(t, res, "INVALID_RANGE", "startsAt")

@@ -36,14 +36,8 @@ func TestSlowStatementsTimeOutAndAreCancelled(t *testing.T) {
 	}
 	// The observer is outside any transaction: pg_stat_activity is read afresh every time.
 	locker, observer := connect("ateliers-test-locker"), connect("ateliers-test-observer")
-	tx, err := locker.Begin(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := lockSlot(t, locker, slot)
 	defer tx.Rollback(context.Background())
-	if _, err := tx.Exec(t.Context(), `SELECT id FROM slots WHERE id = $1 FOR UPDATE`, dbID(t, slot)); err != nil {
-		t.Fatal(err)
-	}
 
 	for _, tc := range []struct {
 		name  string

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/regiestains/ateliers/db"
+)
+
+// The world of TestAuthorization: the callers of the table's columns, with their keys, and the
+// objects of its rows, made through the API as their organisations make them.
+
+// authzWorld is what the rows act on: the callers' keys and the objects' global ids.
+type authzWorld struct {
+	a    *testAPI
+	keys map[string]string // caller → secret; "" for anonymous
+	ids  map[string]string // object label → global id
+	seq  atomic.Int64      // makes names, people and labels unique
+}
+
+func (w *authzWorld) next() int64 { return w.seq.Add(1) }
+
+// authzResult is one answer: HTTP status, data and errors.
+type authzResult struct {
+	status int
+	data   map[string]any
+	errors []gqlError
+	raw    []byte
+}
+
+func (r authzResult) code() string {
+	if len(r.errors) == 0 {
+		return ""
+	}
+	return cmp.Or(r.errors[0].Code(), "NO_CODE")
+}
+
+// authzPost sends one GraphQL request as clients do (key "" for anonymous).
+func authzPost(t *testing.T, a *testAPI, key, doc string, vars map[string]any) authzResult {
+	t.Helper()
+	r, raw := rawPost(t, a, key, doc, vars)
+	res := authzResult{status: r.Status, errors: r.Errors, raw: raw}
+	if err := unmarshalData(r.Data, &res.data); err != nil {
+		t.Fatalf("decode data %s: %v", raw, err)
+	}
+	return res
+}
+
+// must runs a request that arranges the world: it fails the test on any error or userError and
+// returns the string at path in data.
+func (w *authzWorld) must(t *testing.T, key, doc string, vars map[string]any, path ...string) string {
+	t.Helper()
+	r := authzPost(t, w.a, key, doc, vars)
+	if r.status != http.StatusOK || len(r.errors) > 0 {
+		t.Fatalf("arranging the world: status %d: %s\n%s", r.status, r.raw, doc)
+	}
+	for _, v := range r.data {
+		if p, ok := v.(map[string]any); ok {
+			if ue, _ := p["userErrors"].([]any); len(ue) > 0 {
+				t.Fatalf("arranging the world: userErrors %s\n%s", r.raw, doc)
+			}
+		}
+	}
+	var v any = r.data
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	s, _ := v.(string)
+	if s == "" && len(path) > 0 {
+		t.Fatalf("arranging the world: no %s in %s", strings.Join(path, "."), r.raw)
+	}
+	return s
+}
+
+// Documents that arrange the world and make fresh objects.
+const (
+	authzCreateVenueDoc    = `mutation($in: CreateVenueInput!) { createVenue(input: $in) { venue { id } userErrors { code message } } }`
+	authzCreateWorkshopDoc = `mutation($in: CreateWorkshopInput!) { createWorkshop(input: $in) { workshop { id } userErrors { code message } } }`
+	authzCreateProgDoc     = `mutation($in: CreateProgrammeInput!) { createProgramme(input: $in) { programme { id } userErrors { code message } } }`
+	authzScheduleDoc       = `mutation($in: ScheduleSlotInput!) { scheduleSlot(input: $in) { slot { id } userErrors { code message } } }`
+	authzReserveDoc        = `mutation($in: ReserveSeatsInput!) { reserveSeats(input: $in) { allocation { id } userErrors { code message } } }`
+	authzCreateKeyDoc      = `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id } secret userErrors { code message } } }`
+	authzRegisterDoc       = `mutation($in: RegisterInput!) { register(input: $in) { registration { id status } userErrors { code message } } }`
+)
+
+func authzVenueIn(name string) map[string]any {
+	return map[string]any{"name": name, "streetAddress": "6 avenue George Sand", "postalCode": "93240", "city": "Stains"}
+}
+
+func authzWorkshopIn(title, status string) map[string]any {
+	return map[string]any{"title": title, "topics": []string{"CV_AND_JOB_SEARCH"}, "durationMinutes": 120, "status": status}
+}
+
+func (w *authzWorld) venue(t *testing.T, name string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzCreateVenueDoc, map[string]any{"in": authzVenueIn(name)}, "createVenue", "venue", "id")
+}
+
+func (w *authzWorld) workshop(t *testing.T, title, status string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzCreateWorkshopDoc, map[string]any{"in": authzWorkshopIn(title, status)}, "createWorkshop", "workshop", "id")
+}
+
+func (w *authzWorld) programme(t *testing.T, title, status string, workshops ...string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzCreateProgDoc, map[string]any{"in": map[string]any{
+		"title": title, "status": status, "workshopIds": workshops}}, "createProgramme", "programme", "id")
+}
+
+func (w *authzWorld) slot(t *testing.T, workshop, startsAt, visibility string, capacity int) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzScheduleDoc, map[string]any{"in": map[string]any{
+		"workshopId": workshop, "venueId": w.ids["venue:open"], "startsAt": startsAt,
+		"capacity": capacity, "visibility": visibility}}, "scheduleSlot", "slot", "id")
+}
+
+// reserve reserves seats of a slot for the partner, under a label of its own.
+func (w *authzWorld) reserve(t *testing.T, slot string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzReserveDoc, map[string]any{"in": map[string]any{
+		"slotId": slot, "organisationId": w.ids["org:partner"], "label": fmt.Sprintf("Agence %d", w.next()), "seats": 1}},
+		"reserveSeats", "allocation", "id")
+}
+
+// apiKey creates a key of the host organisation; it returns its id and secret.
+func (w *authzWorld) apiKey(t *testing.T, label string, scopes ...db.Scope) (id, secret string) {
+	t.Helper()
+	r := authzPost(t, w.a, w.keys["host"], authzCreateKeyDoc, map[string]any{"in": map[string]any{"label": label, "scopes": scopes}})
+	var out struct {
+		CreateAPIKey struct {
+			APIKey *struct{ ID string }
+			Secret string
+		} `json:"createApiKey"`
+	}
+	b, _ := json.Marshal(r.data)
+	if len(r.errors) > 0 || json.Unmarshal(b, &out) != nil || out.CreateAPIKey.APIKey == nil {
+		t.Fatalf("createApiKey %s: %s", label, r.raw)
+	}
+	return out.CreateAPIKey.APIKey.ID, out.CreateAPIKey.Secret
+}
+
+// referred registers a new person on slot through the partner, with a referral.
+func (w *authzWorld) referred(t *testing.T, slot string, waitlist bool) string {
+	t.Helper()
+	return w.must(t, w.keys["partner"], authzRegisterDoc, map[string]any{"in": map[string]any{
+		"slotId": slot, "participant": person(int(w.next())), "joinWaitlist": waitlist,
+		"referral": map[string]any{"counsellorName": "Conseillère France Travail"}}}, "register", "registration", "id")
+}
+
+func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := &authzWorld{a: a, keys: map[string]string{"anonymous": ""}, ids: map[string]string{}}
+	w.seq.Store(100)
+	all := []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead,
+		db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage}
+	organisation := func(label, caller string, o db.Organisation, scopes ...db.Scope) {
+		created, err := db.CreateOrganisation(ctx, a.Pool, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := db.CreateAPIKey(ctx, a.Pool, db.NewAPIKey{OrganisationID: &created.ID, Label: caller, Scopes: scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.keys[caller] = secret
+		w.ids[label] = w.must(t, secret, `{ viewer { organisation { id } } }`, nil, "viewer", "organisation", "id")
+	}
+	organisation("org:host", "host", db.Organisation{Name: "Régie de Quartier de Stains", Slug: "regie-stains",
+		Kind: db.KindRegieDeQuartier, HostsWorkshops: true, RefersPeople: true}, all...)
+	organisation("org:other", "other-host", db.Organisation{Name: "Emmaüs Connect", Slug: "emmaus-connect",
+		Kind: db.KindAssociation, HostsWorkshops: true, RefersPeople: true}, all...)
+	organisation("org:partner", "partner", db.Organisation{Name: "France Travail Stains", Slug: "france-travail-stains",
+		Kind: db.KindFranceTravail, RefersPeople: true}, db.ScopeRegistrationsWrite)
+	w.keys["admin"] = a.adminKey()
+	_, w.keys["host-read"] = w.apiKey(t, "host-read", db.ScopeRegistrationsRead, db.ScopeReportsRead)
+	w.ids["key:host"], _ = w.apiKey(t, "Outil CIP", db.ScopeReportsRead)
+	var revokedID string
+	revokedID, w.keys["revoked"] = w.apiKey(t, "revoked", all...)
+	w.must(t, w.keys["host"], `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id } userErrors { code message } } }`,
+		map[string]any{"id": revokedID})
+
+	// The catalogue: names start with "A" and slots are in 2031, so that the objects made by
+	// the rows ("Z...", 2033) sort after them in every list.
+	w.ids["venue:open"] = w.venue(t, "A Espace numérique")
+	w.ids["venue:archived"] = w.venue(t, "A Ancienne salle")
+	w.must(t, w.keys["host"], `mutation($id: ID!) { archiveVenue(input: {id: $id}) { venue { id } userErrors { code message } } }`,
+		map[string]any{"id": w.ids["venue:archived"]})
+	w.ids["workshop:published"] = w.workshop(t, "A Faire son CV", "PUBLISHED")
+	w.ids["workshop:draft"] = w.workshop(t, "A Démarches CAF", "DRAFT")
+	w.ids["workshop:archived"] = w.workshop(t, "A Ancien atelier", "PUBLISHED")
+	w.must(t, w.keys["host"], `mutation($id: ID!) { archiveWorkshop(input: {id: $id}) { workshop { id } userErrors { code message } } }`,
+		map[string]any{"id": w.ids["workshop:archived"]})
+	w.ids["programme:published"] = w.programme(t, "A Parcours emploi", "PUBLISHED", w.ids["workshop:published"], w.ids["workshop:draft"])
+	w.ids["programme:draft"] = w.programme(t, "A Parcours en préparation", "DRAFT", w.ids["workshop:published"])
+	w.ids["programme:course"] = w.programme(t, "A Parcours court", "PUBLISHED", w.ids["workshop:published"])
+	w.ids["slot:public"] = w.slot(t, w.ids["workshop:published"], "2031-06-03T14:00", "PUBLIC", 60)
+	w.ids["slot:partners"] = w.slot(t, w.ids["workshop:published"], "2031-06-04T14:00", "PARTNERS", 20)
+	// Seats reserved for the partner while the slot was for partners, then the slot made
+	// internal: reserveSeats refuses an internal slot for another organisation.
+	w.ids["slot:internal"] = w.slot(t, w.ids["workshop:published"], "2031-06-05T14:00", "PARTNERS", 20)
+	w.ids["slot:draft-workshop"] = w.slot(t, w.ids["workshop:draft"], "2031-06-06T14:00", "PUBLIC", 20)
+	w.ids["slot:full"] = w.slot(t, w.ids["workshop:published"], "2031-06-07T14:00", "PUBLIC", 1)
+	started := w.slot(t, w.ids["workshop:published"], "2031-06-08T14:00", "PUBLIC", 5)
+	w.ids["allocation:partner"] = w.reserve(t, w.ids["slot:public"])
+	w.ids["allocation:internal"] = w.reserve(t, w.ids["slot:internal"])
+	w.must(t, w.keys["host"], `mutation($in: UpdateSlotInput!) { updateSlot(input: $in) { slot { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"id": w.ids["slot:internal"], "visibility": "INTERNAL"}}, "updateSlot", "slot", "id")
+
+	// Registrations referred by the partner.
+	w.must(t, w.keys["host"], authzRegisterDoc, map[string]any{"in": map[string]any{
+		"slotId": w.ids["slot:full"], "participant": person(int(w.next()))}}, "register", "registration", "id")
+	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
+	w.ids["registration:started"] = w.referred(t, started, false)
+	slotUnderWay(t, a, started)
+	return w
+}
+
+// Fresh objects, one per cell of a destructive mutation.
+
+func (w *authzWorld) freshVenue(t *testing.T) string {
+	return w.venue(t, fmt.Sprintf("Z lieu %d", w.next()))
+}
+
+func (w *authzWorld) freshWorkshop(t *testing.T) string {
+	return w.workshop(t, fmt.Sprintf("Z atelier %d", w.next()), "PUBLISHED")
+}
+
+func (w *authzWorld) freshProgramme(t *testing.T) string {
+	return w.programme(t, fmt.Sprintf("Z parcours %d", w.next()), "PUBLISHED", w.ids["workshop:published"])
+}
+
+func (w *authzWorld) freshSlot(t *testing.T) string {
+	return w.slot(t, w.ids["workshop:published"], "2033-01-10T10:00", "PUBLIC", 5)
+}
+
+func (w *authzWorld) freshAllocation(t *testing.T) string { return w.reserve(t, w.ids["slot:public"]) }
+
+func (w *authzWorld) freshKey(t *testing.T) string {
+	id, _ := w.apiKey(t, fmt.Sprintf("Z clé %d", w.next()), db.ScopeReportsRead)
+	return id
+}
+
+func (w *authzWorld) freshRegistration(t *testing.T) string {
+	return w.referred(t, w.ids["slot:public"], false)
+}
