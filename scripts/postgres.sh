@@ -8,16 +8,16 @@
 #
 # `run` exports DATABASE_URL=postgres://postgres@/ateliers?host=SOCKETDIR&sslmode=disable to CMD,
 # stops the cluster once CMD has exited (see on_signal) and exits with CMD's status; a cluster
-# that was already running is left running. `psql "$(scripts/postgres.sh start DIR)"` opens a
-# shell. The server listens on a Unix socket in DIR/socket, on no TCP port: nothing to pick or
-# collide on, and only DIR's owner (and root) can connect, which makes trust authentication
-# acceptable. A DIR too long for a socket path (107 bytes) or needing escapes in a URL has its
-# socket in /tmp/ateliers-HASH. As root the server runs as the postgres user (PostgreSQL refuses
-# root); a new cluster for a DIR that user cannot reach (a clone under /root) lives in
+# already running is left running. `psql "$(scripts/postgres.sh start DIR)"` opens a shell.
+# The server listens on a Unix socket in DIR/socket, on no TCP port: nothing to pick or collide
+# on, and only DIR's owner (and root) can connect, which makes trust authentication acceptable.
+# A DIR too long for a socket path (107 bytes) or needing escapes in a URL has its socket in
+# /tmp/ateliers-HASH. As root the server runs as the postgres user (PostgreSQL refuses root); a
+# new cluster for a DIR that user cannot reach (a clone under /root) lives in
 # /var/lib/ateliers/HASH/postgres, where every later run, start and stop finds it, saying so.
-# HASH: the first 12 hex digits of the sha256 of DIR's absolute path. PG_BINDIR=dir forces the
-# server's directory; with no server found, root installs one with apt-get. Private clusters
-# share no state, need no password, and tests can throw them away.
+# HASH: 12 hex digits of the sha256 of DIR's absolute path. PG_BINDIR=dir forces the server's
+# directory; with no server found, root installs one with apt-get. Private clusters share no
+# state, need no password, and tests can throw them away.
 set -euo pipefail
 
 # stdout belongs to `start` (the URL) and to CMD; what the tools we call (initdb, pg_ctl, apt-get)
@@ -53,9 +53,8 @@ find_bindir() {
 	return 1
 }
 
-# Sets bindir for the cluster in pgdata, installing a server if there is none. The package
-# creates and starts a system cluster ("main" on port 5432), which only this install can have
-# started: it is stopped rather than left running on CI machines.
+# Sets bindir for the cluster in pgdata, installing a server if there is none. The package starts
+# a system cluster ("main") that only this install can have started: stop it, leave no stray one.
 setup_bindir() {
 	local want='' ver name _
 	[ -f "$pgdata/PG_VERSION" ] && want=$(cat "$pgdata/PG_VERSION")
@@ -80,10 +79,9 @@ blocked() {
 	[ -n "$b" ] && echo "$b"
 }
 
-# As root, when DIR holds no cluster: moves pgdata to DIR's relocated directory if a cluster
-# lives there (still so once a chmod o+x made DIR reachable) or, with $1 = new, if the postgres
-# user cannot reach DIR. DIR stays as it is (empty). Each directory whose mode matters is named,
-# so that mkdir's -m reaches all of them.
+# As root, when DIR holds no cluster: moves pgdata to DIR's relocated directory if a cluster lives
+# there (even once a chmod o+x made DIR reachable) or, with $1 = new, if the postgres user cannot
+# reach DIR; DIR stays empty. mkdir's -m only reaches the directories it names.
 relocate() {
 	is_root && [ "$temp" = 0 ] && ! [ -f "$pgdata/PG_VERSION" ] || return 0
 	local alt b
@@ -111,9 +109,8 @@ is_running() {
 	return 1
 }
 
-# Brings the cluster up, creating it if needed; sets DATABASE_URL, and owned=1 if this
-# invocation starts the server. `run . make` must not take over (and chown) the project. As
-# root, an existing cluster's data is never moved behind one's back.
+# Brings the cluster up (created if needed), sets DATABASE_URL, and owned=1 if we start it.
+# `run . make` must not take over (chown) the project; an existing cluster is never moved.
 bring_up() {
 	local b owner sockdir
 	mkdir -p "$pgdata"
@@ -148,9 +145,8 @@ bring_up() {
 		"$psql" -X -q -d "$DATABASE_URL" -c '' || die "could not create database ateliers"
 }
 
-# C.UTF-8: UTF-8 character classes with byte-order collation (fast, the same on every machine);
-# not all systems ship it. Test packages run in parallel, each with its own pool. Throwaway data
-# trades durability for speed. Where to listen is decided at each start.
+# C.UTF-8: UTF-8 character classes, byte-order collation (fast, the same everywhere), not always
+# shipped. Test packages run in parallel, each with its own pool. Throwaway data needs no fsync.
 init_cluster() {
 	local -a opts=(--auth=trust -U postgres -E UTF8 --no-locale)
 	! grep -Eqix 'c\.utf-?8' <<<"$(locale -a 2>/dev/null)" || opts[-1]=--locale=C.UTF-8
@@ -163,10 +159,9 @@ init_cluster() {
 	} | as_pg tee -a "$pgdata/postgresql.conf" >/dev/null
 }
 
-# Where to listen goes on the command line rather than in postgresql.conf, so that a moved
-# cluster, or one whose postgresql.conf an older postgres.sh set to TCP, starts the same way.
-# 93: 107 bytes less the socket's own name, /.s.PGSQL.5432. Under /tmp someone else could make
-# the directory first, and then swap the socket.
+# Where to listen goes on pg_ctl's command line, not postgresql.conf, so that a moved cluster or
+# one an older postgres.sh set to TCP starts the same way. 93: 107 bytes less /.s.PGSQL.5432.
+# Under /tmp someone else could make the directory first, and then swap the socket.
 start_cluster() {
 	local sockdir=$pgdata/socket
 	if [ "${#sockdir}" -gt 93 ] || [[ $sockdir =~ [^A-Za-z0-9/._-] ]]; then
@@ -224,10 +219,9 @@ on_signal() {
 }
 
 # CMD runs in the background so that this shell receives signals and outlives it. Bash makes
-# background jobs ignore INT and QUIT; `trap -` restores them before exec, so CMD takes Ctrl-C
-# as if run directly. An explicit <&0 keeps stdin (else /dev/null) for psql and the like. A wait
-# that ends above 128 was either CMD dying of a signal or a trapped signal cutting the wait
-# short, CMD still alive: then wait again. Temporary clusters go under /tmp explicitly, since
+# background jobs ignore INT and QUIT; `trap -` restores them, so CMD takes Ctrl-C as if run
+# directly; <&0 keeps stdin (else /dev/null) for psql. A wait above 128 is CMD killed by a signal
+# or a trapped signal cutting the wait short: then CMD lives on, wait again. /tmp explicitly:
 # $TMPDIR may be private to the invoking user.
 cmd_run() {
 	[ $# -ge 2 ] || usage
