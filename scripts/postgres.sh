@@ -136,6 +136,7 @@ bring_up() {
 	if is_running; then log "using the server already running ($pgdata)"; else owned=1 && start_cluster; fi
 	sockdir=$(sed -n 5p "$pgdata/postmaster.pid")
 	[ -n "$sockdir" ] || die "the server of $pgdata has no Unix socket (an older postgres.sh started it); stop it: $0 stop $pgdata"
+	[[ $sockdir == /* ]] || sockdir=$pgdata/$sockdir # started by hand: relative to the data
 	DATABASE_URL="postgres://postgres@/ateliers?host=$sockdir&sslmode=disable"
 	# -X: a ~/.psqlrc must not change what we run. A concurrent creator is no failure.
 	local psql=$bindir/psql admin="postgres://postgres@/postgres?host=$sockdir&sslmode=disable"
@@ -147,6 +148,7 @@ bring_up() {
 
 # C.UTF-8: UTF-8 character classes, byte-order collation (fast, the same everywhere), not always
 # shipped. Test packages run in parallel, each with its own pool. Throwaway data needs no fsync.
+# A cluster started by hand listens as ours do (a relative socket folder is the data's own).
 init_cluster() {
 	local -a opts=(--auth=trust -U postgres -E UTF8 --no-locale)
 	! grep -Eqix 'c\.utf-?8' <<<"$(locale -a 2>/dev/null)" || opts[-1]=--locale=C.UTF-8
@@ -155,12 +157,14 @@ init_cluster() {
 	as_pg "$bindir/initdb" -D "$pgdata" "${opts[@]}" >/dev/null
 	{
 		printf '\n# Added by scripts/postgres.sh\nmax_connections = 300\n'
+		printf '%s\n' "listen_addresses = ''" "unix_socket_directories = 'socket'"
 		[ "$temp" = 0 ] || printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
 	} | as_pg tee -a "$pgdata/postgresql.conf" >/dev/null
 }
 
-# Where to listen goes on pg_ctl's command line, not postgresql.conf, so that a moved cluster or
-# one an older postgres.sh set to TCP starts the same way. 93: 107 bytes less /.s.PGSQL.5432.
+# Where to listen goes on pg_ctl's command line too, so that a cluster an older postgres.sh set
+# to TCP starts the same way, and postmaster.pid records the absolute socket folder. 93: 107
+# bytes less /.s.PGSQL.5432.
 # Under /tmp someone else could make the directory first, and then swap the socket.
 start_cluster() {
 	local sockdir=$pgdata/socket
