@@ -33,8 +33,8 @@ type step struct {
 const pingSQL = "-- ping"
 
 type proxy struct {
-	ln     net.Listener
-	target string
+	ln              net.Listener
+	network, target string
 
 	mu           sync.Mutex
 	rec          *[]step // the request in flight, or nil
@@ -42,13 +42,14 @@ type proxy struct {
 	pings        int
 }
 
-// startProxy listens on a free loopback port and forwards every connection to target.
-func startProxy(target string) (*proxy, error) {
+// startProxy listens on a free loopback port and forwards every connection to address on
+// network (tcp or unix).
+func startProxy(network, address string) (*proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &proxy{ln: ln, target: target}
+	p := &proxy{ln: ln, network: network, target: address}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -101,7 +102,7 @@ type parsed struct {
 // their way (a TeeReader), so the server sees them unchanged and at once.
 func (p *proxy) handle(client net.Conn) {
 	defer client.Close()
-	server, err := net.Dial("tcp", p.target)
+	server, err := net.Dial(p.network, p.target)
 	if err != nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -76,13 +77,21 @@ func captureOps(ctx context.Context, c config, bin, tmp string, ds *datasetDB, e
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := startProxy(u.Host)
+	// The server may be a TCP address or a Unix socket (host=/dir in the query, as for the
+	// clusters of scripts/postgres.sh); pgconn resolves either as pgx would dial it.
+	cc, err := pgconn.ParseConfig(ds.url)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := startProxy(pgconn.NetworkAddress(cc.Host, cc.Port))
 	if err != nil {
 		return nil, nil, err
 	}
 	defer p.close()
 	u.Host = p.addr()
 	q := u.Query()
+	q.Del("host") // the API connects to the proxy, which alone knows the server's address
+	q.Del("port")
 	q.Set("sslmode", "disable") // the proxy reads the protocol in clear
 	u.RawQuery = q.Encode()
 	srv, err := startServer(ctx, bin, u.String(), c.conns, false, filepath.Join(tmp, "capture.log"))

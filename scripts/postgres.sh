@@ -6,558 +6,266 @@
 #   scripts/postgres.sh start DIR                start; print DATABASE_URL on stdout
 #   scripts/postgres.sh stop DIR                 stop (data kept)
 #
-# `run` exports DATABASE_URL=postgres://postgres@127.0.0.1:PORT/ateliers?sslmode=disable
-# to CMD, stops the cluster once CMD has exited (on Ctrl-C or TERM, after
-# CMD has shut down; see on_signal) and exits with CMD's status. If the
-# cluster in DIR was already running, `run` uses it and leaves it running:
-# someone else owns it.
-#
-# Environment: PG_BINDIR=dir forces the directory holding initdb/pg_ctl/postgres.
-#
-# As root the server runs as the postgres user, which often cannot reach DIR
-# (a clone under /root, 0700 on Debian and Ubuntu). A new cluster for such a
-# DIR goes to /var/lib/ateliers/HASH/postgres instead, HASH being the first
-# 12 hex digits of the sha256 of DIR's absolute path, so every run, start and
-# stop with the same DIR finds it; a line on stderr says so each time.
-#
-# Why a private cluster rather than the system one: no shared state, no
-# passwords, no dependency on how the machine's service is configured, and
-# tests can throw the whole cluster away.
+# `run` exports DATABASE_URL=postgres://postgres@/ateliers?host=SOCKETDIR&sslmode=disable to CMD,
+# stops the cluster once CMD has exited (see on_signal) and exits with CMD's status; a cluster
+# already running is left running. `psql "$(scripts/postgres.sh start DIR)"` opens a shell.
+# The server listens on a Unix socket in DIR/socket, on no TCP port: nothing to pick or collide
+# on, and only DIR's owner (and root) can connect, which makes trust authentication acceptable.
+# A DIR too long for a socket path (107 bytes) or needing escapes in a URL has its socket in
+# /tmp/ateliers-HASH. As root the server runs as the postgres user (PostgreSQL refuses root); a
+# new cluster for a DIR that user cannot reach (a clone under /root) lives in
+# /var/lib/ateliers/HASH/postgres, where every later run, start and stop finds it, saying so.
+# HASH: 12 hex digits of the sha256 of DIR's absolute path. PG_BINDIR=dir forces the server's
+# directory; with no server found, root installs one with apt-get. Private clusters share no
+# state, need no password, and tests can throw them away.
 set -euo pipefail
 
-readonly db_name=ateliers
-# Below 32768, where Linux picks the local ports of outgoing connections: a port in that
-# range can be held by a client connection and refuse our bind although it looked free.
-readonly first_port=25432
-readonly last_port=25531
-# Inside DIR, next to the cluster, so a restart can reuse the port the
-# developer's tools were last pointed at.
-readonly port_file=ateliers.port
-
-# stdout belongs to `start` (the URL) and to CMD; every tool we call (initdb,
-# pg_ctl, apt-get) chats on stdout, so route all of it to stderr and keep the
-# real stdout on fd 3. Messages go to a copy of stderr on fd 4 because traps
-# (and so cleanup) can fire inside a `>/dev/null` redirection.
+# stdout belongs to `start` (the URL) and to CMD; what the tools we call (initdb, pg_ctl, apt-get)
+# print goes to stderr, the real stdout stays on fd 3. Messages go to a copy of stderr on fd 4:
+# traps (and so cleanup) can fire inside a `>/dev/null`. CI may start us with stdin closed, and
+# the next file opened would become some program's stdin. A log line to a reader that went away
+# (`... 2>&1 | head`) must not kill us before cleanup: a handler, unlike ignoring, is not inherited.
 exec 3>&1 4>&2 1>&2
-# CI may start us with stdin closed; the next file opened would then become
-# some program's stdin.
 [ -e /dev/fd/0 ] || exec </dev/null
-
+trap : PIPE
 log() { printf 'postgres.sh: %s\n' "$*" >&4 2>/dev/null || true; }
 die() { log "error: $*"; exit 1; }
-
-# If whoever reads our stderr goes away (`... 2>&1 | head`), a log line must
-# not kill us before cleanup. A handler, unlike ignoring, is not inherited.
-trap : PIPE
-
-usage() {
-	sed -n '2,7s/^# \{0,1\}//p' "$0"
-	exit 2
-}
-
+usage() { sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 2; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
+hash12() { local s; s=$(printf '%s' "$1" | sha256sum); echo "${s:0:12}"; }
 
-# PostgreSQL refuses to run as root, so server-side commands run as the
-# `postgres` system user when we are root. cd / first: initdb and pg_ctl
-# call getcwd() and fail if the caller's directory (often /root) is not
-# readable by postgres. fds 3 and 4 are closed because the server daemon
-# would inherit them and hold our stdout open: `$(postgres.sh start DIR)`
-# would never return.
+# Server-side commands run as the postgres user when we are root. cd / first: initdb and pg_ctl
+# call getcwd() and fail in a directory postgres cannot read (often /root). fds 3 and 4 are
+# closed, or the server daemon would inherit them and `$(postgres.sh start DIR)` never return.
 as_pg() {
-	if is_root; then
-		(cd / && runuser -u postgres -- "$@") 3>&- 4>&-
-	else
-		"$@" 3>&- 4>&-
-	fi
+	if is_root; then (cd / && runuser -u postgres -- "$@") 3>&- 4>&-; else "$@" 3>&- 4>&-; fi
 }
 
-# ---------------------------------------------------------------------------
-# Locating (or installing) the server binaries.
-
-# Prints the newest directory holding a usable server, preferring major
-# version $1 if given (an existing cluster can only be run by its own major).
+# Prints PG_BINDIR, or the newest directory holding a server, preferring major version $1 (a
+# cluster can only be run by its own; the server's log says so). Debian keeps servers off PATH;
+# a symlinked initdb on PATH is resolved to find postgres and pg_ctl next to the real binary.
 find_bindir() {
-	local want=${1:-} d
-	# Debian/Ubuntu keep servers in versioned directories off PATH, and
-	# `pg_config --bindir` often names the client-only /usr/bin.
-	if [ -n "$want" ] && [ -x "/usr/lib/postgresql/$want/bin/postgres" ]; then
-		echo "/usr/lib/postgresql/$want/bin"
-		return
-	fi
-	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV); do
-		if [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && [ -x "$d/pg_ctl" ]; then
-			echo "$d"
-			return
-		fi
-	done
-	if d=$(command -v initdb); then
-		# Resolve symlinks such as /usr/local/bin/initdb -> .../15/bin/initdb
-		# so that postgres and pg_ctl are looked up next to the real binary.
-		d=$(dirname "$(readlink -f "$d")")
-		if [ -x "$d/postgres" ] && [ -x "$d/pg_ctl" ]; then
-			echo "$d"
-			return
-		fi
-	fi
+	local d dirs=("${PG_BINDIR:-}")
+	[ -n "${PG_BINDIR:-}" ] || mapfile -t dirs < <(echo "/usr/lib/postgresql/$1/bin"
+		printf '%s\n' /usr/lib/postgresql/*/bin | sort -rV
+		d=$(command -v initdb) && dirname "$(readlink -f "$d")")
+	for d in "${dirs[@]}"; do [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && [ -x "$d/pg_ctl" ] && echo "$d" && return; done
 	return 1
 }
 
-install_server() {
-	if ! is_root; then
-		log "PostgreSQL server binaries (initdb, postgres) not found."
-		log "Install them with:  sudo apt-get install postgresql"
-		log "(or set PG_BINDIR to the directory that contains initdb)"
-		exit 1
-	fi
-	command -v apt-get >/dev/null ||
-		die "PostgreSQL server not found and no apt-get to install it; install PostgreSQL (initdb, pg_ctl, postgres) or set PG_BINDIR"
-	log "PostgreSQL server not found; installing it with apt-get"
-	apt-get update
-	DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
-	# The Debian package creates and starts a system cluster ("main" on
-	# port 5432). We never use it, and it can only have been started by the
-	# install above (there were no server binaries before), so stop it
-	# rather than leave a stray server behind on CI machines.
-	if command -v pg_lsclusters >/dev/null; then
-		local ver name _
-		while read -r ver name _; do
-			pg_ctlcluster "$ver" "$name" stop || true
-		done < <(pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online"')
-	fi
-}
-
-# Sets bindir, installing the server if needed. $1: major version wanted.
+# Sets bindir for the cluster in pgdata, installing a server if there is none. The package starts
+# a system cluster ("main") that only this install can have started: stop it, leave no stray one.
 setup_bindir() {
-	local want=${1:-}
-	if [ -n "${PG_BINDIR:-}" ]; then
-		if ! [ -x "$PG_BINDIR/initdb" ] || ! [ -x "$PG_BINDIR/postgres" ] || ! [ -x "$PG_BINDIR/pg_ctl" ]; then
-			die "PG_BINDIR=$PG_BINDIR does not contain initdb, pg_ctl and postgres"
-		fi
-		bindir=$PG_BINDIR
-	elif ! bindir=$(find_bindir "$want"); then
-		install_server
+	local want='' ver name _
+	[ -f "$pgdata/PG_VERSION" ] && want=$(cat "$pgdata/PG_VERSION")
+	if ! bindir=$(find_bindir "$want"); then
+		[ -z "${PG_BINDIR:-}" ] || die "PG_BINDIR=$PG_BINDIR does not contain initdb, pg_ctl and postgres"
+		is_root || die "PostgreSQL server binaries (initdb, postgres) not found; install them with: sudo apt-get install postgresql (or set PG_BINDIR to the directory that contains initdb)"
+		command -v apt-get >/dev/null || die "PostgreSQL server not found and no apt-get to install it; install PostgreSQL or set PG_BINDIR"
+		log "PostgreSQL server not found; installing it with apt-get"
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+		while read -r ver name _; do pg_ctlcluster "$ver" "$name" stop || true; done \
+			< <(pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online"')
 		bindir=$(find_bindir "$want") || die "PostgreSQL installed but initdb/postgres still not found"
 	fi
-	if [ -n "$want" ]; then
-		local have
-		have=$("$bindir/postgres" --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')
-		[ "$have" = "$want" ] ||
-			die "the cluster in $pgdata was created by PostgreSQL $want but $bindir is PostgreSQL $have; install postgresql-$want, or delete $pgdata (its data will be lost)"
-	fi
 }
 
-# Client tools: from the server's directory if there, else from PATH.
-client() {
-	local tool=$1
-	shift
-	if [ -x "$bindir/$tool" ]; then
-		"$bindir/$tool" "$@"
-	else
-		"$tool" "$@"
-	fi
+# Prints the topmost folder above $1 that the postgres user cannot enter (the server's own error
+# does not say which); fails if there is none.
+blocked() {
+	local p=$1 b=''
+	while p=${p%/*} && [ -n "$p" ]; do runuser -u postgres -- test -x "$p" || b=$p; done
+	[ -n "$b" ] && echo "$b"
 }
 
-# ---------------------------------------------------------------------------
-# Preparing the data directory.
-
-ensure_postgres_user() {
-	is_root || return 0
-	command -v runuser >/dev/null || die "running as root requires runuser (util-linux) to drop to the postgres user"
-	if ! id -u postgres >/dev/null 2>&1; then
-		log "creating system user postgres"
-		useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin postgres
-	fi
+# As root, when DIR holds no cluster: moves pgdata to DIR's relocated directory if a cluster lives
+# there (even once a chmod o+x made DIR reachable) or, with $1 = new, if the postgres user cannot
+# reach DIR; DIR stays empty. mkdir's -m only reaches the directories it names.
+relocate() {
+	is_root && [ "$temp" = 0 ] && ! [ -f "$pgdata/PG_VERSION" ] || return 0
+	local alt b
+	alt=/var/lib/ateliers/$(hash12 "$pgdata")/postgres
+	if [ -f "$alt/PG_VERSION" ]; then b="the postgres user could not reach $pgdata when it was created"
+	elif [ "${1:-}" = new ] && b=$(blocked "$pgdata"); then b="the postgres user cannot enter $b"
+	else return 0; fi
+	log "the cluster for $pgdata lives in $alt ($b)"
+	# shellcheck disable=SC2174
+	mkdir -p -m 0755 "${alt%/*/*}" "${alt%/*}" && mkdir -p -m 0700 "$alt"
+	pgdata=$alt
 }
 
-# Prints the first ancestor of $1 (not $1 itself, which take_ownership hands
-# to postgres) that the postgres user cannot enter; fails if there is none.
-blocked_ancestor() {
-	local target=$1 path=/ part
-	local -a parts
-	IFS=/ read -ra parts <<<"${target#/}"
-	for part in "${parts[@]}"; do
-		[ -n "$part" ] || continue
-		path=${path%/}/$part
-		[ "$path" = "$target" ] && break
-		if ! runuser -u postgres -- test -x "$path"; then
-			echo "$path"
-			return 0
-		fi
-	done
+# True if DIR's server is alive. pg_ctl only checks that *some* process has the recorded PID,
+# after a container restart often an unrelated one: we check in /proc that it is a postgres and
+# no zombie ("PID (comm) STATE ..."), and delete a stale pid file that would block startup.
+is_running() {
+	local pidfile=$pgdata/postmaster.pid pid stat
+	[ -f "$pidfile" ] || return 1
+	pid=$(head -n 1 "$pidfile")
+	stat=$(cat "/proc/$pid/stat" 2>/dev/null || true)
+	[[ $stat == "$pid (postgres) "* && $stat != "$pid (postgres) Z"* ]] && return 0
+	log "removing stale $pidfile (process $pid is not a running postgres)"
+	as_pg rm -f "$pidfile"
 	return 1
 }
 
-# The server runs as postgres, so every ancestor of DIR must be searchable by
-# it; the server's own error does not say which directory is at fault. Only
-# reached for a cluster that already exists in DIR (a new one is relocated
-# instead): its data cannot be moved behind the user's back.
-check_traversable() {
-	is_root || return 0
-	local blocked
-	if blocked=$(blocked_ancestor "$pgdata"); then
-		die "the postgres user cannot enter $blocked; run: chmod o+x $blocked (or choose a directory elsewhere)"
-	fi
-}
-
-# Where the cluster for DIR (absolute) lives when postgres cannot reach DIR.
-readonly relocation_root=/var/lib/ateliers
-relocated_dir() {
-	local sum
-	sum=$(printf '%s' "$1" | sha256sum)
-	echo "$relocation_root/${sum:0:12}/postgres"
-}
-
-# As root, if DIR holds no cluster but its relocated directory does, switches
-# pgdata there. Checked before reachability, so a DIR made reachable since
-# (chmod o+x) still finds, and can stop, the cluster it already has.
-find_relocated() {
-	is_root && [ "$temp" = 0 ] || return 0
-	[ -f "$pgdata/PG_VERSION" ] && return 0
-	local alt why blocked
-	alt=$(relocated_dir "$pgdata")
-	[ -f "$alt/PG_VERSION" ] || return 0
-	why="it was created when the postgres user could not reach $pgdata"
-	if id -u postgres >/dev/null 2>&1 && blocked=$(blocked_ancestor "$pgdata"); then
-		why="the postgres user cannot enter $blocked"
-	fi
-	log "the cluster for $pgdata lives in $alt ($why)"
-	pgdata=$alt
-}
-
-# As root, for a new cluster: if the postgres user cannot reach DIR, creates
-# the cluster's directory under $relocation_root instead and switches pgdata
-# there. DIR stays as it is (created, empty).
-relocate_if_unreachable() {
-	is_root && [ "$temp" = 0 ] || return 0
-	[ -f "$pgdata/PG_VERSION" ] && return 0
-	local blocked alt
-	blocked=$(blocked_ancestor "$pgdata") || return 0
-	alt=$(relocated_dir "$pgdata")
-	log "the cluster for $pgdata lives in $alt (the postgres user cannot enter $blocked)"
-	# Each directory whose mode matters is named, so -m reaches all of them.
-	# shellcheck disable=SC2174
-	mkdir -p -m 0755 "$relocation_root" "${alt%/*}"
-	# shellcheck disable=SC2174
-	mkdir -p -m 0700 "$alt"
-	chown postgres: "$alt"
-	pgdata=$alt
-}
-
-# Makes DIR absolute, creating it, and refuses to take over a directory that
-# holds anything but a cluster: `run . make` must not chown the project.
-resolve_dir() {
+# Brings the cluster up (created if needed), sets DATABASE_URL, and owned=1 if we start it.
+# `run . make` must not take over (chown) the project; an existing cluster is never moved.
+bring_up() {
+	local b owner sockdir
 	mkdir -p "$pgdata"
 	pgdata=$(cd "$pgdata" && pwd -P)
 	[ -f "$pgdata/PG_VERSION" ] || [ -z "$(ls -A "$pgdata")" ] ||
 		die "$pgdata is neither empty nor a PostgreSQL data directory; refusing to use it"
-}
-
-# As root, hands DIR over to the postgres user that will run the server.
-take_ownership() {
-	is_root || return 0
-	check_traversable
-	if [ -f "$pgdata/PG_VERSION" ]; then
-		local owner
-		owner=$(stat -c %U "$pgdata/PG_VERSION")
-		[ "$owner" = postgres ] ||
+	relocate
+	setup_bindir # after which (apt-get) the postgres user exists, or is ours to create
+	if is_root; then
+		id -u postgres >/dev/null 2>&1 || { log "creating system user postgres" &&
+			useradd --system --user-group --home-dir /nonexistent --shell /usr/sbin/nologin postgres; }
+		relocate new
+		if ! [ -f "$pgdata/PG_VERSION" ]; then
+			chown postgres: "$pgdata"
+		elif b=$(blocked "$pgdata"); then
+			die "the postgres user cannot enter $b; run: chmod o+x $b (or choose a directory elsewhere)"
+		elif owner=$(stat -c %U "$pgdata/PG_VERSION") && [ "$owner" != postgres ]; then
 			die "$pgdata belongs to $owner, but as root the server runs as postgres; run: chown -R postgres: $pgdata"
-	else
-		chown postgres: "$pgdata"
+		fi
 	fi
+	[ -f "$pgdata/PG_VERSION" ] || init_cluster
+	# owned is set before starting: if we are interrupted meanwhile, cleanup must still stop it.
+	if is_running; then log "using the server already running ($pgdata)"; else owned=1 && start_cluster; fi
+	sockdir=$(sed -n 5p "$pgdata/postmaster.pid")
+	[ -n "$sockdir" ] || die "the server of $pgdata has no Unix socket (an older postgres.sh started it); stop it: $0 stop $pgdata"
+	[[ $sockdir == /* ]] || sockdir=$pgdata/$sockdir # started by hand: relative to the data
+	DATABASE_URL="postgres://postgres@/ateliers?host=$sockdir&sslmode=disable"
+	# -X: a ~/.psqlrc must not change what we run. A concurrent creator is no failure.
+	local psql=$bindir/psql admin="postgres://postgres@/postgres?host=$sockdir&sslmode=disable"
+	[ -x "$psql" ] || psql=psql
+	"$psql" -X -q -d "$DATABASE_URL" -c '' 2>/dev/null ||
+		"$psql" -X -q -d "$admin" -c 'create database ateliers' ||
+		"$psql" -X -q -d "$DATABASE_URL" -c '' || die "could not create database ateliers"
 }
 
+# C.UTF-8: UTF-8 character classes, byte-order collation (fast, the same everywhere), not always
+# shipped. Test packages run in parallel, each with its own pool. Throwaway data needs no fsync.
+# A cluster started by hand listens as ours do (a relative socket folder is the data's own).
 init_cluster() {
-	[ -f "$pgdata/PG_VERSION" ] && return
-	local -a opts=(--auth=trust -U postgres -E UTF8)
-	# C.UTF-8 gives UTF-8 character classification with byte-order collation
-	# (fast, and identical on every machine); not all systems ship it.
-	local locales
-	locales=$(locale -a 2>/dev/null || true)
-	if grep -Eqix 'c\.utf-?8' <<<"$locales"; then
-		opts+=(--locale=C.UTF-8)
-	else
-		opts+=(--no-locale)
-	fi
-	# A throwaway cluster does not need its files fsynced.
-	[ "$temp" = 1 ] && opts+=(--no-sync)
+	local -a opts=(--auth=trust -U postgres -E UTF8 --no-locale)
+	! grep -Eqix 'c\.utf-?8' <<<"$(locale -a 2>/dev/null)" || opts[-1]=--locale=C.UTF-8
+	[ "$temp" = 0 ] || opts+=(--no-sync)
 	log "creating cluster in $pgdata"
 	as_pg "$bindir/initdb" -D "$pgdata" "${opts[@]}" >/dev/null
-	# Settings go into postgresql.conf (rather than pg_ctl -o) so that a
-	# cluster started by hand behaves the same. trust authentication is
-	# only acceptable because nothing but loopback TCP is reachable: no
-	# Unix socket (whose path length limit long data directories exceed).
 	{
-		echo
-		echo "# Added by scripts/postgres.sh"
-		echo "listen_addresses = '127.0.0.1'"
-		echo "unix_socket_directories = ''"
-		# Test packages run in parallel, each with its own connection pool.
-		echo "max_connections = 300"
-		if [ "$temp" = 1 ]; then
-			# Data is thrown away, so trade durability for speed.
-			echo "fsync = off"
-			echo "synchronous_commit = off"
-			echo "full_page_writes = off"
-		fi
+		printf '\n# Added by scripts/postgres.sh\nmax_connections = 300\n'
+		printf '%s\n' "listen_addresses = ''" "unix_socket_directories = 'socket'"
+		[ "$temp" = 0 ] || printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
 	} | as_pg tee -a "$pgdata/postgresql.conf" >/dev/null
 }
 
-# ---------------------------------------------------------------------------
-# Running state.
-
-# True if DIR's postmaster is alive. pg_ctl only checks that *some* process
-# has the recorded PID, which after a container restart is often an
-# unrelated process, so where /proc exists we also check it is a postgres,
-# and delete a stale pid file that would otherwise block startup.
-is_running() {
-	local pidfile=$pgdata/postmaster.pid pid
-	[ -f "$pidfile" ] || return 1
-	pid=$(head -n 1 "$pidfile")
-	if [ -d /proc/self ]; then
-		local stat=
-		stat=$(cat "/proc/$pid/stat" 2>/dev/null || true)
-		# "PID (comm) STATE ...": a zombie is as dead as a missing process.
-		if [[ $stat == "$pid (postgres) "* && $stat != "$pid (postgres) Z"* ]]; then
-			return 0
-		fi
-		log "removing stale $pidfile (process $pid is not a running postgres)"
-		as_pg rm -f "$pidfile"
-		return 1
-	fi
-	as_pg "$bindir/pg_ctl" status -D "$pgdata" >/dev/null
-}
-
-# The port of the running postmaster (line 4 of postmaster.pid).
-running_port() { sed -n 4p "$pgdata/postmaster.pid"; }
-
-port_free() { ! (: <>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# Prints a free port: the remembered one if possible, else the first free
-# one scanning the range from $1 (wrapping around).
-pick_port() {
-	local from=$1 n=$((last_port - first_port + 1)) i p
-	if [ -f "$pgdata/$port_file" ]; then
-		p=$(cat "$pgdata/$port_file")
-		if [[ $p =~ ^[0-9]+$ ]] && port_free "$p"; then
-			echo "$p"
-			return
-		fi
-	fi
-	for ((i = 0; i < n; i++)); do
-		p=$((first_port + (from - first_port + i) % n))
-		if port_free "$p"; then
-			echo "$p"
-			return
-		fi
-	done
-	return 1
-}
-
-# Starts the cluster, setting $port. Another process (e.g. a parallel
-# `run --temp`) can grab the port between our check and the server's bind,
-# so retry with a fresh port when that is what went wrong.
+# Where to listen goes on pg_ctl's command line too, so that a cluster an older postgres.sh set
+# to TCP starts the same way, and postmaster.pid records the absolute socket folder. 93: 107
+# bytes less /.s.PGSQL.5432.
+# Under /tmp someone else could make the directory first, and then swap the socket.
 start_cluster() {
-	local attempt from=$first_port pg_ctl_said=""
-	for attempt in 1 2 3 4 5 6 7 8 9 10; do
-		# Parallel starts (several `make test`) all racing for the lowest
-		# free port would collide repeatedly; throwaway clusters and
-		# retries start scanning at a random port instead.
-		if [ "$temp" = 1 ] || [ "$attempt" -gt 1 ]; then
-			from=$((first_port + RANDOM % (last_port - first_port + 1)))
-		fi
-		port=$(pick_port "$from") || die "no free TCP port in $first_port-$last_port"
-		log "starting PostgreSQL on 127.0.0.1:$port ($pgdata)"
-		# pg_ctl's own complaint is kept until we know it is final: a retry must not look
-		# like a failure.
-		if pg_ctl_said=$(as_pg "$bindir/pg_ctl" start -w -s -D "$pgdata" -l "$pgdata/server.log" -o "-p $port" 2>&1 >/dev/null); then
-			printf '%s\n' "$port" | as_pg tee "$pgdata/$port_file" >/dev/null
-			return
-		fi
-		if port_free "$port"; then
-			break
-		fi
-		log "port $port was taken meanwhile; retrying on another port"
-	done
-	[ -n "$pg_ctl_said" ] && printf '%s\n' "$pg_ctl_said" >&2
-	log "server failed to start; end of $pgdata/server.log:"
-	tail -n 20 "$pgdata/server.log" || true
-	exit 1
+	local sockdir=$pgdata/socket
+	if [ "${#sockdir}" -gt 93 ] || [[ $sockdir =~ [^A-Za-z0-9/._-] ]]; then
+		sockdir=/tmp/ateliers-$(hash12 "$pgdata")
+	fi
+	as_pg mkdir -p -m 0700 "$sockdir"
+	as_pg test -O "$sockdir" || die "$sockdir belongs to another user; remove it and try again"
+	log "starting PostgreSQL on $sockdir ($pgdata)"
+	as_pg "$bindir/pg_ctl" start -w -s -D "$pgdata" -l "$pgdata/server.log" -o "-h '' -k '$sockdir'" || {
+		log "server failed to start; end of $pgdata/server.log:"
+		tail -n 20 "$pgdata/server.log" || true
+		exit 1
+	}
 }
 
+# Throwaway data needs no shutdown checkpoint. If the stop fails, kill only a cluster we are
+# about to delete: a server left running on a deleted directory is worse.
 stop_cluster() {
-	local mode=$1 pid
 	is_running || return 0
 	log "stopping PostgreSQL ($pgdata)"
-	if ! as_pg "$bindir/pg_ctl" stop -w -s -D "$pgdata" -m "$mode"; then
-		# Last resort, only for clusters we own and are about to delete:
-		# leaving a server running on a deleted directory is worse.
-		if [ "$temp" = 1 ] && is_running; then
-			pid=$(head -n 1 "$pgdata/postmaster.pid")
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	fi
+	as_pg "$bindir/pg_ctl" stop -w -s -D "$pgdata" -m "$([ "$temp" = 1 ] && echo immediate || echo fast)" ||
+		{ [ "$temp" = 1 ] && is_running && kill -KILL "$(head -n 1 "$pgdata/postmaster.pid")"; } || true
 }
 
-ensure_database() {
-	local admin="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-	local sql="select 1 from pg_database where datname = '$db_name'"
-	# -X: a developer's ~/.psqlrc must not change the output we parse.
-	if [ -z "$(client psql -X -q -At -d "$admin" -c "$sql")" ]; then
-		# Tolerate a concurrent creator: only fail if it still is missing.
-		client psql -X -q -d "$admin" -c "create database $db_name" >/dev/null ||
-			[ -n "$(client psql -X -q -At -d "$admin" -c "$sql")" ] ||
-			die "could not create database $db_name"
-	fi
-	DATABASE_URL="postgres://postgres@127.0.0.1:$port/$db_name?sslmode=disable"
-}
+# Lower-case globals: the environment passes through to CMD, and an upper-case name such as
+# PORT (which the server reads) would be clobbered.
+pgdata='' temp=0 owned=0 bindir='' child='' ints=0 DATABASE_URL=''
 
-# Brings the cluster up; sets owned=1 if this invocation started the server.
-bring_up() {
-	resolve_dir
-	find_relocated
-	local want=
-	[ -f "$pgdata/PG_VERSION" ] && want=$(cat "$pgdata/PG_VERSION")
-	setup_bindir "$want"
-	ensure_postgres_user
-	relocate_if_unreachable
-	take_ownership
-	init_cluster
-	if is_running; then
-		port=$(running_port)
-		log "using the server already running on 127.0.0.1:$port ($pgdata)"
-	else
-		# Set before starting: if we are interrupted while the server comes
-		# up, cleanup must still stop it.
-		owned=1
-		start_cluster
-	fi
-	ensure_database
-}
-
-# ---------------------------------------------------------------------------
-# Commands.
-
-# Lower-case globals: the environment passes through to CMD, and an
-# upper-case name such as PORT (which the server reads) would be clobbered.
-pgdata='' temp=0 owned=0 port='' bindir='' child='' DATABASE_URL=''
-
+# A second Ctrl-C must not abort the shutdown half-way and leave a server running (children,
+# pg_ctl included, inherit the ignore); nor must a log line to a reader that has gone.
 # shellcheck disable=SC2317 # invoked by trap
 cleanup() {
 	local rc=$?
 	set +e
 	exec 1>&4 2>&4
-	# A second Ctrl-C must not abort the shutdown half-way and leave a
-	# server running (children inherit the ignore, pg_ctl included); nor
-	# must a log line to a reader that has gone (`... 2>&1 | head`).
 	trap '' INT TERM HUP QUIT PIPE
-	if [ "$owned" = 1 ] && [ -n "$bindir" ]; then
-		# Throwaway data needs no shutdown checkpoint.
-		if [ "$temp" = 1 ]; then stop_cluster immediate; else stop_cluster fast; fi
-	fi
-	if [ "$temp" = 1 ] && [ -n "$pgdata" ]; then
-		rm -rf "$pgdata"
-	fi
+	[ "$owned" = 0 ] || [ -z "$bindir" ] || stop_cluster
+	[ "$temp" = 0 ] || [ -z "$pgdata" ] || rm -rf "$pgdata"
 	exit "$rc"
 }
 
-# Before CMD exists, a signal just ends the script (cleanup runs). Once it
-# runs, we keep waiting for CMD and clean up after it has finished with the
-# database. INT, QUIT and HUP normally come from the terminal, which sends
-# them to the whole process group, CMD included; forwarding them too would
-# deliver each twice, and servers often take a second Ctrl-C as "skip the
-# graceful shutdown". So only a repeated INT is forwarded, for when it is
-# aimed at this script alone. TERM usually is (kill, timeout): forward it.
-ints=0
+# Before CMD exists, a signal just ends the script (cleanup runs). Once it runs, we wait for it
+# and clean up after it has finished with the database. INT, QUIT and HUP normally come from the
+# terminal, which sends them to the whole process group, CMD included: forwarding them would
+# deliver each twice, and servers often take a second Ctrl-C as "skip the graceful shutdown".
+# So only a repeated INT is forwarded, for when it is aimed at this script alone. TERM usually
+# is (kill, timeout): forward it.
 # shellcheck disable=SC2317 # invoked by trap
 on_signal() {
-	local sig=$1 num=$2
-	[ -n "$child" ] || exit $((128 + num))
-	case $sig in
+	[ -n "$child" ] || exit $((128 + $(kill -l "$1")))
+	case $1 in
 	TERM) kill -TERM "$child" 2>/dev/null || true ;;
 	INT) ((++ints < 2)) || kill -INT "$child" 2>/dev/null || true ;;
 	esac
 }
 
+# CMD runs in the background so that this shell receives signals and outlives it. Bash makes
+# background jobs ignore INT and QUIT; `trap -` restores them, so CMD takes Ctrl-C as if run
+# directly; <&0 keeps stdin (else /dev/null) for psql. A wait above 128 is CMD killed by a signal
+# or a trapped signal cutting the wait short: then CMD lives on, wait again. /tmp explicitly:
+# $TMPDIR may be private to the invoking user.
 cmd_run() {
-	[ $# -ge 1 ] || usage
-	if [ "$1" = --temp ]; then
-		temp=1
-		shift
-	else
-		pgdata=$1
-		shift
-	fi
-	[ $# -ge 1 ] || usage
+	[ $# -ge 2 ] || usage
+	if [ "$1" = --temp ]; then temp=1; else pgdata=$1; fi
+	shift
 	trap cleanup EXIT
-	trap 'on_signal INT 2' INT
-	trap 'on_signal TERM 15' TERM
-	trap 'on_signal HUP 1' HUP
-	trap 'on_signal QUIT 3' QUIT
-	if [ "$temp" = 1 ]; then
-		# Under /tmp explicitly: $TMPDIR may be private to the invoking user.
-		pgdata=$(mktemp -d /tmp/ateliers-pg.XXXXXX)
-	fi
+	# shellcheck disable=SC2064 # expanded now on purpose
+	for sig in INT TERM HUP QUIT; do trap "on_signal $sig" "$sig"; done
+	[ "$temp" = 0 ] || pgdata=$(mktemp -d /tmp/ateliers-pg.XXXXXX)
 	bring_up
 	export DATABASE_URL
-
-	# CMD runs in the background so that this shell can receive signals and
-	# outlive it. Bash makes background jobs ignore INT/QUIT; `trap -` in the
-	# subshell restores the original dispositions before exec, so CMD reacts
-	# to Ctrl-C as if run directly. Explicit <&0 keeps stdin (otherwise
-	# /dev/null), so interactive commands such as psql work.
-	(
-		trap - INT QUIT
-		exec "$@"
-	) <&0 >&3 3>&- 4>&- &
+	(trap - INT QUIT && exec "$@") <&0 >&3 3>&- 4>&- &
 	child=$!
 	local rc
 	while :; do
 		wait "$child" && rc=0 || rc=$?
-		# Above 128, either CMD died of a signal or a trapped signal cut the
-		# wait short; in the latter case CMD is still alive: wait again.
-		if [ "$rc" -le 128 ] || ! kill -0 "$child" 2>/dev/null; then
-			break
-		fi
+		if [ "$rc" -le 128 ] || ! kill -0 "$child" 2>/dev/null; then exit "$rc"; fi
 	done
-	exit "$rc"
 }
 
-cmd_start() {
-	[ $# -eq 1 ] || usage
-	pgdata=$1
-	bring_up
-	echo "$DATABASE_URL" >&3
-}
+cmd_start() { [ $# -eq 1 ] || usage; pgdata=$1; bring_up; echo "$DATABASE_URL" >&3; }
 
+# Without a pid file there is nothing to stop, and no server binaries are needed.
 cmd_stop() {
 	[ $# -eq 1 ] || usage
-	pgdata=$1
-	[ -d "$pgdata" ] || die "$pgdata does not exist"
-	pgdata=$(cd "$pgdata" && pwd -P)
-	find_relocated
+	pgdata=$(cd "$1" 2>/dev/null && pwd -P) || die "$1 does not exist"
+	relocate
 	[ -f "$pgdata/PG_VERSION" ] || die "$pgdata is not a PostgreSQL data directory"
-	if ! [ -f "$pgdata/postmaster.pid" ]; then
-		log "not running ($pgdata)"
-		return
-	fi
-	setup_bindir "$(cat "$pgdata/PG_VERSION")"
-	if is_running; then
-		stop_cluster fast
-	else
-		log "not running ($pgdata)"
-	fi
+	[ -f "$pgdata/postmaster.pid" ] || { log "not running ($pgdata)"; return; }
+	setup_bindir
+	if is_running; then stop_cluster; else log "not running ($pgdata)"; fi
 }
 
-# Braces: bash reads scripts lazily, so parse the dispatch and its exit in
-# one go and an edit to this file cannot derail a running instance.
+# Braces: bash reads scripts lazily, so parse the dispatch and its exit in one go and an edit
+# to this file cannot derail a running instance.
 {
-	[ $# -ge 1 ] || usage
-	cmd=$1
-	shift
-	case $cmd in
-	run) cmd_run "$@" ;;
-	start) cmd_start "$@" ;;
-	stop) cmd_stop "$@" ;;
+	case ${1:-} in
+	run) shift && cmd_run "$@" ;;
+	start) shift && cmd_start "$@" ;;
+	stop) shift && cmd_stop "$@" ;;
 	*) usage ;;
 	esac
 	exit 0
