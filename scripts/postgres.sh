@@ -69,6 +69,8 @@ setup_bindir() {
 			< <(pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online"')
 		bindir=$(find_bindir "$want") || die "PostgreSQL installed but initdb/postgres still not found"
 	fi
+	[ -z "$want" ] || [ "$("$bindir/postgres" -V | grep -o '[0-9]*' | head -1)" = "$want" ] ||
+		die "$pgdata was made by PostgreSQL $want, which is not installed: install postgresql-$want, or delete $pgdata to start afresh"
 }
 
 # Prints the topmost folder above $1 that the postgres user cannot enter (the server's own error
