@@ -35,22 +35,12 @@ var ErrNotEnoughFreeSeats = errors.New("not enough free seats")
 
 // AllocationsOfSlots returns the allocations of the given slots.
 func AllocationsOfSlots(ctx context.Context, q Querier, slotIDs []int64) ([]Allocation, error) {
-	rows, _ := q.Query(ctx, `SELECT `+allocationColumns+` FROM slot_allocations WHERE slot_id = ANY($1) ORDER BY id`, slotIDs)
-	as, err := pgx.CollectRows(rows, scanAllocation)
-	if err != nil {
-		return nil, fmt.Errorf("allocations: %w", err)
-	}
-	return as, nil
+	return queryAll(ctx, q, "allocations", scanAllocation, `SELECT `+allocationColumns+` FROM slot_allocations WHERE slot_id = ANY($1) ORDER BY id`, slotIDs)
 }
 
 // AllocationByID returns one allocation.
 func AllocationByID(ctx context.Context, q Querier, id int64) (Allocation, error) {
-	rows, _ := q.Query(ctx, `SELECT `+allocationColumns+` FROM slot_allocations WHERE id = $1`, id)
-	a, err := pgx.CollectExactlyOneRow(rows, scanAllocation)
-	if err != nil {
-		return Allocation{}, notFound(err, fmt.Sprintf("allocation %d", id))
-	}
-	return a, nil
+	return queryOne(ctx, q, fmt.Sprintf("allocation %d", id), scanAllocation, `SELECT `+allocationColumns+` FROM slot_allocations WHERE id = $1`, id)
 }
 
 // Reserve reserves seats of a slot for an organisation (and label): only seats free for

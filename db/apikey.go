@@ -123,12 +123,7 @@ func CallerByKey(ctx context.Context, q Querier, secret string) (Caller, error) 
 
 // APIKeyByID returns one key by id.
 func APIKeyByID(ctx context.Context, q Querier, id int64) (APIKey, error) {
-	rows, _ := q.Query(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, id)
-	k, err := pgx.CollectExactlyOneRow(rows, scanAPIKey)
-	if err != nil {
-		return APIKey{}, notFound(err, fmt.Sprintf("api key %d", id))
-	}
-	return k, nil
+	return queryOne(ctx, q, fmt.Sprintf("api key %d", id), scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, id)
 }
 
 // APIKeys lists the keys of an organisation (or the administrator keys when orgID is 0),

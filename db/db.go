@@ -54,3 +54,24 @@ func isUniqueViolation(err error, constraint string) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == constraint
 }
+
+// queryOne runs sql, which returns one row, scanned by scan; no row is ErrNotFound. Errors name
+// what was asked.
+func queryOne[T any](ctx context.Context, q Querier, what string, scan pgx.RowToFunc[T], sql string, args ...any) (T, error) {
+	rows, _ := q.Query(ctx, sql, args...) // CollectExactlyOneRow reports the query's error
+	v, err := pgx.CollectExactlyOneRow(rows, scan)
+	if err != nil {
+		return v, notFound(err, what)
+	}
+	return v, nil
+}
+
+// queryAll runs sql and scans every row with scan. Errors name what was asked.
+func queryAll[T any](ctx context.Context, q Querier, what string, scan pgx.RowToFunc[T], sql string, args ...any) ([]T, error) {
+	rows, _ := q.Query(ctx, sql, args...) // CollectRows reports the query's error
+	vs, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return vs, nil
+}

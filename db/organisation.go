@@ -38,22 +38,12 @@ func scanOrganisation(row pgx.CollectableRow) (Organisation, error) {
 // OrganisationsByID returns the organisations with the given ids, in no particular order.
 // Organisations are public: there is no visibility rule to apply.
 func OrganisationsByID(ctx context.Context, q Querier, ids []int64) ([]Organisation, error) {
-	rows, _ := q.Query(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = ANY($1)`, ids)
-	orgs, err := pgx.CollectRows(rows, scanOrganisation)
-	if err != nil {
-		return nil, fmt.Errorf("organisations by id: %w", err)
-	}
-	return orgs, nil
+	return queryAll(ctx, q, "organisations by id", scanOrganisation, `SELECT `+organisationColumns+` FROM organisations WHERE id = ANY($1)`, ids)
 }
 
 // OrganisationByID returns one organisation.
 func OrganisationByID(ctx context.Context, q Querier, id int64) (Organisation, error) {
-	rows, _ := q.Query(ctx, `SELECT `+organisationColumns+` FROM organisations WHERE id = $1`, id)
-	o, err := pgx.CollectExactlyOneRow(rows, scanOrganisation)
-	if err != nil {
-		return Organisation{}, notFound(err, fmt.Sprintf("organisation %d", id))
-	}
-	return o, nil
+	return queryOne(ctx, q, fmt.Sprintf("organisation %d", id), scanOrganisation, `SELECT `+organisationColumns+` FROM organisations WHERE id = $1`, id)
 }
 
 // OrganisationFilter narrows Organisations; zero values do not filter.

@@ -33,12 +33,7 @@ const programmeVisible = `(p.status = 'PUBLISHED' OR p.organisation_id = $%d)`
 
 // ProgrammeByID returns one programme whatever its status.
 func ProgrammeByID(ctx context.Context, q Querier, id int64) (Programme, error) {
-	rows, _ := q.Query(ctx, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = $1`, id)
-	p, err := pgx.CollectExactlyOneRow(rows, scanProgramme)
-	if err != nil {
-		return Programme{}, notFound(err, fmt.Sprintf("programme %d", id))
-	}
-	return p, nil
+	return queryOne(ctx, q, fmt.Sprintf("programme %d", id), scanProgramme, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = $1`, id)
 }
 
 // VisibleProgramme returns one programme if the caller may see it, else ErrNotFound.
@@ -46,12 +41,7 @@ func VisibleProgramme(ctx context.Context, q Querier, c Caller, id int64) (Progr
 	w := where{}
 	w.add(programmeVisible, c.OrganisationID)
 	w.add("p.id = $%d", id)
-	rows, _ := q.Query(ctx, `SELECT `+programmeColumns+` FROM programmes p `+w.sql(), w.args...)
-	p, err := pgx.CollectExactlyOneRow(rows, scanProgramme)
-	if err != nil {
-		return Programme{}, notFound(err, fmt.Sprintf("programme %d", id))
-	}
-	return p, nil
+	return queryOne(ctx, q, fmt.Sprintf("programme %d", id), scanProgramme, `SELECT `+programmeColumns+` FROM programmes p `+w.sql(), w.args...)
 }
 
 // ProgrammeFilter narrows Programmes.
@@ -77,12 +67,7 @@ func Programmes(ctx context.Context, q Querier, c Caller, f ProgrammeFilter, p P
 	}
 	sql := `SELECT ` + programmeColumns + ` FROM programmes p ` + w.sql() +
 		fmt.Sprintf(` ORDER BY p.title, p.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	ps, err := pgx.CollectRows(rows, scanProgramme)
-	if err != nil {
-		return nil, fmt.Errorf("list programmes: %w", err)
-	}
-	return ps, nil
+	return queryAll(ctx, q, "list programmes", scanProgramme, sql, w.args...)
 }
 
 // CreateProgramme inserts p and its ordered workshops in one transaction.

@@ -103,12 +103,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 
 // RegistrationByID returns one registration, with no access rule: callers check who may see it.
 func RegistrationByID(ctx context.Context, q Querier, id int64) (Registration, error) {
-	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = $1`, id)
-	r, err := pgx.CollectExactlyOneRow(rows, scanRegistration)
-	if err != nil {
-		return Registration{}, notFound(err, fmt.Sprintf("registration %d", id))
-	}
-	return r, nil
+	return queryOne(ctx, q, fmt.Sprintf("registration %d", id), scanRegistration, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = $1`, id)
 }
 
 // RegistrationByToken returns the registration a management token opens, or ErrNotFound.

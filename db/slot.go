@@ -76,12 +76,7 @@ const slotsFrom = ` FROM slots s JOIN workshops w ON w.id = s.workshop_id JOIN v
 
 // SlotByID returns one slot whatever its visibility.
 func SlotByID(ctx context.Context, q Querier, id int64) (Slot, error) {
-	rows, _ := q.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1`, id)
-	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
-	if err != nil {
-		return Slot{}, notFound(err, fmt.Sprintf("slot %d", id))
-	}
-	return s, nil
+	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), scanSlot, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1`, id)
 }
 
 // VisibleSlot returns one slot if the caller may see it, else ErrNotFound.
@@ -89,12 +84,7 @@ func VisibleSlot(ctx context.Context, q Querier, c Caller, id int64) (Slot, erro
 	w := where{}
 	w.add(slotVisible, c.OrganisationID, c.Partner())
 	w.add("s.id = $%d", id)
-	rows, _ := q.Query(ctx, `SELECT `+slotColumns+slotsFrom+w.sql(), w.args...)
-	s, err := pgx.CollectExactlyOneRow(rows, scanSlot)
-	if err != nil {
-		return Slot{}, notFound(err, fmt.Sprintf("slot %d", id))
-	}
-	return s, nil
+	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), scanSlot, `SELECT `+slotColumns+slotsFrom+w.sql(), w.args...)
 }
 
 // SlotFilter narrows Slots; zero values do not filter, except From (default: now) and
@@ -119,12 +109,7 @@ func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Sl
 	w := slotWhere(c, f, p)
 	sql := `SELECT ` + slotColumns + slotsFrom + w.sql() +
 		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	slots, err := pgx.CollectRows(rows, scanSlot)
-	if err != nil {
-		return nil, fmt.Errorf("list slots: %w", err)
-	}
-	return slots, nil
+	return queryAll(ctx, q, "list slots", scanSlot, sql, w.args...)
 }
 
 // SlotsOfVenues is Slots for each venue of venueIDs (f.VenueIDs is replaced by the venue), in
@@ -340,10 +325,5 @@ func slotRefusal(ctx context.Context, q Querier, id int64) error {
 // SlotsByID returns slots by id without a visibility rule: for fields of objects the caller
 // already may see (a registration's slot).
 func SlotsByID(ctx context.Context, q Querier, ids []int64) ([]Slot, error) {
-	rows, _ := q.Query(ctx, `SELECT `+slotColumns+` FROM slots s WHERE s.id = ANY($1)`, ids)
-	slots, err := pgx.CollectRows(rows, scanSlot)
-	if err != nil {
-		return nil, fmt.Errorf("slots by id: %w", err)
-	}
-	return slots, nil
+	return queryAll(ctx, q, "slots by id", scanSlot, `SELECT `+slotColumns+` FROM slots s WHERE s.id = ANY($1)`, ids)
 }

@@ -65,22 +65,12 @@ func scanVenue(row pgx.CollectableRow) (Venue, error) {
 // VenuesByID returns the venues with the given ids, archived ones included (a past slot still
 // shows where it was). Venues are public places: there is no visibility rule.
 func VenuesByID(ctx context.Context, q Querier, ids []int64) ([]Venue, error) {
-	rows, _ := q.Query(ctx, `SELECT `+venueColumns+` FROM venues v WHERE v.id = ANY($1)`, ids)
-	venues, err := pgx.CollectRows(rows, scanVenue)
-	if err != nil {
-		return nil, fmt.Errorf("venues by id: %w", err)
-	}
-	return venues, nil
+	return queryAll(ctx, q, "venues by id", scanVenue, `SELECT `+venueColumns+` FROM venues v WHERE v.id = ANY($1)`, ids)
 }
 
 // VenueByID returns one venue.
 func VenueByID(ctx context.Context, q Querier, id int64) (Venue, error) {
-	rows, _ := q.Query(ctx, `SELECT `+venueColumns+` FROM venues v WHERE v.id = $1`, id)
-	v, err := pgx.CollectExactlyOneRow(rows, scanVenue)
-	if err != nil {
-		return Venue{}, notFound(err, fmt.Sprintf("venue %d", id))
-	}
-	return v, nil
+	return queryOne(ctx, q, fmt.Sprintf("venue %d", id), scanVenue, `SELECT `+venueColumns+` FROM venues v WHERE v.id = $1`, id)
 }
 
 // VenueFilter narrows Venues; zero values do not filter.
@@ -102,12 +92,7 @@ func Venues(ctx context.Context, q Querier, f VenueFilter, p Page) ([]Venue, err
 	w := venueWhere(f, p)
 	sql := `SELECT ` + venueColumns + ` FROM venues v ` + w.sql() +
 		fmt.Sprintf(` ORDER BY v.name, v.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	venues, err := pgx.CollectRows(rows, scanVenue)
-	if err != nil {
-		return nil, fmt.Errorf("list venues: %w", err)
-	}
-	return venues, nil
+	return queryAll(ctx, q, "list venues", scanVenue, sql, w.args...)
 }
 
 // VenuesOfOrganisations is Venues (archived ones left out) for each organisation of orgIDs,

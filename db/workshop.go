@@ -58,12 +58,7 @@ func (w Workshop) VisibleTo(c Caller) bool {
 // WorkshopsByID returns workshops by id without a visibility rule: for fields of objects the
 // caller already may see (a visible slot's workshop is visible).
 func WorkshopsByID(ctx context.Context, q Querier, ids []int64) ([]Workshop, error) {
-	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = ANY($1)`, ids)
-	ws, err := pgx.CollectRows(rows, scanWorkshop)
-	if err != nil {
-		return nil, fmt.Errorf("workshops by id: %w", err)
-	}
-	return ws, nil
+	return queryAll(ctx, q, "workshops by id", scanWorkshop, `SELECT `+workshopColumns+` FROM workshops w WHERE w.id = ANY($1)`, ids)
 }
 
 // VisibleWorkshop returns one workshop if the caller may see it, else ErrNotFound.
@@ -71,12 +66,7 @@ func VisibleWorkshop(ctx context.Context, q Querier, c Caller, id int64) (Worksh
 	w := where{}
 	w.add(workshopVisible, c.OrganisationID)
 	w.add("w.id = $%d", id)
-	rows, _ := q.Query(ctx, `SELECT `+workshopColumns+` FROM workshops w `+w.sql(), w.args...)
-	ws, err := pgx.CollectExactlyOneRow(rows, scanWorkshop)
-	if err != nil {
-		return Workshop{}, notFound(err, fmt.Sprintf("workshop %d", id))
-	}
-	return ws, nil
+	return queryOne(ctx, q, fmt.Sprintf("workshop %d", id), scanWorkshop, `SELECT `+workshopColumns+` FROM workshops w `+w.sql(), w.args...)
 }
 
 // WorkshopFilter narrows Workshops; zero values do not filter.
@@ -93,12 +83,7 @@ func Workshops(ctx context.Context, q Querier, c Caller, f WorkshopFilter, p Pag
 	w := workshopWhere(c, f, p)
 	sql := `SELECT ` + workshopColumns + ` FROM workshops w ` + w.sql() +
 		fmt.Sprintf(` ORDER BY w.title, w.id LIMIT %d`, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
-	ws, err := pgx.CollectRows(rows, scanWorkshop)
-	if err != nil {
-		return nil, fmt.Errorf("list workshops: %w", err)
-	}
-	return ws, nil
+	return queryAll(ctx, q, "list workshops", scanWorkshop, sql, w.args...)
 }
 
 // WorkshopsOfOrganisations lists, for each organisation of orgIDs, its workshops the caller
