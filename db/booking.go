@@ -179,7 +179,7 @@ func countSeat(ctx context.Context, tx pgx.Tx, slotID int64, status Registration
 
 // CancelRegistration cancels a registration before its slot starts and moves the waiting list
 // in the same transaction. Access is checked by the caller.
-func CancelRegistration(ctx context.Context, q Querier, id int64, reason string) (Registration, error) {
+func CancelRegistration(ctx context.Context, q Querier, id int64, reason string, cause CancelCause) (Registration, error) {
 	var reg Registration
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		var slotID int64
@@ -209,7 +209,7 @@ func CancelRegistration(ctx context.Context, q Querier, id int64, reason string)
 		if err := countSeat(ctx, tx, slotID, status, allocID, -1); err != nil {
 			return err
 		}
-		if err := event(ctx, tx, "CANCELLED", slotID, &id); err != nil {
+		if err := causedEvent(ctx, tx, "CANCELLED", cause, slotID, &id); err != nil {
 			return err
 		}
 		if err := promote(ctx, tx, slotID); err != nil {

@@ -118,7 +118,7 @@ func TestBookingACancellationPromotesTheWaitingList(t *testing.T) {
 	if _, err := db.SetPriority(ctx, b.pool, late.ID, true, &reason); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CancelRegistration(ctx, b.pool, first.ID, "Empêchée"); err != nil {
+	if _, err := db.CancelRegistration(ctx, b.pool, first.ID, "Empêchée", db.CancelledByPerson); err != nil {
 		t.Fatal(err)
 	}
 	for id, want := range map[int64]db.RegistrationStatus{late.ID: db.RegistrationConfirmed, early.ID: db.RegistrationWaitlisted} {
@@ -129,7 +129,7 @@ func TestBookingACancellationPromotesTheWaitingList(t *testing.T) {
 	if taken, waiting := b.seats(); taken != 2 || waiting != 1 {
 		t.Errorf("got %d taken, %d waiting; want 2 and 1", taken, waiting)
 	}
-	if _, err := db.CancelRegistration(ctx, b.pool, first.ID, "again"); !errors.Is(err, db.ErrAlreadyCancelled) {
+	if _, err := db.CancelRegistration(ctx, b.pool, first.ID, "again", db.CancelledByPerson); !errors.Is(err, db.ErrAlreadyCancelled) {
 		t.Errorf("cancelling twice: got %v, want ErrAlreadyCancelled", err)
 	}
 }

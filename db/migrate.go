@@ -13,8 +13,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Migrate applies the embedded migrations in order. tern holds a PostgreSQL advisory lock while
-// it migrates, so two instances starting at once apply each migration exactly once.
+// Migrate applies the embedded migrations in order, then River's (the job queue, jobs.go).
+// tern holds a PostgreSQL advisory lock while it migrates, and each of River's migrations runs
+// in a transaction under another, so two instances starting at once apply each migration once.
 func Migrate(ctx context.Context, conn *pgx.Conn) error {
 	m, err := migrate.NewMigrator(ctx, conn, "schema_version")
 	if err != nil {
@@ -29,6 +30,9 @@ func Migrate(ctx context.Context, conn *pgx.Conn) error {
 	}
 	if err := m.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := migrateQueue(ctx, conn); err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
 	}
 	return nil
 }

@@ -173,12 +173,31 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// event records a booking event in the outbox, in the caller's transaction.
+// event records a booking event, and the job that follows it up, in the caller's transaction.
 func event(ctx context.Context, tx pgx.Tx, kind string, slotID int64, registrationID *int64) error {
-	_, err := tx.Exec(ctx, `INSERT INTO booking_events (kind, slot_id, registration_id) VALUES ($1, $2, $3)`,
-		kind, slotID, registrationID)
-	return err
+	return causedEvent(ctx, tx, kind, "", slotID, registrationID)
 }
+
+// causedEvent is event with its cause (a cancellation's: CancelCause).
+func causedEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64) error {
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO booking_events (kind, cause, slot_id, registration_id)
+		VALUES ($1, nullif($2, ''), $3, $4) RETURNING id`, kind, cause, slotID, registrationID).Scan(&id)
+	if err != nil {
+		return err
+	}
+	return enqueue(ctx, tx, EventArgs{EventID: id}, nil)
+}
+
+// CancelCause is who cancelled a registration.
+type CancelCause string
+
+// Causes of a cancellation.
+const (
+	CancelledByPerson       CancelCause = "PERSON"       // with their management token
+	CancelledByOrganisation CancelCause = "ORGANISATION" // the host or the referrer, by id
+	CancelledWithSlot       CancelCause = "SLOT"         // the host cancelled the slot
+)
 
 // HasReservedSeat reports whether the registration holds a seat reserved for an organisation.
 func (r Registration) HasReservedSeat() bool { return r.AllocationID != nil }

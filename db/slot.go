@@ -229,6 +229,7 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 		if err := SlotChangeable(s); err != nil {
 			return err
 		}
+		before := s
 		if err := change(&s); err != nil {
 			return err
 		}
@@ -244,7 +245,12 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName); err != nil {
 			return err
 		}
-		if err := event(ctx, tx, "SLOT_UPDATED", id, nil); err != nil {
+		// A change of time or place is told to the participants (SLOT_MOVED); others are not.
+		kind := "SLOT_UPDATED"
+		if !s.StartsAt.Equal(before.StartsAt) || !s.EndsAt.Equal(before.EndsAt) || s.VenueID != before.VenueID {
+			kind = "SLOT_MOVED"
+		}
+		if err := event(ctx, tx, kind, id, nil); err != nil {
 			return err
 		}
 		if err := promote(ctx, tx, id); err != nil {
@@ -279,13 +285,21 @@ func CancelSlot(ctx context.Context, q Querier, id int64, reason string) (Slot, 
 			WHERE slot_id = $1`, id); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			WITH r AS (
-				UPDATE registrations SET status = 'CANCELLED', cancelled_at = now(),
-					cancellation_reason = left('slot cancelled: ' || $2, 500)
-				WHERE slot_id = $1 AND status <> 'CANCELLED' RETURNING id)
-			INSERT INTO booking_events (kind, slot_id, registration_id) SELECT 'CANCELLED', $1, id FROM r`, id, reason); err != nil {
+		rows, err := tx.Query(ctx, `
+			UPDATE registrations SET status = 'CANCELLED', cancelled_at = now(),
+				cancellation_reason = left('slot cancelled: ' || $2, 500)
+			WHERE slot_id = $1 AND status <> 'CANCELLED' RETURNING id`, id, reason)
+		if err != nil {
 			return err
+		}
+		regs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, reg := range regs {
+			if err := causedEvent(ctx, tx, "CANCELLED", CancelledWithSlot, id, &reg); err != nil {
+				return err
+			}
 		}
 		if err := event(ctx, tx, "SLOT_CANCELLED", id, nil); err != nil {
 			return err

@@ -99,11 +99,11 @@ func (r *mutationResolver) CancelRegistration(ctx context.Context, input CancelR
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
-		field := "id"
+		field, cause := "id", db.CancelledByOrganisation
 		if input.Token != nil {
-			field = "token"
+			field, cause = "token", db.CancelledByPerson
 		}
-		cancelled, err := db.CancelRegistration(ctx, q, reg.ID, reason)
+		cancelled, err := db.CancelRegistration(ctx, q, reg.ID, reason, cause)
 		if ue, ok := refusal(err, field); ok {
 			return nil, []UserError{ue}, nil
 		}

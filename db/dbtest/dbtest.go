@@ -131,5 +131,6 @@ func templateName() (string, error) {
 		h.Write(b)
 		return err
 	})
+	fmt.Fprintf(h, "river %d", db.QueueVersion())
 	return "tmpl_" + hex.EncodeToString(h.Sum(nil))[:16], err
 }
