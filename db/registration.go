@@ -108,13 +108,27 @@ func RegistrationByID(ctx context.Context, q Querier, id int64) (Registration, e
 
 // RegistrationByToken returns the registration a management token opens, or ErrNotFound.
 func RegistrationByToken(ctx context.Context, q Querier, token string) (Registration, error) {
-	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.token_hash = $1`, hashSecret(token))
+	// The token given to the client that registered, or one sent in a message (NewLink).
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`
+		WHERE r.id = coalesce((SELECT id FROM registrations WHERE token_hash = $1),
+			(SELECT registration_id FROM registration_links WHERE token_hash = $1))`, hashSecret(token))
 	r, err := pgx.CollectExactlyOneRow(rows, scanRegistration)
 	if err != nil {
 		return Registration{}, notFound(err, "registration by token")
 	}
 	r.ByToken = true
 	return r, nil
+}
+
+// NewLink mints a token that manages registration id as its own token does, for the link of a
+// message; only its hash is kept.
+func NewLink(ctx context.Context, q Querier, id int64) (string, error) {
+	token := newToken()
+	_, err := q.Exec(ctx, `INSERT INTO registration_links (token_hash, registration_id) VALUES ($1, $2)`, hashSecret(token), id)
+	if err != nil {
+		return "", fmt.Errorf("new link for registration %d: %w", id, err)
+	}
+	return token, nil
 }
 
 // RegistrationsOfSlot lists a slot's registrations in the order they were made (waitlistPosition

@@ -30,7 +30,7 @@ CREATE TABLE messages (
                             'CANCELLED')),
     channel             text CONSTRAINT messages_channel CHECK (channel IN ('SMS', 'EMAIL')),
     status              text NOT NULL DEFAULT 'QUEUED' CONSTRAINT messages_status CHECK (status IN
-                            ('QUEUED', 'SENT', 'DELIVERED', 'FAILED', 'SUPPRESSED')),
+                            ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'FAILED', 'SUPPRESSED')),
     status_reason       text CONSTRAINT messages_status_reason_length CHECK (length(status_reason) <= 500),
     attempts            integer NOT NULL DEFAULT 0,
     provider_message_id text,
@@ -39,6 +39,7 @@ CREATE TABLE messages (
                             CHECK ((kind = 'REMINDER') = (reminder_for IS NOT NULL)),
     resend_of           bigint REFERENCES messages (id),
     queued_at           timestamptz NOT NULL DEFAULT now(),
+    claimed_at          timestamptz, -- when a job last handed it to a provider
     sent_at             timestamptz,
     delivered_at        timestamptz,
     failed_at           timestamptz,
@@ -49,3 +50,13 @@ CREATE UNIQUE INDEX messages_one_reminder ON messages (registration_id, reminder
     WHERE kind = 'REMINDER' AND resend_of IS NULL;
 CREATE INDEX messages_provider_message_id ON messages (provider_message_id)
     WHERE provider_message_id IS NOT NULL;
+
+-- The link in a message lets the person manage their registration as the token given to the
+-- client that registered them does. Each message carries a token of its own, minted when it is
+-- sent (the client's token is never stored, only its hash), and stored only as a hash too.
+CREATE TABLE registration_links (
+    token_hash      bytea PRIMARY KEY,
+    registration_id bigint NOT NULL REFERENCES registrations (id),
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX registration_links_registration_id ON registration_links (registration_id);

@@ -1,0 +1,307 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// Message is one entry of the delivery log: what a person was told, or is about to be, about
+// their registration.
+type Message struct {
+	ID                int64
+	RegistrationID    int64
+	EventID           *int64
+	Kind              string // messages.Kind
+	Channel           *string
+	Status            MessageStatus
+	StatusReason      *string
+	Attempts          int
+	ProviderMessageID *string
+	Body              *string
+	ReminderFor       *time.Time
+	ResendOf          *int64
+	QueuedAt          time.Time
+	SentAt            *time.Time
+	DeliveredAt       *time.Time
+	FailedAt          *time.Time
+}
+
+// MessageStatus is where a message is on its way.
+type MessageStatus string
+
+// Message statuses.
+const (
+	MessageQueued     MessageStatus = "QUEUED"     // written, waiting for its job
+	MessageSending    MessageStatus = "SENDING"    // handed to a provider; its answer not recorded yet
+	MessageSent       MessageStatus = "SENT"       // the provider took it
+	MessageDelivered  MessageStatus = "DELIVERED"  // the provider says it arrived
+	MessageFailed     MessageStatus = "FAILED"     // it will not arrive; StatusReason says why
+	MessageSuppressed MessageStatus = "SUPPRESSED" // not sent on purpose; StatusReason says why
+)
+
+// SendArgs is the job that sends one message.
+type SendArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+func (SendArgs) Kind() string { return "send_message" }
+
+// ReminderArgs is the job that reminds a person of a slot starting at StartsAt. Scheduled when
+// the seat is given, it checks at its time that the seat and the start still hold.
+type ReminderArgs struct {
+	RegistrationID int64     `json:"registration_id" river:"unique"`
+	StartsAt       time.Time `json:"starts_at" river:"unique"`
+}
+
+func (ReminderArgs) Kind() string { return "reminder" }
+
+// reminderOpts makes a reminder unique per registration and start: an event followed up twice
+// (a worker that died after its commit) schedules one reminder.
+var reminderOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+
+const messageColumns = `m.id, m.registration_id, m.event_id, m.kind, m.channel, m.status,
+	m.status_reason, m.attempts, m.provider_message_id, m.body, m.reminder_for, m.resend_of,
+	m.queued_at, m.sent_at, m.delivered_at, m.failed_at`
+
+func scanMessage(row pgx.CollectableRow) (Message, error) {
+	var m Message
+	err := row.Scan(&m.ID, &m.RegistrationID, &m.EventID, &m.Kind, &m.Channel, &m.Status,
+		&m.StatusReason, &m.Attempts, &m.ProviderMessageID, &m.Body, &m.ReminderFor, &m.ResendOf,
+		&m.QueuedAt, &m.SentAt, &m.DeliveredAt, &m.FailedAt)
+	return m, err
+}
+
+// MessagesOf returns the delivery log of the registrations ids, oldest first, by registration.
+func MessagesOf(ctx context.Context, q Querier, ids []int64) (map[int64][]Message, error) {
+	rows, err := q.Query(ctx, `SELECT `+messageColumns+` FROM messages m
+		WHERE m.registration_id = ANY($1) ORDER BY m.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	all, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]Message{}
+	for _, m := range all {
+		out[m.RegistrationID] = append(out[m.RegistrationID], m)
+	}
+	return out, nil
+}
+
+// FollowEvent writes the messages a booking event causes, each with the job that sends it, and
+// schedules the reminders of the seats it gives, at remindAt(start), in one transaction. Run
+// again for the same event, it writes nothing more (messages_one_per_event, unique reminders).
+func FollowEvent(ctx context.Context, q Querier, eventID int64, remindAt func(time.Time) time.Time) error {
+	return pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var kind string
+		var cause *string
+		var slotID int64
+		var regID *int64
+		err := tx.QueryRow(ctx, `SELECT kind, cause, slot_id, registration_id FROM booking_events WHERE id = $1`,
+			eventID).Scan(&kind, &cause, &slotID, &regID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // an event of a test database reset since; nothing to tell
+		}
+		if err != nil {
+			return err
+		}
+		var msg string
+		remind := false
+		switch {
+		case kind == "REGISTERED":
+			msg, remind = "CONFIRMATION", true
+		case kind == "WAITLISTED":
+			msg = "WAITLISTED"
+		case kind == "PROMOTED":
+			msg, remind = "PROMOTED", true
+		case kind == "CANCELLED" && cause != nil && *cause == string(CancelledWithSlot):
+			msg = "SLOT_CANCELLED"
+		case kind == "CANCELLED":
+			msg = "CANCELLED"
+		case kind == "SLOT_MOVED":
+			msg, remind = "SLOT_MOVED", true
+		default:
+			return nil // nothing a participant is told about
+		}
+		// The people concerned: the event's registration, or everyone holding or awaiting a
+		// seat on a slot that moved.
+		rows, err := tx.Query(ctx, `
+			INSERT INTO messages (registration_id, event_id, kind)
+			SELECT r.id, $1, $2 FROM registrations r
+			WHERE CASE WHEN $3::bigint IS NULL THEN r.slot_id = $4 AND r.status <> 'CANCELLED' ELSE r.id = $3 END
+			ON CONFLICT ON CONSTRAINT messages_one_per_event DO NOTHING
+			RETURNING id`, eventID, msg, regID, slotID)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := enqueue(ctx, tx, SendArgs{MessageID: id}, nil); err != nil {
+				return err
+			}
+		}
+		if !remind {
+			return nil
+		}
+		return scheduleReminders(ctx, tx, slotID, regID, remindAt)
+	})
+}
+
+// scheduleReminders schedules the reminder of each confirmed registration concerned (one, or
+// all of the slot's) for the slot's present start, unless that time has passed.
+func scheduleReminders(ctx context.Context, tx pgx.Tx, slotID int64, regID *int64, remindAt func(time.Time) time.Time) error {
+	rows, err := tx.Query(ctx, `
+		SELECT r.id, s.starts_at FROM registrations r JOIN slots s ON s.id = r.slot_id
+		WHERE r.status = 'CONFIRMED' AND s.status = 'SCHEDULED'
+		  AND CASE WHEN $1::bigint IS NULL THEN r.slot_id = $2 ELSE r.id = $1 END`, regID, slotID)
+	if err != nil {
+		return err
+	}
+	type due struct {
+		reg    int64
+		starts time.Time
+	}
+	dues, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, d := range dues {
+		at := remindAt(d.starts)
+		if !at.After(now) || !d.starts.After(now) {
+			continue // too late for a reminder: the confirmation says it all
+		}
+		opts := *reminderOpts
+		opts.ScheduledAt = at
+		if err := enqueue(ctx, tx, ReminderArgs{RegistrationID: d.reg, StartsAt: d.starts.UTC()}, &opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemindIfStillDue writes the reminder of a registration and the job that sends it, if the
+// registration still holds its seat, its slot still starts at startsAt (a moved slot has a
+// reminder of its own) and has not started, and the person has not stopped reminders. It
+// reports whether it wrote one.
+func RemindIfStillDue(ctx context.Context, q Querier, regID int64, startsAt time.Time) (bool, error) {
+	written := false
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO messages (registration_id, kind, reminder_for)
+			SELECT r.id, 'REMINDER', s.starts_at FROM registrations r JOIN slots s ON s.id = r.slot_id
+			WHERE r.id = $1 AND r.status = 'CONFIRMED' AND r.reminders_stopped_at IS NULL
+			  AND s.status = 'SCHEDULED' AND s.starts_at = $2 AND s.starts_at > now()
+			ON CONFLICT DO NOTHING
+			RETURNING id`, regID, startsAt).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		written = true
+		return enqueue(ctx, tx, SendArgs{MessageID: id}, nil)
+	})
+	if err != nil {
+		return false, fmt.Errorf("remind registration %d: %w", regID, err)
+	}
+	return written, nil
+}
+
+// Outgoing is a message claimed for sending, with what its text says, read as it is sent.
+type Outgoing struct {
+	Message
+	Registration       Registration
+	SlotStartsAt       time.Time
+	SlotStatus         SlotStatus
+	SlotCancelReason   *string
+	Workshop           string
+	WhatToBring        []string
+	Venue              string
+	Address            string
+	AccessInstructions string
+	Organisation       string
+	OrganisationPhone  *string
+	OrganisationEmail  *string
+	Cause              *CancelCause // of the event, for a cancellation
+	RemindersStopped   bool
+}
+
+// ClaimMessage takes a message for sending: it must be QUEUED, or SENDING since longer than
+// stale (its sender died without recording what the provider answered). The claim commits
+// before anything is sent, so that two workers never send one message at once. ok is false
+// when the message is not there to send (sent, failed, suppressed, or claimed recently).
+func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration) (out Outgoing, ok bool, err error) {
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			UPDATE messages m SET status = 'SENDING', claimed_at = now(), attempts = attempts + 1
+			WHERE id = $1 AND (status = 'QUEUED' OR status = 'SENDING' AND claimed_at < now() - $2::interval)
+			RETURNING `+messageColumns, id, stale)
+		if err != nil {
+			return err
+		}
+		m, err := pgx.CollectExactlyOneRow(rows, scanMessage)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out.Message, ok = m, true
+		if out.Registration, err = RegistrationByID(ctx, tx, m.RegistrationID); err != nil {
+			return err
+		}
+		var street, postal, city string
+		err = tx.QueryRow(ctx, `
+			SELECT s.starts_at, s.status, s.cancellation_reason, w.title, w.what_to_bring,
+				v.name, v.street_address, v.postal_code, v.city, v.access_instructions,
+				o.name, o.phone, o.email, e.cause, r.reminders_stopped_at IS NOT NULL
+			FROM registrations r JOIN slots s ON s.id = r.slot_id
+			JOIN workshops w ON w.id = s.workshop_id JOIN venues v ON v.id = s.venue_id
+			JOIN organisations o ON o.id = s.organisation_id
+			LEFT JOIN booking_events e ON e.id = $2
+			WHERE r.id = $1`, m.RegistrationID, m.EventID).Scan(
+			&out.SlotStartsAt, &out.SlotStatus, &out.SlotCancelReason, &out.Workshop, &out.WhatToBring,
+			&out.Venue, &street, &postal, &city, &out.AccessInstructions,
+			&out.Organisation, &out.OrganisationPhone, &out.OrganisationEmail, &out.Cause, &out.RemindersStopped)
+		out.Address = fmt.Sprintf("%s, %s %s", street, postal, city)
+		return err
+	})
+	if err != nil {
+		return Outgoing{}, false, fmt.Errorf("claim message %d: %w", id, err)
+	}
+	return out, ok, nil
+}
+
+// RecordSent records that the provider took the message, by channel, with its id there.
+func RecordSent(ctx context.Context, q Querier, id int64, channel, providerID, body string) error {
+	_, err := q.Exec(ctx, `UPDATE messages SET status = 'SENT', channel = $2, provider_message_id = nullif($3, ''),
+		body = $4, sent_at = now(), status_reason = NULL WHERE id = $1 AND status = 'SENDING'`, id, channel, providerID, body)
+	return err
+}
+
+// RecordNotSent records that the message was not sent: FAILED (it cannot be) or SUPPRESSED (it
+// should not be), with the reason, in words a host reads.
+func RecordNotSent(ctx context.Context, q Querier, id int64, status MessageStatus, channel *string, reason string) error {
+	_, err := q.Exec(ctx, `UPDATE messages SET status = $2, channel = coalesce($3, channel), status_reason = left($4, 500),
+		failed_at = CASE WHEN $2 = 'FAILED' THEN now() END WHERE id = $1`, id, status, channel, reason)
+	return err
+}
+
+// Unclaim gives a message back to its queue after a temporary failure, for its job's retry.
+func Unclaim(ctx context.Context, q Querier, id int64, reason string) error {
+	_, err := q.Exec(ctx, `UPDATE messages SET status = 'QUEUED', claimed_at = NULL, status_reason = left($2, 500)
+		WHERE id = $1 AND status = 'SENDING'`, id, reason)
+	return err
+}
