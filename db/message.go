@@ -76,10 +76,13 @@ func scanMessage(row pgx.CollectableRow) (Message, error) {
 	return m, err
 }
 
-// MessagesOf returns the delivery log of the registrations ids, oldest first, by registration.
+// MessagesOf returns the delivery log of the registrations ids, by registration.
 func MessagesOf(ctx context.Context, q Querier, ids []int64) (map[int64][]Message, error) {
+	// In the order of what caused them: an event's messages at the event's time (their jobs
+	// may run in any order), a reminder at its own.
 	rows, err := q.Query(ctx, `SELECT `+messageColumns+` FROM messages m
-		WHERE m.registration_id = ANY($1) ORDER BY m.id`, ids)
+		LEFT JOIN booking_events e ON e.id = m.event_id
+		WHERE m.registration_id = ANY($1) ORDER BY coalesce(e.occurred_at, m.queued_at), m.event_id, m.id`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -167,8 +170,8 @@ func scheduleReminders(ctx context.Context, tx pgx.Tx, slotID int64, regID *int6
 		return err
 	}
 	type due struct {
-		reg    int64
-		starts time.Time
+		Reg    int64
+		Starts time.Time
 	}
 	dues, err := pgx.CollectRows(rows, pgx.RowToStructByPos[due])
 	if err != nil {
@@ -176,13 +179,13 @@ func scheduleReminders(ctx context.Context, tx pgx.Tx, slotID int64, regID *int6
 	}
 	now := time.Now()
 	for _, d := range dues {
-		at := remindAt(d.starts)
-		if !at.After(now) || !d.starts.After(now) {
+		at := remindAt(d.Starts)
+		if !at.After(now) || !d.Starts.After(now) {
 			continue // too late for a reminder: the confirmation says it all
 		}
 		opts := *reminderOpts
 		opts.ScheduledAt = at
-		if err := enqueue(ctx, tx, ReminderArgs{RegistrationID: d.reg, StartsAt: d.starts.UTC()}, &opts); err != nil {
+		if err := enqueue(ctx, tx, ReminderArgs{RegistrationID: d.Reg, StartsAt: d.Starts.UTC()}, &opts); err != nil {
 			return err
 		}
 	}

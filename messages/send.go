@@ -252,7 +252,7 @@ func (w *sendWorker) render(ctx context.Context, out db.Outgoing, ch Channel) (T
 	}
 	switch {
 	case out.OrganisationPhone != nil:
-		c.OrganisationContact = *out.OrganisationPhone
+		c.OrganisationContact = frenchPhone(*out.OrganisationPhone)
 	case out.OrganisationEmail != nil:
 		c.OrganisationContact = *out.OrganisationEmail
 	}
@@ -269,4 +269,14 @@ func (w *sendWorker) render(ctx context.Context, out db.Outgoing, ch Channel) (T
 		c.ManageURL = w.c.LinkBase + token
 	}
 	return Render(Kind(out.Kind), ch, c)
+}
+
+// frenchPhone writes a French number stored in E.164 (+33148210000) as the French read it
+// (01 48 21 00 00); any other number as stored.
+func frenchPhone(e164 string) string {
+	if len(e164) != 12 || !strings.HasPrefix(e164, "+33") {
+		return e164
+	}
+	d := "0" + e164[3:]
+	return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
 }

@@ -1,0 +1,305 @@
+package messages
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/db/dbtest"
+	"github.com/regiestains/ateliers/messages/mailtest"
+)
+
+// phoneBook is an SMS Sender that keeps what it is given: the SMS provider's own client is
+// tested against a server that speaks its protocol; here the question is what is sent, when.
+type phoneBook struct {
+	mu   sync.Mutex
+	sent []Outgoing
+	fail error
+}
+
+func (p *phoneBook) Send(_ context.Context, m Outgoing) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fail != nil {
+		return "", p.fail
+	}
+	p.sent = append(p.sent, m)
+	return fmt.Sprintf("SM%d", m.MessageID), nil
+}
+
+func (p *phoneBook) texts() []Outgoing {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Outgoing(nil), p.sent...)
+}
+
+// world is a database with a slot of the Régie, a mailbox, a phone book and the workers.
+type world struct {
+	t      *testing.T
+	pool   *pgxpool.Pool
+	box    *mailtest.Server
+	phones *phoneBook
+	cfg    Config
+	slotID int64
+	starts time.Time
+}
+
+func newWorld(t *testing.T, starts time.Time, capacity int) *world {
+	t.Helper()
+	w := &world{t: t, pool: dbtest.New(t), box: mailtest.Start(t), phones: &phoneBook{}, starts: starts}
+	email, err := NewSMTP("smtp://"+w.box.Addr+"?tls=none", "ateliers@regie-stains.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.cfg = Config{SMS: w.phones, Email: email, RemindAt: DayBeforeAt(18), LinkBase: "https://ateliers.example.fr/r/",
+		QuietFrom: 20, QuietUntil: 9, Stale: 10 * time.Minute}
+	err = w.pool.QueryRow(context.Background(), `
+		WITH o AS (INSERT INTO organisations (name, slug, kind, phone) VALUES ('Régie de Quartier de Stains', 'regie', 'OTHER', '+33148210000') RETURNING id),
+		     w AS (INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status, what_to_bring)
+		           SELECT id, 'Faire son CV', '{CV_AND_JOB_SEARCH}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED', '{pièce d''identité}' FROM o RETURNING id, organisation_id),
+		     v AS (INSERT INTO venues (organisation_id, name, street_address, postal_code, city)
+		           SELECT id, 'Régie de Quartier', '12 rue Carnot', '93240', 'Stains' FROM o RETURNING id)
+		INSERT INTO slots (organisation_id, workshop_id, venue_id, starts_at, ends_at, capacity, visibility, registration_closes_at)
+		SELECT w.organisation_id, w.id, v.id, $1::timestamptz, $1::timestamptz + interval '2 hours', $2, 'PUBLIC', $1::timestamptz
+		FROM w, v RETURNING id`, starts, capacity).Scan(&w.slotID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// register books person n, reachable by phone, email or both, preferring the first given.
+func (w *world) register(n int, phone, email bool, waitlist bool) db.Registration {
+	w.t.Helper()
+	name := fmt.Sprintf("Personne%d", n)
+	p := db.Participant{FirstName: &name, LastName: &name}
+	if phone {
+		v := fmt.Sprintf("+3361000%04d", n)
+		p.Phone = &v
+	}
+	if email {
+		v := fmt.Sprintf("personne%d@example.fr", n)
+		p.Email = &v
+		if !phone {
+			ch := db.ChannelEmail
+			p.PreferredChannel = &ch
+		}
+	}
+	reg, _, err := db.Register(context.Background(), w.pool, db.RegisterRequest{SlotID: w.slotID, ConsentVersion: "2026-11", Participant: p, JoinWaitlist: waitlist})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return reg
+}
+
+// work runs the workers until no job is left to run now, then stops them.
+func (w *world) work() {
+	w.t.Helper()
+	ctx := context.Background()
+	workers := river.NewWorkers()
+	AddWorkers(workers, w.pool, w.cfg)
+	client, err := river.NewClient(riverpgxv5.New(w.pool), &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		Workers:           workers,
+		FetchCooldown:     10 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := client.Start(ctx); err != nil {
+		w.t.Fatal(err)
+	}
+	defer client.Stop(ctx)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var left int
+		err := w.pool.QueryRow(ctx, `SELECT count(*) FROM river_job
+			WHERE state IN ('available', 'running', 'retryable', 'pending') AND scheduled_at <= now()`).Scan(&left)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("%d jobs still to run after 30 s", left)
+		}
+	}
+	// A job that failed is a defect of the workers, not a provider's mood: the tests' providers
+	// fail only when told to.
+	rows, _ := w.pool.Query(ctx, `SELECT kind || ': ' || (errors[array_length(errors, 1)]->>'error') FROM river_job WHERE errors IS NOT NULL AND state <> 'completed'`)
+	failed, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(failed) > 0 && w.phones.fail == nil {
+		w.t.Fatalf("jobs failed: %q, %v", failed, err)
+	}
+}
+
+// log returns the delivery log of a registration: kind, channel and status of each message.
+func (w *world) log(reg int64) []string {
+	w.t.Helper()
+	ms, err := db.MessagesOf(context.Background(), w.pool, []int64{reg})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms[reg] {
+		ch := "-"
+		if m.Channel != nil {
+			ch = *m.Channel
+		}
+		out = append(out, fmt.Sprintf("%s %s %s", m.Kind, ch, m.Status))
+	}
+	return out
+}
+
+func (w *world) wantLog(reg int64, want ...string) {
+	w.t.Helper()
+	got := w.log(reg)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		w.t.Errorf("registration %d's messages: %q, want %q", reg, got, want)
+	}
+}
+
+// parisAt is a time of day in Paris, days from today.
+func parisAt(days, hour, minute int) time.Time {
+	now := time.Now().In(paris)
+	return time.Date(now.Year(), now.Month(), now.Day()+days, hour, minute, 0, 0, paris)
+}
+
+// Every committed booking change is told to the person it concerns, by their preferred
+// channel, and names the workshop; nothing is told twice.
+func TestEveryBookingChangeIsToldOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 1)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) } // daytime: SMS go out
+	byPhone := w.register(1, true, true, false)
+	byEmail := w.register(2, false, true, true) // waitlisted
+	if _, err := db.CancelRegistration(context.Background(), w.pool, byPhone.ID, "", db.CancelledByPerson); err != nil {
+		t.Fatal(err) // the waiting person is promoted
+	}
+	w.work()
+	w.work() // running again sends nothing more
+
+	w.wantLog(byPhone.ID, "CONFIRMATION - SUPPRESSED", "CANCELLED SMS SENT")
+	w.wantLog(byEmail.ID, "WAITLISTED - SUPPRESSED", "PROMOTED EMAIL SENT")
+	texts := w.phones.texts()
+	if len(texts) != 1 || texts[0].To != "+33610000001" {
+		t.Fatalf("SMS sent: %+v", texts)
+	}
+	if body := texts[0].Text.Body; !strings.Contains(body, "Faire son CV") || !strings.Contains(body, "Annulation enregistrée") {
+		t.Errorf("the cancellation SMS: %q", body)
+	}
+	mails := w.box.Mails()
+	if len(mails) != 1 || mails[0].To[0] != "personne2@example.fr" || !strings.Contains(string(mails[0].Data), "Faire son CV") {
+		t.Fatalf("mails: %+v", mails)
+	}
+}
+
+// A rolled-back booking tells nobody anything.
+func TestARolledBackBookingTellsNobody(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 5)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+	ctx := context.Background()
+	gaveUp := errors.New("the caller gave up")
+	err := pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error {
+		name, phone := "Awa", "+33610000009"
+		if _, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: w.slotID, ConsentVersion: "2026-11",
+			Participant: db.Participant{FirstName: &name, LastName: &name, Phone: &phone}}); err != nil {
+			return err
+		}
+		return gaveUp
+	})
+	if !errors.Is(err, gaveUp) {
+		t.Fatal(err)
+	}
+	w.work()
+	var n int
+	if err := w.pool.QueryRow(ctx, `SELECT count(*) FROM messages`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d messages, %v; want none", n, err)
+	}
+	if len(w.phones.texts()) != 0 {
+		t.Errorf("SMS sent: %+v", w.phones.texts())
+	}
+}
+
+// No SMS at night: it waits for the morning, or is dropped when the slot starts before then.
+// Email has no quiet hours.
+func TestNoSMSAtNight(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 5)
+	w.cfg.Now = func() time.Time { return parisAt(1, 23, 0) }
+	waits := w.register(1, true, false, false)
+	mailed := w.register(2, false, true, false)
+	w.work()
+	w.wantLog(waits.ID, "CONFIRMATION - QUEUED")
+	w.wantLog(mailed.ID, "CONFIRMATION EMAIL SENT")
+	var at time.Time
+	if err := w.pool.QueryRow(context.Background(), `SELECT scheduled_at FROM river_job
+		WHERE kind = 'send_message' AND state = 'scheduled'`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	// The clock of the workers says 23:00: the SMS waits ten hours, whatever the real time.
+	if want := time.Now().Add(10 * time.Hour); at.Sub(want).Abs() > time.Minute {
+		t.Errorf("the SMS waits until %v, want 10 hours from now, %v", at.In(paris), want.In(paris))
+	}
+
+	early := newWorld(t, parisAt(2, 8, 0), 5)
+	early.cfg.Now = func() time.Time { return parisAt(1, 23, 0) }
+	dropped := early.register(1, true, false, false)
+	early.work()
+	early.wantLog(dropped.ID, "CONFIRMATION - SUPPRESSED")
+}
+
+// A reminder goes out at its time if the seat and the start still hold: not for a cancelled
+// registration, not for the old time of a slot that moved (the new time gets its own).
+func TestRemindersCheckTheSeatWhenTheyAreDue(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 5)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+	ctx := context.Background()
+	kept := w.register(1, true, false, false)
+	gone := w.register(2, true, false, false)
+	w.work()
+	if _, err := db.CancelRegistration(ctx, w.pool, gone.ID, "", db.CancelledByPerson); err != nil {
+		t.Fatal(err)
+	}
+	moved := parisAt(6, 10, 0)
+	if _, err := db.UpdateSlot(ctx, w.pool, w.slotID, func(s *db.Slot) error {
+		s.StartsAt, s.EndsAt, s.RegistrationClosesAt = moved, moved.Add(2*time.Hour), moved
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.work()
+	var reminders []time.Time
+	rows, _ := w.pool.Query(ctx, `SELECT scheduled_at FROM river_job WHERE kind = 'reminder' AND (args->>'registration_id')::bigint = $1 ORDER BY 1`, kept.ID)
+	reminders, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil || len(reminders) != 2 {
+		t.Fatalf("reminders of the kept registration: %v, %v; want one per start", reminders, err)
+	}
+	if want := parisAt(5, 18, 0); !reminders[1].Equal(want) {
+		t.Errorf("the reminder of the new time is due %v, want the day before at 18:00 (%v)", reminders[1].In(paris), want)
+	}
+	// Their time comes.
+	if _, err := w.pool.Exec(ctx, `UPDATE river_job SET scheduled_at = now(), state = 'available' WHERE kind = 'reminder'`); err != nil {
+		t.Fatal(err)
+	}
+	w.work()
+	w.wantLog(kept.ID, "CONFIRMATION SMS SENT", "SLOT_MOVED SMS SENT", "REMINDER SMS SENT")
+	w.wantLog(gone.ID, "CONFIRMATION SMS SENT", "CANCELLED SMS SENT")
+	last := w.phones.texts()
+	if body := last[len(last)-1].Text.Body; !strings.Contains(body, "Rappel") || !strings.Contains(body, "10h") {
+		t.Errorf("the reminder says %q; want the new time, 10h", body)
+	}
+}
