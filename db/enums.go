@@ -148,3 +148,39 @@ const (
 	AttendanceAbsent  Attendance = "ABSENT"
 	AttendanceExcused Attendance = "EXCUSED"
 )
+
+// MessageKind is what a message tells.
+type MessageKind string
+
+// Kinds of messages, one per thing that happens to a registration.
+const (
+	MessageConfirmation  MessageKind = "CONFIRMATION"   // registered, with a seat
+	MessageWaitlisted    MessageKind = "WAITLISTED"     // registered on the waiting list
+	MessagePromoted      MessageKind = "PROMOTED"       // a seat freed up and went to them
+	MessageReminder      MessageKind = "REMINDER"       // before the slot
+	MessageSlotMoved     MessageKind = "SLOT_MOVED"     // the slot's time or place changed
+	MessageSlotCancelled MessageKind = "SLOT_CANCELLED" // the host cancelled the slot
+	MessageCancelled     MessageKind = "CANCELLED"      // their registration was cancelled
+)
+
+// MessageChannel is how a message travels.
+type MessageChannel string
+
+// Channels of messages.
+const (
+	ChannelOfSMS   MessageChannel = "SMS"
+	ChannelOfEmail MessageChannel = "EMAIL"
+)
+
+// MessageStatus is where a message is on its way.
+type MessageStatus string
+
+// Message statuses.
+const (
+	MessageQueued     MessageStatus = "QUEUED"     // written, waiting for its job
+	MessageSending    MessageStatus = "SENDING"    // handed to a provider; its answer not recorded yet
+	MessageSent       MessageStatus = "SENT"       // the provider took it
+	MessageDelivered  MessageStatus = "DELIVERED"  // the provider says it arrived
+	MessageFailed     MessageStatus = "FAILED"     // it will not arrive; StatusReason says why
+	MessageSuppressed MessageStatus = "SUPPRESSED" // not sent on purpose; StatusReason says why
+)

@@ -16,8 +16,8 @@ type Message struct {
 	ID                int64
 	RegistrationID    int64
 	EventID           *int64
-	Kind              string // messages.Kind
-	Channel           *string
+	Kind              MessageKind
+	Channel           *MessageChannel
 	Status            MessageStatus
 	StatusReason      *string
 	Attempts          int
@@ -30,19 +30,6 @@ type Message struct {
 	DeliveredAt       *time.Time
 	FailedAt          *time.Time
 }
-
-// MessageStatus is where a message is on its way.
-type MessageStatus string
-
-// Message statuses.
-const (
-	MessageQueued     MessageStatus = "QUEUED"     // written, waiting for its job
-	MessageSending    MessageStatus = "SENDING"    // handed to a provider; its answer not recorded yet
-	MessageSent       MessageStatus = "SENT"       // the provider took it
-	MessageDelivered  MessageStatus = "DELIVERED"  // the provider says it arrived
-	MessageFailed     MessageStatus = "FAILED"     // it will not arrive; StatusReason says why
-	MessageSuppressed MessageStatus = "SUPPRESSED" // not sent on purpose; StatusReason says why
-)
 
 // SendArgs is the job that sends one message.
 type SendArgs struct {
@@ -114,21 +101,21 @@ func FollowEvent(ctx context.Context, q Querier, eventID int64, remindAt func(ti
 		if err != nil {
 			return err
 		}
-		var msg string
+		var msg MessageKind
 		remind := false
 		switch {
 		case kind == "REGISTERED":
-			msg, remind = "CONFIRMATION", true
+			msg, remind = MessageConfirmation, true
 		case kind == "WAITLISTED":
-			msg = "WAITLISTED"
+			msg = MessageWaitlisted
 		case kind == "PROMOTED":
-			msg, remind = "PROMOTED", true
+			msg, remind = MessagePromoted, true
 		case kind == "CANCELLED" && cause != nil && *cause == string(CancelledWithSlot):
-			msg = "SLOT_CANCELLED"
+			msg = MessageSlotCancelled
 		case kind == "CANCELLED":
-			msg = "CANCELLED"
+			msg = MessageCancelled
 		case kind == "SLOT_MOVED":
-			msg, remind = "SLOT_MOVED", true
+			msg, remind = MessageSlotMoved, true
 		default:
 			return nil // nothing a participant is told about
 		}
@@ -288,7 +275,7 @@ func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration)
 }
 
 // RecordSent records that the provider took the message, by channel, with its id there.
-func RecordSent(ctx context.Context, q Querier, id int64, channel, providerID, body string) error {
+func RecordSent(ctx context.Context, q Querier, id int64, channel MessageChannel, providerID, body string) error {
 	_, err := q.Exec(ctx, `UPDATE messages SET status = 'SENT', channel = $2, provider_message_id = nullif($3, ''),
 		body = $4, sent_at = now(), status_reason = NULL WHERE id = $1 AND status = 'SENDING'`, id, channel, providerID, body)
 	return err
@@ -296,7 +283,7 @@ func RecordSent(ctx context.Context, q Querier, id int64, channel, providerID, b
 
 // RecordNotSent records that the message was not sent: FAILED (it cannot be) or SUPPRESSED (it
 // should not be), with the reason, in words a host reads.
-func RecordNotSent(ctx context.Context, q Querier, id int64, status MessageStatus, channel *string, reason string) error {
+func RecordNotSent(ctx context.Context, q Querier, id int64, status MessageStatus, channel *MessageChannel, reason string) error {
 	_, err := q.Exec(ctx, `UPDATE messages SET status = $2, channel = coalesce($3, channel), status_reason = left($4, 500),
 		failed_at = CASE WHEN $2 = 'FAILED' THEN now() END WHERE id = $1`, id, status, channel, reason)
 	return err
@@ -307,4 +294,14 @@ func Unclaim(ctx context.Context, q Querier, id int64, reason string) error {
 	_, err := q.Exec(ctx, `UPDATE messages SET status = 'QUEUED', claimed_at = NULL, status_reason = left($2, 500)
 		WHERE id = $1 AND status = 'SENDING'`, id, reason)
 	return err
+}
+
+// StopReminders records that the person wants no more reminders of registration id; the
+// reminders already due are then not sent (RemindIfStillDue, and the sender's last check).
+func StopReminders(ctx context.Context, q Querier, id int64) (Registration, error) {
+	if _, err := q.Exec(ctx, `UPDATE registrations SET reminders_stopped_at = coalesce(reminders_stopped_at, now())
+		WHERE id = $1`, id); err != nil {
+		return Registration{}, fmt.Errorf("stop reminders of registration %d: %w", id, err)
+	}
+	return RegistrationByID(ctx, q, id)
 }

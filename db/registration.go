@@ -34,6 +34,7 @@ type Registration struct {
 	Attendance         *Attendance
 	WaitlistPosition   *int // 1-based, for waitlisted registrations only
 	RegisteredAt       time.Time
+	RemindersStoppedAt *time.Time // the person asked for no more reminders
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -80,7 +81,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.age_bracket, r.has_computer, r.has_internet, r.has_smartphone, r.preferred_channel,
 	r.consent_version, r.registered_by_org_id, r.referring_org_id, r.counsellor_name,
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
-	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at,
+	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -96,7 +97,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 		&p.AgeBracket, &p.HasComputer, &p.HasInternet, &p.HasSmartphone, &p.PreferredChannel,
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
-		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt,
+		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
 		&r.WaitlistPosition)
 	return r, err
 }

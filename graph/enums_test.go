@@ -32,6 +32,9 @@ var enumColumns = map[string][]string{
 	"AgeBracket":         {"registrations.age_bracket"},
 	"ContactChannel":     {"registrations.preferred_channel"},
 	"Attendance":         {"registrations.attendance"},
+	"MessageKind":        {"messages.kind"},
+	"MessageChannel":     {"messages.channel"},
+	"MessageStatus":      {"messages.status"},
 }
 
 var enumsNotStored = map[string]string{

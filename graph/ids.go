@@ -19,6 +19,7 @@ const (
 	kindAPIKey       kind = "ApiKey"
 	kindRegistration kind = "Registration"
 	kindAllocation   kind = "Allocation"
+	kindMessage      kind = "Message"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;

@@ -18,6 +18,7 @@ type loaders struct {
 	workshop     *batch.Loader[int64, db.Workshop]
 	slot         *batch.Loader[int64, db.Slot]
 	allocations  *batch.Loader[int64, []db.Allocation] // by slot id
+	messages     *batch.Loader[int64, []db.Message]    // by registration id
 
 	// The nested connections, by parent id.
 	venueSlots            *batch.Lists[slotArgs, db.Slot]
@@ -49,6 +50,15 @@ func newLoaders(q db.Querier) *loaders {
 		workshop:     batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
 		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
 		allocations:  batch.New(p, allocationsBySlot(q)),
+		messages: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Message, error) {
+			m, err := db.MessagesOf(ctx, q, ids)
+			for _, id := range ids {
+				if m != nil && m[id] == nil {
+					m[id] = []db.Message{}
+				}
+			}
+			return m, err
+		}),
 		venueSlots: batch.NewLists(p, func(ctx context.Context, a slotArgs, ids []int64) (map[int64][]db.Slot, error) {
 			lists, err := db.SlotsOfVenues(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
 			showLists(ctx, a.Filter, lists)
@@ -68,6 +78,8 @@ func newLoaders(q db.Querier) *loaders {
 	}
 	// Only the slots with reserved seats need their allocations (seatsLeft).
 	l.allocations.Sometimes = true
+	// Only the registrations whose personal data the caller sees have their messages read.
+	l.messages.Sometimes = true
 	return l
 }
 

@@ -531,6 +531,12 @@ type SlotSeriesPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Input of `stopReminders`.
+type StopRemindersInput struct {
+	// The person's management token.
+	Token string `json:"token"`
+}
+
 // Input of `updateOrganisation`. Omitted or null fields stay as they are; an empty string clears an
 // optional text field.
 type UpdateOrganisationInput struct {

@@ -58,6 +58,7 @@ var rootFields = map[string]rootField{
 	"Mutation.setRegistrationPriority": {},
 	"Mutation.markAttendance":          {},
 	"Mutation.reserveSeats":            {},
+	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.releaseSeats":            {},
 }
 

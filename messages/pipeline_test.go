@@ -155,7 +155,7 @@ func (w *world) log(reg int64) []string {
 	for _, m := range ms[reg] {
 		ch := "-"
 		if m.Channel != nil {
-			ch = *m.Channel
+			ch = string(*m.Channel)
 		}
 		out = append(out, fmt.Sprintf("%s %s %s", m.Kind, ch, m.Status))
 	}

@@ -10,32 +10,34 @@ import (
 	"text/template"
 	"time"
 	_ "time/tzdata" // Europe/Paris on machines without a zoneinfo database
+
+	"github.com/regiestains/ateliers/db"
 )
 
-// Kind is what a message tells.
-type Kind string
+// Kind is what a message tells (db.MessageKind, whose values the delivery log stores).
+type Kind = db.MessageKind
 
 // Kinds of messages, one per thing that happens to a registration.
 const (
-	Confirmation  Kind = "CONFIRMATION"   // registered, with a seat
-	Waitlisted    Kind = "WAITLISTED"     // registered on the waiting list
-	Promoted      Kind = "PROMOTED"       // a seat freed up and went to them
-	Reminder      Kind = "REMINDER"       // the day before
-	SlotMoved     Kind = "SLOT_MOVED"     // the slot's time or place changed
-	SlotCancelled Kind = "SLOT_CANCELLED" // the host cancelled the slot
-	Cancelled     Kind = "CANCELLED"      // their registration was cancelled, by them or an organisation
+	Confirmation  = db.MessageConfirmation
+	Waitlisted    = db.MessageWaitlisted
+	Promoted      = db.MessagePromoted
+	Reminder      = db.MessageReminder
+	SlotMoved     = db.MessageSlotMoved
+	SlotCancelled = db.MessageSlotCancelled
+	Cancelled     = db.MessageCancelled
 )
 
 // Kinds lists every kind, for the tests that check each has its templates.
 var Kinds = []Kind{Confirmation, Waitlisted, Promoted, Reminder, SlotMoved, SlotCancelled, Cancelled}
 
 // Channel is how a message travels.
-type Channel string
+type Channel = db.MessageChannel
 
 // Channels.
 const (
-	SMS   Channel = "SMS"
-	Email Channel = "EMAIL"
+	SMS   = db.ChannelOfSMS
+	Email = db.ChannelOfEmail
 )
 
 // Content is what a message may say. Times are shown in Paris.

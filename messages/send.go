@@ -117,7 +117,13 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 	}
 	channels := w.channels(out.Registration.Participant)
 	if len(channels) == 0 {
-		return db.RecordNotSent(ctx, w.q, id, db.MessageSuppressed, nil, "no phone or email to send it to")
+		reason := "no phone or email to send it to"
+		if w.c.SMS == nil && w.c.Email == nil {
+			reason = "no SMS or email provider is configured"
+		} else if w.c.SMS == nil || w.c.Email == nil {
+			reason = "no provider is configured for the person's contact"
+		}
+		return db.RecordNotSent(ctx, w.q, id, db.MessageSuppressed, nil, reason)
 	}
 	var failures []string
 	refused := false // by a provider, rather than held back by the night
@@ -139,7 +145,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 		}
 		providerID, err := ch.sender.Send(ctx, Outgoing{MessageID: id, To: ch.to, Text: text})
 		if err == nil {
-			return db.RecordSent(ctx, w.q, id, string(ch.channel), providerID, text.Subject+"\n"+text.Body)
+			return db.RecordSent(ctx, w.q, id, ch.channel, providerID, text.Subject+"\n"+text.Body)
 		}
 		if !IsPermanent(err) {
 			slog.WarnContext(ctx, "message not sent, will retry", "message_id", id, "channel", ch.channel, "err", err)
@@ -202,7 +208,7 @@ func (w *sendWorker) quiet(start time.Time) (wait time.Duration, drop string) {
 // moved or started), or "" if it still holds.
 func noLongerTrue(out db.Outgoing, now time.Time) string {
 	reg := out.Registration
-	switch Kind(out.Kind) {
+	switch out.Kind {
 	case Cancelled, SlotCancelled:
 		return ""
 	case Waitlisted:
@@ -224,7 +230,7 @@ func noLongerTrue(out db.Outgoing, now time.Time) string {
 	if !out.SlotStartsAt.After(now) {
 		return "the slot has started"
 	}
-	if Kind(out.Kind) == Reminder {
+	if out.Kind == Reminder {
 		if out.RemindersStopped {
 			return "the person stopped reminders"
 		}
@@ -261,14 +267,14 @@ func (w *sendWorker) render(ctx context.Context, out db.Outgoing, ch Channel) (T
 	} else if reg.CancellationReason != nil && c.ByOrganisation {
 		c.Reason = *reg.CancellationReason
 	}
-	if k := Kind(out.Kind); w.c.LinkBase != "" && k != Cancelled && k != SlotCancelled {
+	if k := out.Kind; w.c.LinkBase != "" && k != Cancelled && k != SlotCancelled {
 		token, err := db.NewLink(ctx, w.q, reg.ID)
 		if err != nil {
 			return Text{}, err
 		}
 		c.ManageURL = w.c.LinkBase + token
 	}
-	return Render(Kind(out.Kind), ch, c)
+	return Render(out.Kind, ch, c)
 }
 
 // frenchPhone writes a French number stored in E.164 (+33148210000) as the French read it
@@ -279,4 +285,13 @@ func frenchPhone(e164 string) string {
 	}
 	d := "0" + e164[3:]
 	return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
+}
+
+// Journal is the Sender of a server with no provider for a channel in the demo: it sends
+// nothing and takes every message, which the delivery log then shows, text included, so that
+// a newcomer sees what people would be told.
+type Journal struct{}
+
+func (Journal) Send(_ context.Context, m Outgoing) (string, error) {
+	return fmt.Sprintf("journal-%d", m.MessageID), nil
 }

@@ -26,6 +26,12 @@ type config struct {
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
 	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (package pagecache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
+	// Messages (package messages).
+	SMTPURL         string // SMTP_URL [none]: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; no email without it
+	MailFrom        string // MAIL_FROM: the sender of emails, required with SMTP_URL
+	MessageLinkBase string // MESSAGE_LINK_BASE [none]: the page a message links to, a management token appended; no link without it
+	ReminderHour    int    // REMINDER_HOUR [18]: reminders go the day before the slot at this hour, Paris time
+	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
 	TrustedProxies []netip.Prefix
@@ -38,7 +44,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
-		Limits: limits.DefaultLimits(), PageCache: true,
+		Limits: limits.DefaultLimits(), PageCache: true, ReminderHour: 18, JobWorkers: 10,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -107,6 +113,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
+	c.SMTPURL, c.MailFrom, c.MessageLinkBase = getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MESSAGE_LINK_BASE")
+	if c.SMTPURL != "" && c.MailFrom == "" {
+		errs = append(errs, "MAIL_FROM must name the sender of emails when SMTP_URL is set")
+	}
+	if v := getenv("REMINDER_HOUR"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 9 || n > 19 {
+			errs = append(errs, "REMINDER_HOUR must be an hour from 9 to 19: no SMS goes out from 20:00 to 9:00")
+		} else {
+			c.ReminderHour = n
+		}
+	}
+	intVar("JOB_WORKERS", &c.JobWorkers)
 	onOffVar("RATE_LIMITS", &c.Limits.RateLimits)
 	onOffVar("INTROSPECTION", &c.Limits.Introspection)
 	for _, v := range limitVars(&c.Limits) {

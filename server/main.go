@@ -81,6 +81,19 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		printDemoKeys(c.Port)
 	}
 	go runWorker(ctx, pool)
+	stopJobs, err := startJobs(ctx, c, pool)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the HTTP server: the jobs a last request inserted are taken by another
+		// instance, or by this one when it starts again.
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := stopJobs(stopCtx); err != nil {
+			slog.Warn("job queue stopped before its jobs finished", "err", err)
+		}
+	}()
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr)
 	}

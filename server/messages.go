@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/regiestains/ateliers/messages"
+)
+
+// startJobs starts this instance's workers of the job queue (River, in the database): they
+// follow up booking events, remind and send messages. Every instance runs them; River hands
+// each job to one worker at a time. stop waits for the jobs in hand to finish, or ctx to end.
+func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(context.Context) error, err error) {
+	mc, err := messagesConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	messages.AddWorkers(workers, pool, mc)
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.JobWorkers}},
+		Workers: workers,
+		Logger:  slog.Default(),
+		// Completed jobs are kept a day, for whoever investigates; the delivery log is the
+		// record of messages.
+		CompletedJobRetentionPeriod: 24 * time.Hour,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	if err := client.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start the job queue: %w", err)
+	}
+	return client.Stop, nil
+}
+
+// messagesConfig is how this server sends messages: by the providers configured, or, for
+// the demo without any, into the delivery log only (messages.Journal).
+func messagesConfig(c config) (messages.Config, error) {
+	mc := messages.Config{
+		RemindAt: messages.DayBeforeAt(c.ReminderHour), LinkBase: c.MessageLinkBase,
+		QuietFrom: 20, QuietUntil: 9, Stale: 10 * time.Minute,
+	}
+	if c.SMTPURL != "" {
+		email, err := messages.NewSMTP(c.SMTPURL, c.MailFrom)
+		if err != nil {
+			return mc, err
+		}
+		mc.Email = email
+	}
+	if c.DemoData {
+		if mc.Email == nil {
+			mc.Email = messages.Journal{}
+		}
+		if mc.SMS == nil {
+			mc.SMS = messages.Journal{}
+		}
+	}
+	return mc, nil
+}
