@@ -231,8 +231,9 @@ type Outgoing struct {
 // ClaimMessage takes a message for sending: it must be QUEUED, or SENDING since longer than
 // stale (its sender died without recording what the provider answered). The claim commits
 // before anything is sent, so that two workers never send one message at once. ok is false
-// when the message is not there to send (sent, failed, suppressed, or claimed recently).
-func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration) (out Outgoing, ok bool, err error) {
+// when the message is not there to send: sent, failed or suppressed (wait 0), or claimed less
+// than stale ago (wait is how long until it may be claimed again).
+func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration) (out Outgoing, ok bool, wait time.Duration, err error) {
 	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
 			UPDATE messages m SET status = 'SENDING', claimed_at = now(), attempts = attempts + 1
@@ -243,7 +244,16 @@ func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration)
 		}
 		m, err := pgx.CollectExactlyOneRow(rows, scanMessage)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
+			var left float64 // seconds
+			err := tx.QueryRow(ctx, `SELECT extract(epoch FROM claimed_at + $2::interval - now())::float8
+				FROM messages WHERE id = $1 AND status = 'SENDING'`, id, stale).Scan(&left)
+			if err == nil {
+				wait = max(time.Duration(left*float64(time.Second)), time.Second)
+			}
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			return err
 		}
 		if err != nil {
 			return err
@@ -269,9 +279,9 @@ func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration)
 		return err
 	})
 	if err != nil {
-		return Outgoing{}, false, fmt.Errorf("claim message %d: %w", id, err)
+		return Outgoing{}, false, 0, fmt.Errorf("claim message %d: %w", id, err)
 	}
-	return out, ok, nil
+	return out, ok, wait, nil
 }
 
 // RecordSent records that the provider took the message, by channel, with its id there.
@@ -304,4 +314,27 @@ func StopReminders(ctx context.Context, q Querier, id int64) (Registration, erro
 		return Registration{}, fmt.Errorf("stop reminders of registration %d: %w", id, err)
 	}
 	return RegistrationByID(ctx, q, id)
+}
+
+// RecordReceipt applies a provider's delivery receipt for message id (providerID being the
+// provider's id for it). A message only moves forward (receipts may come in any order, or
+// twice): SENDING or SENT to DELIVERED or FAILED; SENDING to SENT, which settles a send whose
+// answer was lost. A receipt naming another provider id than the one recorded is ignored.
+func RecordReceipt(ctx context.Context, q Querier, id int64, providerID string, status MessageStatus, reason string) error {
+	from := []MessageStatus{MessageSending}
+	if status != MessageSent {
+		from = append(from, MessageSent)
+	}
+	_, err := q.Exec(ctx, `
+		UPDATE messages SET status = $3, provider_message_id = $2,
+			sent_at = coalesce(sent_at, now()),
+			delivered_at = CASE WHEN $3 = 'DELIVERED' THEN now() END,
+			failed_at = CASE WHEN $3 = 'FAILED' THEN now() END,
+			status_reason = CASE WHEN $3 = 'FAILED' THEN left($5, 500) END
+		WHERE id = $1 AND status = ANY($4) AND coalesce(provider_message_id, $2) = $2`,
+		id, providerID, status, from, reason)
+	if err != nil {
+		return fmt.Errorf("receipt of message %d: %w", id, err)
+	}
+	return nil
 }

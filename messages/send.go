@@ -38,6 +38,18 @@ func Permanent(err error) error { return permanent{err} }
 // IsPermanent reports whether err was marked Permanent.
 func IsPermanent(err error) bool { return errors.As(err, new(permanent)) }
 
+type uncertain struct{ error }
+
+func (u uncertain) Unwrap() error { return u.error }
+
+// Uncertain marks err as one after which the message may have gone all the same (the provider
+// failed after taking the request, the answer was lost): it is not sent again until Stale has
+// passed without news of it (a delivery receipt).
+func Uncertain(err error) error { return uncertain{err} }
+
+// IsUncertain reports whether err was marked Uncertain.
+func IsUncertain(err error) bool { return errors.As(err, new(uncertain)) }
+
 // Config is how messages are sent.
 type Config struct {
 	SMS, Email Sender // nil: the channel is not configured, and never chosen
@@ -107,9 +119,15 @@ type sendWorker struct {
 }
 
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) error {
-	out, ok, err := db.ClaimMessage(ctx, w.q, job.Args.MessageID, w.c.Stale)
-	if err != nil || !ok {
+	out, ok, wait, err := db.ClaimMessage(ctx, w.q, job.Args.MessageID, w.c.Stale)
+	if err != nil {
 		return err
+	}
+	if !ok {
+		if wait > 0 { // another try may have sent it: wait for its news
+			return river.JobSnooze(wait)
+		}
+		return nil
 	}
 	id := out.ID
 	if reason := noLongerTrue(out, w.c.now()); reason != "" {
@@ -146,6 +164,12 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 		providerID, err := ch.sender.Send(ctx, Outgoing{MessageID: id, To: ch.to, Text: text})
 		if err == nil {
 			return db.RecordSent(ctx, w.q, id, ch.channel, providerID, text.Subject+"\n"+text.Body)
+		}
+		if IsUncertain(err) {
+			// It may have gone: it stays SENDING, so that no one sends it again before its
+			// receipt has had time to come (Stale); then, without news, it is sent again.
+			slog.WarnContext(ctx, "message may not have been sent", "message_id", id, "channel", ch.channel, "err", err)
+			return river.JobSnooze(w.c.Stale)
 		}
 		if !IsPermanent(err) {
 			slog.WarnContext(ctx, "message not sent, will retry", "message_id", id, "channel", ch.channel, "err", err)
