@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +33,16 @@ type config struct {
 	MessageLinkBase string // MESSAGE_LINK_BASE [none]: the page a message links to, a management token appended; no link without it
 	ReminderHour    int    // REMINDER_HOUR [18]: reminders go the day before the slot at this hour, Paris time
 	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once
+	// SMS by Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN [none: no SMS], with
+	// TWILIO_FROM (an alphanumeric sender, at most 11 letters and digits) or
+	// TWILIO_MESSAGING_SERVICE_SID; TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to call the
+	// API with a key rather than the auth token, which then only checks receipts.
+	TwilioAccountSID, TwilioAuthToken, TwilioFrom, TwilioMessagingService string
+	TwilioKeySID, TwilioKeySecret                                         string
+	TwilioBaseURL                                                         string // TWILIO_BASE_URL [https://api.twilio.com]
+	// PublicURL is the API's address as the world reaches it (PUBLIC_URL, e.g.
+	// https://api.example.fr): delivery receipts are posted to PUBLIC_URL/receipts/twilio.
+	PublicURL string
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
 	TrustedProxies []netip.Prefix
@@ -125,6 +136,26 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	intVar("JOB_WORKERS", &c.JobWorkers)
+	c.TwilioAccountSID, c.TwilioAuthToken = getenv("TWILIO_ACCOUNT_SID"), getenv("TWILIO_AUTH_TOKEN")
+	c.TwilioFrom, c.TwilioMessagingService = getenv("TWILIO_FROM"), getenv("TWILIO_MESSAGING_SERVICE_SID")
+	c.TwilioKeySID, c.TwilioKeySecret = getenv("TWILIO_API_KEY_SID"), getenv("TWILIO_API_KEY_SECRET")
+	c.TwilioBaseURL = getenv("TWILIO_BASE_URL")
+	if c.TwilioBaseURL == "" {
+		c.TwilioBaseURL = "https://api.twilio.com"
+	}
+	c.PublicURL = strings.TrimRight(getenv("PUBLIC_URL"), "/")
+	if c.TwilioAccountSID != "" {
+		switch {
+		case c.TwilioAuthToken == "":
+			errs = append(errs, "TWILIO_AUTH_TOKEN must be set with TWILIO_ACCOUNT_SID: it signs delivery receipts")
+		case c.TwilioFrom == "" && c.TwilioMessagingService == "":
+			errs = append(errs, "TWILIO_FROM (an alphanumeric sender) or TWILIO_MESSAGING_SERVICE_SID must be set with TWILIO_ACCOUNT_SID")
+		case c.TwilioFrom != "" && (len(c.TwilioFrom) > 11 || !alphanumericSender.MatchString(c.TwilioFrom)):
+			errs = append(errs, "TWILIO_FROM must be 1 to 11 letters and digits, with at least one letter: French operators refuse other senders of automated SMS")
+		case c.PublicURL == "":
+			errs = append(errs, "PUBLIC_URL must be set with TWILIO_ACCOUNT_SID: Twilio posts delivery receipts to PUBLIC_URL/receipts/twilio")
+		}
+	}
 	onOffVar("RATE_LIMITS", &c.Limits.RateLimits)
 	onOffVar("INTROSPECTION", &c.Limits.Introspection)
 	for _, v := range limitVars(&c.Limits) {
@@ -146,6 +177,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	return c, nil
 }
+
+// alphanumericSender is a sender ID French operators accept for automated SMS.
+var alphanumericSender = regexp.MustCompile(`^(?:[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)$`)
 
 // parsePrefix reads an address (one host) or a CIDR prefix.
 func parsePrefix(s string) (netip.Prefix, error) {

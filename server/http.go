@@ -35,6 +35,9 @@ func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) h
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
+	if c.TwilioAuthToken != "" {
+		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
+	}
 	ide := graphiqlHandler("Ateliers numériques — GraphiQL", "/graphql") // offline: assets embedded
 	mux.Handle("GET /{$}", ide)
 	mux.Handle("GET /graphiql/", ide)

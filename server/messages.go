@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -53,6 +54,15 @@ func messagesConfig(c config) (messages.Config, error) {
 			return mc, err
 		}
 		mc.Email = email
+	}
+	if c.TwilioAccountSID != "" {
+		keySID, secret := c.TwilioKeySID, c.TwilioKeySecret
+		if keySID == "" {
+			keySID, secret = c.TwilioAccountSID, c.TwilioAuthToken
+		}
+		mc.SMS = &messages.Twilio{BaseURL: c.TwilioBaseURL, AccountSID: c.TwilioAccountSID, KeySID: keySID, Secret: secret,
+			From: c.TwilioFrom, MessagingService: c.TwilioMessagingService, StatusCallback: c.PublicURL + "/receipts/twilio",
+			Client: &http.Client{Timeout: 10 * time.Second}}
 	}
 	if c.DemoData {
 		if mc.Email == nil {
