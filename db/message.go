@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -319,22 +320,84 @@ func StopReminders(ctx context.Context, q Querier, id int64) (Registration, erro
 // RecordReceipt applies a provider's delivery receipt for message id (providerID being the
 // provider's id for it). A message only moves forward (receipts may come in any order, or
 // twice): SENDING or SENT to DELIVERED or FAILED; SENDING to SENT, which settles a send whose
-// answer was lost. A receipt naming another provider id than the one recorded is ignored.
+// answer was lost. A receipt naming another provider id than the one recorded is ignored. An
+// SMS that failed is sent again by email when the person gave an email address.
 func RecordReceipt(ctx context.Context, q Querier, id int64, providerID string, status MessageStatus, reason string) error {
 	from := []MessageStatus{MessageSending}
 	if status != MessageSent {
 		from = append(from, MessageSent)
 	}
-	_, err := q.Exec(ctx, `
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
 		UPDATE messages SET status = $3, provider_message_id = $2,
 			sent_at = coalesce(sent_at, now()),
 			delivered_at = CASE WHEN $3 = 'DELIVERED' THEN now() END,
 			failed_at = CASE WHEN $3 = 'FAILED' THEN now() END,
 			status_reason = CASE WHEN $3 = 'FAILED' THEN left($5, 500) END
 		WHERE id = $1 AND status = ANY($4) AND coalesce(provider_message_id, $2) = $2`,
-		id, providerID, status, from, reason)
+			id, providerID, status, from, reason)
+		if err != nil || tag.RowsAffected() == 0 || status != MessageFailed {
+			return err
+		}
+		var byEmail bool
+		err = tx.QueryRow(ctx, `SELECT m.channel = 'SMS' AND r.email IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.resend_of = m.id)
+			FROM messages m JOIN registrations r ON r.id = m.registration_id WHERE m.id = $1`, id).Scan(&byEmail)
+		if err != nil || !byEmail {
+			return err
+		}
+		email := ChannelOfEmail
+		_, err = resend(ctx, tx, id, &email)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("receipt of message %d: %w", id, err)
 	}
 	return nil
+}
+
+// MessageByID returns one message.
+func MessageByID(ctx context.Context, q Querier, id int64) (Message, error) {
+	return queryOne(ctx, q, fmt.Sprintf("message %d", id), scanMessage, `SELECT `+messageColumns+` FROM messages m WHERE m.id = $1`, id)
+}
+
+// ErrMessagePending: the message is still on its way; it cannot be sent again yet.
+var ErrMessagePending = errors.New("message still on its way")
+
+// Resend writes message id again, by channel if not nil (else as the person prefers), with
+// the job that sends it; the copy names its original (resend_of). A message still on its way
+// is refused (ErrMessagePending).
+func Resend(ctx context.Context, q Querier, id int64, channel *MessageChannel) (Message, error) {
+	var m Message
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var err error
+		m, err = resend(ctx, tx, id, channel)
+		return err
+	})
+	if err != nil {
+		return Message{}, fmt.Errorf("resend message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+func resend(ctx context.Context, tx pgx.Tx, id int64, channel *MessageChannel) (Message, error) {
+	rows, err := tx.Query(ctx, `
+		INSERT INTO messages (registration_id, kind, reminder_for, resend_of, channel)
+		SELECT registration_id, kind, reminder_for, id, $2 FROM messages
+		WHERE id = $1 AND status NOT IN ('QUEUED', 'SENDING')
+		RETURNING `+strings.ReplaceAll(messageColumns, "m.", ""), id, channel)
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := pgx.CollectExactlyOneRow(rows, scanMessage)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := MessageByID(ctx, tx, id); err != nil {
+			return Message{}, err
+		}
+		return Message{}, ErrMessagePending
+	}
+	if err != nil {
+		return Message{}, err
+	}
+	return m, enqueue(ctx, tx, SendArgs{MessageID: m.ID}, nil)
 }

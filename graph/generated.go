@@ -139,6 +139,11 @@ type ComplexityRoot struct {
 		Text         func(childComplexity int) int
 	}
 
+	MessagePayload struct {
+		Message    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ArchiveProgramme        func(childComplexity int, input ArchiveInput) int
 		ArchiveVenue            func(childComplexity int, input ArchiveInput) int
@@ -154,6 +159,7 @@ type ComplexityRoot struct {
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		Register                func(childComplexity int, input RegisterInput) int
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
+		ResendMessage           func(childComplexity int, input ResendMessageInput) int
 		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
 		RevokeAPIKey            func(childComplexity int, input RevokeAPIKeyInput) int
 		ScheduleSlot            func(childComplexity int, input ScheduleSlotInput) int
@@ -454,6 +460,7 @@ type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
 	StopReminders(ctx context.Context, input StopRemindersInput) (*RegistrationPayload, error)
+	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
 	UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error)
 	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
@@ -894,6 +901,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Message.Text(childComplexity), true
 
+	case "MessagePayload.message":
+		if e.ComplexityRoot.MessagePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePayload.Message(childComplexity), true
+	case "MessagePayload.userErrors":
+		if e.ComplexityRoot.MessagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessagePayload.UserErrors(childComplexity), true
+
 	case "Mutation.archiveProgramme":
 		if e.ComplexityRoot.Mutation.ArchiveProgramme == nil {
 			break
@@ -1048,6 +1068,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseSeats(childComplexity, args["input"].(ReleaseSeatsInput)), true
+	case "Mutation.resendMessage":
+		if e.ComplexityRoot.Mutation.ResendMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendMessage(childComplexity, args["input"].(ResendMessageInput)), true
 	case "Mutation.reserveSeats":
 		if e.ComplexityRoot.Mutation.ReserveSeats == nil {
 			break
@@ -2303,6 +2334,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
+			graphql.NewInputUnmarshaler("ResendMessageInput", ec.unmarshalInputResendMessageInput),
 			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("ScheduleSlotInput", ec.unmarshalInputScheduleSlotInput),
@@ -2593,6 +2625,16 @@ func (ec *executionContext) childFields_Message(ctx context.Context, field graph
 		return ec.fieldContext_Message_failedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
+}
+
+func (ec *executionContext) childFields_MessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_MessagePayload_message(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MessagePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessagePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Organisation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3395,6 +3437,20 @@ func (ec *executionContext) field_Mutation_releaseSeats_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ReleaseSeatsInput, error) {
 			return ec.unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resendMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ResendMessageInput, error) {
+			return ec.unmarshalNResendMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐResendMessageInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5314,6 +5370,70 @@ func (ec *executionContext) fieldContext_Message_failedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Message", field, false, false, "DateTime")
 }
 
+func (ec *executionContext) _MessagePayload_message(ctx context.Context, field graphql.CollectedField, obj *MessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MessagePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *MessagePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MessagePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MessagePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MessagePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_reserveSeats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5528,6 +5648,50 @@ func (ec *executionContext) fieldContext_Mutation_stopReminders(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_stopReminders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resendMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resendMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResendMessage(ctx, fc.Args["input"].(ResendMessageInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *MessagePayload) graphql.Marshaler {
+			return ec.marshalNMessagePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐMessagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resendMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MessagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resendMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13609,6 +13773,55 @@ func UnmarshalReleaseSeatsInput(ctx context.Context, raw any) (ReleaseSeatsInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputResendMessageInput(ctx context.Context, obj any) (ResendMessageInput, error) {
+	var it ResendMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "channel"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalOMessageChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐMessageChannel(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalResendMessageInput unmarshals raw into the ResendMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResendMessageInput(ctx context.Context, raw any) (ResendMessageInput, error) {
+	var out ResendMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResendMessageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReserveSeatsInput(ctx context.Context, obj any) (ReserveSeatsInput, error) {
 	var it ReserveSeatsInput
 	if obj == nil {
@@ -15518,6 +15731,44 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var messagePayloadImplementors = []string{"MessagePayload"}
+
+func (ec *executionContext) _MessagePayload(ctx context.Context, sel ast.SelectionSet, obj *MessagePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, messagePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MessagePayload")
+		case "message":
+			out.Values[i] = ec._MessagePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._MessagePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -15568,6 +15819,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "stopReminders":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_stopReminders(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resendMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resendMessage(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -18263,6 +18521,14 @@ func (ec *executionContext) marshalNMessageKind2githubᚗcomᚋregiestainsᚋate
 	return res
 }
 
+func (ec *executionContext) marshalNMessagePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐMessagePayload(ctx context.Context, sel ast.SelectionSet, v *MessagePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MessagePayload!")
+		return graphql.Null
+	}
+	return ec._MessagePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMessageStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐMessageStatus(ctx context.Context, v any) (db.MessageStatus, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := db.MessageStatus(tmp)
@@ -18500,6 +18766,11 @@ func (ec *executionContext) marshalNRegistrationStatus2githubᚗcomᚋregiestain
 
 func (ec *executionContext) unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx context.Context, v any) (ReleaseSeatsInput, error) {
 	res, err := ec.unmarshalInputReleaseSeatsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNResendMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐResendMessageInput(ctx context.Context, v any) (ResendMessageInput, error) {
+	res, err := ec.unmarshalInputResendMessageInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -19491,6 +19762,13 @@ func (ec *executionContext) marshalOLocalDateTime2ᚖgithubᚗcomᚋregiestains�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐMessage(ctx context.Context, sel ast.SelectionSet, v *db.Message) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Message(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMessageChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐMessageChannel(ctx context.Context, v any) (*db.MessageChannel, error) {

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -37,6 +38,48 @@ func (r *mutationResolver) StopReminders(ctx context.Context, input StopReminder
 	}
 	stopped.ByToken = true
 	return &RegistrationPayload{Registration: &stopped, UserErrors: []UserError{}}, nil
+}
+
+// ResendMessage is the resolver for the resendMessage field.
+func (r *mutationResolver) ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error) {
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return nil, err
+	}
+	var p problems
+	notFound := func() (*MessagePayload, error) {
+		p.add(UserErrorCodeNotFound, "id", "no message with this id that you may see")
+		return &MessagePayload{UserErrors: p}, nil
+	}
+	id, err := idOf(kindMessage, input.ID)
+	if err != nil {
+		return notFound()
+	}
+	m, err := db.MessageByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return notFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	reg, err := db.RegistrationByID(ctx, r.Pool, m.RegistrationID)
+	if err != nil {
+		return nil, err
+	}
+	if !canManage(c, reg) {
+		if canSeePersonalData(c, reg) {
+			return nil, errForbidden("sending a message again needs the REGISTRATIONS_WRITE scope of the host or the referring organisation")
+		}
+		return notFound()
+	}
+	resent, err := db.Resend(ctx, r.Pool, id, input.Channel)
+	if ue, ok := refusal(err, "id"); ok {
+		return &MessagePayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &MessagePayload{Message: &resent, UserErrors: []UserError{}}, nil
 }
 
 // Messages is the resolver for the messages field.

@@ -247,6 +247,14 @@ type MarkAttendanceInput struct {
 	Attendance db.Attendance `json:"attendance"`
 }
 
+// Result of `resendMessage`.
+type MessagePayload struct {
+	// The new message, on its way; null when refused.
+	Message *db.Message `json:"message,omitempty"`
+	// Why it was refused.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // The entry points for writing: the catalogue (hosts, with `CATALOGUE_WRITE`), API keys, and
 // bookings (registering, enrolling, cancelling, priorities, attendance, reserved seats). Every
 // mutation takes one `input` and returns `userErrors` for refusals the caller can fix; nothing
@@ -423,6 +431,14 @@ type RegistrationPayload struct {
 type ReleaseSeatsInput struct {
 	// The allocation.
 	ID string `json:"id"`
+}
+
+// Input of `resendMessage`.
+type ResendMessageInput struct {
+	// The message to send again.
+	ID string `json:"id"`
+	// Send it by this channel only; default: as the person prefers, then the other contact.
+	Channel *db.MessageChannel `json:"channel,omitempty"`
 }
 
 // Input of `reserveSeats`.
@@ -786,6 +802,8 @@ const (
 	UserErrorCodeNotEnoughFreeSeats UserErrorCode = "NOT_ENOUGH_FREE_SEATS"
 	// Only a registration on the waiting list has a priority.
 	UserErrorCodeNotWaitlisted UserErrorCode = "NOT_WAITLISTED"
+	// The message is still on its way: it can be sent again once it is sent, delivered or failed.
+	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -815,11 +833,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotConfirmed,
 	UserErrorCodeNotEnoughFreeSeats,
 	UserErrorCodeNotWaitlisted,
+	UserErrorCodeMessagePending,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending:
 		return true
 	}
 	return false

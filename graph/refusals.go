@@ -28,6 +28,7 @@ var refusals = []struct {
 	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance", ""},
 	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone", ""},
 	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority", ""},
+	{db.ErrMessagePending, UserErrorCodeMessagePending, "the message is still on its way; send it again once it is sent, delivered or failed", ""},
 	{db.ErrReferralRequired, UserErrorCodeRequired, "a partner registering someone records a referral with the counsellor's name", "referral.counsellorName"},
 	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }

@@ -59,6 +59,7 @@ var rootFields = map[string]rootField{
 	"Mutation.markAttendance":          {},
 	"Mutation.reserveSeats":            {},
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
+	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page
 	"Mutation.releaseSeats":            {},
 }
 

@@ -24,7 +24,8 @@ import (
 type phoneBook struct {
 	mu   sync.Mutex
 	sent []Outgoing
-	fail error
+	fail error // returned instead of sending
+	lost bool  // the SMS goes, but its answer is lost (Uncertain)
 }
 
 func (p *phoneBook) Send(_ context.Context, m Outgoing) (string, error) {
@@ -34,7 +35,16 @@ func (p *phoneBook) Send(_ context.Context, m Outgoing) (string, error) {
 		return "", p.fail
 	}
 	p.sent = append(p.sent, m)
+	if p.lost {
+		return "", Uncertain(errors.New("timeout awaiting the answer"))
+	}
 	return fmt.Sprintf("SM%d", m.MessageID), nil
+}
+
+func (p *phoneBook) set(fail error, lost bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail, p.lost = fail, lost
 }
 
 func (p *phoneBook) texts() []Outgoing {
@@ -137,10 +147,22 @@ func (w *world) work() {
 	}
 	// A job that failed is a defect of the workers, not a provider's mood: the tests' providers
 	// fail only when told to.
-	rows, _ := w.pool.Query(ctx, `SELECT kind || ': ' || (errors[array_length(errors, 1)]->>'error') FROM river_job WHERE errors IS NOT NULL AND state <> 'completed'`)
+	rows, _ := w.pool.Query(ctx, `SELECT kind || ' ' || state || ': ' || (errors[array_length(errors, 1)]->>'error') FROM river_job WHERE errors IS NOT NULL AND state <> 'completed'`)
 	failed, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil || len(failed) > 0 && w.phones.fail == nil {
+	w.phones.mu.Lock()
+	failing := w.phones.fail != nil
+	w.phones.mu.Unlock()
+	if err != nil || len(failed) > 0 && !failing {
 		w.t.Fatalf("jobs failed: %q, %v", failed, err)
+	}
+}
+
+// later lets time pass for the jobs waiting (a retry's backoff, a snooze): they are due now.
+func (w *world) later() {
+	w.t.Helper()
+	if _, err := w.pool.Exec(context.Background(), `UPDATE river_job SET state = 'available', scheduled_at = now()
+		WHERE state IN ('scheduled', 'retryable', 'available') AND kind <> 'reminder'`); err != nil {
+		w.t.Fatal(err)
 	}
 }
 
@@ -302,4 +324,97 @@ func TestRemindersCheckTheSeatWhenTheyAreDue(t *testing.T) {
 	if body := last[len(last)-1].Text.Body; !strings.Contains(body, "Rappel") || !strings.Contains(body, "10h") {
 		t.Errorf("the reminder says %q; want the new time, 10h", body)
 	}
+}
+
+// A send whose answer was lost (the provider may have taken it) is not repeated while its
+// receipt may still come; the receipt settles it. Without any news, it is sent again.
+func TestALostAnswerIsSettledByTheReceipt(t *testing.T) {
+	t.Parallel()
+	for _, receipt := range []bool{true, false} {
+		w := newWorld(t, parisAt(5, 14, 0), 5)
+		w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+		w.cfg.Stale = 500 * time.Millisecond
+		w.phones.set(nil, true)
+		reg := w.register(1, true, false, false)
+		w.work()
+		w.wantLog(reg.ID, "CONFIRMATION - SENDING")
+		w.phones.set(nil, false)
+		if receipt {
+			ms, _ := db.MessagesOf(context.Background(), w.pool, []int64{reg.ID})
+			if err := db.RecordReceipt(context.Background(), w.pool, ms[reg.ID][0].ID, "SM1", db.MessageDelivered, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(600 * time.Millisecond) // past Stale
+		w.later()
+		w.work()
+		if receipt {
+			w.wantLog(reg.ID, "CONFIRMATION - DELIVERED")
+			if n := len(w.phones.texts()); n != 1 {
+				t.Errorf("with its receipt, the SMS was sent %d times, want once", n)
+			}
+		} else {
+			w.wantLog(reg.ID, "CONFIRMATION SMS SENT")
+			if n := len(w.phones.texts()); n != 2 {
+				t.Errorf("without news, the SMS was sent %d times, want twice (again after the stale delay)", n)
+			}
+		}
+	}
+}
+
+// A provider down for a while: the messages wait and all go out once it is back.
+func TestMessagesWaitForAProviderThatIsDown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 10)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+	w.phones.set(errors.New("503 Service Unavailable"), false)
+	var regs []db.Registration
+	for n := range 5 {
+		regs = append(regs, w.register(n, true, false, false))
+	}
+	w.work()
+	for _, r := range regs {
+		w.wantLog(r.ID, "CONFIRMATION - QUEUED")
+	}
+	w.phones.set(nil, false)
+	w.later()
+	w.work()
+	for _, r := range regs {
+		w.wantLog(r.ID, "CONFIRMATION SMS SENT")
+	}
+	if n := len(w.phones.texts()); n != 5 {
+		t.Errorf("%d SMS once the provider is back, want 5", n)
+	}
+}
+
+// An SMS that was not delivered goes again by email when the person gave one; a host sends a
+// message again on request, and not while it is on its way.
+func TestAnUndeliveredSMSGoesByEmailAndAHostCanResend(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 10)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+	ctx := context.Background()
+	reg := w.register(1, true, true, false) // prefers SMS, gave an email too
+	w.work()
+	ms, _ := db.MessagesOf(ctx, w.pool, []int64{reg.ID})
+	sms := ms[reg.ID][0]
+	if err := db.RecordReceipt(ctx, w.pool, sms.ID, *sms.ProviderMessageID, db.MessageFailed, "not delivered (Twilio error 30003)"); err != nil {
+		t.Fatal(err)
+	}
+	w.work()
+	w.wantLog(reg.ID, "CONFIRMATION SMS FAILED", "CONFIRMATION EMAIL SENT")
+	if n := len(w.box.Mails()); n != 1 {
+		t.Fatalf("%d mails, want the confirmation by email", n)
+	}
+
+	byPhone := db.ChannelOfSMS
+	again, err := db.Resend(ctx, w.pool, sms.ID, &byPhone)
+	if err != nil || again.ResendOf == nil || *again.ResendOf != sms.ID {
+		t.Fatalf("resend: %+v, %v", again, err)
+	}
+	if _, err := db.Resend(ctx, w.pool, again.ID, nil); !errors.Is(err, db.ErrMessagePending) {
+		t.Errorf("resending a message on its way: got %v, want ErrMessagePending", err)
+	}
+	w.work()
+	w.wantLog(reg.ID, "CONFIRMATION SMS FAILED", "CONFIRMATION EMAIL SENT", "CONFIRMATION SMS SENT")
 }

@@ -133,7 +133,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 	if reason := noLongerTrue(out, w.c.now()); reason != "" {
 		return db.RecordNotSent(ctx, w.q, id, db.MessageSuppressed, nil, reason)
 	}
-	channels := w.channels(out.Registration.Participant)
+	channels := w.channels(out.Registration.Participant, out.Channel)
 	if len(channels) == 0 {
 		reason := "no phone or email to send it to"
 		if w.c.SMS == nil && w.c.Email == nil {
@@ -196,7 +196,21 @@ type route struct {
 
 // channels lists how to reach a person, preferred first: SMS when they prefer SMS or a phone
 // call (the API does not call), email when they prefer email; then the other, if they gave it.
-func (w *sendWorker) channels(p db.Participant) []route {
+// A message sent again by a given channel (only) goes by that one alone.
+func (w *sendWorker) channels(p db.Participant, only *db.MessageChannel) []route {
+	all := w.byPreference(p)
+	if only == nil {
+		return all
+	}
+	for _, r := range all {
+		if r.channel == *only {
+			return []route{r}
+		}
+	}
+	return nil
+}
+
+func (w *sendWorker) byPreference(p db.Participant) []route {
 	var sms, email []route
 	if p.Phone != nil && *p.Phone != "" && w.c.SMS != nil {
 		sms = []route{{SMS, w.c.SMS, *p.Phone}}

@@ -63,7 +63,11 @@ func TestARegistrationIsConfirmedByEmail(t *testing.T) {
 		RegistrationByToken struct {
 			ID               string
 			RemindersStopped *bool
-			Messages         []struct{ Kind, Status string; Channel *string; Text *string }
+			Messages         []struct {
+				Kind, Status string
+				Channel      *string
+				Text         *string
+			}
 		}
 	}
 	a.query("", logDoc, map[string]any{"t": link[1]}, &viaLink)
@@ -77,7 +81,9 @@ func TestARegistrationIsConfirmedByEmail(t *testing.T) {
 	}
 
 	var byHost struct {
-		Node struct{ Messages []struct{ Kind, Status string } }
+		Node struct {
+			Messages []struct{ Kind, Status string }
+		}
 	}
 	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Registration { messages { kind status } } } }`, map[string]any{"id": reg.Registration.ID}, &byHost)
 	if len(byHost.Node.Messages) != 1 || byHost.Node.Messages[0].Status != "SENT" {
@@ -95,7 +101,9 @@ func TestARegistrationIsConfirmedByEmail(t *testing.T) {
 	if r := stopped.StopReminders.Registration.RemindersStopped; r == nil || !*r {
 		t.Errorf("stopReminders: %+v", stopped.StopReminders)
 	}
-	var wrong struct{ StopReminders struct{ UserErrors []userError } }
+	var wrong struct {
+		StopReminders struct{ UserErrors []userError }
+	}
 	a.query("", `mutation($t: String!) { stopReminders(input: {token: $t}) { userErrors { code } } }`, map[string]any{"t": "not-a-token"}, &wrong)
 	if len(wrong.StopReminders.UserErrors) != 1 || wrong.StopReminders.UserErrors[0].Code != "NOT_FOUND" {
 		t.Errorf("stopReminders with a wrong token: %+v", wrong.StopReminders.UserErrors)
