@@ -401,3 +401,18 @@ func resend(ctx context.Context, tx pgx.Tx, id int64, channel *MessageChannel) (
 	}
 	return m, enqueue(ctx, tx, SendArgs{MessageID: m.ID}, nil)
 }
+
+// MessageBodyRetention is how long the text of a sent message is kept in the delivery log: it
+// holds a person's name, a workshop and a place, and past it the log's other columns say what
+// was sent and what became of it.
+const MessageBodyRetention = 90 * 24 * time.Hour
+
+// PurgeMessageBodies clears the text of messages queued longer ago than MessageBodyRetention.
+func PurgeMessageBodies(ctx context.Context, q Querier) (int64, error) {
+	tag, err := q.Exec(ctx, `UPDATE messages SET body = NULL
+		WHERE body IS NOT NULL AND queued_at < now() - $1::interval`, MessageBodyRetention)
+	if err != nil {
+		return 0, fmt.Errorf("purge message texts: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

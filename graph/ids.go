@@ -43,7 +43,7 @@ func parseGlobalID(s string) (kind, int64, error) {
 		return "", 0, fmt.Errorf("invalid id")
 	}
 	switch kind(k) {
-	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation:
+	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {
 			return kind(k), id, nil

@@ -418,3 +418,26 @@ func TestAnUndeliveredSMSGoesByEmailAndAHostCanResend(t *testing.T) {
 	w.work()
 	w.wantLog(reg.ID, "CONFIRMATION SMS FAILED", "CONFIRMATION EMAIL SENT", "CONFIRMATION SMS SENT")
 }
+
+// The text of a message is kept 90 days, then cleared; the rest of its entry stays.
+func TestMessageTextsAreClearedAfterTheirRetention(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, parisAt(5, 14, 0), 10)
+	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
+	ctx := context.Background()
+	old, recent := w.register(1, true, false, false), w.register(2, true, false, false)
+	w.work()
+	if _, err := w.pool.Exec(ctx, `UPDATE messages SET queued_at = now() - interval '91 days' WHERE registration_id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PurgeMessageBodies(ctx, w.pool); err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want 1", n, err)
+	}
+	ms, _ := db.MessagesOf(ctx, w.pool, []int64{old.ID, recent.ID})
+	if m := ms[old.ID][0]; m.Body != nil || m.Status != db.MessageSent {
+		t.Errorf("the old message: text %v, status %s; want no text, still SENT", m.Body, m.Status)
+	}
+	if m := ms[recent.ID][0]; m.Body == nil {
+		t.Error("the recent message lost its text")
+	}
+}

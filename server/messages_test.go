@@ -90,6 +90,35 @@ func TestARegistrationIsConfirmedByEmail(t *testing.T) {
 		t.Errorf("the host's delivery log: %+v", byHost.Node.Messages)
 	}
 
+	// The person says they got nothing: the host sends it again; not while it is on its way.
+	var ids struct {
+		Node struct{ Messages []struct{ ID string } }
+	}
+	a.query(hostKey, `query($id: ID!) { node(id: $id) { ... on Registration { messages { id } } } }`, map[string]any{"id": reg.Registration.ID}, &ids)
+	const resendDoc = `mutation($id: ID!) { resendMessage(input: {id: $id}) { message { id kind status } userErrors { code } } }`
+	var resent struct {
+		ResendMessage struct {
+			Message    *struct{ ID, Kind, Status string }
+			UserErrors []userError
+		}
+	}
+	a.query(hostKey, resendDoc, map[string]any{"id": ids.Node.Messages[0].ID}, &resent)
+	if m := resent.ResendMessage.Message; m == nil || m.Kind != "CONFIRMATION" || m.ID == ids.Node.Messages[0].ID {
+		t.Fatalf("resendMessage: %+v", resent.ResendMessage)
+	}
+	waitFor(t, 20*time.Second, "the confirmation sent again", func() bool { return len(box.Mails()) == 2 })
+	if code := a.errorCode("", resendDoc, map[string]any{"id": ids.Node.Messages[0].ID}); code != "UNAUTHENTICATED" {
+		t.Errorf("resendMessage without a key: %s", code)
+	}
+	otherKey, _ := a.bookable("emmaus-connect", 1)
+	var other struct {
+		ResendMessage struct{ UserErrors []userError }
+	}
+	a.query(otherKey, resendDoc, map[string]any{"id": ids.Node.Messages[0].ID}, &other)
+	if len(other.ResendMessage.UserErrors) != 1 || other.ResendMessage.UserErrors[0].Code != "NOT_FOUND" {
+		t.Errorf("another organisation resending: %+v", other.ResendMessage.UserErrors)
+	}
+
 	var stopped struct {
 		StopReminders struct {
 			Registration struct{ RemindersStopped *bool }

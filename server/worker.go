@@ -12,7 +12,7 @@ import (
 
 // workerInterval is how often the booking worker looks for work: reserved seats whose release
 // time has come (the waiting list then moves by itself), expired idempotency keys and idle
-// rate buckets.
+// rate buckets, and the texts of messages past their retention.
 const workerInterval = 30 * time.Second
 
 // runWorker does the booking's periodic work until ctx ends. Every instance runs one; the
@@ -36,6 +36,9 @@ func runWorker(ctx context.Context, pool *pgxpool.Pool) {
 		}
 		if _, err := db.PurgeRateBuckets(ctx, pool); err != nil {
 			slog.ErrorContext(ctx, "purge rate buckets", "err", err)
+		}
+		if _, err := db.PurgeMessageBodies(ctx, pool); err != nil {
+			slog.ErrorContext(ctx, "purge message texts", "err", err)
 		}
 	}
 }
