@@ -3,6 +3,7 @@ package messages
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -95,5 +96,17 @@ func TestEmailRefusalsArePermanentOrTemporaryAsTheServerSays(t *testing.T) {
 	}
 	if n := len(box.Mails()); n != 0 {
 		t.Errorf("%d mails went through", n)
+	}
+}
+
+func TestProviderWordsLoseTheAddressTheyQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"550 5.1.1 <awa.diallo@example.fr>: Recipient address rejected":                      "550 5.1.1 <an address>: Recipient address rejected",
+		"twilio 400: error 21211: The 'To' number +33612345678 is not a valid phone number.": "twilio 400: error 21211: The 'To' number a number is not a valid phone number.",
+		"dial tcp 127.0.0.1:25: connection refused":                                          "dial tcp 127.0.0.1:25: connection refused",
+	} {
+		if got := redact(errors.New(in)); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"time"
 
@@ -168,17 +169,20 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 		if IsUncertain(err) {
 			// It may have gone: it stays SENDING, so that no one sends it again before its
 			// receipt has had time to come (Stale); then, without news, it is sent again.
-			slog.WarnContext(ctx, "message may not have been sent", "message_id", id, "channel", ch.channel, "err", err)
+			slog.WarnContext(ctx, "message may not have been sent", "message_id", id, "channel", ch.channel, "err", redact(err))
 			return river.JobSnooze(w.c.Stale)
 		}
 		if !IsPermanent(err) {
-			slog.WarnContext(ctx, "message not sent, will retry", "message_id", id, "channel", ch.channel, "err", err)
-			if uerr := db.Unclaim(ctx, w.q, id, "provider unavailable, will retry"); uerr != nil {
+			reason := redact(err)
+			slog.WarnContext(ctx, "message not sent, will retry", "message_id", id, "channel", ch.channel, "err", reason)
+			if uerr := db.Unclaim(ctx, w.q, id, "provider unavailable, will retry: "+reason); uerr != nil {
 				return uerr
 			}
-			return fmt.Errorf("send message %d by %s: %w", id, ch.channel, err)
+			// River logs and keeps the error of a job: without the provider's words, which
+			// may quote the address.
+			return fmt.Errorf("send message %d by %s: provider unavailable", id, ch.channel)
 		}
-		failures = append(failures, fmt.Sprintf("%s refused: %v", ch.channel, err))
+		failures = append(failures, fmt.Sprintf("%s refused: %s", ch.channel, redact(err)))
 		refused = true
 	}
 	status := db.MessageSuppressed
@@ -332,4 +336,16 @@ type Journal struct{}
 
 func (Journal) Send(_ context.Context, m Outgoing) (string, error) {
 	return fmt.Sprintf("journal-%d", m.MessageID), nil
+}
+
+// Providers quote the address they refuse ("550 <awa@example.fr>: unknown user"); what the
+// API logs and keeps of their words says "an address" or "a number" instead.
+var (
+	emailWords = regexp.MustCompile(`[^\s<>"'(),;:]+@[^\s<>"'(),;:]+`)
+	phoneWords = regexp.MustCompile(`\+\d{8,15}\b|\b0\d(?:[ .-]?\d{2}){4}\b`) // E.164, or as the French write it
+)
+
+func redact(err error) string {
+	s := emailWords.ReplaceAllString(err.Error(), "an address")
+	return phoneWords.ReplaceAllString(s, "a number")
 }
