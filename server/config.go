@@ -27,6 +27,7 @@ type config struct {
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
 	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (package pagecache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
+	MetricsAddr      string        // METRICS_ADDR [off]: Prometheus metrics at /metrics on their own listener, e.g. :9090
 	// Messages (package messages).
 	SMTPURL         string // SMTP_URL [none]: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; no email without it
 	MailFrom        string // MAIL_FROM: the sender of emails, required with SMTP_URL
@@ -95,6 +96,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.DatabaseReadURL = getenv("DATABASE_READ_URL")
 	c.DebugAddr = getenv("DEBUG_ADDR")
+	c.MetricsAddr = getenv("METRICS_ADDR")
 	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
 		errs = append(errs, "DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060: the profiler shows the server's insides")
 	}

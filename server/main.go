@@ -102,6 +102,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if c.DebugAddr != "" {
 		go serveDebug(c.DebugAddr)
 	}
+	if c.MetricsAddr != "" {
+		go serveMetrics(c.MetricsAddr, pool)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics, for Prometheus, on a listener of their own (METRICS_ADDR): what a person on call
+// looks at first. Requests are counted by route, method and status (the routes are the mux's,
+// a bounded set: a client cannot create series); the pool, the job queue and the messages are
+// read when Prometheus scrapes, from pgxpool and from the database, so every instance reports
+// the same queue and the same messages.
+
+var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+	Name:    "ateliers_http_request_duration_seconds",
+	Help:    "Time to answer HTTP requests, by route, method and status.",
+	Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+}, []string{"route", "method", "status"})
+
+// measure records the duration of the requests mux serves, by the pattern that took each
+// (ServeMux writes it in the request), or "unmatched".
+func measure(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		mux.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		requestDuration.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// metricsRegistry holds the server's metrics: requests, the Go runtime, the pool, the job
+// queue and the messages.
+func metricsRegistry(pool *pgxpool.Pool) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(requestDuration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&dbCollector{pool: pool})
+	return reg
+}
+
+// serveMetrics serves /metrics on addr until the process ends.
+func serveMetrics(addr string, pool *pgxpool.Pool) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metricsRegistry(pool), promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	slog.Info("metrics listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		slog.Error("metrics stopped", "err", err)
+	}
+}
+
+var (
+	poolConns    = prometheus.NewDesc("ateliers_db_pool_connections", "Connections of the pool, by state.", []string{"state"}, nil)
+	poolMax      = prometheus.NewDesc("ateliers_db_pool_max_connections", "Size of the pool.", nil, nil)
+	poolWaits    = prometheus.NewDesc("ateliers_db_pool_empty_acquires_total", "Acquires that waited for a connection.", nil, nil)
+	poolWait     = prometheus.NewDesc("ateliers_db_pool_acquire_wait_seconds_total", "Time spent acquiring connections.", nil, nil)
+	jobs         = prometheus.NewDesc("ateliers_jobs", "Jobs of the queue, by kind and state (available: waiting for a worker).", []string{"kind", "state"}, nil)
+	jobAge       = prometheus.NewDesc("ateliers_jobs_oldest_available_seconds", "Age of the oldest job due and not yet taken, by kind: the queue's latency.", []string{"kind"}, nil)
+	jobErrors    = prometheus.NewDesc("ateliers_jobs_failing", "Jobs whose last attempt failed and that wait for a retry, or were discarded, by kind.", []string{"kind"}, nil)
+	messageCount = prometheus.NewDesc("ateliers_messages", "Messages by channel and status.", []string{"channel", "status"}, nil)
+)
+
+// dbCollector reads the pool's statistics, and the queue and messages from the database.
+type dbCollector struct{ pool *pgxpool.Pool }
+
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{poolConns, poolMax, poolWaits, poolWait, jobs, jobAge, jobErrors, messageCount} {
+		ch <- d
+	}
+}
+
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.pool.Stat()
+	ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.AcquiredConns()), "acquired")
+	ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.IdleConns()), "idle")
+	ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.ConstructingConns()), "constructing")
+	ch <- prometheus.MustNewConstMetric(poolMax, prometheus.GaugeValue, float64(s.MaxConns()))
+	ch <- prometheus.MustNewConstMetric(poolWaits, prometheus.CounterValue, float64(s.EmptyAcquireCount()))
+	ch <- prometheus.MustNewConstMetric(poolWait, prometheus.CounterValue, s.AcquireDuration().Seconds())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	query := func(desc *prometheus.Desc, typ prometheus.ValueType, sql string) {
+		rows, err := c.pool.Query(ctx, sql)
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(desc, err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v float64
+			labels := make([]any, len(descLabels[desc]))
+			dst := make([]string, len(labels))
+			for i := range labels {
+				labels[i] = &dst[i]
+			}
+			if err := rows.Scan(append(labels, &v)...); err != nil {
+				ch <- prometheus.NewInvalidMetric(desc, err)
+				return
+			}
+			ch <- prometheus.MustNewConstMetric(desc, typ, v, dst...)
+		}
+		if err := rows.Err(); err != nil {
+			ch <- prometheus.NewInvalidMetric(desc, err)
+		}
+	}
+	query(jobs, prometheus.GaugeValue, `SELECT kind, state::text, count(*)::float8 FROM river_job
+		WHERE state <> 'completed' GROUP BY kind, state`)
+	query(jobAge, prometheus.GaugeValue, `SELECT kind, extract(epoch FROM now() - min(scheduled_at))::float8 FROM river_job
+		WHERE state = 'available' AND scheduled_at <= now() GROUP BY kind`)
+	query(jobErrors, prometheus.GaugeValue, `SELECT kind, count(*)::float8 FROM river_job
+		WHERE state IN ('retryable', 'discarded') GROUP BY kind`)
+	query(messageCount, prometheus.GaugeValue, `SELECT coalesce(channel, 'NONE'), status, count(*)::float8 FROM messages
+		GROUP BY 1, 2`)
+}
+
+// descLabels are the variable labels of the metrics read by query, in the order of its columns.
+var descLabels = map[*prometheus.Desc][]string{
+	jobs: {"kind", "state"}, jobAge: {"kind"}, jobErrors: {"kind"}, messageCount: {"channel", "status"},
+}
