@@ -515,6 +515,8 @@ const (
 	UserErrorCodeNotEnoughFreeSeats UserErrorCode = "NOT_ENOUGH_FREE_SEATS"
 	// Only a registration on the waiting list has a priority.
 	UserErrorCodeNotWaitlisted UserErrorCode = "NOT_WAITLISTED"
+	// The message is still on its way: it can be sent again once it is sent, delivered or failed.
+	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -544,6 +546,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotConfirmed,
 	UserErrorCodeNotEnoughFreeSeats,
 	UserErrorCodeNotWaitlisted,
+	UserErrorCodeMessagePending,
 }
 
 // __AvailabilityInput is used internally by genqlient
