@@ -85,6 +85,7 @@ export function advice(code: UserErrorCode): string {
     case "NOT_CONFIRMED":
     case "NOT_ENOUGH_FREE_SEATS":
     case "NOT_WAITLISTED":
+    case "MESSAGE_PENDING":
       return "unexpected for a registration";
     default: {
       // A server newer than these types may still send a code unknown here.
