@@ -74,7 +74,7 @@ func freePort() (int, error) {
 // startServer runs bin against databaseURL on a free loopback port, without rate limits, and
 // waits until /readyz answers 200. pageCache turns its page cache on (off, the API runs the same
 // SQL as the floor it is compared with).
-func startServer(ctx context.Context, bin, databaseURL string, conns int, pageCache bool, logPath string) (*server, error) {
+func startServer(ctx context.Context, bin, databaseURL string, conns int, pageCache bool, logPath string, extraEnv ...string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -96,6 +96,7 @@ func startServer(ctx context.Context, bin, databaseURL string, conns int, pageCa
 	}
 	cmd.Env = append(env, "DATABASE_URL="+databaseURL, "PORT="+strconv.Itoa(port),
 		"LISTEN_HOST=127.0.0.1", "RATE_LIMITS=off", "DATABASE_MAX_CONNS="+strconv.Itoa(conns), "PAGE_CACHE="+onOff(pageCache))
+	cmd.Env = append(cmd.Env, extraEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start server: %w", err)

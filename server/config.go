@@ -33,7 +33,7 @@ type config struct {
 	MailFrom        string // MAIL_FROM: the sender of emails, required with SMTP_URL
 	MessageLinkBase string // MESSAGE_LINK_BASE [none]: the page a message links to, a management token appended; no link without it
 	ReminderHour    int    // REMINDER_HOUR [18]: reminders go the day before the slot at this hour, Paris time
-	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once
+	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once; 0: none (other instances run them)
 	// SMS by Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN [none: no SMS], with
 	// TWILIO_FROM (an alphanumeric sender, at most 11 letters and digits) or
 	// TWILIO_MESSAGING_SERVICE_SID; TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to call the
@@ -137,7 +137,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.ReminderHour = n
 		}
 	}
-	intVar("JOB_WORKERS", &c.JobWorkers)
+	if v := getenv("JOB_WORKERS"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 0 {
+			errs = append(errs, "JOB_WORKERS must be 0 (this instance runs no jobs) or a positive integer")
+		} else {
+			c.JobWorkers = n
+		}
+	}
 	c.TwilioAccountSID, c.TwilioAuthToken = getenv("TWILIO_ACCOUNT_SID"), getenv("TWILIO_AUTH_TOKEN")
 	c.TwilioFrom, c.TwilioMessagingService = getenv("TWILIO_FROM"), getenv("TWILIO_MESSAGING_SERVICE_SID")
 	c.TwilioKeySID, c.TwilioKeySecret = getenv("TWILIO_API_KEY_SID"), getenv("TWILIO_API_KEY_SECRET")

@@ -22,6 +22,9 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 	if err != nil {
 		return nil, err
 	}
+	if c.JobWorkers == 0 {
+		return func(context.Context) error { return nil }, nil
+	}
 	workers := river.NewWorkers()
 	messages.AddWorkers(workers, pool, mc)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
