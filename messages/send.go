@@ -137,7 +137,9 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 	channels := w.channels(out.Registration.Participant, out.Channel)
 	if len(channels) == 0 {
 		reason := "no phone or email to send it to"
-		if w.c.SMS == nil && w.c.Email == nil {
+		if out.Channel != nil {
+			reason = "cannot go by " + string(*out.Channel) + ": the person gave no such contact, or no provider is configured for it"
+		} else if w.c.SMS == nil && w.c.Email == nil {
 			reason = "no SMS or email provider is configured"
 		} else if w.c.SMS == nil || w.c.Email == nil {
 			reason = "no provider is configured for the person's contact"
@@ -164,7 +166,7 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[db.SendArgs]) erro
 		}
 		providerID, err := ch.sender.Send(ctx, Outgoing{MessageID: id, To: ch.to, Text: text})
 		if err == nil {
-			return db.RecordSent(ctx, w.q, id, ch.channel, providerID, text.Subject+"\n"+text.Body)
+			return db.RecordSent(ctx, w.q, id, ch.channel, providerID, strings.TrimPrefix(text.Subject+"\n"+text.Body, "\n"))
 		}
 		if IsUncertain(err) {
 			// It may have gone: it stays SENDING, so that no one sends it again before its
