@@ -60,6 +60,7 @@ func NewHandler(pool, replica db.Querier, pages *pagecache.Cache, lim limits.Lim
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
 	})
 	srv.AroundOperations(withLoaders(res))
+	srv.AroundOperations(labelOperation)
 	return withStatus(srv)
 }
 

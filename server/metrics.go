@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/regiestains/ateliers/graph"
 )
 
 // Metrics, for Prometheus, on a listener of their own (METRICS_ADDR): what a person on call
@@ -21,22 +22,25 @@ import (
 
 var requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 	Name:    "ateliers_http_request_duration_seconds",
-	Help:    "Time to answer HTTP requests, by route, method and status.",
+	Help:    "Time to answer HTTP requests, by route, GraphQL operation (type and root field), method and status.",
 	Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
-}, []string{"route", "method", "status"})
+}, []string{"route", "operation", "method", "status"})
 
 // measure records the duration of the requests mux serves, by the pattern that took each
-// (ServeMux writes it in the request), or "unmatched".
+// (ServeMux writes it in the request), or "unmatched", and by GraphQL operation ("" for other
+// routes, and for a request refused before its operation was known).
 func measure(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		ctx, operation := graph.WithOperationLabel(r.Context())
+		r = r.WithContext(ctx)
 		mux.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
-		requestDuration.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
+		requestDuration.WithLabelValues(route, *operation, r.Method, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
 	})
 }
 

@@ -28,7 +28,7 @@ func TestMetricsShowRequestsQueueAndMessages(t *testing.T) {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	for _, want := range []string{
-		`ateliers_http_request_duration_seconds_count{method="POST",route="/graphql",status="200"}`,
+		`ateliers_http_request_duration_seconds_count{method="POST",operation="mutation register",route="/graphql",status="200"}`,
 		`ateliers_db_pool_connections{state="idle"}`,
 		`ateliers_db_pool_max_connections 10`,
 		`ateliers_messages{channel="EMAIL",status="SENT"} 1`,
