@@ -9,7 +9,9 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/regiestains/ateliers/messages/mailtest"
 )
@@ -108,5 +110,21 @@ func TestProviderWordsLoseTheAddressTheyQuote(t *testing.T) {
 		if got := redact(errors.New(in)); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A paced sender hands the provider no more than its rate, however many workers send at once.
+func TestPacedSenderKeepsTheProvidersRate(t *testing.T) {
+	phones := &phoneBook{}
+	s := Paced(phones, 20) // 20 a second
+	start := time.Now()
+	var wg sync.WaitGroup
+	for n := range 10 {
+		wg.Go(func() { s.Send(context.Background(), Outgoing{MessageID: int64(n)}) })
+	}
+	wg.Wait()
+	// The first goes at once, the nine others one every 50 ms: at least 450 ms in all.
+	if took := time.Since(start); took < 400*time.Millisecond || len(phones.texts()) != 10 {
+		t.Errorf("10 messages at 20 a second took %v (%d sent); want about 450 ms", took, len(phones.texts()))
 	}
 }

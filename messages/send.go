@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"golang.org/x/time/rate"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -350,4 +351,24 @@ var (
 func redact(err error) string {
 	s := emailWords.ReplaceAllString(err.Error(), "an address")
 	return phoneWords.ReplaceAllString(s, "a number")
+}
+
+// Paced is a Sender that hands a provider at most perSecond messages a second, across this
+// instance's workers, as the provider's contract allows (Twilio queues what comes faster, and
+// an SMTP relay may defer or refuse it). Each instance has its own pace: with n instances, give
+// each the provider's rate divided by n.
+func Paced(s Sender, perSecond float64) Sender {
+	return &paced{s: s, limit: rate.NewLimiter(rate.Limit(perSecond), 1)}
+}
+
+type paced struct {
+	s     Sender
+	limit *rate.Limiter
+}
+
+func (p *paced) Send(ctx context.Context, m Outgoing) (string, error) {
+	if err := p.limit.Wait(ctx); err != nil {
+		return "", fmt.Errorf("waiting for the provider's pace: %w", err) // temporary: tried again
+	}
+	return p.s.Send(ctx, m)
 }

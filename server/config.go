@@ -34,6 +34,8 @@ type config struct {
 	MessageLinkBase string // MESSAGE_LINK_BASE [none]: the page a message links to, a management token appended; no link without it
 	ReminderHour    int    // REMINDER_HOUR [18]: reminders go the day before the slot at this hour, Paris time
 	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once; 0: none (other instances run them)
+	SMSPerSecond    int    // SMS_PER_SECOND [10]: SMS this instance hands the provider a second at most
+	EmailPerSecond  int    // EMAIL_PER_SECOND [10]: emails this instance hands the SMTP server a second at most
 	// SMS by Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN [none: no SMS], with
 	// TWILIO_FROM (an alphanumeric sender, at most 11 letters and digits) or
 	// TWILIO_MESSAGING_SERVICE_SID; TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to call the
@@ -57,6 +59,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
 		Limits: limits.DefaultLimits(), PageCache: true, ReminderHour: 18, JobWorkers: 10,
+		SMSPerSecond: 10, EmailPerSecond: 10,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -144,6 +147,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.JobWorkers = n
 		}
 	}
+	intVar("SMS_PER_SECOND", &c.SMSPerSecond)
+	intVar("EMAIL_PER_SECOND", &c.EmailPerSecond)
 	c.TwilioAccountSID, c.TwilioAuthToken = getenv("TWILIO_ACCOUNT_SID"), getenv("TWILIO_AUTH_TOKEN")
 	c.TwilioFrom, c.TwilioMessagingService = getenv("TWILIO_FROM"), getenv("TWILIO_MESSAGING_SERVICE_SID")
 	c.TwilioKeySID, c.TwilioKeySecret = getenv("TWILIO_API_KEY_SID"), getenv("TWILIO_API_KEY_SECRET")

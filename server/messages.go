@@ -56,16 +56,16 @@ func messagesConfig(c config) (messages.Config, error) {
 		if err != nil {
 			return mc, err
 		}
-		mc.Email = email
+		mc.Email = messages.Paced(email, float64(c.EmailPerSecond))
 	}
 	if c.TwilioAccountSID != "" {
 		keySID, secret := c.TwilioKeySID, c.TwilioKeySecret
 		if keySID == "" {
 			keySID, secret = c.TwilioAccountSID, c.TwilioAuthToken
 		}
-		mc.SMS = &messages.Twilio{BaseURL: c.TwilioBaseURL, AccountSID: c.TwilioAccountSID, KeySID: keySID, Secret: secret,
+		mc.SMS = messages.Paced(&messages.Twilio{BaseURL: c.TwilioBaseURL, AccountSID: c.TwilioAccountSID, KeySID: keySID, Secret: secret,
 			From: c.TwilioFrom, MessagingService: c.TwilioMessagingService, StatusCallback: c.PublicURL + "/receipts/twilio",
-			Client: &http.Client{Timeout: 10 * time.Second}}
+			Client: &http.Client{Timeout: 10 * time.Second}}, float64(c.SMSPerSecond))
 	}
 	if c.DemoData {
 		if mc.Email == nil {
