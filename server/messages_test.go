@@ -19,7 +19,7 @@ func messagingAPI(t *testing.T) (*testAPI, *mailtest.Server) {
 	box := mailtest.Start(t)
 	a := newTestAPIWith(t, map[string]string{
 		"SMTP_URL": "smtp://" + box.Addr + "?tls=none", "MAIL_FROM": "Ateliers <ateliers@regie-stains.example>",
-		"MESSAGE_LINK_BASE": "https://ateliers.example/r/",
+		"MESSAGE_LINK_BASE": "https://ateliers.example/r/", "EMAIL_PER_SECOND": "1000",
 	})
 	stop, err := startJobs(context.Background(), a.config, a.Pool)
 	if err != nil {
