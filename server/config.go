@@ -28,6 +28,7 @@ type config struct {
 	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (package pagecache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
 	MetricsAddr      string        // METRICS_ADDR [off]: Prometheus metrics at /metrics on their own listener, e.g. :9090
+	Tracing          bool          // OpenTelemetry traces: on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set
 	// Messages (package messages).
 	SMTPURL         string // SMTP_URL [none]: smtp://user:password@host:587 (STARTTLS) or smtps://…:465; no email without it
 	MailFrom        string // MAIL_FROM: the sender of emails, required with SMTP_URL
@@ -100,6 +101,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.DatabaseReadURL = getenv("DATABASE_READ_URL")
 	c.DebugAddr = getenv("DEBUG_ADDR")
 	c.MetricsAddr = getenv("METRICS_ADDR")
+	c.Tracing = tracingOn(getenv)
 	if c.DebugAddr != "" && !loopback(c.DebugAddr) {
 		errs = append(errs, "DEBUG_ADDR must be a loopback address such as 127.0.0.1:6060: the profiler shows the server's insides")
 	}

@@ -67,6 +67,9 @@ func openPool(ctx context.Context, c config, url, variable string, readOnly bool
 	// that.
 	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	setConnectTimeout(&pc.ConnConfig.Config, c)
+	if t := newSQLTracer(c); t != nil {
+		pc.ConnConfig.Tracer = t
+	}
 	// pgx's defaults do the rest. When a request's deadline passes, pgx answers at once, drops
 	// the connection and sends PostgreSQL a cancel request for its statement, so that nothing
 	// stays waiting on a lock or running for a client that has gone (timeout_test.go checks

@@ -59,7 +59,7 @@ func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) h
 		}
 		w.Write([]byte("ok\n"))
 	})
-	return withRequestID(logRequests(measure(mux)))
+	return traced(c, withRequestID(logRequests(measure(mux))))
 }
 
 var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)

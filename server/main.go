@@ -43,6 +43,15 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if len(args) > 0 {
 		return runCommand(ctx, c, args)
 	}
+	stopTracing, err := startTracing(ctx, getenv)
+	if err != nil {
+		return fmt.Errorf("tracing: %w", err)
+	}
+	defer func() {
+		flushCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTracing(flushCtx) // what is left goes to the collector, or is lost if it is away
+	}()
 	pool, err := openDatabase(ctx, c)
 	if err != nil {
 		return err

@@ -28,9 +28,10 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 	workers := river.NewWorkers()
 	messages.AddWorkers(workers, pool, mc)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.JobWorkers}},
-		Workers: workers,
-		Logger:  slog.Default(),
+		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.JobWorkers}},
+		Workers:    workers,
+		Logger:     slog.Default(),
+		Middleware: jobMiddleware(c),
 		// Completed jobs are kept a day, for whoever investigates; the delivery log is the
 		// record of messages.
 		CompletedJobRetentionPeriod: 24 * time.Hour,

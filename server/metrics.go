@@ -41,6 +41,7 @@ func measure(mux *http.ServeMux) http.Handler {
 			route = "unmatched"
 		}
 		requestDuration.WithLabelValues(route, *operation, r.Method, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
+		nameSpan(r, route, *operation)
 	})
 }
 
