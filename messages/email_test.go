@@ -115,12 +115,12 @@ func TestProviderWordsLoseTheAddressTheyQuote(t *testing.T) {
 
 // A paced sender hands the provider no more than its rate, however many workers send at once.
 func TestPacedSenderKeepsTheProvidersRate(t *testing.T) {
-	phones := &phoneBook{}
+	phones := newPhoneBook(t)
 	s := Paced(phones, 20) // 20 a second
 	start := time.Now()
 	var wg sync.WaitGroup
 	for n := range 10 {
-		wg.Go(func() { s.Send(context.Background(), Outgoing{MessageID: int64(n)}) })
+		wg.Go(func() { s.Send(context.Background(), Outgoing{MessageID: int64(n), To: "+33612345678", Text: Text{Body: "x"}}) })
 	}
 	wg.Wait()
 	// The first goes at once, the nine others one every 50 ms: at least 450 ms in all.

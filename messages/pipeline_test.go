@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,38 +20,59 @@ import (
 	"github.com/regiestains/ateliers/messages/mailtest"
 )
 
-// phoneBook is an SMS Sender that keeps what it is given: the SMS provider's own client is
-// tested against a server that speaks its protocol; here the question is what is sent, when.
+// phoneBook is Twilio as the tests see it: the real client (Twilio) talking to a local server
+// that checks requests as Twilio documents them (fakeTwilio), and keeps what it took.
 type phoneBook struct {
-	mu   sync.Mutex
-	sent []Outgoing
-	fail error // returned instead of sending
-	lost bool  // the SMS goes, but its answer is lost (Uncertain)
+	*Twilio
+	fake *fakeTwilio
 }
 
-func (p *phoneBook) Send(_ context.Context, m Outgoing) (string, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return "", p.fail
-	}
-	p.sent = append(p.sent, m)
-	if p.lost {
-		return "", Uncertain(errors.New("timeout awaiting the answer"))
-	}
-	return fmt.Sprintf("SM%d", m.MessageID), nil
+func newPhoneBook(t *testing.T) *phoneBook {
+	fake := &fakeTwilio{}
+	return &phoneBook{Twilio: newTwilio(t, fake), fake: fake}
 }
 
-func (p *phoneBook) set(fail error, lost bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fail, p.lost = fail, lost
-}
-
+// texts returns the SMS Twilio took, in order.
 func (p *phoneBook) texts() []Outgoing {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]Outgoing(nil), p.sent...)
+	p.fake.mu.Lock()
+	defer p.fake.mu.Unlock()
+	var out []Outgoing
+	for _, f := range p.fake.accepted {
+		out = append(out, Outgoing{To: f.Get("To"), Text: Text{Body: f.Get("Body")}})
+	}
+	return out
+}
+
+// set makes Twilio refuse every SMS for now (down: 429 Too Many Requests, as when an account
+// is over its rate), or take each one and lose its answer (lost: a 500 after taking it), or
+// work again (neither).
+func (p *phoneBook) set(down, lost bool) {
+	p.fake.mu.Lock()
+	defer p.fake.mu.Unlock()
+	switch {
+	case down:
+		p.fake.answer = func(w http.ResponseWriter, _ url.Values) bool {
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"code":20429,"message":"Too Many Requests","status":429}`))
+			return true
+		}
+	case lost:
+		p.fake.answer = func(w http.ResponseWriter, form url.Values) bool {
+			p.fake.mu.Lock()
+			p.fake.accepted = append(p.fake.accepted, form)
+			p.fake.mu.Unlock()
+			w.WriteHeader(http.StatusInternalServerError)
+			return true
+		}
+	default:
+		p.fake.answer = nil
+	}
+}
+
+func (p *phoneBook) down() bool {
+	p.fake.mu.Lock()
+	defer p.fake.mu.Unlock()
+	return p.fake.answer != nil
 }
 
 // world is a database with a slot of the Régie, a mailbox, a phone book and the workers.
@@ -66,7 +88,7 @@ type world struct {
 
 func newWorld(t *testing.T, starts time.Time, capacity int) *world {
 	t.Helper()
-	w := &world{t: t, pool: dbtest.New(t), box: mailtest.Start(t), phones: &phoneBook{}, starts: starts}
+	w := &world{t: t, pool: dbtest.New(t), box: mailtest.Start(t), phones: newPhoneBook(t), starts: starts}
 	email, err := NewSMTP("smtp://"+w.box.Addr+"?tls=none", "ateliers@regie-stains.example")
 	if err != nil {
 		t.Fatal(err)
@@ -149,9 +171,7 @@ func (w *world) work() {
 	// fail only when told to.
 	rows, _ := w.pool.Query(ctx, `SELECT kind || ' ' || state || ': ' || (errors[array_length(errors, 1)]->>'error') FROM river_job WHERE errors IS NOT NULL AND state <> 'completed'`)
 	failed, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	w.phones.mu.Lock()
-	failing := w.phones.fail != nil
-	w.phones.mu.Unlock()
+	failing := w.phones.down()
 	if err != nil || len(failed) > 0 && !failing {
 		w.t.Fatalf("jobs failed: %q, %v", failed, err)
 	}
@@ -334,11 +354,11 @@ func TestALostAnswerIsSettledByTheReceipt(t *testing.T) {
 		w := newWorld(t, parisAt(5, 14, 0), 5)
 		w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
 		w.cfg.Stale = 500 * time.Millisecond
-		w.phones.set(nil, true)
+		w.phones.set(false, true)
 		reg := w.register(1, true, false, false)
 		w.work()
 		w.wantLog(reg.ID, "CONFIRMATION - SENDING")
-		w.phones.set(nil, false)
+		w.phones.set(false, false)
 		if receipt {
 			ms, _ := db.MessagesOf(context.Background(), w.pool, []int64{reg.ID})
 			if err := db.RecordReceipt(context.Background(), w.pool, ms[reg.ID][0].ID, "SM1", db.MessageDelivered, ""); err != nil {
@@ -367,7 +387,7 @@ func TestMessagesWaitForAProviderThatIsDown(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, parisAt(5, 14, 0), 10)
 	w.cfg.Now = func() time.Time { return parisAt(1, 10, 0) }
-	w.phones.set(errors.New("503 Service Unavailable"), false)
+	w.phones.set(true, false)
 	var regs []db.Registration
 	for n := range 5 {
 		regs = append(regs, w.register(n, true, false, false))
@@ -376,7 +396,7 @@ func TestMessagesWaitForAProviderThatIsDown(t *testing.T) {
 	for _, r := range regs {
 		w.wantLog(r.ID, "CONFIRMATION - QUEUED")
 	}
-	w.phones.set(nil, false)
+	w.phones.set(false, false)
 	w.later()
 	w.work()
 	for _, r := range regs {

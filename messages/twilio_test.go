@@ -3,6 +3,7 @@ package messages
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -25,11 +26,13 @@ func TestTwilioSignatureMatchesTwilios(t *testing.T) {
 }
 
 // fakeTwilio answers POST /2010-04-01/Accounts/{sid}/Messages.json as Twilio documents it,
-// after checking the request as Twilio would; answer, if set, replaces a 201.
+// after checking the request as Twilio would; answer, if set, replaces a 201. It keeps every
+// request's form, and the messages it took (accepted).
 type fakeTwilio struct {
-	mu     sync.Mutex
-	forms  []url.Values
-	answer func(w http.ResponseWriter) bool
+	mu       sync.Mutex
+	forms    []url.Values
+	accepted []url.Values
+	answer   func(w http.ResponseWriter, form url.Values) bool
 }
 
 var e164 = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
@@ -71,12 +74,16 @@ func (f *fakeTwilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
 		return
 	}
-	if answer != nil && answer(w) {
+	if answer != nil && answer(w, r.PostForm) {
 		return
 	}
+	f.mu.Lock()
+	f.accepted = append(f.accepted, r.PostForm)
+	sid := fmt.Sprintf("SM%032d", len(f.accepted)+41)
+	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
-	json.NewEncoder(w).Encode(map[string]any{"sid": "SM00000000000000000000000000000042", "status": "queued", "num_segments": "1", "api_version": "2010-04-01", "error_code": nil})
+	json.NewEncoder(w).Encode(map[string]any{"sid": sid, "status": "queued", "num_segments": "1", "api_version": "2010-04-01", "error_code": nil})
 }
 
 func newTwilio(t *testing.T, f *fakeTwilio) *Twilio {
@@ -105,22 +112,22 @@ func TestTwilioRefusalsAreClassifiedAsTwilioDocuments(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		to        string
-		answer    func(w http.ResponseWriter) bool
+		answer    func(w http.ResponseWriter, form url.Values) bool
 		permanent bool
 		uncertain bool
 	}{
 		{name: "an invalid number (21211)", to: "+33 6 12", permanent: true},
-		{name: "too many requests (429)", to: "+33612345678", answer: func(w http.ResponseWriter) bool {
+		{name: "too many requests (429)", to: "+33612345678", answer: func(w http.ResponseWriter, _ url.Values) bool {
 			w.WriteHeader(http.StatusTooManyRequests)
 			w.Write([]byte(`{"code":20429,"message":"Too Many Requests","status":429}`))
 			return true
 		}},
-		{name: "a landline (21614)", to: "+33148210000", answer: func(w http.ResponseWriter) bool {
+		{name: "a landline (21614)", to: "+33148210000", answer: func(w http.ResponseWriter, _ url.Values) bool {
 			w.WriteHeader(http.StatusBadRequest)
 			w.Write([]byte(`{"code":21614,"message":"'To' number is not a valid mobile number","status":400}`))
 			return true
 		}, permanent: true},
-		{name: "a server error after the request (500)", to: "+33612345678", answer: func(w http.ResponseWriter) bool {
+		{name: "a server error after the request (500)", to: "+33612345678", answer: func(w http.ResponseWriter, _ url.Values) bool {
 			w.WriteHeader(http.StatusInternalServerError)
 			return true
 		}, uncertain: true},
