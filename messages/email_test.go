@@ -120,7 +120,9 @@ func TestPacedSenderKeepsTheProvidersRate(t *testing.T) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for n := range 10 {
-		wg.Go(func() { s.Send(context.Background(), Outgoing{MessageID: int64(n), To: "+33612345678", Text: Text{Body: "x"}}) })
+		wg.Go(func() {
+			s.Send(context.Background(), Outgoing{MessageID: int64(n), To: "+33612345678", Text: Text{Body: "x"}})
+		})
 	}
 	wg.Wait()
 	// The first goes at once, the nine others one every 50 ms: at least 450 ms in all.
