@@ -236,6 +236,29 @@ type Outgoing struct {
 // than stale ago (wait is how long until it may be claimed again).
 func ClaimMessage(ctx context.Context, q Querier, id int64, stale time.Duration) (out Outgoing, ok bool, wait time.Duration, err error) {
 	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		// A person is told in order: not before their earlier messages (of this registration,
+		// or to the same phone or email) have gone or failed, earlier meaning in the order of
+		// what caused them, as the delivery log lists them (events' jobs may write their
+		// messages in any order). One that has waited a day no longer holds the others back.
+		var behind bool
+		err := tx.QueryRow(ctx, `
+			SELECT EXISTS (
+				SELECT 1 FROM messages o JOIN registrations ro ON ro.id = o.registration_id
+					LEFT JOIN booking_events oe ON oe.id = o.event_id,
+					messages m JOIN registrations r ON r.id = m.registration_id
+					LEFT JOIN booking_events me ON me.id = m.event_id
+				WHERE m.id = $1 AND o.id <> m.id AND o.status IN ('QUEUED', 'SENDING')
+				  AND o.queued_at > now() - interval '1 day'
+				  AND (coalesce(oe.occurred_at, o.queued_at), coalesce(o.event_id, 0), o.id)
+				    < (coalesce(me.occurred_at, m.queued_at), coalesce(m.event_id, 0), m.id)
+				  AND (o.registration_id = m.registration_id OR ro.phone = r.phone OR ro.email = r.email))`, id).Scan(&behind)
+		if err != nil {
+			return err
+		}
+		if behind {
+			wait = 5 * time.Second
+			return nil
+		}
 		rows, err := tx.Query(ctx, `
 			UPDATE messages m SET status = 'SENDING', claimed_at = now(), attempts = attempts + 1
 			WHERE id = $1 AND (status = 'QUEUED' OR status = 'SENDING' AND claimed_at < now() - $2::interval)

@@ -46,6 +46,8 @@ CREATE TABLE messages (
     CONSTRAINT messages_one_per_event UNIQUE (event_id, registration_id)
 );
 CREATE INDEX messages_registration_id ON messages (registration_id);
+-- The messages on their way, few at any time: a person's next message waits for them.
+CREATE INDEX messages_pending ON messages (id) WHERE status IN ('QUEUED', 'SENDING');
 CREATE UNIQUE INDEX messages_one_reminder ON messages (registration_id, reminder_for)
     WHERE kind = 'REMINDER' AND resend_of IS NULL;
 CREATE INDEX messages_provider_message_id ON messages (provider_message_id)
