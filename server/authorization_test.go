@@ -75,7 +75,8 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 #   key:host            an API key of the host organisation
 #   registration:waitlisted  referred by the partner, on the waiting list of slot:full
 #   registration:started     referred by the partner, confirmed, on a slot that has started
-#   <kind>:fresh        an object made for the cell alone (destructive mutations)
+#   <kind>:fresh        an object made for the cell alone (destructive mutations); a
+#                       message:fresh is the confirmation sent for a registration:fresh
 #   -                   none (creations, viewer)
 #
 # Queries reach the object through the operation: node(id), nodes([id]), a Query list (every

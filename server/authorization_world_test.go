@@ -251,3 +251,16 @@ func (w *authzWorld) freshKey(t *testing.T) string {
 func (w *authzWorld) freshRegistration(t *testing.T) string {
 	return w.referred(t, w.ids["slot:public"], false)
 }
+
+// freshMessage is a confirmation sent for a fresh registration: the host and the partner that
+// referred the person may send it again.
+func (w *authzWorld) freshMessage(t *testing.T) string {
+	t.Helper()
+	var id int64
+	err := w.a.Pool.QueryRow(context.Background(), `INSERT INTO messages (registration_id, kind, channel, status, sent_at)
+		VALUES ($1, 'CONFIRMATION', 'SMS', 'SENT', now()) RETURNING id`, dbID(t, w.freshRegistration(t))).Scan(&id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return globalID("Message", id)
+}
