@@ -10,7 +10,8 @@ import (
 
 // Who sees personal data (README, "Registering and cancelling" and "Who sees what"):
 //
-//   - a registration's personal data (participant, referral, priorityReason, cancellationReason)
+//   - a registration's personal data (participant, referral, priorityReason, cancellationReason,
+//     its messages and whether reminders were stopped)
 //     is visible to the host organisation's keys with REGISTRATIONS_READ, to the organisation
 //     that referred the person, and to the person through the management token; to nobody else,
 //     whatever the path (node, nodes, nested connections, payloads);
@@ -30,6 +31,7 @@ type sentinel struct {
 	counsellor, reason, reference string // the referral; "" when there is none
 	referrerOrg                   string // global id of the referring organisation
 	priority, cancellation        string // "" when expected null
+	message                       string // a text its delivery log holds; "" when none
 	needles                       []string
 }
 
@@ -38,13 +40,16 @@ func zebulon() sentinel {
 	return sentinel{
 		first: "Zébulon", last: "Sentinelle", phone: "+33698765432", email: "zebulon.sentinelle@example.fr",
 		counsellor: "Ysolde Marchetti", reason: "ORIENT-SECRET-3307", reference: "REF-ZEB-4242",
-		priority: "PRIO-SECRET-7731",
-		needles: []string{"Zébulon", `Z\u00e9bulon`, "Sentinelle", "698765432", "98 76 54 32", "zebulon.sentinelle",
+		priority: "PRIO-SECRET-7731", message: zebulonMessage,
+		needles: []string{zebulonMessage, "Zébulon", `Z\u00e9bulon`, "Sentinelle", "698765432", "98 76 54 32", "zebulon.sentinelle",
 			"Ysolde", "Marchetti", "ORIENT-SECRET-3307", "REF-ZEB-4242", "PRIO-SECRET-7731", zebulonCancellation},
 	}
 }
 
 const zebulonCancellation = "ANNUL-SECRET-5519"
+
+// zebulonMessage is in the text of the confirmation Zébulon was sent (newPrivacyWorld).
+const zebulonMessage = "MSG-SECRET-6021"
 
 // zebulonInput is the participant input of the sentinel person, phone in French national form.
 func zebulonInput() map[string]any {
@@ -83,7 +88,7 @@ func (s sentinel) leaks(body []byte) []string {
 const regFields = `fragment R on Registration { id status confirmationCode priority waitlistPosition
 	participant { firstName lastName phone email postalCode ageBracket hasComputer hasInternet hasSmartphone preferredChannel }
 	referral { organisation { id } counsellorName reason partnerReference }
-	priorityReason cancellationReason }`
+	priorityReason cancellationReason messages { text } remindersStopped }`
 
 // regView is a registration as a client decodes it.
 type regView struct {
@@ -97,6 +102,8 @@ type regView struct {
 		Reason, PartnerReference *string
 	}
 	PriorityReason, CancellationReason *string
+	Messages                           []struct{ Text *string }
+	RemindersStopped                   *bool
 }
 
 // privacyRegisterDoc registers and returns the whole registration.
@@ -148,5 +155,8 @@ func newPrivacyWorld(t *testing.T, a *testAPI) *privacyWorld {
 	}
 	w.regID, w.token = out.Register.Registration.ID, *out.Register.ManageToken
 	w.confirmationCode = out.Register.Registration.ConfirmationCode
+	// What the job workers would have written (they do not run here): the confirmation, sent.
+	a.exec(`INSERT INTO messages (registration_id, kind, channel, status, body, sent_at)
+		VALUES ($1, 'CONFIRMATION', 'SMS', 'SENT', 'Inscription confirmée, Zébulon. '||$2, now())`, dbID(t, w.regID), zebulonMessage)
 	return w
 }

@@ -123,8 +123,9 @@ func checkCell(t *testing.T, want string, r response, raw []byte, find func(json
 		if got == nil {
 			t.Fatalf("want the registration without personal data, got none: %s", raw)
 		}
-		if got.Participant != nil || got.Referral != nil || got.PriorityReason != nil || got.CancellationReason != nil {
-			t.Errorf("want participant, referral, priorityReason and cancellationReason null, got %s", raw)
+		if got.Participant != nil || got.Referral != nil || got.PriorityReason != nil || got.CancellationReason != nil ||
+			len(got.Messages) > 0 || got.RemindersStopped != nil {
+			t.Errorf("want participant, referral, priorityReason, cancellationReason and remindersStopped null, no messages, got %s", raw)
 		}
 	case "personal":
 		if got == nil {
@@ -167,6 +168,12 @@ func checkPersonal(t *testing.T, got *regView, s sentinel, raw []byte) {
 	}
 	if str(got.CancellationReason) != s.cancellation || (s.cancellation == "") != (got.CancellationReason == nil) {
 		t.Errorf("cancellationReason = %q, want %q", str(got.CancellationReason), s.cancellation)
+	}
+	if got.RemindersStopped == nil {
+		t.Errorf("remindersStopped is null: %s", raw)
+	}
+	if s.message != "" && (len(got.Messages) != 1 || !strings.Contains(str(got.Messages[0].Text), s.message)) {
+		t.Errorf("messages = %+v, want the confirmation saying %q", got.Messages, s.message)
 	}
 }
 
