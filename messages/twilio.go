@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Twilio sends SMS through Twilio's Programmable Messaging API, widely used in France and the
@@ -151,7 +150,6 @@ type Receipt struct {
 	SID       string // Twilio's
 	Status    string // queued, sending, sent, delivered, undelivered, failed…
 	ErrorCode string // on undelivered and failed
-	At        time.Time
 }
 
 // TwilioReceipt checks and reads a delivery receipt posted to publicURL (the URL Twilio was
@@ -174,5 +172,5 @@ func TwilioReceipt(authToken, publicURL string, r *http.Request) (Receipt, error
 		return Receipt{}, errors.New("the receipt names no message")
 	}
 	return Receipt{MessageID: id, SID: r.PostForm.Get("MessageSid"), Status: r.PostForm.Get("MessageStatus"),
-		ErrorCode: r.PostForm.Get("ErrorCode"), At: time.Now()}, nil
+		ErrorCode: r.PostForm.Get("ErrorCode")}, nil
 }

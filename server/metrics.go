@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -96,7 +97,8 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	query := func(desc *prometheus.Desc, typ prometheus.ValueType, sql string) {
+	// query reports a gauge per row of sql: its label values first, its value last.
+	query := func(desc *prometheus.Desc, sql string) {
 		rows, err := c.pool.Query(ctx, sql)
 		if err != nil {
 			ch <- prometheus.NewInvalidMetric(desc, err)
@@ -104,33 +106,28 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var v float64
-			labels := make([]any, len(descLabels[desc]))
-			dst := make([]string, len(labels))
-			for i := range labels {
-				labels[i] = &dst[i]
-			}
-			if err := rows.Scan(append(labels, &v)...); err != nil {
+			values, err := rows.Values()
+			if err != nil {
 				ch <- prometheus.NewInvalidMetric(desc, err)
 				return
 			}
-			ch <- prometheus.MustNewConstMetric(desc, typ, v, dst...)
+			labels := make([]string, len(values)-1)
+			for i := range labels {
+				labels[i] = fmt.Sprint(values[i])
+			}
+			v, _ := values[len(values)-1].(float64)
+			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...)
 		}
 		if err := rows.Err(); err != nil {
 			ch <- prometheus.NewInvalidMetric(desc, err)
 		}
 	}
-	query(jobs, prometheus.GaugeValue, `SELECT kind, state::text, count(*)::float8 FROM river_job
+	query(jobs, `SELECT kind, state::text, count(*)::float8 FROM river_job
 		WHERE state <> 'completed' GROUP BY kind, state`)
-	query(jobAge, prometheus.GaugeValue, `SELECT kind, extract(epoch FROM now() - min(scheduled_at))::float8 FROM river_job
+	query(jobAge, `SELECT kind, extract(epoch FROM now() - min(scheduled_at))::float8 FROM river_job
 		WHERE state = 'available' AND scheduled_at <= now() GROUP BY kind`)
-	query(jobErrors, prometheus.GaugeValue, `SELECT kind, count(*)::float8 FROM river_job
+	query(jobErrors, `SELECT kind, count(*)::float8 FROM river_job
 		WHERE state IN ('retryable', 'discarded') GROUP BY kind`)
-	query(messageCount, prometheus.GaugeValue, `SELECT coalesce(channel, 'NONE'), status, count(*)::float8 FROM messages
+	query(messageCount, `SELECT coalesce(channel, 'NONE'), status, count(*)::float8 FROM messages
 		GROUP BY 1, 2`)
-}
-
-// descLabels are the variable labels of the metrics read by query, in the order of its columns.
-var descLabels = map[*prometheus.Desc][]string{
-	jobs: {"kind", "state"}, jobAge: {"kind"}, jobErrors: {"kind"}, messageCount: {"channel", "status"},
 }
