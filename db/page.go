@@ -49,7 +49,7 @@ func pages[T any](ctx context.Context, q Querier, parents []int64, parent string
 	sql := fmt.Sprintf(`SELECT p.id, x.* FROM unnest($%d::bigint[]) AS p(id)
 		CROSS JOIN LATERAL (SELECT %s %s %s ORDER BY %[5]s.%[6]s, %[5]s.id LIMIT %[7]d) AS x
 		ORDER BY p.id, x.%[6]s, x.id`, ids, columns, from, w.sql(), t, key, p.limit())
-	rows, _ := q.Query(ctx, sql, w.args...)
+	rows, _ := q.Query(ctx, sql, forValues(w.args)...)
 	defer rows.Close()
 	byParent := make(map[int64][]T, len(parents))
 	var id int64

@@ -67,7 +67,7 @@ func Programmes(ctx context.Context, q Querier, c Caller, f ProgrammeFilter, p P
 	}
 	sql := `SELECT ` + programmeColumns + ` FROM programmes p ` + w.sql() +
 		fmt.Sprintf(` ORDER BY p.title, p.id LIMIT %d`, p.limit())
-	return queryAll(ctx, q, "list programmes", scanProgramme, sql, w.args...)
+	return queryAll(ctx, q, "list programmes", scanProgramme, sql, forValues(w.args)...)
 }
 
 // CreateProgramme inserts p and its ordered workshops in one transaction.

@@ -26,6 +26,42 @@ type Slot struct {
 	RegistrationOpensAt  *time.Time
 	RegistrationClosesAt time.Time
 	FacilitatorName      *string
+
+	// The slot's workshop and venue, when the read that returned it was asked for them (With):
+	// they come in the slot's own statement, so that nothing fetches them again.
+	WithWorkshop *Workshop `json:"-"`
+	WithVenue    *Venue    `json:"-"`
+}
+
+// With names the parents a slot read returns with each slot, in the same statement.
+type With struct{ Workshop, Venue bool }
+
+// columns are the parents' columns, after the slot's; the statement joins w and v.
+func (with With) columns() string {
+	c := slotColumns
+	if with.Workshop {
+		c += ", " + workshopColumns
+	}
+	if with.Venue {
+		c += ", " + venueColumns
+	}
+	return c
+}
+
+// scan reads a row of with.columns().
+func (with With) scan(row pgx.CollectableRow) (Slot, error) {
+	var s Slot
+	dest := s.fields()
+	if with.Workshop {
+		s.WithWorkshop = new(Workshop)
+		dest = append(dest, s.WithWorkshop.fields()...)
+	}
+	if with.Venue {
+		s.WithVenue = new(Venue)
+		dest = append(dest, s.WithVenue.fields()...)
+	}
+	err := row.Scan(dest...)
+	return s, err
 }
 
 // SeatsLeft is the number of seats anyone may still take: neither taken nor reserved for an
@@ -58,11 +94,16 @@ const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.start
 	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
 	s.registration_opens_at, s.registration_closes_at, s.facilitator_name`
 
+// fields are the destinations of slotColumns, in order.
+func (s *Slot) fields() []any {
+	return []any{&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
+		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
+		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName}
+}
+
 func scanSlot(row pgx.CollectableRow) (Slot, error) {
 	var s Slot
-	err := row.Scan(&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
-		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
-		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName)
+	err := row.Scan(s.fields()...)
 	return s, err
 }
 
@@ -79,12 +120,13 @@ func SlotByID(ctx context.Context, q Querier, id int64) (Slot, error) {
 	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), scanSlot, `SELECT `+slotColumns+` FROM slots s WHERE s.id = $1`, id)
 }
 
-// VisibleSlot returns one slot if the caller may see it, else ErrNotFound.
-func VisibleSlot(ctx context.Context, q Querier, c Caller, id int64) (Slot, error) {
+// VisibleSlot returns one slot if the caller may see it, else ErrNotFound, with the parents
+// with names.
+func VisibleSlot(ctx context.Context, q Querier, c Caller, id int64, with With) (Slot, error) {
 	w := where{}
 	w.add(slotVisible, c.OrganisationID, c.Partner())
 	w.add("s.id = $%d", id)
-	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), scanSlot, `SELECT `+slotColumns+slotsFrom+w.sql(), w.args...)
+	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), with.scan, `SELECT `+with.columns()+slotsFrom+w.sql(), w.args...)
 }
 
 // SlotFilter narrows Slots; zero values do not filter, except From (default: now) and
@@ -104,12 +146,13 @@ type SlotFilter struct {
 	Statuses        []SlotStatus
 }
 
-// Slots lists the slots the caller may see, by start time: the availability query.
-func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page) ([]Slot, error) {
+// Slots lists the slots the caller may see, by start time, with the parents with names: the
+// availability query.
+func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page, with With) ([]Slot, error) {
 	w := slotWhere(c, f, p)
-	sql := `SELECT ` + slotColumns + slotsFrom + w.sql() +
+	sql := `SELECT ` + with.columns() + slotsFrom + w.sql() +
 		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
-	return queryAll(ctx, q, "list slots", scanSlot, sql, w.args...)
+	return queryAll(ctx, q, "list slots", with.scan, sql, forValues(w.args)...)
 }
 
 // SlotsOfVenues is Slots for each venue of venueIDs (f.VenueIDs is replaced by the venue), in

@@ -52,13 +52,18 @@ const venueColumns = `v.id, v.organisation_id, v.name, v.street_address, v.posta
 	v.other_support, v.computers, v.wifi, v.printer, v.scanner, v.phone, v.email,
 	v.access_instructions, v.archived_at`
 
-func scanVenue(row pgx.CollectableRow) (Venue, error) {
-	var v Venue
-	err := row.Scan(&v.ID, &v.OrganisationID, &v.Name, &v.StreetAddress, &v.PostalCode, &v.City,
+// fields are the destinations of venueColumns, in order.
+func (v *Venue) fields() []any {
+	return []any{&v.ID, &v.OrganisationID, &v.Name, &v.StreetAddress, &v.PostalCode, &v.City,
 		&v.InseeCode, &v.Latitude, &v.Longitude, &v.OpeningHours,
 		&v.Accessibility.WheelchairAccessible, &v.Accessibility.HearingLoop, &v.Accessibility.OtherSupport,
 		&v.Equipment.Computers, &v.Equipment.Wifi, &v.Equipment.Printer, &v.Equipment.Scanner,
-		&v.Phone, &v.Email, &v.AccessInstructions, &v.ArchivedAt)
+		&v.Phone, &v.Email, &v.AccessInstructions, &v.ArchivedAt}
+}
+
+func scanVenue(row pgx.CollectableRow) (Venue, error) {
+	var v Venue
+	err := row.Scan(v.fields()...)
 	return v, err
 }
 
@@ -92,7 +97,7 @@ func Venues(ctx context.Context, q Querier, f VenueFilter, p Page) ([]Venue, err
 	w := venueWhere(f, p)
 	sql := `SELECT ` + venueColumns + ` FROM venues v ` + w.sql() +
 		fmt.Sprintf(` ORDER BY v.name, v.id LIMIT %d`, p.limit())
-	return queryAll(ctx, q, "list venues", scanVenue, sql, w.args...)
+	return queryAll(ctx, q, "list venues", scanVenue, sql, forValues(w.args)...)
 }
 
 // VenuesOfOrganisations is Venues (archived ones left out) for each organisation of orgIDs,

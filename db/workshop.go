@@ -36,11 +36,16 @@ const workshopColumns = `w.id, w.organisation_id, w.title, w.summary, w.descript
 	w.level, w.duration_minutes, w.audiences, w.what_to_bring, w.languages, w.prerequisites,
 	w.resources, w.status`
 
+// fields are the destinations of workshopColumns, in order.
+func (w *Workshop) fields() []any {
+	return []any{&w.ID, &w.OrganisationID, &w.Title, &w.Summary, &w.Description, &w.Topics,
+		&w.Level, &w.DurationMinutes, &w.Audiences, &w.WhatToBring, &w.Languages, &w.Prerequisites,
+		&w.Resources, &w.Status}
+}
+
 func scanWorkshop(row pgx.CollectableRow) (Workshop, error) {
 	var w Workshop
-	err := row.Scan(&w.ID, &w.OrganisationID, &w.Title, &w.Summary, &w.Description, &w.Topics,
-		&w.Level, &w.DurationMinutes, &w.Audiences, &w.WhatToBring, &w.Languages, &w.Prerequisites,
-		&w.Resources, &w.Status)
+	err := row.Scan(w.fields()...)
 	return w, err
 }
 
@@ -83,7 +88,7 @@ func Workshops(ctx context.Context, q Querier, c Caller, f WorkshopFilter, p Pag
 	w := workshopWhere(c, f, p)
 	sql := `SELECT ` + workshopColumns + ` FROM workshops w ` + w.sql() +
 		fmt.Sprintf(` ORDER BY w.title, w.id LIMIT %d`, p.limit())
-	return queryAll(ctx, q, "list workshops", scanWorkshop, sql, w.args...)
+	return queryAll(ctx, q, "list workshops", scanWorkshop, sql, forValues(w.args)...)
 }
 
 // WorkshopsOfOrganisations lists, for each organisation of orgIDs, its workshops the caller

@@ -211,7 +211,7 @@ func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems,
 		if err != nil || len(*p) > 0 {
 			return nil, err
 		}
-		s, err := db.VisibleSlot(ctx, q, c, req.SlotID)
+		s, err := db.VisibleSlot(ctx, q, c, req.SlotID, db.With{})
 		if errors.Is(err, db.ErrNotFound) {
 			p.add(UserErrorCodeNotFound, field, "no slot with this id that you may register on")
 			return nil, nil

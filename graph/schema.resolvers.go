@@ -33,7 +33,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 		n, err = db.VisibleProgramme(ctx, r.reader(ctx), c, dbID)
 	case kindSlot:
 		var s db.Slot
-		if s, err = db.VisibleSlot(ctx, r.reader(ctx), c, dbID); err == nil {
+		if s, err = db.VisibleSlot(ctx, r.reader(ctx), c, dbID, slotParents(ctx)); err == nil {
 			showSlots(ctx, nil, s)
 		}
 		n = s

@@ -95,7 +95,7 @@ func (r *Resolver) ownSlot(ctx context.Context, p *problems, gid string) (db.Slo
 		p.add(UserErrorCodeNotFound, "id", "id is not a slot id")
 		return db.Slot{}, nil
 	}
-	s, err := db.VisibleSlot(ctx, r.Pool, callerFrom(ctx), id)
+	s, err := db.VisibleSlot(ctx, r.Pool, callerFrom(ctx), id, db.With{})
 	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, "id", "no slot with this id")
 		return db.Slot{}, nil

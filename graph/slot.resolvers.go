@@ -170,7 +170,7 @@ func (r *queryResolver) Slots(ctx context.Context, filter *db.SlotFilter, first 
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Slots(ctx, r.reader(ctx), callerFrom(ctx), deref(filter), p)
+	rows, err := db.Slots(ctx, r.reader(ctx), callerFrom(ctx), deref(filter), p, slotParents(ctx, "edges", "node"))
 	if err != nil {
 		return nil, err
 	}
@@ -186,12 +186,18 @@ func (r *slotResolver) ID(ctx context.Context, obj *db.Slot) (string, error) {
 
 // Workshop is the resolver for the workshop field.
 func (r *slotResolver) Workshop(ctx context.Context, obj *db.Slot) (*db.Workshop, error) {
+	if obj.WithWorkshop != nil {
+		return obj.WithWorkshop, nil
+	}
 	w, err := loadersFrom(ctx).workshop.Load(ctx, obj.WorkshopID)
 	return &w, err
 }
 
 // Venue is the resolver for the venue field.
 func (r *slotResolver) Venue(ctx context.Context, obj *db.Slot) (*db.Venue, error) {
+	if obj.WithVenue != nil {
+		return obj.WithVenue, nil
+	}
 	v, err := loadersFrom(ctx).venue.Load(ctx, obj.VenueID)
 	return &v, err
 }

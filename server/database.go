@@ -59,13 +59,8 @@ func openPool(ctx context.Context, c config, url, variable string, readOnly bool
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.StatementTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(c.LockTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-api"
-	// pgx prepares every statement, and after five runs PostgreSQL may plan a prepared
-	// statement once for all values. For the availability query that generic plan cannot know
-	// how selective a postal code or a topic is: at 1,000,000 slots it walked the slots of
-	// every workshop of the topic (59 ms) where the plan for the values reads the 30 venues
-	// of the postal code (0.4 ms). Planning each run costs about 0.8 ms; a bad plan, 100 times
-	// that.
-	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	// Plans: PostgreSQL's default (plan_cache_mode auto). Lookups by key reuse their prepared
+	// statement's plan; searches ask for a plan for their values at each run (db.forValues).
 	setConnectTimeout(&pc.ConnConfig.Config, c)
 	if t := newSQLTracer(c); t != nil {
 		pc.ConnConfig.Tracer = t
