@@ -33,35 +33,40 @@ type Slot struct {
 	WithVenue    *Venue    `json:"-"`
 }
 
-// With names the parents a slot read returns with each slot, in the same statement.
-type With struct{ Workshop, Venue bool }
+// With names the parents a slot read returns with each slot, in its own statement, and their
+// fields to fill, by Go field name: nil reads no such parent; the id is always read, and a name
+// the parent does not have reads all of its fields. The fields not named keep their zero
+// value: a page of 50 slots that shows a workshop's title does not read, sort and decode 50
+// descriptions.
+type With struct{ Workshop, Venue []string }
 
-// columns are the parents' columns, after the slot's; the statement joins w and v.
-func (with With) columns() string {
-	c := slotColumns
-	if with.Workshop {
-		c += ", " + workshopColumns
+// plan returns the columns of a read of slots with the parents with names (aliases s, w, v)
+// and the function that scans its rows.
+func (with With) plan() (string, func(pgx.CollectableRow) (Slot, error)) {
+	sql := slotColumns
+	var ws, vs []int
+	if with.Workshop != nil {
+		ws = pick(new(Workshop).columns(), with.Workshop)
+		sql += ", " + columnList(columnsAt(new(Workshop).columns(), ws))
 	}
-	if with.Venue {
-		c += ", " + venueColumns
+	if with.Venue != nil {
+		vs = pick(new(Venue).columns(), with.Venue)
+		sql += ", " + columnList(columnsAt(new(Venue).columns(), vs))
 	}
-	return c
-}
-
-// scan reads a row of with.columns().
-func (with With) scan(row pgx.CollectableRow) (Slot, error) {
-	var s Slot
-	dest := s.fields()
-	if with.Workshop {
-		s.WithWorkshop = new(Workshop)
-		dest = append(dest, s.WithWorkshop.fields()...)
+	return sql, func(row pgx.CollectableRow) (Slot, error) {
+		var s Slot
+		dest := s.fields()
+		if ws != nil {
+			s.WithWorkshop = new(Workshop)
+			dest = appendDests(dest, s.WithWorkshop.columns(), ws)
+		}
+		if vs != nil {
+			s.WithVenue = new(Venue)
+			dest = appendDests(dest, s.WithVenue.columns(), vs)
+		}
+		err := row.Scan(dest...)
+		return s, err
 	}
-	if with.Venue {
-		s.WithVenue = new(Venue)
-		dest = append(dest, s.WithVenue.fields()...)
-	}
-	err := row.Scan(dest...)
-	return s, err
 }
 
 // SeatsLeft is the number of seats anyone may still take: neither taken nor reserved for an
@@ -94,7 +99,8 @@ const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.start
 	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
 	s.registration_opens_at, s.registration_closes_at, s.facilitator_name`
 
-// fields are the destinations of slotColumns, in order.
+// fields are the destinations of slotColumns, in order. (A slot is always read whole: its
+// columns are few and small, and seatsLeft, the rules and the page cache need most of them.)
 func (s *Slot) fields() []any {
 	return []any{&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
 		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
@@ -126,7 +132,8 @@ func VisibleSlot(ctx context.Context, q Querier, c Caller, id int64, with With) 
 	w := where{}
 	w.add(slotVisible, c.OrganisationID, c.Partner())
 	w.add("s.id = $%d", id)
-	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), with.scan, `SELECT `+with.columns()+slotsFrom+w.sql(), w.args...)
+	columns, scan := with.plan()
+	return queryOne(ctx, q, fmt.Sprintf("slot %d", id), scan, `SELECT `+columns+slotsFrom+w.sql(), w.args...)
 }
 
 // SlotFilter narrows Slots; zero values do not filter, except From (default: now) and
@@ -150,9 +157,10 @@ type SlotFilter struct {
 // availability query.
 func Slots(ctx context.Context, q Querier, c Caller, f SlotFilter, p Page, with With) ([]Slot, error) {
 	w := slotWhere(c, f, p)
-	sql := `SELECT ` + with.columns() + slotsFrom + w.sql() +
+	columns, scan := with.plan()
+	sql := `SELECT ` + columns + slotsFrom + w.sql() +
 		fmt.Sprintf(` ORDER BY s.starts_at, s.id LIMIT %d`, p.limit())
-	return queryAll(ctx, q, "list slots", with.scan, sql, forValues(w.args)...)
+	return queryAll(ctx, q, "list slots", scan, sql, forValues(w.args)...)
 }
 
 // SlotsOfVenues is Slots for each venue of venueIDs (f.VenueIDs is replaced by the venue), in

@@ -47,23 +47,27 @@ type Equipment struct {
 // IsArchived reports whether the venue is archived.
 func (v Venue) IsArchived() bool { return v.ArchivedAt != nil }
 
-const venueColumns = `v.id, v.organisation_id, v.name, v.street_address, v.postal_code, v.city,
-	v.insee_code, v.latitude, v.longitude, v.opening_hours, v.wheelchair_accessible, v.hearing_loop,
-	v.other_support, v.computers, v.wifi, v.printer, v.scanner, v.phone, v.email,
-	v.access_instructions, v.archived_at`
-
-// fields are the destinations of venueColumns, in order.
-func (v *Venue) fields() []any {
-	return []any{&v.ID, &v.OrganisationID, &v.Name, &v.StreetAddress, &v.PostalCode, &v.City,
-		&v.InseeCode, &v.Latitude, &v.Longitude, &v.OpeningHours,
-		&v.Accessibility.WheelchairAccessible, &v.Accessibility.HearingLoop, &v.Accessibility.OtherSupport,
-		&v.Equipment.Computers, &v.Equipment.Wifi, &v.Equipment.Printer, &v.Equipment.Scanner,
-		&v.Phone, &v.Email, &v.AccessInstructions, &v.ArchivedAt}
+// columns are a venue's columns (alias v), each with the field it fills.
+func (v *Venue) columns() []column {
+	return []column{{"ID", "v.id", &v.ID}, {"OrganisationID", "v.organisation_id", &v.OrganisationID},
+		{"Name", "v.name", &v.Name}, {"StreetAddress", "v.street_address", &v.StreetAddress},
+		{"PostalCode", "v.postal_code", &v.PostalCode}, {"City", "v.city", &v.City},
+		{"InseeCode", "v.insee_code", &v.InseeCode}, {"Latitude", "v.latitude", &v.Latitude},
+		{"Longitude", "v.longitude", &v.Longitude}, {"OpeningHours", "v.opening_hours", &v.OpeningHours},
+		{"Accessibility", "v.wheelchair_accessible", &v.Accessibility.WheelchairAccessible},
+		{"Accessibility", "v.hearing_loop", &v.Accessibility.HearingLoop},
+		{"Accessibility", "v.other_support", &v.Accessibility.OtherSupport},
+		{"Equipment", "v.computers", &v.Equipment.Computers}, {"Equipment", "v.wifi", &v.Equipment.Wifi},
+		{"Equipment", "v.printer", &v.Equipment.Printer}, {"Equipment", "v.scanner", &v.Equipment.Scanner},
+		{"Phone", "v.phone", &v.Phone}, {"Email", "v.email", &v.Email},
+		{"AccessInstructions", "v.access_instructions", &v.AccessInstructions}, {"ArchivedAt", "v.archived_at", &v.ArchivedAt}}
 }
+
+var venueColumns = columnList(new(Venue).columns())
 
 func scanVenue(row pgx.CollectableRow) (Venue, error) {
 	var v Venue
-	err := row.Scan(v.fields()...)
+	err := row.Scan(dests(v.columns())...)
 	return v, err
 }
 

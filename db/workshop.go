@@ -32,20 +32,22 @@ type LearningResource struct {
 	URL   string `json:"url"`
 }
 
-const workshopColumns = `w.id, w.organisation_id, w.title, w.summary, w.description, w.topics,
-	w.level, w.duration_minutes, w.audiences, w.what_to_bring, w.languages, w.prerequisites,
-	w.resources, w.status`
-
-// fields are the destinations of workshopColumns, in order.
-func (w *Workshop) fields() []any {
-	return []any{&w.ID, &w.OrganisationID, &w.Title, &w.Summary, &w.Description, &w.Topics,
-		&w.Level, &w.DurationMinutes, &w.Audiences, &w.WhatToBring, &w.Languages, &w.Prerequisites,
-		&w.Resources, &w.Status}
+// columns are a workshop's columns (alias w), each with the field it fills.
+func (w *Workshop) columns() []column {
+	return []column{{"ID", "w.id", &w.ID}, {"OrganisationID", "w.organisation_id", &w.OrganisationID},
+		{"Title", "w.title", &w.Title}, {"Summary", "w.summary", &w.Summary},
+		{"Description", "w.description", &w.Description}, {"Topics", "w.topics", &w.Topics},
+		{"Level", "w.level", &w.Level}, {"DurationMinutes", "w.duration_minutes", &w.DurationMinutes},
+		{"Audiences", "w.audiences", &w.Audiences}, {"WhatToBring", "w.what_to_bring", &w.WhatToBring},
+		{"Languages", "w.languages", &w.Languages}, {"Prerequisites", "w.prerequisites", &w.Prerequisites},
+		{"Resources", "w.resources", &w.Resources}, {"Status", "w.status", &w.Status}}
 }
+
+var workshopColumns = columnList(new(Workshop).columns())
 
 func scanWorkshop(row pgx.CollectableRow) (Workshop, error) {
 	var w Workshop
-	err := row.Scan(w.fields()...)
+	err := row.Scan(dests(w.columns())...)
 	return w, err
 }
 

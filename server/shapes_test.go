@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -10,13 +11,16 @@ import (
 // the slot's workshop and venue in the slot's own statement when the query asks for them, and
 // answer exactly what the workshop's and the venue's own reads answer.
 
-// Every field of a workshop and of a venue that their columns give.
-const (
-	workshopFields = `id title summary description topics level durationMinutes audiences
-	whatToBring languages prerequisites resources { title url } status`
-	venueFields = `id name streetAddress postalCode city inseeCode latitude longitude openingHours
-	accessibility { wheelchairAccessible hearingLoop otherSupport }
-	equipment { computers wifi printer scanner } phone email accessInstructions isArchived`
+// Every field of a workshop and of a venue that their columns give, one by one, but their
+// organisation (a loader's).
+var (
+	workshopFieldList = []string{"id", "title", "summary", "description", "topics", "level",
+		"durationMinutes", "audiences", "whatToBring", "languages", "prerequisites", "resources { title url }", "status", "__typename"}
+	venueFieldList = []string{"id", "name", "streetAddress", "postalCode", "city", "inseeCode",
+		"latitude", "longitude", "openingHours", "accessibility { wheelchairAccessible hearingLoop otherSupport }",
+		"equipment { computers wifi printer scanner }", "phone", "email", "accessInstructions", "isArchived", "__typename"}
+	workshopFields = strings.Join(workshopFieldList, " ")
+	venueFields    = strings.Join(venueFieldList, " ")
 )
 
 func TestSlotReadsBringTheirWorkshopAndVenueInOneStatement(t *testing.T) {
@@ -74,6 +78,43 @@ func TestSlotReadsBringTheirWorkshopAndVenueInOneStatement(t *testing.T) {
 	}
 }
 
+// A slot read fills the fields of its workshop and venue that the query selects, whichever
+// they are: each field asked alone answers what the workshop's or the venue's own read answers.
+func TestSlotReadsFillEachFieldAskedAlone(t *testing.T) {
+	t.Parallel()
+	w := newNPlusWorld(t)
+	c := w.callers[2] // the host: it sees every slot, draft workshops included
+	const org = "organisation { id }"
+	for parent, fields := range map[string][]string{
+		"workshop": append(workshopFieldList, org), "venue": append(venueFieldList, org),
+	} {
+		typ := map[string]string{"workshop": "Workshop", "venue": "Venue"}[parent]
+		for _, field := range fields {
+			name, _, _ := strings.Cut(field, " ")
+			var page struct {
+				Slots struct {
+					Edges []struct{ Node map[string]map[string]json.RawMessage }
+				}
+			}
+			if err := json.Unmarshal(w.runData(t, c, `{ slots(first: 30) { edges { node { `+parent+` { id `+field+` } } } } }`), &page); err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Slots.Edges) < 30 {
+				t.Fatalf("%d slots: the world should show 30", len(page.Slots.Edges))
+			}
+			for _, e := range page.Slots.Edges {
+				got := e.Node[parent]
+				var id string
+				if err := json.Unmarshal(got["id"], &id); err != nil {
+					t.Fatal(err)
+				}
+				own := w.runData(t, c, `query($id: ID!) { node(id: $id) { ... on `+typ+` { `+field+` } } }`, map[string]any{"id": id})
+				sameJSON(t, parent+" "+id+" "+name, got[name], nplusField(t, nplusField(t, own, "node"), name))
+			}
+		}
+	}
+}
+
 // What the query selects decides what is read, through aliases, fragments and @skip.
 func TestSlotReadsFollowTheSelection(t *testing.T) {
 	t.Parallel()
@@ -111,6 +152,17 @@ func TestSlotReadsFollowTheSelection(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runData is run without the count.
+func (w *nplusWorld) runData(t *testing.T, c apiCaller, query string, vars ...map[string]any) json.RawMessage {
+	t.Helper()
+	var v map[string]any
+	if len(vars) > 0 {
+		v = vars[0]
+	}
+	data, _ := w.run(t, c, query, v)
+	return data
 }
 
 // sameJSON fails when got and want differ, ignoring white space.
