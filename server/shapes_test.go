@@ -93,7 +93,9 @@ func TestSlotReadsFillEachFieldAskedAlone(t *testing.T) {
 			name, _, _ := strings.Cut(field, " ")
 			var page struct {
 				Slots struct {
-					Edges []struct{ Node map[string]map[string]json.RawMessage }
+					Edges []struct {
+						Node map[string]map[string]json.RawMessage
+					}
 				}
 			}
 			if err := json.Unmarshal(w.runData(t, c, `{ slots(first: 30) { edges { node { `+parent+` { id `+field+` } } } } }`), &page); err != nil {
