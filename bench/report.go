@@ -245,7 +245,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 		}
 	}
 
-	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped): the plan for these values, then the generic plan (`plan_cache_mode = force_generic_plan`), which a prepared statement may switch to after five executions (pgx prepares every statement).\n")
+	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped): the plan for these values, then the generic plan (`plan_cache_mode = force_generic_plan`), which a named prepared statement may switch to after five executions (the unnamed statement is planned for its values each time).\n")
 	for _, e := range r.explains {
 		fmt.Fprintf(w, "\n### %s: %s\n\n```sql\n%s\n```\n\nPlan for these values (%s):\n\n```\n%s```\n\nGeneric plan (%s):\n\n```\n%s```\n",
 			e.Op, planTime(e.Plan), strings.Join(strings.Fields(e.SQL), " "), planTime(e.Plan), e.Plan, planTime(e.Generic), e.Generic)
