@@ -36,7 +36,7 @@ type round struct {
 // cpuClock reads a CPU time that grows with the work being measured.
 type cpuClock func() (time.Duration, error)
 
-// run drives w, as drive does, and samples it: clock gives the CPU time of the process serving
+// sampleRun drives w, as drive does, and samples it: clock gives the CPU time of the process serving
 // it (nil: none), pg PostgreSQL's.
 func sampleRun(ctx context.Context, c config, clients int, w work, clock, pg cpuClock) (result, sample) {
 	cpu0, err0 := call(clock)

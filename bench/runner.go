@@ -247,7 +247,9 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 		if peer, err = startCheckedPeer(ctx, c, ds, tmp, a[0], ops, r); err != nil {
 			return err
 		}
-		defer peer.stop()
+		if peer != nil { // nil when neither read compared is in -ops
+			defer peer.stop()
+		}
 	}
 	pgClock := postgresCPU(ctx, ds.pool)
 	for ci, n := range c.clients {
