@@ -36,8 +36,12 @@ func (r *report) peerSection(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "\n## Rounds\n\nNo peer in this run (-peer=false).\n\n")
 	}
-	fmt.Fprintf(w, "Medians of %d rounds; in each round the API, then the peer, then the floor run for %v after %v of warm-up, so that the three meet the same load. server CPU/req: the server process's CPU time (user and system, all threads, from /proc) per request, warm-up included; for the floor, the bench process's own (pgx and the load loop). PostgreSQL CPU/req: all the database server's processes. Load: the 1-minute load average after each round.\n",
-		c.rounds, c.duration, c.warmup)
+	who := "the API, then the peer, then the floor run"
+	if !c.peer {
+		who = "the API, then the floor run"
+	}
+	fmt.Fprintf(w, "Medians of %d round(s); in each round %s for %v after %v of warm-up, so that they meet the same load. server CPU/req: the server process's CPU time (user and system, all threads, from /proc) per request, warm-up included; for the floor, the bench process's own (pgx and the load loop). PostgreSQL CPU/req: all the database server's processes. Load: the 1-minute load average after each round.\n",
+		c.rounds, who, c.duration, c.warmup)
 	for _, rw := range rows {
 		a, p, f := rw.apiSample(), rw.peerSample(), rw.floorSample()
 		fmt.Fprintf(w, "\n### %s, %d clients\n\n| | req/s | p50 | p99 | errors | server CPU/req | PostgreSQL CPU/req |\n| --- | --: | --: | --: | --: | --: | --: |\n", rw.op, rw.clients)

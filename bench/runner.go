@@ -413,8 +413,12 @@ func inRounds(ctx context.Context, c config, n int, o *operation, rw *row, a []*
 		merge(&rw.floor, res)
 		rd.load = strings.Fields(loadAverage())[0]
 		rounds = append(rounds, rd)
-		logf("%-13s %3d clients, round %d/%d: API %7.0f req/s p99 %-8v | peer %7.0f req/s p99 %-8v | floor %7.0f req/s p99 %-8v | load %s",
-			o.name, n, i+1, c.rounds, rd.api.rate, ms(rd.api.p99), rd.peer.rate, ms(rd.peer.p99), rd.floor.rate, ms(rd.floor.p99), rd.load)
+		peerPart := ""
+		if rd.peer.measured {
+			peerPart = fmt.Sprintf(" | peer %7.0f req/s p99 %-8v", rd.peer.rate, ms(rd.peer.p99))
+		}
+		logf("%-13s %3d clients, round %d/%d: API %7.0f req/s p99 %-8v%s | floor %7.0f req/s p99 %-8v | load %s",
+			o.name, n, i+1, c.rounds, rd.api.rate, ms(rd.api.p99), peerPart, rd.floor.rate, ms(rd.floor.p99), rd.load)
 	}
 	rw.floorSQL = rw.apiSQL
 	return rounds
