@@ -230,8 +230,10 @@ func checkPeer(ctx context.Context, a, peer *api, ops []*operation) (map[string]
 			n, err := sameAnswers(ab, pb)
 			compared[o.name] += n
 			if err != nil {
-				return nil, fmt.Errorf("the peer's answer differs from the API's, %s request %d of %d (%s), after %d slots found equal: %w",
-					o.name, i+1, len(o.peer), oneLine(string(o.requests[i].body), 300), compared[o.name], err)
+				var req struct{ Variables json.RawMessage }
+				json.Unmarshal(o.requests[i].body, &req)
+				return nil, fmt.Errorf("the peer's answer differs from the API's, %s request %d of %d (variables %s), after %d slots found equal: %w",
+					o.name, i+1, len(o.peer), oneLine(string(req.Variables), 400), compared[o.name], err)
 			}
 		}
 	}
