@@ -82,7 +82,7 @@ generate:
 BENCHFLAGS ?=
 .PHONY: bench bench-quick
 
-## bench: benchmark the API against its SQL floor at national scale (1,000,000 slots) on a throwaway PostgreSQL cluster; writes bench/results/latest.md
+## bench: benchmark the API against its SQL floor and against PostGraphile (needs npm) at national scale (1,000,000 slots) on a throwaway PostgreSQL cluster; writes bench/results/latest.md
 bench:
 	$(GO) build -o bin/bench ./bench
 	GO=$(GO) scripts/postgres.sh run --temp bin/bench -compare=0.02 $(BENCHFLAGS)

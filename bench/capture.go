@@ -18,9 +18,14 @@ import (
 // the very parameters, that the API ran.
 
 // step is one statement as the API sent it: a simple query, or a prepared statement's
-// execution with its parameters in the formats pgx chose.
+// execution with its parameters in the formats pgx chose. Named says whether the statement
+// was parsed under a name (pgx's default mode: prepared once per connection, and PostgreSQL may
+// switch to a generic plan after five runs) or as the unnamed statement (pgx's
+// QueryExecModeCacheDescribe: parsed and planned for its values each time); the floor replays
+// it the same way.
 type step struct {
 	Simple        bool
+	Named         bool
 	SQL           string
 	OIDs          []uint32
 	Values        [][]byte
@@ -150,7 +155,7 @@ func (p *proxy) decode(be *pgproto3.Backend) error {
 					values[i] = append([]byte{}, v...)
 				}
 			}
-			portals[m.DestinationPortal] = step{SQL: st.sql, OIDs: st.oids, Values: values,
+			portals[m.DestinationPortal] = step{SQL: st.sql, Named: m.PreparedStatement != "", OIDs: st.oids, Values: values,
 				ParamFormats:  append([]int16(nil), m.ParameterFormatCodes...),
 				ResultFormats: append([]int16(nil), m.ResultFormatCodes...)}
 		case *pgproto3.Execute:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -22,7 +23,9 @@ import (
 // concurrency over as many connections as the API's pool, without HTTP and GraphQL.
 //
 // Reads replay the statements captured from the API (capture.go), parameters and formats as
-// the API sent them, each prepared once per connection as pgx does. Registrations cannot be
+// the API sent them, and each the way the API sent it: a named statement prepared once per
+// connection (pgx's default mode), an unnamed one parsed anew each time with its parameter
+// types (pgx's QueryExecModeCacheDescribe). Registrations cannot be
 // replayed (a registration's code, token and phone are unique), so their floor calls
 // db.Register, the API's own booking transaction, with a new person each time.
 
@@ -83,6 +86,9 @@ func (c *replayConn) exec(ctx context.Context, s step) error {
 		_, err := c.conn.Exec(ctx, s.SQL).ReadAll()
 		return err
 	}
+	if !s.Named {
+		return c.conn.ExecParams(ctx, s.SQL, s.Values, s.OIDs, s.ParamFormats, s.ResultFormats).Read().Err
+	}
 	name, ok := c.names[s.SQL]
 	if !ok {
 		name = "floor_" + strconv.Itoa(len(c.names))
@@ -107,8 +113,9 @@ func replayWork(p replayPool, captured [][]step) work {
 	}
 }
 
-// replayOn runs captured statements on a connection of pool, each parsed anew (the unnamed
-// statement): one round trip each, as for a prepared statement.
+// replayOn runs captured statements on a connection of pool, each the way the API sent it
+// (see replayConn.exec): named ones prepared once per connection by pgx, unnamed ones parsed
+// anew.
 func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step, timed *timings) error {
 	c, err := pool.Acquire(ctx)
 	if err != nil {
@@ -119,9 +126,16 @@ func replayOn(ctx context.Context, pool *pgxpool.Pool, steps []step, timed *timi
 	for _, s := range steps {
 		var err error
 		t := time.Now()
-		if s.Simple {
+		switch {
+		case s.Simple:
 			_, err = pg.Exec(ctx, s.SQL).ReadAll()
-		} else {
+		case s.Named:
+			// pgx's Prepare is a no-op for a name it has already prepared with the same SQL.
+			name := fmt.Sprintf("floor_%x", sha256.Sum256([]byte(s.SQL)))[:22]
+			if _, err = c.Conn().Prepare(ctx, name, s.SQL); err == nil {
+				err = pg.ExecPrepared(ctx, name, s.Values, s.ParamFormats, s.ResultFormats).Read().Err
+			}
+		default:
 			err = pg.ExecParams(ctx, s.SQL, s.Values, s.OIDs, s.ParamFormats, s.ResultFormats).Read().Err
 		}
 		if timed != nil {
@@ -198,8 +212,8 @@ func (c *counter) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQue
 	}
 }
 
-// newFloorPool opens a pool like the server's (server/database.go): same size, same timeouts,
-// same plan cache mode, so that the floor runs the same plans.
+// newFloorPool opens a pool like the server's (server/database.go): same size, same session
+// settings, so that the floor runs the same plans.
 func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -212,14 +226,13 @@ func newFloorPool(ctx context.Context, url string, conns int, tracer pgx.QueryTr
 }
 
 // setSessionParams gives a floor session the settings of the server's (server/database.go).
-// The plan cache mode matters most: without it a prepared statement may switch to the generic
-// plan after five runs, which for the availability query is a hundred times slower, and the
-// floor would measure that plan instead of the API's.
+// No plan_cache_mode: the server leaves it at auto and chooses the plan per statement by how it
+// sends it (a named statement may get the generic plan after five runs, the unnamed one is
+// planned for its values each time), which the replay copies (capture.go, step.Named).
 func setSessionParams(p map[string]string) {
 	p["statement_timeout"] = "5000"
 	p["lock_timeout"] = "3000"
 	p["application_name"] = "ateliers-bench"
-	p["plan_cache_mode"] = "force_custom_plan"
 }
 
 // dbRegisterRequest is what the API passes to db.Register for an anonymous registration of a

@@ -22,7 +22,11 @@
 //     round-robin across them), and drives each operation over loopback HTTP with keep-alive
 //     from this process, at each client count, for a fixed time.
 //  4. Runs the SQL floor at the same concurrency over as many connections as the API's pool:
-//     the captured statements replayed for reads, db.Register for registrations.
+//     the captured statements replayed for reads, db.Register for registrations. With -peer,
+//     starts PostGraphile (bench/peer) on the same database, checks that it answers every
+//     availability search and slot fetch with the same slots as the API, field by field, and
+//     measures availability and slot-node on the API, the peer and the floor in turns
+//     (-rounds rounds; medians reported).
 //  5. Prints and writes the table, the server's peak RSS under the largest client count,
 //     EXPLAIN (ANALYZE, BUFFERS) of the captured statements, the scale comparison (-compare),
 //     and checks that no slot is overbooked and every counter matches its rows; it exits 1
@@ -52,6 +56,8 @@ type config struct {
 	instances        int
 	ops              []string
 	reuse, quick     bool
+	peer             bool
+	rounds           int
 	out, serverBin   string
 	only             string
 }
@@ -70,6 +76,8 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.conns, "conns", 10, "connections of the API's pool (DATABASE_MAX_CONNS) and of the floor's")
 	fs.IntVar(&c.instances, "instances", 1, "server processes on the one database, each with -conns connections, same settings, own port; the API's requests go round-robin across them (the floor is unchanged)")
 	fs.StringVar(&ops, "ops", "availability,slot-node,register,register-hot,referrals", "operations to run")
+	fs.BoolVar(&c.peer, "peer", true, "also measure PostGraphile (bench/peer, needs Node and npm) on availability and slot-node, after checking that it answers as the API does (false with -quick unless given)")
+	fs.IntVar(&c.rounds, "rounds", 3, "availability and slot-node: rounds of API, peer and floor in turn, each -duration long; the report gives their medians (1 with -quick unless given)")
 	fs.BoolVar(&c.reuse, "reuse", false, "reuse a database generated this week with the same seed and scale (faster; its hot slots run out after about 40 runs)")
 	fs.BoolVar(&c.quick, "quick", false, "quick form for CI: -duration=1s -warmup=300ms -samples=100 unless given")
 	fs.StringVar(&c.out, "out", "", "results file (default bench/results/latest.md, or quick.md with -quick)")
@@ -90,6 +98,12 @@ func parseFlags(args []string) (config, error) {
 		if !set["samples"] {
 			c.samples = 100
 		}
+		if !set["peer"] {
+			c.peer = false
+		}
+		if !set["rounds"] {
+			c.rounds = 1
+		}
 	}
 	if c.out == "" {
 		c.out = "bench/results/latest.md"
@@ -107,6 +121,9 @@ func parseFlags(args []string) (config, error) {
 	c.ops = strings.Split(ops, ",")
 	if c.instances < 1 {
 		return c, errors.New("-instances must be at least 1")
+	}
+	if c.rounds < 1 {
+		return c, errors.New("-rounds must be at least 1")
 	}
 	if c.scale <= 0 || c.scale > 10 || c.compare < 0 {
 		return c, errors.New("-scale must be in (0, 10], -compare positive or 0")

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -29,6 +30,28 @@ const slotDoc = `query Slot($id: ID!) {
       workshop { title summary topics durationMinutes whatToBring }
       venue { name streetAddress postalCode city accessibility { wheelchairAccessible } }
     }
+  }
+}`
+
+// The same two reads as PostGraphile (the peer, peer.go) is asked them: the same fields, under
+// the names its schema gives them, aliased to the API's where that costs nothing; the
+// functions are those of bench/peer/peer.sql. The slot is fetched by its database id (the
+// API's node decodes its global id first, a few hundred nanoseconds).
+const peerAvailabilityDoc = `query Availability($from: Datetime, $to: Datetime, $topics: [String], $postalCodes: [String],
+  $latitude: Float, $longitude: Float, $radiusKm: Float) {
+  slots: peerSearchSlots(startsFrom: $from, startsBefore: $to, topics: $topics, postalCodes: $postalCodes,
+    nearLatitude: $latitude, nearLongitude: $longitude, nearRadiusKm: $radiusKm, first: 50) {
+    edges { node { id startsAt endsAt seatsLeft workshop: workshopByWorkshopId { title }
+      venue: venueByVenueId { name streetAddress postalCode city } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+const peerSlotDoc = `query Slot($id: BigInt!) {
+  node: peerSlot(id: $id) {
+    id startsAt endsAt capacity seatsLeft waitlistLength isOpenForRegistration status
+    workshop: workshopByWorkshopId { title summary topics durationMinutes whatToBring }
+    venue: venueByVenueId { name streetAddress postalCode city wheelchairAccessible }
   }
 }`
 
@@ -69,6 +92,7 @@ type operation struct {
 	name     string
 	read     bool
 	requests []request                   // reads
+	peer     []request                   // the same reads for the peer (availability, slot-node)
 	next     func(worker, i int) request // writes
 	hot      bool                        // register on the hot slots
 	joinWait bool
@@ -215,8 +239,10 @@ func operations(e *runEnv, seed uint64, samples int) []*operation {
 				"longitude": v.lon + (r.Float64()-0.5)*0.03, "radiusKm": float64(5 + r.IntN(11))}
 		}
 		ops[0].requests = append(ops[0].requests, gql(availabilityDoc, map[string]any{"filter": filter}, ""))
+		ops[0].peer = append(ops[0].peer, gql(peerAvailabilityDoc, peerFilter(filter), ""))
 		id := e.openSlots[r.IntN(len(e.openSlots))].id
 		ops[1].requests = append(ops[1].requests, gql(slotDoc, map[string]any{"id": globalID("Slot", id)}, ""))
+		ops[1].peer = append(ops[1].peer, gql(peerSlotDoc, map[string]any{"id": strconv.FormatInt(id, 10)}, ""))
 		ops[4].requests = append(ops[4].requests, gql(referralsDoc, nil, e.partnerKeys[len(ops[4].requests)%len(e.partnerKeys)]))
 	}
 	ops[2].next = func(worker, i int) request {
@@ -226,6 +252,26 @@ func operations(e *runEnv, seed uint64, samples int) []*operation {
 		return registerRequest(e.hot[(worker+i)%len(e.hot)], true)
 	}
 	return ops
+}
+
+// peerFilter is the variables of peerAvailabilityDoc for the API's filter.
+func peerFilter(f map[string]any) map[string]any {
+	for k := range f {
+		switch k {
+		case "from", "to", "topics", "postalCodes", "near":
+		default:
+			// A filter the peer's search does not take would be dropped, and the answers differ.
+			panic("peerFilter: peer_search_slots (bench/peer/peer.sql) has no argument for filter." + k)
+		}
+	}
+	v := map[string]any{"from": f["from"], "to": f["to"], "topics": f["topics"]}
+	if pc, ok := f["postalCodes"]; ok {
+		v["postalCodes"] = pc
+	}
+	if n, ok := f["near"].(map[string]any); ok {
+		v["latitude"], v["longitude"], v["radiusKm"] = n["latitude"], n["longitude"], n["radiusKm"]
+	}
+	return v
 }
 
 func registerRequest(slotID int64, joinWaitlist bool) request {

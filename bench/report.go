@@ -34,6 +34,9 @@ type report struct {
 	loadStart         string
 	compare           *comparison
 	cached            []cachedRow
+	peerSlots         map[string]int // slots found equal in the API's and the peer's answers, by operation
+	peerRSS           int64
+	peerNode          string // Node's version
 }
 
 func refusalCount(outcomes map[string]int) int {
@@ -97,11 +100,12 @@ func (r *report) table(w io.Writer, markdown bool) {
 		line(seps)
 	}
 	for _, rw := range r.rows {
+		a, f := rw.apiSample(), rw.floorSample()
 		line([]string{rw.op, fmt.Sprint(rw.clients),
-			fmt.Sprintf("%.0f", rw.api.rate()), ms(rw.api.quantile(0.5)).String(), ms(rw.api.quantile(0.99)).String(),
-			fmt.Sprint(rw.api.errors), fmt.Sprint(refusalCount(rw.api.outcomes)), fmt.Sprintf("%.1f", rw.apiSQL), ms(rw.serverCPU).String(),
-			fmt.Sprintf("%.0f", rw.floor.rate()), ms(rw.floor.quantile(0.5)).String(), ms(rw.floor.quantile(0.99)).String(),
-			fmt.Sprint(rw.floor.errors), fmt.Sprintf("%.1f", rw.floorSQL), ratio(rw.api.rate(), rw.floor.rate())})
+			fmt.Sprintf("%.0f", a.rate), ms(a.p50).String(), ms(a.p99).String(),
+			fmt.Sprint(a.errors), fmt.Sprint(refusalCount(rw.api.outcomes)), fmt.Sprintf("%.1f", rw.apiSQL), ms(a.cpu).String(),
+			fmt.Sprintf("%.0f", f.rate), ms(f.p50).String(), ms(f.p99).String(),
+			fmt.Sprint(f.errors), fmt.Sprintf("%.1f", rw.floorSQL), ratio(a.rate, f.rate)})
 	}
 }
 
@@ -154,7 +158,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 	} else {
 		fmt.Fprintf(w, "- Instances: 1 server process\n\n")
 	}
-	fmt.Fprintf(w, "req/s, p50, p99: the API over loopback HTTP (keep-alive) from a separate process. errors: non-200 answers, GraphQL errors, failed connections. refusals: userErrors, expected outcomes (SLOT_FULL...). SQL/req: statements executed per request, BEGIN/COMMIT/SAVEPOINT included, counted on the wire by the capture proxy (no pg_stat_statements needed); the floor's for registrations by a pgx tracer. floor: the same statements with the same parameters replayed over pgx (reads), or db.Register (registrations), at the same concurrency. API/floor: throughput ratio.\n\n")
+	fmt.Fprintf(w, "req/s, p50, p99: the API over loopback HTTP (keep-alive) from a separate process. errors: non-200 answers, GraphQL errors, failed connections. refusals: userErrors, expected outcomes (SLOT_FULL...). SQL/req: statements executed per request, BEGIN/COMMIT/SAVEPOINT included, counted on the wire by the capture proxy (no pg_stat_statements needed); the floor's for registrations by a pgx tracer. floor: the same statements with the same parameters replayed over pgx (reads), or db.Register (registrations), at the same concurrency. API/floor: throughput ratio. availability and slot-node: medians of %d rounds in which the API, the peer (if any) and the floor run in turn (see Peer).\n\n", c.rounds)
 	r.table(w, true)
 	fmt.Fprintln(w)
 	for _, rw := range r.rows {
@@ -172,6 +176,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 		}
 	}
 
+	r.peerSection(w)
 	r.targets(w)
 
 	fmt.Fprintf(w, "\n## Memory\n\nPeak RSS of the server (VmHWM, reset before the %d-client runs): %.1f MB", r.rssClients, float64(r.peakRSS)/1e6)
@@ -192,7 +197,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 			floor := 0.0
 			for _, rw := range r.rows {
 				if rw.op == "availability" && rw.clients == cr.clients {
-					floor = rw.floor.rate()
+					floor = rw.floorSample().rate
 				}
 			}
 			fmt.Fprintf(w, "| %d | %d | %.0f | %v | %v | %d | %v | %.0f | %s |\n", cr.clients, cr.writes, cr.api.rate(), ms(cr.api.quantile(0.5)), ms(cr.api.quantile(0.99)),
@@ -245,7 +250,7 @@ func (r *report) write(ctx context.Context, pool *pgxpool.Pool, path string) err
 		}
 	}
 
-	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped): the plan for these values, then the generic plan (`plan_cache_mode = force_generic_plan`), which a prepared statement may switch to after five executions (pgx prepares every statement).\n")
+	fmt.Fprintf(w, "\n## EXPLAIN (ANALYZE, BUFFERS)\n\nEach distinct statement of the first captured request of each operation, with its captured parameters, after the runs (in a transaction rolled back; INSERTs skipped): the plan for these values, then the generic plan (`plan_cache_mode = force_generic_plan`), which a named prepared statement may switch to after five executions (the unnamed statement is planned for its values each time).\n")
 	for _, e := range r.explains {
 		fmt.Fprintf(w, "\n### %s: %s\n\n```sql\n%s\n```\n\nPlan for these values (%s):\n\n```\n%s```\n\nGeneric plan (%s):\n\n```\n%s```\n",
 			e.Op, planTime(e.Plan), strings.Join(strings.Fields(e.SQL), " "), planTime(e.Plan), e.Plan, planTime(e.Generic), e.Generic)
@@ -270,10 +275,11 @@ func (r *report) targets(w io.Writer) {
 		if rw.clients != r.config.clients[0] {
 			continue
 		}
-		q := rw.api.rate() / max(rw.floor.rate(), 1e-9)
+		a := rw.apiSample()
+		q := a.rate / max(rw.floorSample().rate, 1e-9)
 		switch rw.op {
 		case "availability":
-			p50, p99 := rw.api.quantile(0.5), rw.api.quantile(0.99)
+			p50, p99 := a.p50, a.p99
 			fmt.Fprintf(w, "- availability, %d clients: API/floor %.2f (target ≥ 0.7: %s); p99/p50 %.1f (target ≤ 3: %s); %.1f statements a request (target ≤ 3: %s)\n",
 				rw.clients, q, verdict(q >= 0.7), float64(p99)/float64(max(p50, 1)), verdict(p99 <= 3*p50), rw.apiSQL, verdict(rw.apiSQL <= 3))
 		case "register", "register-hot":

@@ -189,11 +189,13 @@ func profile(ctx context.Context, ops []*operation, caps map[string]*captured, r
 	return nil
 }
 
-// row is one line of the table: an operation at a client count, API and floor.
+// row is one line of the table: an operation at a client count, API and floor, and for the
+// reads measured in rounds, the peer too.
 type row struct {
 	op               string
 	clients          int
-	api, floor       result
+	api, floor, peer result // the rounds' merged, when in rounds
+	rounds           []round
 	apiSQL, floorSQL float64
 	serverCPU        time.Duration // the server process's CPU time per request, warm-up included
 	apiHot, floorHot []hotSlotState
@@ -240,15 +242,35 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 		logf("%d server instances on one database: %s", len(srv), strings.Join(srv.urls(), ", "))
 	}
 	a := newAPIs(srv.urls(), slicesMax(c.clients))
+	var peer *server
+	if c.peer {
+		if peer, err = startCheckedPeer(ctx, c, ds, tmp, a[0], ops, r); err != nil {
+			return err
+		}
+		if peer != nil { // nil when neither read compared is in -ops
+			defer peer.stop()
+		}
+	}
+	pgClock := postgresCPU(ctx, ds.pool)
 	for ci, n := range c.clients {
 		last := ci == len(c.clients)-1
 		if last {
 			if err := srv.resetPeakRSS(); err != nil {
 				logf("cannot reset the servers' peak RSS (%v): it covers the whole run", err)
 			}
+			if peer != nil {
+				if err := peer.resetPeakRSS(); err != nil {
+					logf("cannot reset the peer's peak RSS (%v): it covers the whole run", err)
+				}
+			}
 		}
 		for _, o := range ops {
 			rw := row{op: o.name, clients: n, apiSQL: caps[o.name].perRequest()}
+			if o.peer != nil {
+				rw.rounds = inRounds(ctx, c, n, o, &rw, a, peer, replay, caps[o.name].requests, srv.cpuTime, pgClock)
+				r.rows = append(r.rows, rw)
+				continue
+			}
 			if o.hot {
 				if err := prepareHot(ctx, ds.pool, env); err != nil {
 					return err
@@ -296,9 +318,17 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 			}
 			r.peakRSS = slicesMax64(r.peakRSSEach)
 			r.rssClients = n
+			if peer != nil {
+				if r.peerRSS, err = peer.peakRSS(); err != nil {
+					logf("the peer's peak RSS: %v", err)
+				}
+			}
 		}
 	}
 	srv.stop()
+	if peer != nil {
+		peer.stop()
+	}
 	if i := slices.IndexFunc(ops, func(o *operation) bool { return o.name == "availability" }); i >= 0 {
 		var reg *operation
 		if j := slices.IndexFunc(ops, func(o *operation) bool { return o.name == "register" }); j >= 0 {
@@ -327,6 +357,71 @@ func measure(ctx context.Context, c config, bin, tmp string, ds *datasetDB, r *r
 	}
 	logf("bookings after the run (%d instances): %s", c.instances, r.finalCheck)
 	return nil
+}
+
+// startCheckedPeer starts the peer and checks that it answers the reads compared with it
+// (the operations with peer requests) as the API a does.
+func startCheckedPeer(ctx context.Context, c config, ds *datasetDB, tmp string, a *api, ops []*operation, r *report) (*server, error) {
+	var compared []*operation
+	for _, o := range ops {
+		if o.peer != nil {
+			compared = append(compared, o)
+		}
+	}
+	if len(compared) == 0 {
+		return nil, nil
+	}
+	peer, node, err := startPeer(ctx, ds.pool, ds.url, c.conns, filepath.Join(tmp, "peer.log"))
+	if err != nil {
+		return nil, err
+	}
+	r.peerNode = node
+	t := time.Now()
+	if r.peerSlots, err = checkPeer(ctx, a, newAPI(peer.url, 1), compared); err != nil {
+		peer.stop()
+		return nil, err
+	}
+	var each []string
+	for _, o := range compared {
+		each = append(each, fmt.Sprintf("%s %d requests, %d slots", o.name, len(o.peer), r.peerSlots[o.name]))
+	}
+	logf("peer: PostGraphile %s answers as the API does, field by field (%s) in %v", peerVersion, strings.Join(each, "; "), time.Since(t).Round(time.Millisecond))
+	return peer, nil
+}
+
+// inRounds measures a read on the API, the peer (if any) and the floor in turns, c.rounds
+// times, and merges the rounds' results into rw for the report's notes.
+func inRounds(ctx context.Context, c config, n int, o *operation, rw *row, a []*api, peer *server, replay replayPool,
+	captured [][]step, apiCPU, pgCPU cpuClock) []round {
+	var pa []*api
+	var po *operation
+	if peer != nil {
+		pa = []*api{newAPI(peer.url, n)}
+		po = &operation{name: o.name, read: true, requests: o.peer, check: checkRead}
+	}
+	var rounds []round
+	for i := range c.rounds {
+		var rd round
+		var res result
+		res, rd.api = sampleRun(ctx, c, n, apiWork(a, o), apiCPU, pgCPU)
+		merge(&rw.api, res)
+		if peer != nil {
+			res, rd.peer = sampleRun(ctx, c, n, apiWork(pa, po), peer.cpuTime, pgCPU)
+			merge(&rw.peer, res)
+		}
+		res, rd.floor = sampleRun(ctx, c, n, replayWork(replay, captured), selfCPU, pgCPU)
+		merge(&rw.floor, res)
+		rd.load = strings.Fields(loadAverage())[0]
+		rounds = append(rounds, rd)
+		peerPart := ""
+		if rd.peer.measured {
+			peerPart = fmt.Sprintf(" | peer %7.0f req/s p99 %-8v", rd.peer.rate, ms(rd.peer.p99))
+		}
+		logf("%-13s %3d clients, round %d/%d: API %7.0f req/s p99 %-8v%s | floor %7.0f req/s p99 %-8v | load %s",
+			o.name, n, i+1, c.rounds, rd.api.rate, ms(rd.api.p99), peerPart, rd.floor.rate, ms(rd.floor.p99), rd.load)
+	}
+	rw.floorSQL = rw.apiSQL
+	return rounds
 }
 
 func slicesMax64(xs []int64) int64 {

@@ -162,25 +162,10 @@ func (s *server) peakRSS() (int64, error) {
 	return 0, errors.New("no VmHWM in /proc status")
 }
 
-// cpuTime is the CPU time the server process has used so far (user and system), from
-// /proc/PID/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+// cpuTime is the CPU time the server process has used so far (user and system, all its
+// threads), from /proc.
 func (s *server) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name in parentheses: state is field 3; utime and stime 14 and 15.
-	_, rest, ok := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0, errors.New("unexpected /proc stat")
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("unexpected /proc stat")
-	}
-	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+	return procCPU(strconv.Itoa(s.cmd.Process.Pid))
 }
 
 // tail returns the last lines of a log file, for error messages.
