@@ -97,7 +97,7 @@ func captureOps(ctx context.Context, c config, bin, tmp string, ds *datasetDB, e
 	// Without job workers: the proxy gives every statement to the request in flight, and the
 	// workers' own (following up the events of earlier requests) would be counted, and replayed
 	// by the floor, as the request's. The servers measured afterwards run them.
-	srv, err := startServer(ctx, bin, u.String(), c.conns, false, filepath.Join(tmp, "capture.log"), "JOB_WORKERS=0")
+	srv, err := startServer(ctx, bin, u.String(), c.conns, false, filepath.Join(tmp, "capture.log"))
 	if err != nil {
 		return nil, nil, err
 	}
