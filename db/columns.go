@@ -43,27 +43,31 @@ func appendDests(dest []any, cs []column, at []int) []any {
 // (the first column), always; every position when a name is not a field of cs, so that a read
 // asked for a field it does not know reads everything rather than leaving it empty.
 func pick(cs []column, fields []string) []int {
+	known := map[string]bool{}
+	for _, c := range cs {
+		known[c.field] = true
+	}
 	want := map[string]bool{cs[0].field: true}
 	for _, f := range fields {
+		if !known[f] {
+			return all(cs)
+		}
 		want[f] = true
 	}
 	var at []int
-	found := 0
-	seen := map[string]bool{}
 	for i, c := range cs {
 		if want[c.field] {
 			at = append(at, i)
-			if !seen[c.field] {
-				seen[c.field] = true
-				found++
-			}
 		}
 	}
-	if found < len(want) {
-		at = at[:0]
-		for i := range cs {
-			at = append(at, i)
-		}
+	return at
+}
+
+// all returns every position in cs.
+func all(cs []column) []int {
+	at := make([]int, len(cs))
+	for i := range at {
+		at[i] = i
 	}
 	return at
 }
