@@ -24,11 +24,12 @@ import (
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth: package limits; cost: cost.go, complexity.go), and the error presenter that masks
-// internal errors. replica, if not nil, serves the catalogue reads of queries (Resolver.reader);
-// pages, if not nil, answers anonymous catalogue queries from memory (package pagecache). Both
-// databases are db.Queriers (pools): this package never talks to the driver itself.
-func NewHandler(pool, replica db.Querier, pages *pagecache.Cache, lim limits.Limits) http.Handler {
-	res := &Resolver{Pool: pool, Replica: replica}
+// internal errors. standby, if not nil, sends the catalogue reads of queries to a replica while
+// it is healthy (Resolver.reader); pages, if not nil, answers anonymous catalogue queries from
+// memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
+// package never talks to the driver itself.
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits) http.Handler {
+	res := &Resolver{Pool: pool, Standby: standby}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

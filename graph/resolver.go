@@ -14,9 +14,9 @@ import (
 type Resolver struct {
 	// Pool is the primary: every write, and every read that must see the latest writes.
 	Pool db.Querier
-	// Replica, when set (DATABASE_READ_URL), is a read-only copy of the primary that serves the
-	// catalogue reads of queries: see reader.
-	Replica db.Querier
+	// Standby, when set (DATABASE_READ_URL), sends the catalogue reads of queries to a
+	// read-only copy of the primary while it is healthy: see reader.
+	Standby *db.Standby
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue
@@ -28,8 +28,8 @@ type Resolver struct {
 // show as free a seat taken a moment ago, which register then refuses (SLOT_FULL), as it would
 // for a seat taken between the search and the click.
 func (r *Resolver) reader(ctx context.Context) db.Querier {
-	if r.Replica != nil && catalogueOperation(ctx) {
-		return r.Replica
+	if r.Standby != nil && catalogueOperation(ctx) {
+		return r.Standby.Querier()
 	}
 	return r.Pool
 }

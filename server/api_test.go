@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
 	"github.com/regiestains/ateliers/pagecache"
 )
@@ -79,9 +80,9 @@ func serveAPI(t *testing.T, databaseURL string, env map[string]string, tracer pg
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, replica := openPools(t, c, tracer)
+	pool, standby := openPools(t, c, tracer)
 	pages := startTestPageCache(t, c)
-	srv := httptest.NewServer(newHandler(c, pool, replica, pages))
+	srv := httptest.NewServer(newHandler(c, pool, standby, pages))
 	t.Cleanup(srv.Close)
 	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}
 }
@@ -104,9 +105,10 @@ func startTestPageCache(t *testing.T, c config) *pagecache.Cache {
 	return pages
 }
 
-// openPools opens the server's pools for c, as main does, closed when the test ends; replica
-// is nil unless c has a DATABASE_READ_URL. tracer, when not nil, traces the main pool.
-func openPools(t *testing.T, c config, tracer pgx.QueryTracer) (pool, replica *pgxpool.Pool) {
+// openPools opens the server's pools for c, as main does, closed when the test ends, and the
+// standby that routes reads to the replica, checking it until the test ends; standby is nil
+// unless c has a DATABASE_READ_URL. tracer, when not nil, traces the main pool.
+func openPools(t *testing.T, c config, tracer pgx.QueryTracer) (pool *pgxpool.Pool, standby *db.Standby) {
 	t.Helper()
 	ctx := context.Background()
 	pool, err := openDatabase(ctx, c)
@@ -122,23 +124,26 @@ func openPools(t *testing.T, c config, tracer pgx.QueryTracer) (pool, replica *p
 		}
 	}
 	t.Cleanup(pool.Close)
-	replica, err = openReplica(ctx, c)
+	replica, err := openReplica(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if replica != nil {
-		t.Cleanup(replica.Close)
+	if replica == nil {
+		return pool, nil
 	}
-	return pool, replica
+	t.Cleanup(replica.Close)
+	checking, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	return pool, startStandby(checking, c, pool, replica)
 }
 
 // otherInstance starts a second server, with a pool of its own, on a's database and settings:
 // another instance of the API behind the same load balancer.
 func (a *testAPI) otherInstance() *testAPI {
 	a.t.Helper()
-	pool, replica := openPools(a.t, a.config, nil)
+	pool, standby := openPools(a.t, a.config, nil)
 	pages := startTestPageCache(a.t, a.config)
-	srv := httptest.NewServer(newHandler(a.config, pool, replica, pages))
+	srv := httptest.NewServer(newHandler(a.config, pool, standby, pages))
 	a.t.Cleanup(srv.Close)
 	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config, pages: pages}
 }

@@ -18,6 +18,8 @@ type config struct {
 	ListenHost       string        // LISTEN_HOST [all interfaces]; `make run` sets 127.0.0.1 for the demo
 	DatabaseURL      string        // DATABASE_URL (required; `make run` sets it to the embedded cluster)
 	DatabaseReadURL  string        // DATABASE_READ_URL [none]: a streaming replica for the catalogue reads of queries (graph.Resolver.reader)
+	ReadMaxLag       time.Duration // DATABASE_READ_MAX_LAG [5s]: past this lag, reads go to the primary (db.Standby)
+	ReadTimeout      time.Duration // DATABASE_READ_TIMEOUT [2s]: a statement on the replica, or its check, must answer within it
 	DemoData         bool          // DEMO_DATA [false]: load the Stains sample data once
 	CORSOrigins      []string      // CORS_ALLOWED_ORIGINS, comma-separated [none]
 	MaxBodyBytes     int64         // MAX_BODY_BYTES [65536]
@@ -60,7 +62,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
 		Limits: limits.DefaultLimits(), PageCache: true, ReminderHour: 18, JobWorkers: 10,
-		SMSPerSecond: 10, EmailPerSecond: 10,
+		SMSPerSecond: 10, EmailPerSecond: 10, ReadMaxLag: 5 * time.Second, ReadTimeout: 2 * time.Second,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -118,6 +120,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	durationVar("REQUEST_TIMEOUT", &c.RequestTimeout)
 	durationVar("STATEMENT_TIMEOUT", &c.StatementTimeout)
 	durationVar("LOCK_TIMEOUT", &c.LockTimeout)
+	durationVar("DATABASE_READ_MAX_LAG", &c.ReadMaxLag)
+	durationVar("DATABASE_READ_TIMEOUT", &c.ReadTimeout)
 	conns := int(c.MaxConns)
 	intVar("DATABASE_MAX_CONNS", &conns)
 	c.MaxConns = int32(conns)

@@ -45,6 +45,20 @@ func openReplica(ctx context.Context, c config) (*pgxpool.Pool, error) {
 	return openPool(ctx, c, c.DatabaseReadURL, "DATABASE_READ_URL", true)
 }
 
+// startStandby routes the catalogue reads between the primary and the replica of
+// DATABASE_READ_URL (nil when it is not set), checking the replica until ctx ends. The first
+// check runs before it returns, so that the log says at start whether the replica is used.
+func startStandby(ctx context.Context, c config, pool, replica *pgxpool.Pool) *db.Standby {
+	if replica == nil {
+		return nil
+	}
+	s := db.NewStandby(pool, replica)
+	s.Budget, s.MaxLag = c.ReadTimeout, c.ReadMaxLag
+	s.Check(ctx)
+	go s.Run(ctx)
+	return s
+}
+
 // openPool opens a pool on url (named by the variable it comes from, for errors) with the
 // server's session settings, read-only ones if readOnly.
 func openPool(ctx context.Context, c config, url, variable string, readOnly bool) (*pgxpool.Pool, error) {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,15 +24,11 @@ import (
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
-// limit, deadline, caller resolution, client address for the rate limits). replica is the pool
-// of DATABASE_READ_URL, or nil; pages the cache of startPageCache, or nil.
-func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) http.Handler {
+// limit, deadline, caller resolution, client address for the rate limits). standby routes reads
+// to the replica of DATABASE_READ_URL, or is nil; pages is the cache of startPageCache, or nil.
+func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache) http.Handler {
 	mux := http.NewServeMux()
-	var reads db.Querier // stays nil without a replica: a nil *pgxpool.Pool in an interface is not nil
-	if replica != nil {
-		reads = replica
-	}
-	gql := graph.NewHandler(pool, reads, pages, c.Limits)
+	gql := graph.NewHandler(pool, standby, pages, c.Limits)
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
@@ -44,6 +41,9 @@ func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) h
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok\n"))
 	})
+	// Ready means this instance can do its core job: the primary answers. The replica is an
+	// optimisation whose state the body reports; a replica down sends reads to the primary,
+	// so it never makes an instance "not ready".
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -51,13 +51,15 @@ func newHandler(c config, pool, replica *pgxpool.Pool, pages *pagecache.Cache) h
 			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 			return
 		}
-		if replica != nil {
-			if err := replica.Ping(ctx); err != nil {
-				http.Error(w, "read replica unreachable", http.StatusServiceUnavailable)
-				return
+		w.Write([]byte("ok\n"))
+		if standby != nil {
+			st := standby.State()
+			if st.InUse {
+				fmt.Fprintf(w, "read replica: in use, %s behind\n", st.Lag.Round(time.Millisecond))
+			} else {
+				fmt.Fprintf(w, "read replica: not used (%s): reads go to the primary\n", st.Reason)
 			}
 		}
-		w.Write([]byte("ok\n"))
 	})
 	return traced(c, withRequestID(logRequests(measure(mux))))
 }

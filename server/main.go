@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           newHandler(c, pool, replica, pages),
+		Handler:           newHandler(c, pool, startStandby(ctx, c, pool, replica), pages),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 5*time.Second,

@@ -67,7 +67,11 @@ func TestReplicaServesTheCatalogueOfQueries(t *testing.T) {
 	}
 
 	// The replica's sessions are read-only, even on a database that would take a write.
-	_, replica := openPools(t, a.config, nil)
+	replica, err := openReplica(t.Context(), a.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replica.Close()
 	var readOnly string
 	if err := replica.QueryRow(t.Context(), "SHOW transaction_read_only").Scan(&readOnly); err != nil || readOnly != "on" {
 		t.Errorf("replica session: transaction_read_only %q (%v), want on", readOnly, err)

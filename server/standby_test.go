@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// The replica is an optimisation, never a dependency: down or hung, the catalogue reads go to
+// the primary within the replica's budget, the search that meets the fault included (every
+// search answers), /readyz stays 200 and says so, and once the replica
+// answers again the reads go back to it, without a restart. The replica is a second database
+// without the primary's rows (as in TestReplicaServesTheCatalogueOfQueries), reached through a
+// proxy that the test turns off (connections refused and cut) or hangs (bytes held, as a
+// stopped process would).
+func TestTheReplicaIsNeverADependency(t *testing.T) {
+	t.Parallel()
+	px := newFaultProxy(t, dbtest.NewDatabase(t))
+	a := newTestAPIWith(t, map[string]string{"DATABASE_READ_URL": px.url, "DATABASE_READ_TIMEOUT": "300ms"})
+	_, slot := a.bookable("regie-stains", 10)
+
+	// from says where an anonymous search read: the replica has no slots, the primary has one.
+	from := func() (string, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		r := a.post("", `{ slots(first: 5) { edges { node { id } } } }`, nil)
+		took := time.Since(start)
+		if r.Status != http.StatusOK || len(r.Errors) > 0 {
+			return "error " + strings.Join(codesOf(r), ","), took
+		}
+		if strings.Contains(string(r.Data), slot) {
+			return "primary", took
+		}
+		return "replica", took
+	}
+	readyz := func() string {
+		t.Helper()
+		res, err := patientClient.Get(a.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("/readyz: %d %q, want 200: the primary is up", res.StatusCode, body)
+		}
+		return string(body)
+	}
+	// settles waits until searches read from want, and says how long it took.
+	settles := func(want string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		waitFor(t, 10*time.Second, "searches to read from the "+want, func() bool {
+			got, took := from()
+			if took > 2*time.Second {
+				t.Errorf("a search took %v while the replica was %s: more than its budget allows", took, px.mode())
+			}
+			if strings.HasPrefix(got, "error") {
+				t.Errorf("a search while the replica was %s: %s, want an answer from the primary", px.mode(), got)
+			}
+			return got == want
+		})
+		return time.Since(start)
+	}
+
+	settles("replica")
+	if got := readyz(); !strings.Contains(got, "read replica: in use") {
+		t.Errorf("/readyz with the replica up: %q", got)
+	}
+	for _, fault := range []string{"down", "hung"} {
+		px.set(fault)
+		took := settles("primary")
+		t.Logf("replica %s: searches read from the primary after %v", fault, took)
+		if got := readyz(); !strings.Contains(got, "read replica: not used") {
+			t.Errorf("/readyz with the replica %s: %q", fault, got)
+		}
+		px.set("up")
+		took = settles("replica")
+		t.Logf("replica back: searches read from it again after %v", took)
+	}
+}
+
+// codesOf lists the error codes of r.
+func codesOf(r response) []string {
+	var codes []string
+	for _, e := range r.Errors {
+		c, _ := e.Extensions["code"].(string)
+		codes = append(codes, c)
+	}
+	return codes
+}
+
+// faultProxy forwards TCP connections to a PostgreSQL server's socket, until it is set down
+// (connections cut and refused) or hung (connections accepted, bytes held).
+type faultProxy struct {
+	url    string
+	target string
+
+	mu    sync.Mutex
+	state string
+	conns []net.Conn
+}
+
+func newFaultProxy(t *testing.T, databaseURL string) *faultProxy {
+	t.Helper()
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	socket := filepath.Join(u.Query().Get("host"), ".s.PGSQL."+port)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	q := u.Query()
+	q.Del("host")
+	u.Host = ln.Addr().String()
+	u.RawQuery = q.Encode()
+	p := &faultProxy{url: u.String(), target: socket, state: "up"}
+	go p.serve(ln)
+	t.Cleanup(func() { p.set("down") })
+	return p
+}
+
+func (p *faultProxy) mode() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state
+}
+
+// set changes the proxy's state; down cuts the connections it holds.
+func (p *faultProxy) set(state string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state = state
+	if state == "down" {
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.conns = nil
+	}
+}
+
+func (p *faultProxy) serve(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		if p.mode() == "down" {
+			c.Close()
+			continue
+		}
+		s, err := net.Dial("unix", p.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, c, s)
+		p.mu.Unlock()
+		go p.pipe(c, s)
+		go p.pipe(s, c)
+	}
+}
+
+// pipe copies from src to dst, holding the bytes while the proxy is hung.
+func (p *faultProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		for p.mode() == "hung" {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				src.Close()
+			}
+			return
+		}
+	}
+}
