@@ -15,7 +15,11 @@ import (
 //   - throttled by a rate limit (cost.go, throttle): 429 with Retry-After;
 //   - failed because the database was unreachable (errors.go, unavailable) with no data to
 //     show: 503 with Retry-After, so that load balancers, monitors and retry policies see the
-//     outage for what it is. A partial result keeps its 200, as GraphQL over HTTP asks.
+//     outage for what it is. A partial result keeps its 200, as GraphQL over HTTP asks;
+// And one outcome needs another body: an operation past its deadline before gqlgen could
+// answer (a database that hangs while the budgets are read, say), for which gqlgen writes the
+// bare JSON `null`. finish replaces it with the TIMEOUT error any operation that runs out of
+// time answers, with its status (200).
 
 type verdictKey struct{}
 
@@ -38,7 +42,7 @@ func verdictOf(ctx context.Context) *verdict {
 func withStatus(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := &verdict{}
-		sw := &statusWriter{ResponseWriter: w, verdict: v}
+		sw := &statusWriter{ResponseWriter: w, verdict: v, ctx: r.Context()}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), verdictKey{}, v)))
 		sw.finish()
 	})
@@ -50,6 +54,7 @@ func withStatus(next http.Handler) http.Handler {
 type statusWriter struct {
 	http.ResponseWriter
 	verdict *verdict
+	ctx     context.Context // the request's
 	decided bool
 	held    *bytes.Buffer
 }
@@ -65,7 +70,7 @@ func (w *statusWriter) WriteHeader(status int) {
 			w.Header().Set("Retry-After", strconv.FormatInt(s, 10))
 		}
 		status = http.StatusTooManyRequests
-	case status == http.StatusOK && w.verdict.unavailable.Load():
+	case status == http.StatusOK && (w.verdict.unavailable.Load() || w.ctx.Err() != nil):
 		w.held = new(bytes.Buffer)
 		return
 	}
@@ -85,9 +90,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// finish writes a held response: 503 when it holds no data.
+// finish writes a held response: the TIMEOUT error for gqlgen's bare null; 503 when the
+// database was unreachable and the response holds no data.
 func (w *statusWriter) finish() {
 	if w.held == nil {
+		return
+	}
+	if bytes.Equal(bytes.TrimSpace(w.held.Bytes()), []byte("null")) {
+		w.ResponseWriter.WriteHeader(http.StatusOK)
+		w.ResponseWriter.Write(timedOut)
+		return
+	}
+	if !w.verdict.unavailable.Load() { // held for the deadline only: as gqlgen wrote it
+		w.ResponseWriter.WriteHeader(http.StatusOK)
+		w.ResponseWriter.Write(w.held.Bytes())
 		return
 	}
 	var body struct {
@@ -101,3 +117,6 @@ func (w *statusWriter) finish() {
 	w.ResponseWriter.WriteHeader(status)
 	w.ResponseWriter.Write(w.held.Bytes())
 }
+
+// timedOut is the answer to an operation whose deadline passed before gqlgen could answer.
+var timedOut = []byte(`{"errors":[{"message":"the operation took too long; try again","extensions":{"code":"` + codeTimeout + `"}}],"data":null}` + "\n")

@@ -200,3 +200,36 @@ func (p *faultProxy) pipe(dst, src net.Conn) {
 		}
 	}
 }
+
+// A hung primary gives every request a coded error within the request's deadline: never a
+// bare `null`, never a wait past the deadline.
+func TestAHungPrimaryAnswersWithACode(t *testing.T) {
+	t.Parallel()
+	px := newFaultProxy(t, dbtest.NewDatabase(t))
+	a := newTestAPIWith(t, map[string]string{"DATABASE_URL": px.url, "REQUEST_TIMEOUT": "1s", "PAGE_CACHE": "off"})
+	hostKey, slot := a.bookable("regie-stains", 10)
+	px.set("hung")
+	for name, rq := range map[string]struct {
+		key, query string
+		vars       map[string]any
+	}{
+		"anonymous search": {"", `{ slots(first: 5) { edges { node { id } } } }`, nil},
+		"anonymous node":   {"", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": slot}},
+		"keyed query":      {hostKey, `{ viewer { isAnonymous } }`, nil},
+		"mutation":         {"", registerDoc, map[string]any{"in": map[string]any{"slotId": slot, "participant": person(1)}}},
+	} {
+		r, took, err := timedPost(a, rq.key, rq.query, rq.vars)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		codes := codesOf(r)
+		t.Logf("%s: %d %v after %v", name, r.Status, codes, took.Round(time.Millisecond))
+		if len(codes) == 0 || (codes[0] != "TIMEOUT" && codes[0] != "SERVICE_UNAVAILABLE") {
+			t.Errorf("%s: status %d, data %s, errors %+v: want TIMEOUT or SERVICE_UNAVAILABLE", name, r.Status, r.Data, r.Errors)
+		}
+		if took > 3*time.Second {
+			t.Errorf("%s: answered after %v, past the 1 s deadline", name, took)
+		}
+	}
+	px.set("up")
+}
