@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"strconv"
+	"time"
 
 	gqlcomplexity "github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
@@ -54,6 +55,7 @@ type costExtension struct {
 	limits limits.Limits
 	q      db.Querier
 	es     graphql.ExecutableSchema
+	local  *limits.Local // the budgets while the shared ones cannot be read
 }
 
 var _ interface {
@@ -114,10 +116,7 @@ func (e *costExtension) MutateOperationContext(ctx context.Context, opCtx *graph
 		}
 	}
 	cost := float64(report.RequestedQueryCost)
-	draw, ok := e.take(ctx, "cost|"+owner, lim.Cost, cost)
-	if !ok {
-		return nil
-	}
+	draw := e.take(ctx, "cost|"+owner, lim.Cost, cost)
 	report.ThrottleStatus = statusOf(lim.Cost, draw.Available)
 	if !draw.Granted {
 		if n > 0 { // a refused request takes nothing: the registrations drawn go back
@@ -151,16 +150,23 @@ func (e *costExtension) newRegistrations(ctx context.Context, fields []registeri
 	return n, nil
 }
 
-// take draws from a bucket. When the draw fails (the database is unreachable or slow), the
-// request goes on unmetered: a rate limit must not turn a database hiccup into refusals of its
-// own, and the operation will meet the same database and say so.
-func (e *costExtension) take(ctx context.Context, key string, b db.Bucket, cost float64) (db.Draw, bool) {
-	draw, err := db.TakeTokens(ctx, e.q, key, b, cost)
+// sharedBudgetWait is how long a draw from the shared budgets may take (a few milliseconds
+// normally) before this instance's budgets in memory stand in: a database that hangs must not
+// spend the request's deadline on its budget.
+const sharedBudgetWait = 500 * time.Millisecond
+
+// take draws from a bucket. When the shared budget cannot be read (the primary is down, hung,
+// or slow), the same bucket in this instance's memory stands in: the operation may still be
+// served, by a replica say, and a fault must not turn into free traffic.
+func (e *costExtension) take(ctx context.Context, key string, b db.Bucket, cost float64) db.Draw {
+	dctx, cancel := context.WithTimeout(ctx, sharedBudgetWait)
+	defer cancel()
+	draw, err := db.TakeTokens(dctx, e.q, key, b, cost)
 	if err != nil {
-		slog.WarnContext(ctx, "rate limit not checked", "request_id", RequestID(ctx), "err", err)
-		return db.Draw{}, false
+		slog.WarnContext(ctx, "rate limit from this instance's memory: the shared budget cannot be read", "request_id", RequestID(ctx), "err", err)
+		return e.local.Take(key, b, cost, time.Now())
 	}
-	return draw, true
+	return draw
 }
 
 // InterceptResponse adds extensions.cost to every response of an operation that was priced,

@@ -46,9 +46,9 @@ func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, li
 	} else {
 		srv.SetDisableSuggestion(true)
 	}
-	srv.Use(&strictVariables{})                   // variables coerced strictly (coerce.go), before any budget
-	srv.Use(limits.DepthLimit{Limit: lim.Depth})  // before the cost: cheaper, and bounds it
-	srv.Use(&costExtension{limits: lim, q: pool}) // the cost limit, then the rate limits
+	srv.Use(&strictVariables{})                                             // variables coerced strictly (coerce.go), before any budget
+	srv.Use(limits.DepthLimit{Limit: lim.Depth})                            // before the cost: cheaper, and bounds it
+	srv.Use(&costExtension{limits: lim, q: pool, local: limits.NewLocal()}) // the cost limit, then the rate limits
 	if pages != nil {
 		// After the budgets: a page from memory still draws from them.
 		srv.Use(pagecache.Extension{Cache: pages, Cacheable: catalogueOperation, SeatsOnly: seatsOnly})

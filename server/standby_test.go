@@ -233,3 +233,36 @@ func TestAHungPrimaryAnswersWithACode(t *testing.T) {
 	}
 	px.set("up")
 }
+
+// Budgets hold in every fault: with the primary down, the replica still serves anonymous
+// searches, and the cost budget that lives on the primary is applied from this instance's
+// memory, with the same burst and rate.
+func TestBudgetsHoldWhenThePrimaryIsDown(t *testing.T) {
+	t.Parallel()
+	primary := newFaultProxy(t, dbtest.NewDatabase(t))
+	a := newTestAPIWith(t, map[string]string{"DATABASE_URL": primary.url, "DATABASE_READ_URL": dbtest.NewDatabase(t),
+		"COST_BURST_ANONYMOUS": "4000", "COST_PER_SECOND_ANONYMOUS": "1"})
+	const search = `{ slots(first: 100) { edges { node { id startsAt workshop { title } venue { name city } } } } }`
+	r := a.post("", search, nil)
+	cost, _ := r.Extensions["cost"].(map[string]any)["requestedQueryCost"].(float64)
+	if r.Status != http.StatusOK || cost < 500 {
+		t.Fatalf("a search with the primary up: status %d, cost %v; want 200 and a cost over 500", r.Status, cost)
+	}
+	primary.set("down")
+	statuses := map[int]int{}
+	for range 30 {
+		r, took, err := timedPost(a, "", search, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took > time.Second {
+			t.Errorf("a search with the primary down took %v", took)
+		}
+		statuses[r.Status]++
+	}
+	want := int(4000 / cost) // a new budget in memory: it starts full
+	t.Logf("cost %v: %v", cost, statuses)
+	if statuses[http.StatusOK] != want || statuses[http.StatusTooManyRequests] != 30-want {
+		t.Errorf("30 searches of cost %v with the primary down: %v, want %d answered and the rest 429", cost, statuses, want)
+	}
+}
