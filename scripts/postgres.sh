@@ -4,6 +4,7 @@
 #   scripts/postgres.sh run DIR CMD [ARGS...]    cluster in DIR (created on first use, data kept)
 #   scripts/postgres.sh run --temp CMD [ARGS...] throwaway cluster, deleted afterwards
 #   scripts/postgres.sh start DIR                start; print DATABASE_URL on stdout
+#   scripts/postgres.sh start DIR --replica-of P the same, created as a streaming replica of P
 #   scripts/postgres.sh stop DIR                 stop (data kept)
 #
 # `run` exports DATABASE_URL=postgres://postgres@/ateliers?host=SOCKETDIR&sslmode=disable to CMD,
@@ -30,7 +31,7 @@ exec 3>&1 4>&2 1>&2
 trap : PIPE
 log() { printf 'postgres.sh: %s\n' "$*" >&4 2>/dev/null || true; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '2,7s/^# \{0,1\}//p' "$0"; exit 2; }
+usage() { sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 2; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 hash12() { local s; s=$(printf '%s' "$1" | sha256sum); echo "${s:0:12}"; }
 
@@ -133,7 +134,7 @@ bring_up() {
 			die "$pgdata belongs to $owner, but as root the server runs as postgres; run: chown -R postgres: $pgdata"
 		fi
 	fi
-	[ -f "$pgdata/PG_VERSION" ] || init_cluster
+	[ -f "$pgdata/PG_VERSION" ] || if [ -n "$replica_of" ]; then base_backup; else init_cluster; fi
 	# owned is set before starting: if we are interrupted meanwhile, cleanup must still stop it.
 	if is_running; then log "using the server already running ($pgdata)"; else owned=1 && start_cluster; fi
 	sockdir=$(sed -n 5p "$pgdata/postmaster.pid")
@@ -162,6 +163,23 @@ init_cluster() {
 		printf '%s\n' "listen_addresses = ''" "unix_socket_directories = 'socket'"
 		[ "$temp" = 0 ] || printf '%s\n' "fsync = off" "synchronous_commit = off" "full_page_writes = off"
 	} | as_pg tee -a "$pgdata/postgresql.conf" >/dev/null
+}
+
+# A streaming replica of the cluster running in $replica_of: a base backup that streams the WAL
+# it needs (-X stream) and writes the standby settings (-R), so that once started it follows
+# the primary. The primary's socket folder comes along; its lock file names the primary's live
+# postmaster, which would stop the replica from starting: the replica makes its own, and its
+# own log.
+base_backup() {
+	local src sock
+	src=$(cd "$replica_of" 2>/dev/null && pwd -P) && [ -f "$src/postmaster.pid" ] ||
+		die "--replica-of $replica_of: no running cluster there"
+	sock=$(sed -n 5p "$src/postmaster.pid")
+	[[ $sock == /* ]] || sock=$src/$sock
+	log "creating $pgdata as a streaming replica of $src (pg_basebackup)"
+	as_pg "$bindir/pg_basebackup" -D "$pgdata" -R -X stream -c fast -h "$sock" -U postgres 2>/dev/null
+	as_pg rm -rf "$pgdata/socket" "$pgdata/server.log"
+	as_pg chmod 0700 "$pgdata"
 }
 
 # Where to listen goes on pg_ctl's command line too, so that a cluster an older postgres.sh set
@@ -194,7 +212,7 @@ stop_cluster() {
 
 # Lower-case globals: the environment passes through to CMD, and an upper-case name such as
 # PORT (which the server reads) would be clobbered.
-pgdata='' temp=0 owned=0 bindir='' child='' ints=0 DATABASE_URL=''
+pgdata='' temp=0 owned=0 bindir='' child='' ints=0 DATABASE_URL='' replica_of=''
 
 # A second Ctrl-C must not abort the shutdown half-way and leave a server running (children,
 # pg_ctl included, inherit the ignore); nor must a log line to a reader that has gone.
@@ -248,7 +266,12 @@ cmd_run() {
 	done
 }
 
-cmd_start() { [ $# -eq 1 ] || usage; pgdata=$1; bring_up; echo "$DATABASE_URL" >&3; }
+cmd_start() {
+	[ $# -eq 1 ] || { [ $# -eq 3 ] && [ "$2" = --replica-of ]; } || usage
+	pgdata=$1 replica_of=${3:-}
+	bring_up
+	echo "$DATABASE_URL" >&3
+}
 
 # Without a pid file there is nothing to stop, and no server binaries are needed.
 cmd_stop() {

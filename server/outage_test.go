@@ -202,11 +202,12 @@ func (pg *privateCluster) stop(t *testing.T) {
 	}
 }
 
-// run runs `postgres.sh CMD DIR` and returns its stdout, and its stderr as well on failure.
-func (pg *privateCluster) run(cmd string) (string, error) {
+// run runs `postgres.sh CMD DIR [ARGS]` and returns its stdout, and its stderr as well on
+// failure.
+func (pg *privateCluster) run(cmd string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c := exec.CommandContext(ctx, pg.script, cmd, pg.dir)
+	c := exec.CommandContext(ctx, pg.script, append([]string{cmd, pg.dir}, args...)...)
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr
 	c.WaitDelay = 10 * time.Second // a daemon holding our pipes must not hold us
