@@ -61,6 +61,29 @@ func (s *Standby) State() StandbyState {
 	return s.state
 }
 
+// Identify says, for the log at start, whether the replica is a streaming replica of the
+// primary: in recovery, with the primary's system identifier. "" when it is, else what is
+// wrong; the reads still use it while it is healthy (a copy restored by hand is a choice).
+func (s *Standby) Identify(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, s.Budget)
+	defer cancel()
+	var recovering bool
+	var replicaID, primaryID int64
+	if err := s.replica.QueryRow(ctx, `SELECT pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system())`).Scan(&recovering, &replicaID); err != nil {
+		return "cannot be checked: " + brief(err)
+	}
+	if err := s.primary.QueryRow(ctx, `SELECT system_identifier FROM pg_control_system()`).Scan(&primaryID); err != nil {
+		return "cannot be compared with the primary: " + brief(err)
+	}
+	switch {
+	case !recovering:
+		return "it is not in recovery: not a streaming replica, its data may be anything"
+	case replicaID != primaryID:
+		return "it is the replica of another cluster (another system identifier)"
+	}
+	return ""
+}
+
 // Run checks the replica every Interval until ctx ends.
 func (s *Standby) Run(ctx context.Context) {
 	for {

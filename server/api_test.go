@@ -28,11 +28,12 @@ import (
 // testAPI is the real server (handler, middleware, pool settings) on its own database, called
 // over real HTTP as clients call it.
 type testAPI struct {
-	t      *testing.T
-	URL    string
-	Pool   *pgxpool.Pool
-	config config
-	pages  *pagecache.Cache // nil when PAGE_CACHE is off
+	t       *testing.T
+	URL     string
+	Pool    *pgxpool.Pool
+	config  config
+	pages   *pagecache.Cache // nil when PAGE_CACHE is off
+	standby *db.Standby      // nil without DATABASE_READ_URL
 }
 
 // siteOrigin is the origin the test server allows for CORS.
@@ -84,7 +85,7 @@ func serveAPI(t *testing.T, databaseURL string, env map[string]string, tracer pg
 	pages := startTestPageCache(t, c)
 	srv := httptest.NewServer(newHandler(c, pool, standby, pages))
 	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages}
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages, standby: standby}
 }
 
 // startTestPageCache starts the page cache of c as main does, listening until the test ends,

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -54,6 +55,11 @@ func startStandby(ctx context.Context, c config, pool, replica *pgxpool.Pool) *d
 	}
 	s := db.NewStandby(pool, replica)
 	s.Budget, s.MaxLag = c.ReadTimeout, c.ReadMaxLag
+	if problem := s.Identify(ctx); problem != "" {
+		slog.Warn("DATABASE_READ_URL is not a streaming replica of DATABASE_URL", "problem", problem)
+	} else {
+		slog.Info("DATABASE_READ_URL is a streaming replica of DATABASE_URL")
+	}
 	s.Check(ctx)
 	go s.Run(ctx)
 	return s

@@ -83,8 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
+	standby := startStandby(ctx, c, pool, replica)
 	srv := &http.Server{
-		Handler:           newHandler(c, pool, startStandby(ctx, c, pool, replica), pages),
+		Handler:           newHandler(c, pool, standby, pages),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 5*time.Second,
@@ -112,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		go serveDebug(c.DebugAddr)
 	}
 	if c.MetricsAddr != "" {
-		go serveMetrics(c.MetricsAddr, pool)
+		go serveMetrics(c.MetricsAddr, pool, standby)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

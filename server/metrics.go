@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/graph"
 )
 
@@ -48,17 +49,40 @@ func measure(mux *http.ServeMux) http.Handler {
 
 // metricsRegistry holds the server's metrics: requests, the Go runtime, the pool, the job
 // queue and the messages.
-func metricsRegistry(pool *pgxpool.Pool) *prometheus.Registry {
+func metricsRegistry(pool *pgxpool.Pool, standby *db.Standby) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(requestDuration, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&dbCollector{pool: pool})
+	if standby != nil {
+		reg.MustRegister(standbyCollector{standby})
+	}
 	return reg
 }
 
+var (
+	replicaInUse = prometheus.NewDesc("ateliers_read_replica_in_use", "1 while the catalogue reads go to the read replica, 0 while they go to the primary (DATABASE_READ_URL).", nil, nil)
+	replicaLag   = prometheus.NewDesc("ateliers_read_replica_lag_seconds", "The read replica's lag at its last check.", nil, nil)
+)
+
+// standbyCollector reports where the catalogue reads go.
+type standbyCollector struct{ s *db.Standby }
+
+func (c standbyCollector) Describe(ch chan<- *prometheus.Desc) { ch <- replicaInUse; ch <- replicaLag }
+
+func (c standbyCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.s.State()
+	inUse := 0.0
+	if st.InUse {
+		inUse = 1
+	}
+	ch <- prometheus.MustNewConstMetric(replicaInUse, prometheus.GaugeValue, inUse)
+	ch <- prometheus.MustNewConstMetric(replicaLag, prometheus.GaugeValue, st.Lag.Seconds())
+}
+
 // serveMetrics serves /metrics on addr until the process ends.
-func serveMetrics(addr string, pool *pgxpool.Pool) {
+func serveMetrics(addr string, pool *pgxpool.Pool, standby *db.Standby) {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metricsRegistry(pool), promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metricsRegistry(pool, standby), promhttp.HandlerOpts{}))
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	slog.Info("metrics listening", "addr", addr)
 	if err := srv.ListenAndServe(); err != nil {

@@ -19,7 +19,7 @@ func TestMetricsShowRequestsQueueAndMessages(t *testing.T) {
 	_, slot := a.bookable("regie-stains", 10)
 	a.register("", slot, 1, byEmail(1))
 	waitFor(t, 20*time.Second, "the confirmation", func() bool { return len(box.Mails()) == 1 })
-	srv := httptest.NewServer(promhttp.HandlerFor(metricsRegistry(a.Pool), promhttp.HandlerOpts{}))
+	srv := httptest.NewServer(promhttp.HandlerFor(metricsRegistry(a.Pool, nil), promhttp.HandlerOpts{}))
 	defer srv.Close()
 	resp, err := http.Get(srv.URL)
 	if err != nil {

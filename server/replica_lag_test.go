@@ -82,10 +82,16 @@ func TestAStreamingReplicaThatFallsBehindIsNotRead(t *testing.T) {
 	if got := state(); !strings.Contains(got, "not used (lagging") {
 		t.Errorf("/readyz with replay paused: %q, want the replica not used for its lag", got)
 	}
+	if inUse, lag := replicaGauges(t, a); inUse != 0 || lag < 1 {
+		t.Errorf("metrics with replay paused: in use %v, lag %v s; want 0 and over 1", inUse, lag)
+	}
 	if _, err := replica.Exec(t.Context(), `SELECT pg_wal_replay_resume()`); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the replica in use again", func() bool { return strings.Contains(state(), "read replica: in use") })
+	if inUse, _ := replicaGauges(t, a); inUse != 1 {
+		t.Errorf("metrics with replay resumed: in use %v, want 1", inUse)
+	}
 
 	// Stopped, then started again.
 	replica.Close(context.Background())
@@ -109,4 +115,22 @@ func (pg *privateCluster) startReplicaOf(t *testing.T, primary *privateCluster) 
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	return lines[len(lines)-1]
+}
+
+// replicaGauges reads the replica's metrics as /metrics (METRICS_ADDR) shows them.
+func replicaGauges(t *testing.T, a *testAPI) (inUse, lag float64) {
+	t.Helper()
+	families, err := metricsRegistry(a.Pool, a.standby).Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		switch f.GetName() {
+		case "ateliers_read_replica_in_use":
+			inUse = f.GetMetric()[0].GetGauge().GetValue()
+		case "ateliers_read_replica_lag_seconds":
+			lag = f.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return inUse, lag
 }
