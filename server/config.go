@@ -27,6 +27,7 @@ type config struct {
 	StatementTimeout time.Duration // STATEMENT_TIMEOUT [5s]: PostgreSQL statement_timeout
 	LockTimeout      time.Duration // LOCK_TIMEOUT [3s]: PostgreSQL lock_timeout
 	MaxConns         int32         // DATABASE_MAX_CONNS [10]
+	ReadMaxConns     int32         // DATABASE_READ_MAX_CONNS [DATABASE_MAX_CONNS]: the replica's pool
 	PageCache        bool          // PAGE_CACHE [on]: anonymous catalogue pages from memory until they change (package pagecache)
 	DebugAddr        string        // DEBUG_ADDR [off]: Go's profiler on its own listener, e.g. 127.0.0.1:6060
 	MetricsAddr      string        // METRICS_ADDR [off]: Prometheus metrics at /metrics on their own listener, e.g. :9090
@@ -125,6 +126,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	conns := int(c.MaxConns)
 	intVar("DATABASE_MAX_CONNS", &conns)
 	c.MaxConns = int32(conns)
+	intVar("DATABASE_READ_MAX_CONNS", &conns)
+	c.ReadMaxConns = int32(conns)
 	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p == "" {
 			continue

@@ -72,10 +72,11 @@ func openPool(ctx context.Context, c config, url, variable string, readOnly bool
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", variable, err)
 	}
+	pc.MaxConns = c.MaxConns
 	if readOnly {
 		pc.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		pc.MaxConns = c.ReadMaxConns
 	}
-	pc.MaxConns = c.MaxConns
 	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.StatementTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["lock_timeout"] = strconv.FormatInt(c.LockTimeout.Milliseconds(), 10)
 	pc.ConnConfig.RuntimeParams["application_name"] = "ateliers-api"
