@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,7 +26,7 @@ func TestAStreamingReplicaThatFallsBehindIsNotRead(t *testing.T) {
 	primaryURL := primary.start(t)
 	standby := newPrivateCluster(t)
 	replicaURL := standby.startReplicaOf(t, primary)
-	a := serveAPIOn(t, primaryURL, map[string]string{"DATABASE_READ_URL": replicaURL, "DATABASE_READ_MAX_LAG": "1s"})
+	a := serveAPIOn(t, primaryURL, map[string]string{"DATABASE_READ_URL": replicaURL, "DATABASE_READ_MAX_LAG": "1s", "DATABASE_READ_TIMEOUT": "500ms"})
 	_, slot := a.bookable("regie-stains", 10)
 	replica, err := pgx.Connect(t.Context(), replicaURL)
 	if err != nil {
@@ -93,6 +97,25 @@ func TestAStreamingReplicaThatFallsBehindIsNotRead(t *testing.T) {
 		t.Errorf("metrics with replay resumed: in use %v, want 1", inUse)
 	}
 
+	// Hung (every process of the replica stopped by SIGSTOP), then continued: searches answered
+	// from the primary within the budget meanwhile.
+	signalCluster(t, standby, syscall.SIGSTOP)
+	t.Cleanup(func() { signalCluster(t, standby, syscall.SIGCONT) }) // else stopping it at the end would wait for good
+	hung := time.Now()
+	waitFor(t, 10*time.Second, "the replica not used once hung", func() bool {
+		start := time.Now()
+		left := seatsLeft()
+		if took := time.Since(start); took > 1500*time.Millisecond {
+			t.Errorf("a search took %v with the replica hung (budget 500ms)", took)
+		}
+		return left == 9 && strings.Contains(state(), "not used")
+	})
+	t.Logf("replica hung: not used after %v", time.Since(hung).Round(time.Millisecond))
+	signalCluster(t, standby, syscall.SIGCONT)
+	waitFor(t, 10*time.Second, "the replica in use again once continued", func() bool {
+		return strings.Contains(state(), "read replica: in use")
+	})
+
 	// Stopped, then started again.
 	replica.Close(context.Background())
 	standby.stop(t)
@@ -103,6 +126,35 @@ func TestAStreamingReplicaThatFallsBehindIsNotRead(t *testing.T) {
 	waitFor(t, 15*time.Second, "the replica in use again once started", func() bool {
 		return seatsLeft() == 9 && strings.Contains(state(), "read replica: in use")
 	})
+}
+
+// signalCluster sends sig to the postmaster of pg's cluster and to every process it started.
+func signalCluster(t *testing.T, pg *privateCluster, sig syscall.Signal) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(pg.dir, "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postmaster, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	entries, _ := os.ReadDir("/proc")
+	pids := []int{postmaster}
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: the fields after the last ')'.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(postmaster) {
+			pid, _ := strconv.Atoi(e.Name())
+			pids = append(pids, pid)
+		}
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, sig); err != nil {
+			t.Fatalf("signal %v to %d: %v", sig, pid, err)
+		}
+	}
 }
 
 // startReplicaOf creates the cluster as a streaming replica of primary's, starts it, and
