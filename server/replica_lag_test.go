@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -185,4 +187,83 @@ func replicaGauges(t *testing.T, a *testAPI) (inUse, lag float64) {
 		}
 	}
 	return inUse, lag
+}
+
+// With the primary hung (SIGSTOP), then stopped, and a real replica up: anonymous searches go
+// on from the replica, metered from memory, each within a second; keyed calls and mutations
+// answer a code within the deadline; once the primary is back, all of it works again, without
+// a restart of the API.
+func TestThePrimaryHungOrStoppedWithAReplicaUp(t *testing.T) {
+	t.Parallel()
+	primary := newPrivateCluster(t)
+	primaryURL := primary.start(t)
+	standby := newPrivateCluster(t)
+	replicaURL := standby.startReplicaOf(t, primary)
+	a := serveAPIOn(t, primaryURL, map[string]string{"DATABASE_READ_URL": replicaURL, "REQUEST_TIMEOUT": "2s",
+		"COST_BURST_ANONYMOUS": "4000", "COST_PER_SECOND_ANONYMOUS": "1", "TRUSTED_PROXIES": "127.0.0.1/32"})
+	hostKey, slot := a.bookable("regie-stains", 10)
+	waitFor(t, 10*time.Second, "the replica to show the slot", func() bool {
+		r := a.post("", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": slot})
+		return r.Status == 200 && strings.Contains(string(r.Data), slot)
+	})
+	const search = `{ slots(first: 100) { edges { node { id startsAt workshop { title } venue { name city } } } } }`
+	for i, name := range []string{"hung", "stopped"} {
+		if name == "hung" {
+			signalCluster(t, primary, syscall.SIGSTOP)
+		} else {
+			primary.stop(t)
+		}
+		if name == "hung" {
+			t.Cleanup(func() { signalCluster(t, primary, syscall.SIGCONT) })
+		}
+		statuses := map[int]int{}
+		for range 10 {
+			// A client of its own for each fault (behind the trusted proxy): a budget of its own.
+			req := graphqlRequest(a.URL, "", search, nil)
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+			start := time.Now()
+			res, err := patientClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			var r response
+			json.NewDecoder(res.Body).Decode(&r)
+			res.Body.Close()
+			r.Status = res.StatusCode
+			if took > 1500*time.Millisecond {
+				t.Errorf("primary %s: a search took %v", name, took)
+			}
+			if r.Status == 200 && len(r.Errors) > 0 {
+				t.Errorf("primary %s: a search answered errors %+v", name, r.Errors)
+			}
+			statuses[r.Status]++
+		}
+		t.Logf("primary %s: 10 searches: %v", name, statuses)
+		if statuses[http.StatusOK] == 0 || statuses[http.StatusTooManyRequests] == 0 {
+			t.Errorf("primary %s: 10 searches %v, want some answered from the replica and the rest refused by the budget in memory", name, statuses)
+		}
+		for what, rq := range map[string]struct{ key, query string }{
+			"keyed query": {hostKey, `{ viewer { isAnonymous } }`},
+			"mutation":    {"", `mutation($in: RegisterInput!) { register(input: $in) { registration { id } } }`},
+		} {
+			vars := map[string]any{"in": map[string]any{"slotId": slot, "participant": person(7)}}
+			r, took, err := timedPost(a, rq.key, rq.query, vars)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes := codesOf(r); len(codes) == 0 || (codes[0] != "TIMEOUT" && codes[0] != "SERVICE_UNAVAILABLE") || took > 3*time.Second {
+				t.Errorf("primary %s: %s answered %d %v after %v, want TIMEOUT or SERVICE_UNAVAILABLE within the 2 s deadline", name, what, r.Status, codes, took)
+			}
+		}
+		if name == "hung" {
+			signalCluster(t, primary, syscall.SIGCONT)
+		} else {
+			primary.start(t)
+		}
+		waitFor(t, 15*time.Second, "the primary serving again", func() bool {
+			r := a.post(hostKey, `{ viewer { isAnonymous } }`, nil)
+			return r.Status == 200 && len(r.Errors) == 0
+		})
+	}
 }
