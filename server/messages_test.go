@@ -70,7 +70,12 @@ func TestARegistrationIsConfirmedByEmail(t *testing.T) {
 			}
 		}
 	}
-	a.query("", logDoc, map[string]any{"t": link[1]}, &viaLink)
+	// The mail is in the box a moment before the sender records it SENT: wait for the record.
+	waitFor(t, 10*time.Second, "the message recorded as sent", func() bool {
+		a.query("", logDoc, map[string]any{"t": link[1]}, &viaLink)
+		ms := viaLink.RegistrationByToken.Messages
+		return len(ms) == 1 && ms[0].Status != "SENDING"
+	})
 	got := viaLink.RegistrationByToken
 	if got.ID != reg.Registration.ID {
 		t.Fatalf("the email's link opens %q, want the registration %q", got.ID, reg.Registration.ID)
