@@ -15,7 +15,8 @@ import (
 //   - throttled by a rate limit (cost.go, throttle): 429 with Retry-After;
 //   - failed because the database was unreachable (errors.go, unavailable) with no data to
 //     show: 503 with Retry-After, so that load balancers, monitors and retry policies see the
-//     outage for what it is. A partial result keeps its 200, as GraphQL over HTTP asks;
+//     outage for what it is. A partial result keeps its 200, as GraphQL over HTTP asks.
+//
 // And one outcome needs another body: an operation past its deadline before gqlgen could
 // answer (a database that hangs while the budgets are read, say), for which gqlgen writes the
 // bare JSON `null`. finish replaces it with the TIMEOUT error any operation that runs out of
