@@ -26,6 +26,9 @@ type Slot struct {
 	RegistrationOpensAt  *time.Time
 	RegistrationClosesAt time.Time
 	FacilitatorName      *string
+	// Revision counts the changes of its time, venue and status (migration 010): a calendar
+	// event's SEQUENCE.
+	Revision int
 
 	// The slot's workshop and venue, when the read that returned it was asked for them (With):
 	// they come in the slot's own statement, so that nothing fetches them again.
@@ -97,14 +100,14 @@ func (s Slot) registrationRefusal(now time.Time) error {
 
 const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
 	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
-	s.registration_opens_at, s.registration_closes_at, s.facilitator_name`
+	s.registration_opens_at, s.registration_closes_at, s.facilitator_name, s.revision`
 
 // fields are the destinations of slotColumns, in order. (A slot is always read whole: its
 // columns are few and small, and seatsLeft, the rules and the page cache need most of them.)
 func (s *Slot) fields() []any {
 	return []any{&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
 		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
-		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName}
+		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName, &s.Revision}
 }
 
 func scanSlot(row pgx.CollectableRow) (Slot, error) {
