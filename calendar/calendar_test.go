@@ -38,7 +38,7 @@ func TestAFeedReadsBackAsItsSlots(t *testing.T) {
 	}
 	for i, want := range []struct {
 		uid, status, sequence string
-		start, end             time.Time
+		start, end            time.Time
 	}{
 		{"slot-7@api.example.fr", "CONFIRMED", "3", start, start.Add(2 * time.Hour)},
 		{"slot-8@api.example.fr", "CANCELLED", "0", winter, winter.Add(time.Hour)},
