@@ -73,3 +73,7 @@ func idsOf(want kind, ss []string) ([]int64, error) {
 	}
 	return ids, nil
 }
+
+// DatabaseID is the database id behind gid, a global id of the schema's type typ ("Venue"),
+// for the endpoints beside GraphQL (calendar feeds) that name objects as the API does.
+func DatabaseID(typ, gid string) (int64, error) { return idOf(kind(typ), gid) }

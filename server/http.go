@@ -32,6 +32,7 @@ func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pageca
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
+	mux.Handle("GET /calendar/{kind}/{file}", corsFor(c.CORSOrigins).Handler(calendarFeeds(c, pool)))
 	if c.TwilioAuthToken != "" {
 		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
 	}
