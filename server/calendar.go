@@ -113,4 +113,3 @@ func feedETag(body string) string {
 	}
 	return `"` + hex.EncodeToString(h.Sum(nil))[:32] + `"`
 }
-
