@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -52,19 +51,7 @@ func TestAStreamingReplicaThatFallsBehindIsNotRead(t *testing.T) {
 		}
 		return page.Slots.Edges[0].Node.SeatsLeft
 	}
-	state := func() string {
-		t.Helper()
-		res, err := patientClient.Get(a.URL + "/readyz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		body, _ := io.ReadAll(res.Body)
-		if res.StatusCode != 200 {
-			t.Errorf("/readyz: %d %q, want 200: the primary is up", res.StatusCode, body)
-		}
-		return string(body)
-	}
+	state := func() string { t.Helper(); return readyz(t, a) }
 	waitFor(t, 10*time.Second, "the replica in use, with the slot", func() bool {
 		return strings.Contains(state(), "read replica: in use") && seatsLeft() == 10
 	})
