@@ -1,5 +1,7 @@
 package db
 
+import "strings"
+
 // The enum-like values below are stored as text with the same spelling as the GraphQL enums,
 // so that the schema, the Go code and the database read alike and need no mapping.
 
@@ -107,6 +109,7 @@ const (
 	ScopeAttendanceWrite    Scope = "ATTENDANCE_WRITE"
 	ScopeReportsRead        Scope = "REPORTS_READ"
 	ScopeKeysManage         Scope = "KEYS_MANAGE"
+	ScopeWebhooksManage     Scope = "WEBHOOKS_MANAGE"
 )
 
 // RegistrationStatus is where a registration stands.
@@ -183,4 +186,47 @@ const (
 	MessageDelivered  MessageStatus = "DELIVERED"  // the provider says it arrived
 	MessageFailed     MessageStatus = "FAILED"     // it will not arrive; StatusReason says why
 	MessageSuppressed MessageStatus = "SUPPRESSED" // not sent on purpose; StatusReason says why
+)
+
+// WebhookEventType is what a webhook message tells. Receivers read it as the specification's
+// examples spell types: lower case, the object first (Wire).
+type WebhookEventType string
+
+// Webhook event types.
+const (
+	WebhookRegistrationCreated    WebhookEventType = "REGISTRATION_CREATED"
+	WebhookRegistrationConfirmed  WebhookEventType = "REGISTRATION_CONFIRMED"
+	WebhookRegistrationWaitlisted WebhookEventType = "REGISTRATION_WAITLISTED"
+	WebhookRegistrationPromoted   WebhookEventType = "REGISTRATION_PROMOTED"
+	WebhookRegistrationCancelled  WebhookEventType = "REGISTRATION_CANCELLED"
+	WebhookAttendanceMarked       WebhookEventType = "ATTENDANCE_MARKED"
+	WebhookSlotChanged            WebhookEventType = "SLOT_CHANGED"
+	WebhookSlotCancelled          WebhookEventType = "SLOT_CANCELLED"
+	WebhookSeatsChanged           WebhookEventType = "SLOT_SEATS_CHANGED"
+	WebhookPing                   WebhookEventType = "WEBHOOK_PING" // sent on request; never subscribed to
+)
+
+// Wire is the type as receivers read it: REGISTRATION_CREATED is registration.created.
+func (t WebhookEventType) Wire() string {
+	object, event, _ := strings.Cut(strings.ToLower(string(t)), "_")
+	return object + "." + event
+}
+
+// WebhookEndpointStatus says whether an endpoint receives messages.
+type WebhookEndpointStatus string
+
+// Endpoint statuses.
+const (
+	WebhookEnabled  WebhookEndpointStatus = "ENABLED"
+	WebhookDisabled WebhookEndpointStatus = "DISABLED"
+)
+
+// WebhookMessageStatus is where a webhook message is on its way.
+type WebhookMessageStatus string
+
+// Message statuses.
+const (
+	WebhookPending   WebhookMessageStatus = "PENDING"
+	WebhookDelivered WebhookMessageStatus = "DELIVERED"
+	WebhookFailed    WebhookMessageStatus = "FAILED"
 )

@@ -188,17 +188,19 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// event records a booking event, and the job that follows it up, in the caller's transaction.
+// event records a booking event, and the jobs that follow it up (telling people, and the
+// webhooks of the organisations concerned), in the caller's transaction.
 func event(ctx context.Context, tx pgx.Tx, kind string, slotID int64, registrationID *int64) error {
 	return causedEvent(ctx, tx, kind, "", slotID, registrationID)
 }
 
 // causedEvent is event with its cause (a cancellation's: CancelCause).
 func causedEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64) error {
-	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO booking_events (kind, cause, slot_id, registration_id)
-		VALUES ($1, nullif($2, ''), $3, $4) RETURNING id`, kind, cause, slotID, registrationID).Scan(&id)
+	id, webhooks, err := recordEvent(ctx, tx, kind, cause, slotID, registrationID)
 	if err != nil {
+		return err
+	}
+	if err := enqueueDeliveries(ctx, tx, webhooks); err != nil {
 		return err
 	}
 	return enqueue(ctx, tx, EventArgs{EventID: id}, nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/limits"
 	"github.com/regiestains/ateliers/pagecache"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
@@ -27,9 +28,9 @@ import (
 // internal errors. standby, if not nil, sends the catalogue reads of queries to a replica while
 // it is healthy (Resolver.reader); pages, if not nil, answers anonymous catalogue queries from
 // memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
-// package never talks to the driver itself.
-func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits) http.Handler {
-	res := &Resolver{Pool: pool, Standby: standby}
+// package never talks to the driver itself. hooks says where webhook endpoints may point.
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Policy) http.Handler {
+	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})

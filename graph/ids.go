@@ -20,6 +20,8 @@ const (
 	kindRegistration kind = "Registration"
 	kindAllocation   kind = "Allocation"
 	kindMessage      kind = "Message"
+	kindWebhook      kind = "WebhookEndpoint"
+	kindWebhookMsg   kind = "WebhookMessage"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
@@ -43,7 +45,8 @@ func parseGlobalID(s string) (kind, int64, error) {
 		return "", 0, fmt.Errorf("invalid id")
 	}
 	switch kind(k) {
-	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage:
+	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage,
+		kindWebhook, kindWebhookMsg:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {
 			return kind(k), id, nil
@@ -77,3 +80,7 @@ func idsOf(want kind, ss []string) ([]int64, error) {
 // DatabaseID is the database id behind gid, a global id of the schema's type typ ("Venue"),
 // for the endpoints beside GraphQL (calendar feeds) that name objects as the API does.
 func DatabaseID(typ, gid string) (int64, error) { return idOf(kind(typ), gid) }
+
+// GlobalID is the global id of the object of the schema's type typ with database id id, for
+// what names objects outside GraphQL (the data of webhook messages).
+func GlobalID(typ string, id int64) string { return globalID(kind(typ), id) }

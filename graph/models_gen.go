@@ -165,6 +165,16 @@ type CreateVenueInput struct {
 	AccessInstructions *string `json:"accessInstructions,omitempty"`
 }
 
+// Input of `createWebhookEndpoint`.
+type CreateWebhookEndpointInput struct {
+	// Where to POST messages: `https://`, on the public internet (loopback, private and link-local addresses are refused), at most 2,000 characters, no user name or password in it.
+	URL string `json:"url"`
+	// The event types to receive, at least one (not `WEBHOOK_PING`).
+	EventTypes []db.WebhookEventType `json:"eventTypes"`
+	// What the endpoint is for, up to 500 characters.
+	Description *string `json:"description,omitempty"`
+}
+
 // Input of `createWorkshop`. The workshop belongs to your organisation.
 type CreateWorkshopInput struct {
 	// Title, 1 to 200 characters.
@@ -191,6 +201,14 @@ type CreateWorkshopInput struct {
 	Resources []LearningResourceInput `json:"resources,omitempty"`
 	// Initial status. Default: draft.
 	Status *db.WorkshopStatus `json:"status,omitempty"`
+}
+
+// Result of `deleteWebhookEndpoint`.
+type DeleteWebhookEndpointPayload struct {
+	// The id of the endpoint deleted; null when refused.
+	DeletedID *string `json:"deletedId,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // Input of `enrol`.
@@ -433,6 +451,12 @@ type ReleaseSeatsInput struct {
 	ID string `json:"id"`
 }
 
+// Input of `replayWebhookMessage`.
+type ReplayWebhookMessageInput struct {
+	// The message to send again.
+	ID string `json:"id"`
+}
+
 // Input of `resendMessage`.
 type ResendMessageInput struct {
 	// The message to send again.
@@ -459,6 +483,14 @@ type ReserveSeatsInput struct {
 type RevokeAPIKeyInput struct {
 	// The key to revoke.
 	ID string `json:"id"`
+}
+
+// Input of `rotateWebhookSecret`.
+type RotateWebhookSecretInput struct {
+	// The endpoint.
+	ID string `json:"id"`
+	// How long the current secret keeps signing beside the new one, in minutes: 0 to 10080 (a week). Default: 1440 (a day), time to deploy the new secret to the receiver.
+	OverlapMinutes *int `json:"overlapMinutes,omitempty"`
 }
 
 // Input of `scheduleSlot`.
@@ -646,6 +678,20 @@ type UpdateVenueInput struct {
 	AccessInstructions *string `json:"accessInstructions,omitempty"`
 }
 
+// Input of `updateWebhookEndpoint`: the fields given change, the others stay.
+type UpdateWebhookEndpointInput struct {
+	// The endpoint.
+	ID string `json:"id"`
+	// A new URL, checked as at creation.
+	URL *string `json:"url,omitempty"`
+	// New event types, at least one.
+	EventTypes []db.WebhookEventType `json:"eventTypes,omitempty"`
+	// A new description.
+	Description *string `json:"description,omitempty"`
+	// `false` disables the endpoint; `true` enables it again (failed messages stay failed: replay those you want).
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 // Input of `updateWorkshop`. Omitted or null fields stay as they are; lists replace the old list whole.
 type UpdateWorkshopInput struct {
 	// The workshop to update.
@@ -720,6 +766,70 @@ type Viewer struct {
 	IsNetworkAdmin bool `json:"isNetworkAdmin"`
 	// Whether the caller is anonymous (no API key).
 	IsAnonymous bool `json:"isAnonymous"`
+}
+
+// A page of webhook endpoints.
+type WebhookEndpointConnection struct {
+	// The endpoints of this page with their cursors.
+	Edges []WebhookEndpointEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A webhook endpoint and its cursor.
+type WebhookEndpointEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The endpoint.
+	Node db.WebhookEndpoint `json:"node"`
+}
+
+// Input of `deleteWebhookEndpoint`, `pingWebhookEndpoint`.
+type WebhookEndpointInput struct {
+	// The endpoint.
+	ID string `json:"id"`
+}
+
+// Result of `updateWebhookEndpoint`.
+type WebhookEndpointPayload struct {
+	// The endpoint after the change; null when refused.
+	Endpoint *db.WebhookEndpoint `json:"endpoint,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// A page of webhook messages.
+type WebhookMessageConnection struct {
+	// The messages of this page with their cursors.
+	Edges []WebhookMessageEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A webhook message and its cursor.
+type WebhookMessageEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The message.
+	Node db.WebhookMessage `json:"node"`
+}
+
+// Result of `pingWebhookEndpoint` and `replayWebhookMessage`.
+type WebhookMessagePayload struct {
+	// The message queued; null when refused.
+	Message *db.WebhookMessage `json:"message,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Result of `createWebhookEndpoint` and `rotateWebhookSecret`.
+type WebhookSecretPayload struct {
+	// The endpoint; null when refused.
+	Endpoint *db.WebhookEndpoint `json:"endpoint,omitempty"`
+	// The signing secret (`whsec_…`, as the Standard Webhooks libraries take it). Shown only here, once: store it now.
+	Secret *string `json:"secret,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A page of workshops.
@@ -804,6 +914,8 @@ const (
 	UserErrorCodeNotWaitlisted UserErrorCode = "NOT_WAITLISTED"
 	// The message is still on its way: it can be sent again once it is sent, delivered or failed.
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
+	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
+	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -834,11 +946,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotEnoughFreeSeats,
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
+	UserErrorCodeLimitReached,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached:
 		return true
 	}
 	return false

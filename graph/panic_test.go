@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/regiestains/ateliers/limits"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // syncBuffer collects log output written from the handler's goroutines.
@@ -43,7 +44,7 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 
 	lim := limits.DefaultLimits()
 	lim.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, nil, lim)
+	h := NewHandler(nil, nil, nil, lim, webhooks.Policy{})
 
 	type result struct {
 		Data   map[string]any

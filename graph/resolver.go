@@ -8,6 +8,7 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/pagecache"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // Resolver holds what every resolver needs: the databases.
@@ -17,6 +18,8 @@ type Resolver struct {
 	// Standby, when set (DATABASE_READ_URL), sends the catalogue reads of queries to a
 	// read-only copy of the primary while it is healthy: see reader.
 	Standby *db.Standby
+	// Webhooks says where webhook endpoints may point.
+	Webhooks webhooks.Policy
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

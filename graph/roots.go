@@ -34,6 +34,7 @@ var rootFields = map[string]rootField{
 	"Query.apiKeys":             {},
 	"Query.registrationByToken": {},
 	"Query.referrals":           {},
+	"Query.webhookEndpoints":    {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -61,6 +62,13 @@ var rootFields = map[string]rootField{
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page
 	"Mutation.releaseSeats":            {},
+	// Webhook endpoints are no page's business.
+	"Mutation.createWebhookEndpoint": {seatsOnly: true},
+	"Mutation.updateWebhookEndpoint": {seatsOnly: true},
+	"Mutation.rotateWebhookSecret":   {seatsOnly: true},
+	"Mutation.deleteWebhookEndpoint": {seatsOnly: true},
+	"Mutation.pingWebhookEndpoint":   {seatsOnly: true},
+	"Mutation.replayWebhookMessage":  {seatsOnly: true},
 }
 
 // rootOf returns the declaration of a root field of the operation type op ("Query",

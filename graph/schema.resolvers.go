@@ -61,6 +61,23 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 			err = db.ErrNotFound
 		}
 		n = key
+	case kindWebhook:
+		var e db.WebhookEndpoint
+		e, err = db.WebhookEndpointByID(ctx, r.Pool, dbID)
+		if err == nil && !canManageEndpoint(c, e) {
+			err = db.ErrNotFound
+		}
+		n = e
+	case kindWebhookMsg:
+		var m db.WebhookMessage
+		var e db.WebhookEndpoint
+		if m, err = db.WebhookMessageByID(ctx, r.Pool, dbID); err == nil {
+			e, err = db.WebhookEndpointByID(ctx, r.Pool, m.EndpointID)
+		}
+		if err == nil && !canManageEndpoint(c, e) {
+			err = db.ErrNotFound
+		}
+		n = m
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/regiestains/ateliers/limits"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // config is every setting of the server, read from the environment. Defaults suit the demo.
@@ -40,6 +41,11 @@ type config struct {
 	JobWorkers      int    // JOB_WORKERS [10]: jobs this instance runs at once; 0: none (other instances run them)
 	SMSPerSecond    int    // SMS_PER_SECOND [10]: SMS this instance hands the provider a second at most
 	EmailPerSecond  int    // EMAIL_PER_SECOND [10]: emails this instance hands the SMTP server a second at most
+	// Webhooks (package webhooks).
+	WebhookTimeout       time.Duration   // WEBHOOK_TIMEOUT [10s]: one delivery attempt, connection included
+	WebhookRetries       []time.Duration // WEBHOOK_RETRY_DELAYS [webhooks.DefaultRetries, about three days]: comma-separated waits after each failed attempt
+	WebhookAllowLoopback bool            // WEBHOOK_ALLOW_LOOPBACK [off]: endpoints on this machine (http too), for tests and local development only
+	WebhookWorkers       int             // WEBHOOK_WORKERS [10]: deliveries this instance makes at once (with JOB_WORKERS > 0)
 	// SMS by Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN [none: no SMS], with
 	// TWILIO_FROM (an alphanumeric sender, at most 11 letters and digits) or
 	// TWILIO_MESSAGING_SERVICE_SID; TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to call the
@@ -63,7 +69,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Port: 8080, MaxBodyBytes: 64 << 10, RequestTimeout: 10 * time.Second,
 		StatementTimeout: 5 * time.Second, LockTimeout: 3 * time.Second, MaxConns: 10,
 		Limits: limits.DefaultLimits(), PageCache: true, ReminderHour: 18, JobWorkers: 10,
-		SMSPerSecond: 10, EmailPerSecond: 10, ReadMaxLag: 5 * time.Second, ReadTimeout: 2 * time.Second,
+		SMSPerSecond: 10, EmailPerSecond: 10, WebhookTimeout: 10 * time.Second, WebhookWorkers: 10,
+		WebhookRetries: webhooks.DefaultRetries, ReadMaxLag: 5 * time.Second, ReadTimeout: 2 * time.Second,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -154,6 +161,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, "JOB_WORKERS must be 0 (this instance runs no jobs) or a positive integer")
 		} else {
 			c.JobWorkers = n
+		}
+	}
+	durationVar("WEBHOOK_TIMEOUT", &c.WebhookTimeout)
+	intVar("WEBHOOK_WORKERS", &c.WebhookWorkers)
+	onOffVar("WEBHOOK_ALLOW_LOOPBACK", &c.WebhookAllowLoopback)
+	if v := getenv("WEBHOOK_RETRY_DELAYS"); v != "" {
+		c.WebhookRetries = nil
+		for _, f := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(f))
+			if err != nil || d <= 0 {
+				errs = append(errs, "WEBHOOK_RETRY_DELAYS must be positive durations separated by commas, like 5s,1m,1h")
+				break
+			}
+			c.WebhookRetries = append(c.WebhookRetries, d)
 		}
 	}
 	intVar("SMS_PER_SECOND", &c.SMSPerSecond)

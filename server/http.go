@@ -20,6 +20,7 @@ import (
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/graph"
 	"github.com/regiestains/ateliers/pagecache"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
@@ -28,7 +29,7 @@ import (
 // to the replica of DATABASE_READ_URL, or is nil; pages is the cache of startPageCache, or nil.
 func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(pool, standby, pages, c.Limits)
+	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback})
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)

@@ -11,11 +11,14 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/graph"
 	"github.com/regiestains/ateliers/messages"
+	"github.com/regiestains/ateliers/webhooks"
 )
 
 // startJobs starts this instance's workers of the job queue (River, in the database): they
-// follow up booking events, remind and send messages. Every instance runs them; River hands
+// follow up booking events, remind and send messages, deliver webhooks. Every instance runs them; River hands
 // each job to one worker at a time. stop waits for the jobs in hand to finish, or ctx to end.
 func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(context.Context) error, err error) {
 	mc, err := messagesConfig(c)
@@ -27,8 +30,17 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 	}
 	workers := river.NewWorkers()
 	messages.AddWorkers(workers, pool, mc)
+	webhooks.AddWorkers(workers, pool, webhooks.Config{
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Timeout: c.WebhookTimeout,
+		Retries: c.WebhookRetries, GlobalID: graph.GlobalID, UserAgent: "ateliers-webhooks/1",
+	})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:     map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.JobWorkers}},
+		// Webhooks have a queue of their own: receivers slow to answer (up to WEBHOOK_TIMEOUT
+		// each) must not hold up the messages to people.
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: c.JobWorkers},
+			db.WebhookQueue:    {MaxWorkers: c.WebhookWorkers},
+		},
 		Workers:    workers,
 		Logger:     slog.Default(),
 		Middleware: jobMiddleware(c),

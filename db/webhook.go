@@ -1,0 +1,527 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+)
+
+// MaxWebhookEndpoints is how many endpoints an organisation may have: enough for a few systems
+// and their test copies; every booking event is offered to each.
+const MaxWebhookEndpoints = 10
+
+// webhookTypes are the webhook events a booking event causes. A new registration is "created"
+// and also "confirmed" or "waitlisted", so that a receiver subscribes to what it cares about.
+// Seats change with every registration, cancellation and reservation (and capacity); the
+// cancellations of a cancelled slot say it once, with slot.cancelled.
+func webhookTypes(kind string, cause CancelCause) []WebhookEventType {
+	switch kind {
+	case "REGISTERED":
+		return []WebhookEventType{WebhookRegistrationCreated, WebhookRegistrationConfirmed, WebhookSeatsChanged}
+	case "WAITLISTED":
+		return []WebhookEventType{WebhookRegistrationCreated, WebhookRegistrationWaitlisted, WebhookSeatsChanged}
+	case "PROMOTED":
+		return []WebhookEventType{WebhookRegistrationPromoted, WebhookSeatsChanged}
+	case "CANCELLED":
+		if cause == CancelledWithSlot {
+			return []WebhookEventType{WebhookRegistrationCancelled}
+		}
+		return []WebhookEventType{WebhookRegistrationCancelled, WebhookSeatsChanged}
+	case "ATTENDANCE_MARKED":
+		return []WebhookEventType{WebhookAttendanceMarked}
+	case "SLOT_UPDATED":
+		return []WebhookEventType{WebhookSlotChanged, WebhookSeatsChanged}
+	case "SLOT_MOVED":
+		return []WebhookEventType{WebhookSlotChanged}
+	case "SLOT_CANCELLED":
+		return []WebhookEventType{WebhookSlotCancelled, WebhookSeatsChanged}
+	case "SEATS_RESERVED", "SEATS_RELEASED":
+		return []WebhookEventType{WebhookSeatsChanged}
+	}
+	return nil // PRIORITY_CHANGED: the waiting list's order is the host's own business
+}
+
+// WebhookArgs is the job that delivers one webhook message.
+type WebhookArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job in river_job; it must not change once jobs of that kind exist.
+func (WebhookArgs) Kind() string { return "webhook_delivery" }
+
+// WebhookQueue is the queue of deliveries, apart from the messages to people.
+const WebhookQueue = "webhooks"
+
+// InsertOpts puts deliveries in their queue.
+func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: WebhookQueue} }
+
+// recordEvent inserts a booking event and, in the same statement, its webhook messages: one
+// per endpoint that wants one of its types and may know of it. The host of the slot hears
+// of everything on its slots; a referring organisation hears of its registrations, and of
+// changes to a slot where one of them holds (or has just lost, with the slot) a seat. The
+// data is the event's figures as they stand in this transaction; no names or contacts.
+func recordEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64) (eventID int64, messages []int64, err error) {
+	err = tx.QueryRow(ctx, `
+		WITH e AS (
+			INSERT INTO booking_events (kind, cause, slot_id, registration_id)
+			VALUES ($1, nullif($2, ''), $3, $4) RETURNING id, occurred_at
+		), w AS (
+			INSERT INTO webhook_messages (endpoint_id, event_id, type, slot_id, registration_id, data, created_at)
+			SELECT ep.id, e.id, t.type, s.id, r.id,
+				CASE WHEN t.type = 'SLOT_SEATS_CHANGED' THEN jsonb_build_object('status', s.status,
+						'capacity', s.capacity, 'seatsTaken', s.seats_taken, 'seatsReserved', s.seats_reserved,
+						'seatsLeft', CASE WHEN s.status = 'CANCELLED' THEN 0
+							ELSE greatest(s.capacity - s.seats_taken - s.seats_reserved, 0) END,
+						'waitlistLength', s.waitlist_length)
+					WHEN t.type LIKE 'SLOT\_%' THEN jsonb_build_object('status', s.status)
+					ELSE jsonb_strip_nulls(jsonb_build_object('status', r.status,
+						'cause', nullif($2, ''), 'attendance', r.attendance))
+				END,
+				e.occurred_at
+			FROM e
+			CROSS JOIN unnest($5::text[]) WITH ORDINALITY AS t (type, ord)
+			JOIN slots s ON s.id = $3
+			LEFT JOIN registrations r ON r.id = $4
+			JOIN webhook_endpoints ep ON ep.status = 'ENABLED' AND t.type = ANY (ep.event_types)
+			WHERE ep.organisation_id = s.organisation_id
+				OR (t.type LIKE 'REGISTRATION\_%' OR t.type = 'ATTENDANCE_MARKED')
+					AND ep.organisation_id = r.referring_org_id
+				OR t.type IN ('SLOT_CHANGED', 'SLOT_CANCELLED') AND ep.organisation_id IN (
+					SELECT x.referring_org_id FROM registrations x
+					WHERE x.slot_id = s.id AND (x.status <> 'CANCELLED' OR x.cancelled_at = now()))
+			ORDER BY t.ord, ep.id
+			RETURNING id
+		)
+		SELECT e.id, coalesce((SELECT array_agg(id ORDER BY id) FROM w), '{}') FROM e`,
+		kind, cause, slotID, registrationID, webhookTypes(kind, cause)).Scan(&eventID, &messages)
+	return eventID, messages, err
+}
+
+// enqueueDeliveries inserts the delivery jobs of messages in tx.
+func enqueueDeliveries(ctx context.Context, tx pgx.Tx, messages []int64) error {
+	if len(messages) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(messages))
+	for i, id := range messages {
+		params[i] = river.InsertManyParams{Args: WebhookArgs{MessageID: id}}
+	}
+	if _, err := enqueuer.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("enqueue webhook deliveries: %w", err)
+	}
+	return nil
+}
+
+// WebhookEndpoint is where an organisation receives webhook messages.
+type WebhookEndpoint struct {
+	ID                  int64
+	OrganisationID      int64
+	URL                 string
+	Description         string
+	EventTypes          []WebhookEventType
+	Status              WebhookEndpointStatus
+	DisabledReason      *string
+	DisabledAt          *time.Time
+	PreviousSecretValidUntil *time.Time // a rotation's previous secret signs too until then
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+const webhookEndpointColumns = `id, organisation_id, url, description, event_types, status, disabled_reason,
+	disabled_at, CASE WHEN previous_secret_until > now() THEN previous_secret_until END, created_at, updated_at`
+
+func scanWebhookEndpoint(row pgx.CollectableRow) (WebhookEndpoint, error) {
+	var e WebhookEndpoint
+	err := row.Scan(&e.ID, &e.OrganisationID, &e.URL, &e.Description, &e.EventTypes, &e.Status,
+		&e.DisabledReason, &e.DisabledAt, &e.PreviousSecretValidUntil, &e.CreatedAt, &e.UpdatedAt)
+	return e, err
+}
+
+// webhookSecretPrefix is the Standard Webhooks spelling of a secret: whsec_ and the key in
+// base64, which the receivers' libraries take as it is.
+const webhookSecretPrefix = "whsec_"
+
+// newWebhookSecret returns 256 random bits and their spelling for the receiver.
+func newWebhookSecret() (key []byte, secret string) {
+	key = make([]byte, 32)
+	rand.Read(key)
+	return key, webhookSecretPrefix + base64.StdEncoding.EncodeToString(key)
+}
+
+// ErrTooManyEndpoints: the organisation has MaxWebhookEndpoints already.
+var ErrTooManyEndpoints = errors.New("too many webhook endpoints")
+
+// NewWebhookEndpoint describes an endpoint to create.
+type NewWebhookEndpoint struct {
+	OrganisationID int64
+	URL            string
+	Description    string
+	EventTypes     []WebhookEventType
+}
+
+// CreateWebhookEndpoint stores an endpoint and returns it with its signing secret.
+func CreateWebhookEndpoint(ctx context.Context, q Querier, n NewWebhookEndpoint) (WebhookEndpoint, string, error) {
+	key, secret := newWebhookSecret()
+	var e WebhookEndpoint
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		// The organisation's row is the lock that makes the count exact under concurrency.
+		var n64 int
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM webhook_endpoints WHERE organisation_id = o.id)
+			FROM organisations o WHERE o.id = $1 FOR UPDATE`, n.OrganisationID).Scan(&n64); err != nil {
+			return notFound(err, "organisation")
+		}
+		if n64 >= MaxWebhookEndpoints {
+			return ErrTooManyEndpoints
+		}
+		rows, _ := tx.Query(ctx, `INSERT INTO webhook_endpoints (organisation_id, url, description, event_types, secret)
+			VALUES ($1, $2, $3, $4, $5) RETURNING `+webhookEndpointColumns,
+			n.OrganisationID, n.URL, n.Description, n.EventTypes, key)
+		var err error
+		e, err = pgx.CollectExactlyOneRow(rows, scanWebhookEndpoint)
+		return err
+	})
+	if err != nil {
+		return WebhookEndpoint{}, "", fmt.Errorf("create webhook endpoint: %w", err)
+	}
+	return e, secret, nil
+}
+
+// WebhookEndpointByID returns one endpoint.
+func WebhookEndpointByID(ctx context.Context, q Querier, id int64) (WebhookEndpoint, error) {
+	return queryOne(ctx, q, fmt.Sprintf("webhook endpoint %d", id), scanWebhookEndpoint,
+		`SELECT `+webhookEndpointColumns+` FROM webhook_endpoints WHERE id = $1`, id)
+}
+
+// WebhookEndpoints lists an organisation's endpoints, newest first.
+func WebhookEndpoints(ctx context.Context, q Querier, orgID int64, p Page) ([]WebhookEndpoint, error) {
+	_, afterID := p.after()
+	rows, _ := q.Query(ctx, `SELECT `+webhookEndpointColumns+` FROM webhook_endpoints
+		WHERE organisation_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`, orgID, afterID, p.limit())
+	es, err := pgx.CollectRows(rows, scanWebhookEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook endpoints: %w", err)
+	}
+	return es, nil
+}
+
+// WebhookEndpointPatch is what updateWebhookEndpoint changes; nil fields stay.
+type WebhookEndpointPatch struct {
+	URL         *string
+	Description *string
+	EventTypes  []WebhookEventType
+	Enabled     *bool
+}
+
+// UpdateWebhookEndpoint applies p. Enabling an endpoint clears why it was disabled; its
+// failed messages stay failed (the organisation replays those it wants).
+func UpdateWebhookEndpoint(ctx context.Context, q Querier, id int64, p WebhookEndpointPatch) (WebhookEndpoint, error) {
+	return queryOne(ctx, q, fmt.Sprintf("update webhook endpoint %d", id), scanWebhookEndpoint, `
+		UPDATE webhook_endpoints SET
+			url = coalesce($2, url),
+			description = coalesce($3, description),
+			event_types = coalesce($4, event_types),
+			status = CASE WHEN $5::boolean THEN 'ENABLED' WHEN NOT $5::boolean THEN 'DISABLED' ELSE status END,
+			disabled_at = CASE WHEN $5::boolean THEN NULL WHEN NOT $5::boolean THEN coalesce(disabled_at, now()) ELSE disabled_at END,
+			disabled_reason = CASE WHEN $5::boolean THEN NULL WHEN NOT $5::boolean THEN coalesce(disabled_reason, 'disabled by the organisation') ELSE disabled_reason END,
+			updated_at = now()
+		WHERE id = $1 RETURNING `+webhookEndpointColumns, id, p.URL, p.Description, p.EventTypes, p.Enabled)
+}
+
+// RotateWebhookSecret gives the endpoint a new secret; the current one keeps signing beside
+// it for overlap, so that the receiver can switch without losing a message.
+func RotateWebhookSecret(ctx context.Context, q Querier, id int64, overlap time.Duration) (WebhookEndpoint, string, error) {
+	key, secret := newWebhookSecret()
+	e, err := queryOne(ctx, q, fmt.Sprintf("rotate webhook secret %d", id), scanWebhookEndpoint, `
+		UPDATE webhook_endpoints SET previous_secret = secret, secret = $2,
+			previous_secret_until = now() + make_interval(secs => $3), updated_at = now()
+		WHERE id = $1 RETURNING `+webhookEndpointColumns, id, key, overlap.Seconds())
+	if err != nil {
+		return WebhookEndpoint{}, "", err
+	}
+	return e, secret, nil
+}
+
+// DeleteWebhookEndpoint deletes an endpoint with its messages and their log; jobs still
+// queued for them find nothing and end.
+func DeleteWebhookEndpoint(ctx context.Context, q Querier, id int64) error {
+	tag, err := q.Exec(ctx, `DELETE FROM webhook_endpoints WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete webhook endpoint %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete webhook endpoint %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// WebhookMessage is one event for one endpoint, and where its delivery stands.
+type WebhookMessage struct {
+	ID             int64
+	EndpointID     int64
+	EventType      WebhookEventType
+	SlotID         *int64
+	RegistrationID *int64
+	Data           map[string]any
+	CreatedAt      time.Time
+	Status         WebhookMessageStatus
+	StatusReason   *string
+	Attempts       int
+	NextAttemptAt  *time.Time
+	DeliveredAt    *time.Time
+}
+
+const webhookMessageColumns = `id, endpoint_id, type, slot_id, registration_id, data, created_at, status,
+	status_reason, attempts, next_attempt_at, delivered_at`
+
+func scanWebhookMessage(row pgx.CollectableRow) (WebhookMessage, error) {
+	var m WebhookMessage
+	err := row.Scan(&m.ID, &m.EndpointID, &m.EventType, &m.SlotID, &m.RegistrationID, &m.Data, &m.CreatedAt,
+		&m.Status, &m.StatusReason, &m.Attempts, &m.NextAttemptAt, &m.DeliveredAt)
+	return m, err
+}
+
+// WebhookMessageByID returns one message.
+func WebhookMessageByID(ctx context.Context, q Querier, id int64) (WebhookMessage, error) {
+	return queryOne(ctx, q, fmt.Sprintf("webhook message %d", id), scanWebhookMessage,
+		`SELECT `+webhookMessageColumns+` FROM webhook_messages WHERE id = $1`, id)
+}
+
+// WebhookMessages lists an endpoint's messages, newest first, of one status if status is set.
+func WebhookMessages(ctx context.Context, q Querier, endpointID int64, status WebhookMessageStatus, p Page) ([]WebhookMessage, error) {
+	_, afterID := p.after()
+	rows, _ := q.Query(ctx, `SELECT `+webhookMessageColumns+` FROM webhook_messages
+		WHERE endpoint_id = $1 AND ($2 = '' OR status = $2) AND ($3 = 0 OR id < $3)
+		ORDER BY id DESC LIMIT $4`, endpointID, status, afterID, p.limit())
+	ms, err := pgx.CollectRows(rows, scanWebhookMessage)
+	if err != nil {
+		return nil, fmt.Errorf("list webhook messages: %w", err)
+	}
+	return ms, nil
+}
+
+// PingWebhookEndpoint queues a test message to the endpoint, enabled or not: a receiver
+// being set up (or mended, before it is enabled again) is tried this way.
+func PingWebhookEndpoint(ctx context.Context, q Querier, endpointID int64) (WebhookMessage, error) {
+	var m WebhookMessage
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `INSERT INTO webhook_messages (endpoint_id, type, data)
+			SELECT id, $2, '{}' FROM webhook_endpoints WHERE id = $1 RETURNING `+webhookMessageColumns,
+			endpointID, WebhookPing)
+		var err error
+		if m, err = pgx.CollectExactlyOneRow(rows, scanWebhookMessage); err != nil {
+			return notFound(err, "webhook endpoint")
+		}
+		return enqueueDeliveries(ctx, tx, []int64{m.ID})
+	})
+	if err != nil {
+		return WebhookMessage{}, fmt.Errorf("ping webhook endpoint %d: %w", endpointID, err)
+	}
+	return m, nil
+}
+
+// ReplayWebhookMessage sends a message again, with a new series of retries, whatever became
+// of it: a receiver that lost or mishandled it asks for it again. It keeps its id, so that a
+// receiver that did process it recognises it (webhook-id).
+func ReplayWebhookMessage(ctx context.Context, q Querier, id int64) (WebhookMessage, error) {
+	var m WebhookMessage
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `UPDATE webhook_messages SET status = 'PENDING', status_reason = NULL,
+			tries = 0, next_attempt_at = now() WHERE id = $1 RETURNING `+webhookMessageColumns, id)
+		var err error
+		if m, err = pgx.CollectExactlyOneRow(rows, scanWebhookMessage); err != nil {
+			return notFound(err, "webhook message")
+		}
+		return enqueueDeliveries(ctx, tx, []int64{m.ID})
+	})
+	if err != nil {
+		return WebhookMessage{}, fmt.Errorf("replay webhook message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// WebhookAttempt is one line of the delivery log.
+type WebhookAttempt struct {
+	MessageID    int64
+	Attempt      int
+	AttemptedAt  time.Time
+	DurationMs   int
+	ResponseStatus *int
+	Error        *string
+	Succeeded    bool
+}
+
+// WebhookAttemptsOf returns the delivery log of messages, by message id, oldest first.
+func WebhookAttemptsOf(ctx context.Context, q Querier, messageIDs []int64) (map[int64][]WebhookAttempt, error) {
+	rows, _ := q.Query(ctx, `SELECT message_id, attempt, attempted_at, duration_ms, response_code, error, succeeded
+		FROM webhook_attempts WHERE message_id = ANY ($1) ORDER BY message_id, attempt`, messageIDs)
+	out := make(map[int64][]WebhookAttempt, len(messageIDs))
+	var a WebhookAttempt
+	_, err := pgx.ForEachRow(rows, []any{&a.MessageID, &a.Attempt, &a.AttemptedAt, &a.DurationMs, &a.ResponseStatus, &a.Error, &a.Succeeded}, func() error {
+		out[a.MessageID] = append(out[a.MessageID], a)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook attempts: %w", err)
+	}
+	for _, id := range messageIDs {
+		if out[id] == nil {
+			out[id] = []WebhookAttempt{}
+		}
+	}
+	return out, nil
+}
+
+// WebhookDelivery is what a delivery job needs for one attempt.
+type WebhookDelivery struct {
+	Message WebhookMessage
+	URL     string
+	Secrets [][]byte // the current secret, then the previous one during a rotation's overlap
+	Try     int      // in the current series, from 1
+}
+
+// ClaimWebhookMessage takes message id for one attempt of at most hold. It is not ok when
+// there is nothing to send (delivered, failed, deleted) or the message must wait: for an
+// attempt under way elsewhere, or for an earlier message of its slot to the same endpoint
+// (receivers see a slot's events in order); wait then says for how long, at most.
+func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Duration) (d WebhookDelivery, ok bool, wait time.Duration, err error) {
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var status WebhookMessageStatus
+		var endpointStatus WebhookEndpointStatus
+		var sendingFor, dueIn, earlierIn *float64
+		err := tx.QueryRow(ctx, `
+			SELECT m.status, e.status, e.url,
+				CASE WHEN e.previous_secret_until > now() THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END,
+				extract(epoch FROM m.sending_until - now())::float8,
+				extract(epoch FROM m.next_attempt_at - now())::float8,
+				(SELECT extract(epoch FROM coalesce(p.sending_until, p.next_attempt_at, now()) - now())::float8
+					FROM webhook_messages p
+					WHERE p.endpoint_id = m.endpoint_id AND p.slot_id = m.slot_id AND p.status = 'PENDING' AND p.id < m.id
+					ORDER BY p.id LIMIT 1)
+			FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+			WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&status, &endpointStatus, &d.URL, &d.Secrets, &sendingFor, &dueIn, &earlierIn)
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && status != WebhookPending {
+			return nil // deleted with its endpoint, or done
+		}
+		if err != nil {
+			return err
+		}
+		if endpointStatus != WebhookEnabled {
+			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
+				next_attempt_at = NULL WHERE id = $1`, id)
+			return err
+		}
+		if sendingFor != nil && *sendingFor > 0 {
+			wait = time.Duration(*sendingFor * float64(time.Second))
+			return nil
+		}
+		if dueIn != nil && *dueIn > 0.5 { // a replay's job came first, or this one woke early
+			wait = time.Duration(*dueIn * float64(time.Second))
+			return nil
+		}
+		if earlierIn != nil {
+			wait = max(time.Duration(*earlierIn*float64(time.Second)), time.Second)
+			return nil
+		}
+		rows, _ := tx.Query(ctx, `UPDATE webhook_messages SET attempts = attempts + 1, tries = tries + 1,
+			sending_until = now() + make_interval(secs => $2), next_attempt_at = NULL
+			WHERE id = $1 RETURNING `+webhookMessageColumns+`, tries`, id, hold.Seconds())
+		d.Message, err = pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (WebhookMessage, error) {
+			var m WebhookMessage
+			err := row.Scan(&m.ID, &m.EndpointID, &m.EventType, &m.SlotID, &m.RegistrationID, &m.Data, &m.CreatedAt,
+				&m.Status, &m.StatusReason, &m.Attempts, &m.NextAttemptAt, &m.DeliveredAt, &d.Try)
+			return m, err
+		})
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return WebhookDelivery{}, false, 0, fmt.Errorf("claim webhook message %d: %w", id, err)
+	}
+	return d, ok, wait, nil
+}
+
+// WebhookOutcome is the result of one attempt.
+type WebhookOutcome struct {
+	Attempt      int
+	Duration     time.Duration
+	ResponseCode int    // 0: no response
+	Error        string // why it failed, without the receiver's words beyond the status line
+	Succeeded    bool
+	// RetryIn is when to try again after a failure; 0 means the retries are exhausted: the
+	// message fails, and so does the endpoint unless another message got through since this
+	// one was written (a receiver that refuses one message is not a dead receiver).
+	RetryIn time.Duration
+}
+
+// RecordWebhookAttempt writes an attempt in the delivery log and moves the message on.
+func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOutcome) (disabled bool, err error) {
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		var code *int
+		if o.ResponseCode != 0 {
+			code = &o.ResponseCode
+		}
+		var errText *string
+		if o.Error != "" {
+			s := truncate(o.Error, 500)
+			errText = &s
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (message_id, attempt, duration_ms, response_code, error, succeeded)
+			VALUES ($1, $2, $3, $4, $5, $6)`, id, o.Attempt, o.Duration.Milliseconds(), code, errText, o.Succeeded); err != nil {
+			return err
+		}
+		switch {
+		case o.Succeeded:
+			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'DELIVERED', status_reason = NULL,
+				delivered_at = now(), sending_until = NULL, next_attempt_at = NULL WHERE id = $1`, id)
+			return err
+		case o.RetryIn > 0:
+			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status_reason = $2, sending_until = NULL,
+				next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`, id, errText, o.RetryIn.Seconds())
+			return err
+		}
+		var endpointID int64
+		var alive bool
+		if err := tx.QueryRow(ctx, `UPDATE webhook_messages m SET status = 'FAILED', status_reason = $2,
+				sending_until = NULL, next_attempt_at = NULL WHERE m.id = $1
+			RETURNING m.endpoint_id, EXISTS (SELECT FROM webhook_messages d WHERE d.endpoint_id = m.endpoint_id
+				AND d.delivered_at > m.created_at)`, id, errText).Scan(&endpointID, &alive); err != nil {
+			return err
+		}
+		if alive {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET status = 'DISABLED', disabled_at = now(), updated_at = now(),
+			disabled_reason = 'every delivery failed since ' || to_char((SELECT created_at FROM webhook_messages WHERE id = $2)
+				AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ', last: ' || coalesce($3, 'no answer')
+			WHERE id = $1 AND status = 'ENABLED'`, endpointID, id, errText)
+		if err != nil {
+			return err
+		}
+		if disabled = tag.RowsAffected() == 1; disabled {
+			_, err = tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
+				next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'PENDING' AND sending_until IS NULL`, endpointID)
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("record webhook attempt %d: %w", id, err)
+	}
+	return disabled, nil
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
