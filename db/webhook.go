@@ -120,17 +120,17 @@ func enqueueDeliveries(ctx context.Context, tx pgx.Tx, messages []int64) error {
 
 // WebhookEndpoint is where an organisation receives webhook messages.
 type WebhookEndpoint struct {
-	ID                  int64
-	OrganisationID      int64
-	URL                 string
-	Description         string
-	EventTypes          []WebhookEventType
-	Status              WebhookEndpointStatus
-	DisabledReason      *string
-	DisabledAt          *time.Time
+	ID                       int64
+	OrganisationID           int64
+	URL                      string
+	Description              string
+	EventTypes               []WebhookEventType
+	Status                   WebhookEndpointStatus
+	DisabledReason           *string
+	DisabledAt               *time.Time
 	PreviousSecretValidUntil *time.Time // a rotation's previous secret signs too until then
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
 }
 
 const webhookEndpointColumns = `id, organisation_id, url, description, event_types, status, disabled_reason,
@@ -347,13 +347,13 @@ func ReplayWebhookMessage(ctx context.Context, q Querier, id int64) (WebhookMess
 
 // WebhookAttempt is one line of the delivery log.
 type WebhookAttempt struct {
-	MessageID    int64
-	Attempt      int
-	AttemptedAt  time.Time
-	DurationMs   int
+	MessageID      int64
+	Attempt        int
+	AttemptedAt    time.Time
+	DurationMs     int
 	ResponseStatus *int
-	Error        *string
-	Succeeded    bool
+	Error          *string
+	Succeeded      bool
 }
 
 // WebhookAttemptsOf returns the delivery log of messages, by message id, oldest first.

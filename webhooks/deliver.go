@@ -54,7 +54,9 @@ type worker struct {
 }
 
 // Timeout bounds a job: one attempt, and the database work around it.
-func (w *worker) Timeout(*river.Job[db.WebhookArgs]) time.Duration { return w.c.Timeout + 30*time.Second }
+func (w *worker) Timeout(*river.Job[db.WebhookArgs]) time.Duration {
+	return w.c.Timeout + 30*time.Second
+}
 
 func (w *worker) Work(ctx context.Context, job *river.Job[db.WebhookArgs]) error {
 	// An attempt under way holds the message a little longer than it may take, so that no
