@@ -386,37 +386,37 @@ type WebhookDelivery struct {
 }
 
 // ClaimWebhookMessage takes message id for one attempt of at most hold. It is not ok when
-// there is nothing to send (delivered, failed, deleted) or the message must wait: for an
-// attempt under way elsewhere, or for an earlier message of its slot to the same endpoint
-// (receivers see a slot's events in order); wait then says for how long, at most.
+// there is nothing to send now: the message is delivered, failed or deleted; or it waits for
+// an earlier message of its slot to the same endpoint (receivers see a slot's events in
+// order), whose end passes the turn on to it (passOn); or another job is sending it, or it is
+// not due yet: wait then says for how long.
 func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Duration) (d WebhookDelivery, ok bool, wait time.Duration, err error) {
 	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		var status WebhookMessageStatus
+		var typ WebhookEventType
 		var endpointStatus WebhookEndpointStatus
-		var sendingFor, dueIn, earlierIn *float64
+		var endpointID int64
+		var slotID *int64
+		var sendingFor, dueIn *float64
 		err := tx.QueryRow(ctx, `
-			SELECT m.status, e.status, e.url,
+			SELECT m.status, m.type, m.endpoint_id, m.slot_id, e.status, e.url,
 				CASE WHEN e.previous_secret_until > now() THEN ARRAY[e.secret, e.previous_secret] ELSE ARRAY[e.secret] END,
 				extract(epoch FROM m.sending_until - now())::float8,
-				extract(epoch FROM m.next_attempt_at - now())::float8,
-				(SELECT extract(epoch FROM coalesce(p.sending_until, p.next_attempt_at, now()) - now())::float8
-					FROM webhook_messages p
-					WHERE p.endpoint_id = m.endpoint_id AND p.slot_id = m.slot_id AND p.status = 'PENDING' AND p.id < m.id
-					ORDER BY p.id LIMIT 1)
+				extract(epoch FROM m.next_attempt_at - now())::float8
 			FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
-			WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&status, &endpointStatus, &d.URL, &d.Secrets, &sendingFor, &dueIn, &earlierIn)
+			WHERE m.id = $1 FOR UPDATE OF m`, id).Scan(&status, &typ, &endpointID, &slotID, &endpointStatus, &d.URL, &d.Secrets, &sendingFor, &dueIn)
 		if errors.Is(err, pgx.ErrNoRows) || err == nil && status != WebhookPending {
 			return nil // deleted with its endpoint, or done
 		}
 		if err != nil {
 			return err
 		}
-		if endpointStatus != WebhookEnabled {
+		if endpointStatus != WebhookEnabled && typ != WebhookPing { // a ping tries a receiver before it is enabled
 			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
 				next_attempt_at = NULL WHERE id = $1`, id)
 			return err
 		}
-		if sendingFor != nil && *sendingFor > 0 {
+		if sendingFor != nil && *sendingFor > 0 { // a replay's job, while this one is under way
 			wait = time.Duration(*sendingFor * float64(time.Second))
 			return nil
 		}
@@ -424,9 +424,11 @@ func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Dur
 			wait = time.Duration(*dueIn * float64(time.Second))
 			return nil
 		}
-		if earlierIn != nil {
-			wait = max(time.Duration(*earlierIn*float64(time.Second)), time.Second)
-			return nil
+		if slotID != nil {
+			waiting, err := waitsForTurn(ctx, tx, endpointID, *slotID, id)
+			if err != nil || waiting {
+				return err
+			}
 		}
 		rows, _ := tx.Query(ctx, `UPDATE webhook_messages SET attempts = attempts + 1, tries = tries + 1,
 			sending_until = now() + make_interval(secs => $2), next_attempt_at = NULL
@@ -444,6 +446,47 @@ func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Dur
 		return WebhookDelivery{}, false, 0, fmt.Errorf("claim webhook message %d: %w", id, err)
 	}
 	return d, ok, wait, nil
+}
+
+// The messages of one slot to one endpoint form a queue: a message is sent once the earlier
+// ones are delivered or failed. A message that finds an earlier one pending leaves without
+// its turn, and the earlier one, when it ends, passes the turn on to the next (passOn). Both
+// sides take the queue's lock first, so that a message never leaves just as the one it waits
+// for ends without seeing it.
+func lockQueue(ctx context.Context, tx pgx.Tx, endpointID, slotID int64) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('webhook queue ' || $1::bigint || ' ' || $2::bigint, 0))`, endpointID, slotID)
+	return err
+}
+
+// waitsForTurn reports whether an earlier message of the queue is pending.
+func waitsForTurn(ctx context.Context, tx pgx.Tx, endpointID, slotID, id int64) (bool, error) {
+	if err := lockQueue(ctx, tx, endpointID, slotID); err != nil {
+		return false, err
+	}
+	var waiting bool
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM webhook_messages WHERE endpoint_id = $1 AND slot_id = $2
+		AND status = 'PENDING' AND id < $3)`, endpointID, slotID, id).Scan(&waiting)
+	return waiting, err
+}
+
+// passOn gives the turn of message id's queue, which it leaves, to the next pending message.
+func passOn(ctx context.Context, tx pgx.Tx, id int64) error {
+	var endpointID int64
+	var slotID *int64
+	if err := tx.QueryRow(ctx, `SELECT endpoint_id, slot_id FROM webhook_messages WHERE id = $1`, id).Scan(&endpointID, &slotID); err != nil || slotID == nil {
+		return err
+	}
+	if err := lockQueue(ctx, tx, endpointID, *slotID); err != nil {
+		return err
+	}
+	var next []int64
+	rows, _ := tx.Query(ctx, `SELECT id FROM webhook_messages WHERE endpoint_id = $1 AND slot_id = $2
+		AND status = 'PENDING' AND id <> $3 ORDER BY id LIMIT 1`, endpointID, *slotID, id)
+	next, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	return enqueueDeliveries(ctx, tx, next)
 }
 
 // WebhookOutcome is the result of one attempt.
@@ -477,9 +520,11 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 		}
 		switch {
 		case o.Succeeded:
-			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'DELIVERED', status_reason = NULL,
-				delivered_at = now(), sending_until = NULL, next_attempt_at = NULL WHERE id = $1`, id)
-			return err
+			if _, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'DELIVERED', status_reason = NULL,
+				delivered_at = now(), sending_until = NULL, next_attempt_at = NULL WHERE id = $1`, id); err != nil {
+				return err
+			}
+			return passOn(ctx, tx, id)
 		case o.RetryIn > 0:
 			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status_reason = $2, sending_until = NULL,
 				next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`, id, errText, o.RetryIn.Seconds())
@@ -494,7 +539,7 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 			return err
 		}
 		if alive {
-			return nil
+			return passOn(ctx, tx, id)
 		}
 		tag, err := tx.Exec(ctx, `UPDATE webhook_endpoints SET status = 'DISABLED', disabled_at = now(), updated_at = now(),
 			disabled_reason = 'every delivery failed since ' || to_char((SELECT created_at FROM webhook_messages WHERE id = $2)
@@ -503,10 +548,11 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 		if err != nil {
 			return err
 		}
-		if disabled = tag.RowsAffected() == 1; disabled {
-			_, err = tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
-				next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'PENDING' AND sending_until IS NULL`, endpointID)
+		if disabled = tag.RowsAffected() == 1; !disabled { // it was disabled already (this was a ping)
+			return passOn(ctx, tx, id)
 		}
+		_, err = tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
+			next_attempt_at = NULL WHERE endpoint_id = $1 AND status = 'PENDING' AND sending_until IS NULL`, endpointID)
 		return err
 	})
 	if err != nil {
