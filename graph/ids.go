@@ -20,6 +20,7 @@ const (
 	kindRegistration kind = "Registration"
 	kindAllocation   kind = "Allocation"
 	kindMessage      kind = "Message"
+	kindCalendarFeed kind = "CalendarFeed"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
@@ -43,7 +44,7 @@ func parseGlobalID(s string) (kind, int64, error) {
 		return "", 0, fmt.Errorf("invalid id")
 	}
 	switch kind(k) {
-	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage:
+	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage, kindCalendarFeed:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {
 			return kind(k), id, nil

@@ -34,6 +34,7 @@ var rootFields = map[string]rootField{
 	"Query.apiKeys":             {},
 	"Query.registrationByToken": {},
 	"Query.referrals":           {},
+	"Query.calendarFeeds":       {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -61,6 +62,8 @@ var rootFields = map[string]rootField{
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page
 	"Mutation.releaseSeats":            {},
+	"Mutation.createCalendarFeed":      {seatsOnly: true}, // changes no page
+	"Mutation.revokeCalendarFeed":      {seatsOnly: true}, // changes no page
 }
 
 // rootOf returns the declaration of a root field of the operation type op ("Query",
