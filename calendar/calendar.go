@@ -36,6 +36,32 @@ type Feed struct {
 	Slots  []db.Slot
 	// URL, when not empty, is the page of a slot (its id in %d), for the events' URL.
 	URL string
+	// Events are the feed's other events, after its slots: bookings (ReferralEvent, OwnEvent).
+	Events []Event
+}
+
+// Event is one event of a feed: a slot's time and place, with what the calendar says of it.
+type Event struct {
+	UID         string  // the left-hand side of the UID, unique among the API's events and never reused
+	Slot        db.Slot // its times and place (with its workshop and venue)
+	Sequence    int     // rises whenever the event changes in a way a calendar must show
+	Cancelled   bool    // STATUS:CANCELLED
+	Tentative   bool    // STATUS:TENTATIVE (a place on a waiting list), unless cancelled
+	Summary     string
+	Description string
+	URL         string
+}
+
+// slotEvent is the event of a slot in a public feed.
+func (f Feed) slotEvent(s db.Slot) Event {
+	e := Event{UID: fmt.Sprintf("slot-%d", s.ID), Slot: s, Sequence: s.Revision, Cancelled: s.Status == db.SlotCancelled}
+	if s.WithWorkshop != nil {
+		e.Summary, e.Description = s.WithWorkshop.Title, s.WithWorkshop.Summary
+	}
+	if f.URL != "" {
+		e.URL = fmt.Sprintf(f.URL, s.ID)
+	}
+	return e
 }
 
 // Write returns the feed's text.
@@ -50,30 +76,42 @@ func (f Feed) Write() string {
 	cal.SetXPublishedTTL("PT1H")
 	cal.Components = append(cal.Components, parisZone())
 	for _, s := range f.Slots {
-		e := cal.AddEvent(fmt.Sprintf("slot-%d@%s", s.ID, f.Domain))
-		e.SetDtStampTime(f.Now)
-		e.SetProperty(ics.ComponentPropertyDtStart, s.StartsAt.In(paris).Format("20060102T150405"), ics.WithTZID(Paris))
-		e.SetProperty(ics.ComponentPropertyDtEnd, s.EndsAt.In(paris).Format("20060102T150405"), ics.WithTZID(Paris))
-		e.SetSequence(s.Revision)
-		if s.WithWorkshop != nil {
-			e.SetSummary(s.WithWorkshop.Title)
-			if s.WithWorkshop.Summary != "" {
-				e.SetDescription(s.WithWorkshop.Summary)
-			}
-		}
-		if v := s.WithVenue; v != nil {
-			e.SetLocation(strings.Join([]string{v.Name, v.StreetAddress, v.PostalCode + " " + v.City}, ", "))
-		}
-		if f.URL != "" {
-			e.SetURL(fmt.Sprintf(f.URL, s.ID))
-		}
-		if s.Status == db.SlotCancelled {
-			e.SetStatus(ics.ObjectStatusCancelled)
-		} else {
-			e.SetStatus(ics.ObjectStatusConfirmed)
-		}
+		f.add(cal, f.slotEvent(s))
+	}
+	for _, e := range f.Events {
+		f.add(cal, e)
 	}
 	return cal.Serialize(ics.WithNewLine("\r\n"))
+}
+
+// add writes event e into cal.
+func (f Feed) add(cal *ics.Calendar, e Event) {
+	s := e.Slot
+	ev := cal.AddEvent(e.UID + "@" + f.Domain)
+	ev.SetDtStampTime(f.Now)
+	ev.SetProperty(ics.ComponentPropertyDtStart, s.StartsAt.In(paris).Format("20060102T150405"), ics.WithTZID(Paris))
+	ev.SetProperty(ics.ComponentPropertyDtEnd, s.EndsAt.In(paris).Format("20060102T150405"), ics.WithTZID(Paris))
+	ev.SetSequence(e.Sequence)
+	if e.Summary != "" {
+		ev.SetSummary(e.Summary)
+	}
+	if e.Description != "" {
+		ev.SetDescription(e.Description)
+	}
+	if v := s.WithVenue; v != nil {
+		ev.SetLocation(strings.Join([]string{v.Name, v.StreetAddress, v.PostalCode + " " + v.City}, ", "))
+	}
+	if e.URL != "" {
+		ev.SetURL(e.URL)
+	}
+	switch {
+	case e.Cancelled:
+		ev.SetStatus(ics.ObjectStatusCancelled)
+	case e.Tentative:
+		ev.SetStatus(ics.ObjectStatusTentative)
+	default:
+		ev.SetStatus(ics.ObjectStatusConfirmed)
+	}
 }
 
 // parisZone is the VTIMEZONE of Europe/Paris since 1996: CET in winter, CEST from the last

@@ -32,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
+	CalendarFeed() CalendarFeedResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
@@ -103,10 +104,41 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	CalendarFeed struct {
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Label        func(childComplexity int) int
+		LastReadAt   func(childComplexity int) int
+		Organisation func(childComplexity int) int
+		Prefix       func(childComplexity int) int
+		RevokedAt    func(childComplexity int) int
+	}
+
+	CalendarFeedConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CalendarFeedEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CalendarFeedPayload struct {
+		CalendarFeed func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Secret     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	CreateCalendarFeedPayload struct {
+		CalendarFeed func(childComplexity int) int
+		Path         func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	DeleteWebhookEndpointPayload struct {
@@ -158,6 +190,7 @@ type ComplexityRoot struct {
 		CancelRegistration      func(childComplexity int, input CancelRegistrationInput) int
 		CancelSlot              func(childComplexity int, input CancelSlotInput) int
 		CreateAPIKey            func(childComplexity int, input CreateAPIKeyInput) int
+		CreateCalendarFeed      func(childComplexity int, input CreateCalendarFeedInput) int
 		CreateOrganisation      func(childComplexity int, input CreateOrganisationInput) int
 		CreateProgramme         func(childComplexity int, input CreateProgrammeInput) int
 		CreateVenue             func(childComplexity int, input CreateVenueInput) int
@@ -173,6 +206,7 @@ type ComplexityRoot struct {
 		ResendMessage           func(childComplexity int, input ResendMessageInput) int
 		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
 		RevokeAPIKey            func(childComplexity int, input RevokeAPIKeyInput) int
+		RevokeCalendarFeed      func(childComplexity int, input RevokeCalendarFeedInput) int
 		RotateWebhookSecret     func(childComplexity int, input RotateWebhookSecretInput) int
 		ScheduleSlot            func(childComplexity int, input ScheduleSlotInput) int
 		ScheduleSlotSeries      func(childComplexity int, input ScheduleSlotSeriesInput) int
@@ -265,6 +299,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys             func(childComplexity int, first *int, after *string) int
+		CalendarFeeds       func(childComplexity int, first *int, after *string) int
 		Node                func(childComplexity int, id string) int
 		Nodes               func(childComplexity int, ids []string) int
 		Organisations       func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
@@ -537,6 +572,10 @@ type ApiKeyResolver interface {
 	ID(ctx context.Context, obj *db.APIKey) (string, error)
 	Organisation(ctx context.Context, obj *db.APIKey) (*db.Organisation, error)
 }
+type CalendarFeedResolver interface {
+	ID(ctx context.Context, obj *db.CalendarFeed) (string, error)
+	Organisation(ctx context.Context, obj *db.CalendarFeed) (*db.Organisation, error)
+}
 type MessageResolver interface {
 	ID(ctx context.Context, obj *db.Message) (string, error)
 
@@ -547,6 +586,8 @@ type MutationResolver interface {
 	ReleaseSeats(ctx context.Context, input ReleaseSeatsInput) (*AllocationPayload, error)
 	CreateAPIKey(ctx context.Context, input CreateAPIKeyInput) (*CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
+	CreateCalendarFeed(ctx context.Context, input CreateCalendarFeedInput) (*CreateCalendarFeedPayload, error)
+	RevokeCalendarFeed(ctx context.Context, input RevokeCalendarFeedInput) (*CalendarFeedPayload, error)
 	StopReminders(ctx context.Context, input StopRemindersInput) (*RegistrationPayload, error)
 	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
@@ -593,6 +634,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
+	CalendarFeeds(ctx context.Context, first *int, after *string) (*CalendarFeedConnection, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
@@ -867,6 +909,88 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiKeyPayload.UserErrors(childComplexity), true
 
+	case "CalendarFeed.createdAt":
+		if e.ComplexityRoot.CalendarFeed.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.CreatedAt(childComplexity), true
+	case "CalendarFeed.id":
+		if e.ComplexityRoot.CalendarFeed.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.ID(childComplexity), true
+	case "CalendarFeed.label":
+		if e.ComplexityRoot.CalendarFeed.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.Label(childComplexity), true
+	case "CalendarFeed.lastReadAt":
+		if e.ComplexityRoot.CalendarFeed.LastReadAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.LastReadAt(childComplexity), true
+	case "CalendarFeed.organisation":
+		if e.ComplexityRoot.CalendarFeed.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.Organisation(childComplexity), true
+	case "CalendarFeed.prefix":
+		if e.ComplexityRoot.CalendarFeed.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.Prefix(childComplexity), true
+	case "CalendarFeed.revokedAt":
+		if e.ComplexityRoot.CalendarFeed.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeed.RevokedAt(childComplexity), true
+
+	case "CalendarFeedConnection.edges":
+		if e.ComplexityRoot.CalendarFeedConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedConnection.Edges(childComplexity), true
+	case "CalendarFeedConnection.pageInfo":
+		if e.ComplexityRoot.CalendarFeedConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedConnection.PageInfo(childComplexity), true
+
+	case "CalendarFeedEdge.cursor":
+		if e.ComplexityRoot.CalendarFeedEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedEdge.Cursor(childComplexity), true
+	case "CalendarFeedEdge.node":
+		if e.ComplexityRoot.CalendarFeedEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedEdge.Node(childComplexity), true
+
+	case "CalendarFeedPayload.calendarFeed":
+		if e.ComplexityRoot.CalendarFeedPayload.CalendarFeed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedPayload.CalendarFeed(childComplexity), true
+	case "CalendarFeedPayload.userErrors":
+		if e.ComplexityRoot.CalendarFeedPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CalendarFeedPayload.UserErrors(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -885,6 +1009,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
+
+	case "CreateCalendarFeedPayload.calendarFeed":
+		if e.ComplexityRoot.CreateCalendarFeedPayload.CalendarFeed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCalendarFeedPayload.CalendarFeed(childComplexity), true
+	case "CreateCalendarFeedPayload.path":
+		if e.ComplexityRoot.CreateCalendarFeedPayload.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCalendarFeedPayload.Path(childComplexity), true
+	case "CreateCalendarFeedPayload.userErrors":
+		if e.ComplexityRoot.CreateCalendarFeedPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateCalendarFeedPayload.UserErrors(childComplexity), true
 
 	case "DeleteWebhookEndpointPayload.deletedId":
 		if e.ComplexityRoot.DeleteWebhookEndpointPayload.DeletedID == nil {
@@ -1102,6 +1245,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(CreateAPIKeyInput)), true
+	case "Mutation.createCalendarFeed":
+		if e.ComplexityRoot.Mutation.CreateCalendarFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCalendarFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCalendarFeed(childComplexity, args["input"].(CreateCalendarFeedInput)), true
 	case "Mutation.createOrganisation":
 		if e.ComplexityRoot.Mutation.CreateOrganisation == nil {
 			break
@@ -1267,6 +1421,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(RevokeAPIKeyInput)), true
+	case "Mutation.revokeCalendarFeed":
+		if e.ComplexityRoot.Mutation.RevokeCalendarFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeCalendarFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeCalendarFeed(childComplexity, args["input"].(RevokeCalendarFeedInput)), true
 	case "Mutation.rotateWebhookSecret":
 		if e.ComplexityRoot.Mutation.RotateWebhookSecret == nil {
 			break
@@ -1702,6 +1867,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.calendarFeeds":
+		if e.ComplexityRoot.Query.CalendarFeeds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_calendarFeeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CalendarFeeds(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2797,6 +2973,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CancelRegistrationInput", ec.unmarshalInputCancelRegistrationInput),
 			graphql.NewInputUnmarshaler("CancelSlotInput", ec.unmarshalInputCancelSlotInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("CreateCalendarFeedInput", ec.unmarshalInputCreateCalendarFeedInput),
 			graphql.NewInputUnmarshaler("CreateOrganisationInput", ec.unmarshalInputCreateOrganisationInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
@@ -2817,6 +2994,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ResendMessageInput", ec.unmarshalInputResendMessageInput),
 			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
+			graphql.NewInputUnmarshaler("RevokeCalendarFeedInput", ec.unmarshalInputRevokeCalendarFeedInput),
 			graphql.NewInputUnmarshaler("RotateWebhookSecretInput", ec.unmarshalInputRotateWebhookSecretInput),
 			graphql.NewInputUnmarshaler("ScheduleSlotInput", ec.unmarshalInputScheduleSlotInput),
 			graphql.NewInputUnmarshaler("ScheduleSlotSeriesInput", ec.unmarshalInputScheduleSlotSeriesInput),
@@ -2907,7 +3085,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2921,6 +3099,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/allocation.graphqls", Input: sourceData("schema/allocation.graphqls"), BuiltIn: false},
 	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
+	{Name: "schema/calendarfeed.graphqls", Input: sourceData("schema/calendarfeed.graphqls"), BuiltIn: false},
 	{Name: "schema/message.graphqls", Input: sourceData("schema/message.graphqls"), BuiltIn: false},
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
 	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
@@ -3035,6 +3214,56 @@ func (ec *executionContext) childFields_ApiKeyPayload(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CalendarFeed(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CalendarFeed_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_CalendarFeed_organisation(ctx, field)
+	case "label":
+		return ec.fieldContext_CalendarFeed_label(ctx, field)
+	case "prefix":
+		return ec.fieldContext_CalendarFeed_prefix(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CalendarFeed_createdAt(ctx, field)
+	case "lastReadAt":
+		return ec.fieldContext_CalendarFeed_lastReadAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_CalendarFeed_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarFeed", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarFeedConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CalendarFeedConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CalendarFeedConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarFeedConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarFeedEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CalendarFeedEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CalendarFeedEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarFeedEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CalendarFeedPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "calendarFeed":
+		return ec.fieldContext_CalendarFeedPayload_calendarFeed(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CalendarFeedPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CalendarFeedPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "apiKey":
@@ -3045,6 +3274,18 @@ func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context,
 		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateCalendarFeedPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "calendarFeed":
+		return ec.fieldContext_CreateCalendarFeedPayload_calendarFeed(ctx, field)
+	case "path":
+		return ec.fieldContext_CreateCalendarFeedPayload_path(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateCalendarFeedPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateCalendarFeedPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3975,6 +4216,20 @@ func (ec *executionContext) field_Mutation_createApiKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCalendarFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateCalendarFeedInput, error) {
+			return ec.unmarshalNCreateCalendarFeedInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateCalendarFeedInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createOrganisation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4177,6 +4432,20 @@ func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (RevokeAPIKeyInput, error) {
 			return ec.unmarshalNRevokeApiKeyInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRevokeAPIKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeCalendarFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RevokeCalendarFeedInput, error) {
+			return ec.unmarshalNRevokeCalendarFeedInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRevokeCalendarFeedInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4398,6 +4667,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 }
 
 func (ec *executionContext) field_Query_apiKeys_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_calendarFeeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -5583,6 +5874,359 @@ func (ec *executionContext) fieldContext_ApiKeyPayload_userErrors(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _CalendarFeed_id(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CalendarFeed().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, true, true, "ID")
+}
+
+func (ec *executionContext) _CalendarFeed_organisation(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CalendarFeed().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeed",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarFeed_label(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "String")
+}
+
+func (ec *executionContext) _CalendarFeed_prefix(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_prefix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prefix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "String")
+}
+
+func (ec *executionContext) _CalendarFeed_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CalendarFeed_lastReadAt(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_lastReadAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastReadAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_lastReadAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CalendarFeed_revokedAt(ctx context.Context, field graphql.CollectedField, obj *db.CalendarFeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeed_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeed_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeed", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _CalendarFeedConnection_edges(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CalendarFeedEdge) graphql.Marshaler {
+			return ec.marshalNCalendarFeedEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeedConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeedEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarFeedConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeedConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarFeedEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CalendarFeedEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CalendarFeedEdge_node(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.CalendarFeed) graphql.Marshaler {
+			return ec.marshalNCalendarFeed2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐCalendarFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeedEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarFeedPayload_calendarFeed(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedPayload_calendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalendarFeed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.CalendarFeed) graphql.Marshaler {
+			return ec.marshalOCalendarFeed2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐCalendarFeed(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedPayload_calendarFeed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeedPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CalendarFeedPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *CalendarFeedPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CalendarFeedPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CalendarFeedPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CalendarFeedPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateApiKeyPayload_apiKey(ctx context.Context, field graphql.CollectedField, obj *CreateAPIKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5660,6 +6304,93 @@ func (ec *executionContext) _CreateApiKeyPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_CreateApiKeyPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CreateApiKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateCalendarFeedPayload_calendarFeed(ctx context.Context, field graphql.CollectedField, obj *CreateCalendarFeedPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCalendarFeedPayload_calendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CalendarFeed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.CalendarFeed) graphql.Marshaler {
+			return ec.marshalOCalendarFeed2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐCalendarFeed(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCalendarFeedPayload_calendarFeed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateCalendarFeedPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateCalendarFeedPayload_path(ctx context.Context, field graphql.CollectedField, obj *CreateCalendarFeedPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCalendarFeedPayload_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCalendarFeedPayload_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateCalendarFeedPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateCalendarFeedPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *CreateCalendarFeedPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateCalendarFeedPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateCalendarFeedPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateCalendarFeedPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -6437,6 +7168,94 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeApiKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCalendarFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCalendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCalendarFeed(ctx, fc.Args["input"].(CreateCalendarFeedInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateCalendarFeedPayload) graphql.Marshaler {
+			return ec.marshalNCreateCalendarFeedPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateCalendarFeedPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCalendarFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateCalendarFeedPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCalendarFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeCalendarFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeCalendarFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeCalendarFeed(ctx, fc.Args["input"].(RevokeCalendarFeedInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CalendarFeedPayload) graphql.Marshaler {
+			return ec.marshalNCalendarFeedPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeCalendarFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeedPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeCalendarFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9064,6 +9883,50 @@ func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_apiKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_calendarFeeds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_calendarFeeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CalendarFeeds(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CalendarFeedConnection) graphql.Marshaler {
+			return ec.marshalNCalendarFeedConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_calendarFeeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CalendarFeedConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_calendarFeeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14904,6 +15767,48 @@ func UnmarshalCreateApiKeyInput(ctx context.Context, raw any) (CreateAPIKeyInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCalendarFeedInput(ctx context.Context, obj any) (CreateCalendarFeedInput, error) {
+	var it CreateCalendarFeedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"label"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCalendarFeedInput unmarshals raw into the CreateCalendarFeedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCalendarFeedInput(ctx context.Context, raw any) (CreateCalendarFeedInput, error) {
+	var out CreateCalendarFeedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCalendarFeedInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateOrganisationInput(ctx context.Context, obj any) (CreateOrganisationInput, error) {
 	var it CreateOrganisationInput
 	if obj == nil {
@@ -16349,6 +17254,48 @@ func UnmarshalRevokeApiKeyInput(ctx context.Context, raw any) (RevokeAPIKeyInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRevokeCalendarFeedInput(ctx context.Context, obj any) (RevokeCalendarFeedInput, error) {
+	var it RevokeCalendarFeedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRevokeCalendarFeedInput unmarshals raw into the RevokeCalendarFeedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokeCalendarFeedInput(ctx context.Context, raw any) (RevokeCalendarFeedInput, error) {
+	var out RevokeCalendarFeedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokeCalendarFeedInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRotateWebhookSecretInput(ctx context.Context, obj any) (RotateWebhookSecretInput, error) {
 	var it RotateWebhookSecretInput
 	if obj == nil {
@@ -17696,6 +18643,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Organisation(ctx, sel, obj)
+	case db.CalendarFeed:
+		return ec._CalendarFeed(ctx, sel, &obj)
+	case *db.CalendarFeed:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CalendarFeed(ctx, sel, obj)
 	case db.APIKey:
 		return ec._ApiKey(ctx, sel, &obj)
 	case *db.APIKey:
@@ -18059,6 +19013,183 @@ func (ec *executionContext) _ApiKeyPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var calendarFeedImplementors = []string{"CalendarFeed", "Node"}
+
+func (ec *executionContext) _CalendarFeed(ctx context.Context, sel ast.SelectionSet, obj *db.CalendarFeed) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarFeedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarFeed")
+		case "id":
+			out.Values[i] = ec._CalendarFeed_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organisation":
+			out.Values[i] = ec._CalendarFeed_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CalendarFeed_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prefix":
+			out.Values[i] = ec._CalendarFeed_prefix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CalendarFeed_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastReadAt":
+			out.Values[i] = ec._CalendarFeed_lastReadAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "revokedAt":
+			out.Values[i] = ec._CalendarFeed_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var calendarFeedConnectionImplementors = []string{"CalendarFeedConnection"}
+
+func (ec *executionContext) _CalendarFeedConnection(ctx context.Context, sel ast.SelectionSet, obj *CalendarFeedConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarFeedConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarFeedConnection")
+		case "edges":
+			out.Values[i] = ec._CalendarFeedConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CalendarFeedConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var calendarFeedEdgeImplementors = []string{"CalendarFeedEdge"}
+
+func (ec *executionContext) _CalendarFeedEdge(ctx context.Context, sel ast.SelectionSet, obj *CalendarFeedEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarFeedEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarFeedEdge")
+		case "cursor":
+			out.Values[i] = ec._CalendarFeedEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CalendarFeedEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var calendarFeedPayloadImplementors = []string{"CalendarFeedPayload"}
+
+func (ec *executionContext) _CalendarFeedPayload(ctx context.Context, sel ast.SelectionSet, obj *CalendarFeedPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, calendarFeedPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CalendarFeedPayload")
+		case "calendarFeed":
+			out.Values[i] = ec._CalendarFeedPayload_calendarFeed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CalendarFeedPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateAPIKeyPayload) graphql.Marshaler {
@@ -18082,6 +19213,49 @@ func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._CreateApiKeyPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createCalendarFeedPayloadImplementors = []string{"CreateCalendarFeedPayload"}
+
+func (ec *executionContext) _CreateCalendarFeedPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateCalendarFeedPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createCalendarFeedPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateCalendarFeedPayload")
+		case "calendarFeed":
+			out.Values[i] = ec._CreateCalendarFeedPayload_calendarFeed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._CreateCalendarFeedPayload_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._CreateCalendarFeedPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18433,6 +19607,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeApiKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeApiKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCalendarFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCalendarFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeCalendarFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeCalendarFeed(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -19207,6 +20395,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
+				})
+		case "calendarFeeds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_calendarFeeds(ctx, field)
 				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -21443,6 +22637,46 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNCalendarFeed2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐCalendarFeed(ctx context.Context, sel ast.SelectionSet, v db.CalendarFeed) graphql.Marshaler {
+	return ec._CalendarFeed(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCalendarFeedConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedConnection(ctx context.Context, sel ast.SelectionSet, v *CalendarFeedConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CalendarFeedConnection!")
+		return graphql.Null
+	}
+	return ec._CalendarFeedConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCalendarFeedEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedEdge(ctx context.Context, sel ast.SelectionSet, v CalendarFeedEdge) graphql.Marshaler {
+	return ec._CalendarFeedEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCalendarFeedEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []CalendarFeedEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCalendarFeedEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCalendarFeedPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCalendarFeedPayload(ctx context.Context, sel ast.SelectionSet, v *CalendarFeedPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CalendarFeedPayload!")
+		return graphql.Null
+	}
+	return ec._CalendarFeedPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCancelRegistrationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelRegistrationInput(ctx context.Context, v any) (CancelRegistrationInput, error) {
 	res, err := ec.unmarshalInputCancelRegistrationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21464,6 +22698,19 @@ func (ec *executionContext) marshalNCreateApiKeyPayload2ᚖgithubᚗcomᚋregies
 		return graphql.Null
 	}
 	return ec._CreateApiKeyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateCalendarFeedInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateCalendarFeedInput(ctx context.Context, v any) (CreateCalendarFeedInput, error) {
+	res, err := ec.unmarshalInputCreateCalendarFeedInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateCalendarFeedPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateCalendarFeedPayload(ctx context.Context, sel ast.SelectionSet, v *CreateCalendarFeedPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateCalendarFeedPayload!")
+		return graphql.Null
+	}
+	return ec._CreateCalendarFeedPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateOrganisationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateOrganisationInput(ctx context.Context, v any) (CreateOrganisationInput, error) {
@@ -21941,6 +23188,11 @@ func (ec *executionContext) unmarshalNReserveSeatsInput2githubᚗcomᚋregiestai
 
 func (ec *executionContext) unmarshalNRevokeApiKeyInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRevokeAPIKeyInput(ctx context.Context, v any) (RevokeAPIKeyInput, error) {
 	res, err := ec.unmarshalInputRevokeApiKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRevokeCalendarFeedInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRevokeCalendarFeedInput(ctx context.Context, v any) (RevokeCalendarFeedInput, error) {
+	res, err := ec.unmarshalInputRevokeCalendarFeedInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -22944,6 +24196,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOCalendarFeed2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐCalendarFeed(ctx context.Context, sel ast.SelectionSet, v *db.CalendarFeed) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CalendarFeed(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx context.Context, v any) (*db.ContactChannel, error) {

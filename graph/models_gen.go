@@ -59,6 +59,30 @@ type ArchiveInput struct {
 	ID string `json:"id"`
 }
 
+// A page of calendar feeds.
+type CalendarFeedConnection struct {
+	// The feeds of this page with their cursors.
+	Edges []CalendarFeedEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A calendar feed and its cursor.
+type CalendarFeedEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The feed.
+	Node db.CalendarFeed `json:"node"`
+}
+
+// Result of `revokeCalendarFeed`.
+type CalendarFeedPayload struct {
+	// The feed after the change; null when refused.
+	CalendarFeed *db.CalendarFeed `json:"calendarFeed,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `cancelRegistration`: a token or a registration id.
 type CancelRegistrationInput struct {
 	// The person's management token.
@@ -96,6 +120,25 @@ type CreateAPIKeyPayload struct {
 	// The secret to send as `Authorization: Bearer <secret>`. Shown only here, once: store it now.
 	Secret *string `json:"secret,omitempty"`
 	// Why the key was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `createCalendarFeed`.
+type CreateCalendarFeedInput struct {
+	// A label, 1 to 100 characters, e.g. `Agence de Stains`.
+	Label string `json:"label"`
+}
+
+// Result of `createCalendarFeed`.
+type CreateCalendarFeedPayload struct {
+	// The feed created; null when refused.
+	CalendarFeed *db.CalendarFeed `json:"calendarFeed,omitempty"`
+	// The feed's address on this API, `/calendar/referrals/<secret>.ics`: append it to the API's
+	// address (the one you send GraphQL requests to, without `/graphql`) and paste the whole URL in
+	// a calendar app as a calendar to subscribe to. Shown only here, once: store it now. Whoever
+	// holds it reads the feed; revoke it with `revokeCalendarFeed` if it leaks.
+	Path *string `json:"path,omitempty"`
+	// Why the feed was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -482,6 +525,12 @@ type ReserveSeatsInput struct {
 // Input of `revokeApiKey`.
 type RevokeAPIKeyInput struct {
 	// The key to revoke.
+	ID string `json:"id"`
+}
+
+// Input of `revokeCalendarFeed`.
+type RevokeCalendarFeedInput struct {
+	// The feed to revoke.
 	ID string `json:"id"`
 }
 

@@ -35,6 +35,7 @@ var rootFields = map[string]rootField{
 	"Query.registrationByToken": {},
 	"Query.referrals":           {},
 	"Query.webhookEndpoints":    {},
+	"Query.calendarFeeds":       {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -69,6 +70,8 @@ var rootFields = map[string]rootField{
 	"Mutation.deleteWebhookEndpoint": {seatsOnly: true},
 	"Mutation.pingWebhookEndpoint":   {seatsOnly: true},
 	"Mutation.replayWebhookMessage":  {seatsOnly: true},
+	"Mutation.createCalendarFeed":    {seatsOnly: true}, // changes no page
+	"Mutation.revokeCalendarFeed":    {seatsOnly: true}, // changes no page
 }
 
 // rootOf returns the declaration of a root field of the operation type op ("Query",

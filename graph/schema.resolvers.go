@@ -78,6 +78,13 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 			err = db.ErrNotFound
 		}
 		n = m
+	case kindCalendarFeed:
+		var f db.CalendarFeed
+		f, err = db.CalendarFeedByID(ctx, r.Pool, dbID)
+		if err == nil && !canManageFeed(c, f) {
+			err = db.ErrNotFound
+		}
+		n = f
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil

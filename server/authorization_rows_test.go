@@ -74,6 +74,7 @@ var (
 	authzSlotRegistrations  = [3]string{"Slot.registrations", `query($p: ID!) { node(id: $p) { ... on Slot { registrations(first: 50) { edges { node { id } } } } } }`, "slot:full"}
 	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryAPIKeys       = [3]string{"Query.apiKeys", `{ apiKeys(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
 )
 
 // authzMutation is a row running op with input built by in; selection picks the payload's object.
@@ -170,6 +171,9 @@ func authzRows() []authzRow {
 	s = "Query: API keys"
 	add(authzPaths(s, "key:host", authzQueryAPIKeys)...)
 
+	s = "Query: calendar feeds"
+	add(authzPaths(s, "feed:host", authzQueryFeeds)...)
+
 	s = "Mutation: organisations"
 	add(authzMutation(s, "createOrganisation", "-", "CreateOrganisationInput", "organisation { id }",
 		func(_ *testing.T, w *authzWorld, _ string) map[string]any {
@@ -248,6 +252,12 @@ func authzRows() []authzRow {
 		authzWith(map[string]any{"label": "Clé ({caller})", "scopes": []string{"REPORTS_READ"}}, "organisationId", "org:host")))
 	add(authzMutation(s, "revokeApiKey", "key:fresh", "RevokeApiKeyInput", "apiKey { id }",
 		authzOnFresh((*authzWorld).freshKey, nil)))
+
+	s = "Mutation: calendar feeds"
+	add(authzMutation(s, "createCalendarFeed", "-", "CreateCalendarFeedInput", "calendarFeed { id } path",
+		authzWith(map[string]any{"label": "Agenda ({caller})"})))
+	add(authzMutation(s, "revokeCalendarFeed", "feed:fresh", "RevokeCalendarFeedInput", "calendarFeed { id }",
+		authzOnFresh((*authzWorld).freshFeed, nil)))
 
 	s = "Mutation: bookings"
 	for _, o := range []string{"slot:public", "slot:partners", "slot:internal", "slot:draft-workshop"} {

@@ -73,6 +73,7 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 #                       allocation:internal the same on slot:internal, reserved while it
 #                       was for partners (reserveSeats refuses internal slots for others)
 #   key:host            an API key of the host organisation
+#   feed:host           a calendar feed of the host organisation (its referrals)
 #   registration:waitlisted  referred by the partner, on the waiting list of slot:full
 #   registration:started     referred by the partner, confirmed, on a slot that has started
 #   <kind>:fresh        an object made for the cell alone (destructive mutations); a

@@ -88,6 +88,7 @@ const (
 	authzReserveDoc        = `mutation($in: ReserveSeatsInput!) { reserveSeats(input: $in) { allocation { id } userErrors { code message } } }`
 	authzCreateKeyDoc      = `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) { apiKey { id } secret userErrors { code message } } }`
 	authzRegisterDoc       = `mutation($in: RegisterInput!) { register(input: $in) { registration { id status } userErrors { code message } } }`
+	authzCreateFeedDoc     = `mutation($in: CreateCalendarFeedInput!) { createCalendarFeed(input: $in) { calendarFeed { id } userErrors { code message } } }`
 )
 
 func authzVenueIn(name string) map[string]any {
@@ -146,6 +147,13 @@ func (w *authzWorld) apiKey(t *testing.T, label string, scopes ...db.Scope) (id,
 	return out.CreateAPIKey.APIKey.ID, out.CreateAPIKey.Secret
 }
 
+// feed creates a calendar feed of the host organisation.
+func (w *authzWorld) feed(t *testing.T, label string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], authzCreateFeedDoc, map[string]any{"in": map[string]any{"label": label}},
+		"createCalendarFeed", "calendarFeed", "id")
+}
+
 // referred registers a new person on slot through the partner, with a referral.
 func (w *authzWorld) referred(t *testing.T, slot string, waitlist bool) string {
 	t.Helper()
@@ -182,6 +190,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.keys["admin"] = a.adminKey()
 	_, w.keys["host-read"] = w.apiKey(t, "host-read", db.ScopeRegistrationsRead, db.ScopeReportsRead)
 	w.ids["key:host"], _ = w.apiKey(t, "Outil CIP", db.ScopeReportsRead)
+	w.ids["feed:host"] = w.feed(t, "Agenda des orientations")
 	var revokedID string
 	revokedID, w.keys["revoked"] = w.apiKey(t, "revoked", all...)
 	w.must(t, w.keys["host"], `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id } userErrors { code message } } }`,
@@ -246,6 +255,10 @@ func (w *authzWorld) freshAllocation(t *testing.T) string { return w.reserve(t, 
 func (w *authzWorld) freshKey(t *testing.T) string {
 	id, _ := w.apiKey(t, fmt.Sprintf("Z clé %d", w.next()), db.ScopeReportsRead)
 	return id
+}
+
+func (w *authzWorld) freshFeed(t *testing.T) string {
+	return w.feed(t, fmt.Sprintf("Z agenda %d", w.next()))
 }
 
 func (w *authzWorld) freshRegistration(t *testing.T) string {

@@ -22,10 +22,7 @@ import (
 // included (subscribers then see them go), at most feedSlots of them. The id is the API's
 // global id. An unknown id, or a workshop nobody outside its organisation may see, is 404.
 func calendarFeeds(c config, pool *pgxpool.Pool) http.Handler {
-	domain := "ateliers-api"
-	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
-		domain = u.Host
-	}
+	domain := feedDomain(c)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
 		if !ok {
@@ -54,16 +51,29 @@ func calendarFeeds(c config, pool *pgxpool.Pool) http.Handler {
 		}
 		slots = slots[:min(len(slots), feedSlots)]
 		body := calendar.Feed{Name: name, Domain: domain, Now: time.Now(), Slots: slots}.Write()
-		etag := feedETag(body)
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-		w.Write([]byte(body))
+		serveFeed(w, r, body, "public, max-age=300")
 	})
+}
+
+// feedDomain is the right-hand side of the events' UIDs: the API's host, from PUBLIC_URL.
+func feedDomain(c config) string {
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "ateliers-api"
+}
+
+// serveFeed answers with a feed's text, or 304 when the client's If-None-Match names it.
+func serveFeed(w http.ResponseWriter, r *http.Request, body, cacheControl string) {
+	etag := feedETag(body)
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Cache-Control", cacheControl)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Write([]byte(body))
 }
 
 // feedSlots is the most slots a feed shows: a year of weekly workshops at twenty venues.

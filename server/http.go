@@ -33,7 +33,7 @@ func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pageca
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)
-	mux.Handle("GET /calendar/{kind}/{file}", corsFor(c.CORSOrigins).Handler(calendarFeeds(c, pool)))
+	routeCalendars(mux, c, pool)
 	if c.TwilioAuthToken != "" {
 		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
 	}
@@ -112,14 +112,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 // logRequests writes one line per request: no query text, no variables, no headers, since
-// any of them may hold personal data or secrets.
+// any of them may hold personal data or secrets, and the path as loggedPath hides its secrets.
 func logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		slog.InfoContext(r.Context(), "request", "request_id", graph.RequestID(r.Context()),
-			"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"method", r.Method, "path", loggedPath(r.URL.Path), "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})
 }

@@ -137,6 +137,34 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 		map[string]any{"t": token}, false)
 	call("cancel with a wrong token", "", cancel, map[string]any{"in": map[string]any{"token": token + "x", "reason": zebulonCancellation}}, true)
 
+	// The private calendars hold their secret in the path: the person's own .ics (the management
+	// token) and the partner's feed of its referrals. The log line has the path without it, for
+	// the paths that serve them and for those that do not: redirected, mistyped, misplaced.
+	var feed struct{ CreateCalendarFeed struct{ Path *string } }
+	r, raw = call("the partner creates a calendar feed", referrer,
+		`mutation { createCalendarFeed(input: {label: "Agence"}) { path userErrors { code } } }`, nil, false)
+	if unmarshalData(r.Data, &feed) != nil || feed.CreateCalendarFeed.Path == nil {
+		t.Fatalf("createCalendarFeed: %s", raw)
+	}
+	feedPath := *feed.CreateCalendarFeed.Path
+	feedSecret := strings.TrimSuffix(strings.TrimPrefix(feedPath, "/calendar/referrals/"), ".ics")
+	for p, want := range map[string]int{
+		"/calendar/registrations/" + token + ".ics": http.StatusOK,
+		feedPath: http.StatusOK,
+		"/calendar//registrations/" + token + ".ics":              http.StatusOK, // redirected to the clean path
+		"/calendar/referrals/../referrals/" + feedSecret + ".ics": http.StatusOK,
+		"/calendar/referrals/" + feedSecret:                       http.StatusNotFound,
+		"/Calendar/Referrals/" + feedSecret + ".ics":              http.StatusNotFound,
+		"/calendar/venues/" + feedSecret + ".ics":                 http.StatusNotFound,
+		"/calendar/" + token + ".ics":                             http.StatusNotFound,
+	} {
+		status, _, _ := calendarGet(t, a, p, "")
+		requests++
+		if status != want {
+			t.Errorf("GET %s: %d, want %d", loggedPath(p), status, want)
+		}
+	}
+
 	// Bodies that are not one JSON operation, holding the person's data.
 	vars, _ := json.Marshal(map[string]any{"in": withParticipant(nil)})
 	for label, body := range map[string]string{
@@ -182,6 +210,9 @@ func TestPrivacyNeverInLogsOrErrorMessages(t *testing.T) {
 	}
 	if strings.Contains(out, token) {
 		t.Errorf("a management token in the server's log:\n%s", out)
+	}
+	if strings.Contains(out, feedSecret) || strings.Contains(out, feedSecret[len("ateliers_"):]) {
+		t.Errorf("a calendar feed's secret in the server's log:\n%s", out)
 	}
 	t.Logf("captured %d log lines for %d requests", strings.Count(out, "\n"), requests)
 }

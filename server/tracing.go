@@ -54,14 +54,15 @@ func startTracing(ctx context.Context, getenv func(string) string) (stop func(co
 	return tp.Shutdown, nil
 }
 
-// traced wraps the HTTP handler in a span per request when tracing is on.
+// traced wraps the HTTP handler in a span per request when tracing is on. The tracer sees the
+// path with its secrets hidden (secretpaths.go): it records it in the span's url.path.
 func traced(c config, h http.Handler) http.Handler {
 	if !c.Tracing {
 		return h
 	}
-	return otelhttp.NewHandler(h, "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+	return hideSecretPath(otelhttp.NewHandler(restoreSecretPath(h), "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
 		return r.Method + " " + r.URL.Path
-	}))
+	})))
 }
 
 // nameSpan names the request's span after its route and GraphQL operation, known only once
