@@ -75,6 +75,8 @@ var (
 	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryAPIKeys       = [3]string{"Query.apiKeys", `{ apiKeys(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryWebhooks      = [3]string{"Query.webhookEndpoints", `{ webhookEndpoints(first: 50) { edges { node { id } } } }`, ""}
+	authzWebhookMessages    = [3]string{"WebhookEndpoint.messages", `query($p: ID!) { node(id: $p) { ... on WebhookEndpoint { messages(first: 50) { edges { node { id } } } } } }`, "webhook:host"}
 )
 
 // authzMutation is a row running op with input built by in; selection picks the payload's object.
@@ -174,6 +176,10 @@ func authzRows() []authzRow {
 	s = "Query: calendar feeds"
 	add(authzPaths(s, "feed:host", authzQueryFeeds)...)
 
+	s = "Query: webhooks"
+	add(authzPaths(s, "webhook:host", authzQueryWebhooks)...)
+	add(authzPaths(s, "webhook-message:host", authzWebhookMessages)...)
+
 	s = "Mutation: organisations"
 	add(authzMutation(s, "createOrganisation", "-", "CreateOrganisationInput", "organisation { id }",
 		func(_ *testing.T, w *authzWorld, _ string) map[string]any {
@@ -258,6 +264,21 @@ func authzRows() []authzRow {
 		authzWith(map[string]any{"label": "Agenda ({caller})"})))
 	add(authzMutation(s, "revokeCalendarFeed", "feed:fresh", "RevokeCalendarFeedInput", "calendarFeed { id }",
 		authzOnFresh((*authzWorld).freshFeed, nil)))
+
+	s = "Mutation: webhooks"
+	add(authzMutation(s, "createWebhookEndpoint", "-", "CreateWebhookEndpointInput", "endpoint { id } secret",
+		authzWith(map[string]any{"url": authzWebhookURL, "eventTypes": []string{"SLOT_CHANGED"}, "description": "Outil ({caller})"})))
+	// An organisation has at most ten endpoints: only the deletion takes a fresh one per caller.
+	add(authzMutation(s, "updateWebhookEndpoint", "webhook:host", "UpdateWebhookEndpointInput", "endpoint { id }",
+		authzWith(map[string]any{"description": "Outil CIP ({caller})"}, "id", "webhook:host")))
+	add(authzMutation(s, "rotateWebhookSecret", "webhook:host", "RotateWebhookSecretInput", "endpoint { id } secret",
+		authzWith(nil, "id", "webhook:host")))
+	add(authzMutation(s, "deleteWebhookEndpoint", "webhook:fresh", "WebhookEndpointInput", "deletedId",
+		authzOnFresh((*authzWorld).freshWebhook, nil)))
+	add(authzMutation(s, "pingWebhookEndpoint", "webhook:host", "WebhookEndpointInput", "message { id }",
+		authzWith(nil, "id", "webhook:host")))
+	add(authzMutation(s, "replayWebhookMessage", "webhook-message:host", "ReplayWebhookMessageInput", "message { id }",
+		authzWith(nil, "id", "webhook-message:host")))
 
 	s = "Mutation: bookings"
 	for _, o := range []string{"slot:public", "slot:partners", "slot:internal", "slot:draft-workshop"} {

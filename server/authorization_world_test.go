@@ -154,6 +154,18 @@ func (w *authzWorld) feed(t *testing.T, label string) string {
 		"createCalendarFeed", "calendarFeed", "id")
 }
 
+// authzWebhookURL is where the world's endpoints point: a port nothing listens on, on loopback,
+// which the test server allows (no job runs to deliver there anyway).
+const authzWebhookURL = "http://127.0.0.1:9/hooks"
+
+// webhook registers an endpoint of the host organisation.
+func (w *authzWorld) webhook(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], `mutation($in: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $in) {
+		endpoint { id } userErrors { code message } } }`, map[string]any{"in": map[string]any{
+		"url": authzWebhookURL, "eventTypes": []string{"SLOT_CHANGED"}}}, "createWebhookEndpoint", "endpoint", "id")
+}
+
 // referred registers a new person on slot through the partner, with a referral.
 func (w *authzWorld) referred(t *testing.T, slot string, waitlist bool) string {
 	t.Helper()
@@ -168,7 +180,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w := &authzWorld{a: a, keys: map[string]string{"anonymous": ""}, ids: map[string]string{}}
 	w.seq.Store(100)
 	all := []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead,
-		db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage}
+		db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage}
 	organisation := func(label, caller string, o db.Organisation, scopes ...db.Scope) {
 		created, err := db.CreateOrganisation(ctx, a.Pool, o)
 		if err != nil {
@@ -191,6 +203,9 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	_, w.keys["host-read"] = w.apiKey(t, "host-read", db.ScopeRegistrationsRead, db.ScopeReportsRead)
 	w.ids["key:host"], _ = w.apiKey(t, "Outil CIP", db.ScopeReportsRead)
 	w.ids["feed:host"] = w.feed(t, "Agenda des orientations")
+	w.ids["webhook:host"] = w.webhook(t)
+	w.ids["webhook-message:host"] = w.must(t, w.keys["host"], `mutation($id: ID!) { pingWebhookEndpoint(input: {id: $id}) {
+		message { id } userErrors { code message } } }`, map[string]any{"id": w.ids["webhook:host"]}, "pingWebhookEndpoint", "message", "id")
 	var revokedID string
 	revokedID, w.keys["revoked"] = w.apiKey(t, "revoked", all...)
 	w.must(t, w.keys["host"], `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { id } userErrors { code message } } }`,
@@ -256,6 +271,8 @@ func (w *authzWorld) freshKey(t *testing.T) string {
 	id, _ := w.apiKey(t, fmt.Sprintf("Z clé %d", w.next()), db.ScopeReportsRead)
 	return id
 }
+
+func (w *authzWorld) freshWebhook(t *testing.T) string { return w.webhook(t) }
 
 func (w *authzWorld) freshFeed(t *testing.T) string {
 	return w.feed(t, fmt.Sprintf("Z agenda %d", w.next()))
