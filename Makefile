@@ -25,13 +25,14 @@ build:
 # The binary is built first and exec'd (rather than `go run`) so that
 # Ctrl-C and TERM reach the server itself and it can shut down gracefully.
 # The demo data's API keys are public, so a server holding them listens on
-# loopback only; with DATABASE_URL the environment decides.
+# loopback only, and may deliver webhooks to a receiver on this machine; with
+# DATABASE_URL the environment decides.
 ## run: run the server against DATABASE_URL if set, or else against a private cluster in .data/postgres seeded with demo data
 run: build
 	@if [ -n "$${DATABASE_URL:-}" ]; then \
 		exec bin/server; \
 	else \
-		exec scripts/postgres.sh run $(DEV_PGDATA) env DEMO_DATA=1 LISTEN_HOST=127.0.0.1 bin/server; \
+		exec scripts/postgres.sh run $(DEV_PGDATA) env DEMO_DATA=1 LISTEN_HOST=127.0.0.1 WEBHOOK_ALLOW_LOOPBACK=on bin/server; \
 	fi
 
 ## test: run all tests with the race detector against a throwaway PostgreSQL cluster

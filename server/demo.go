@@ -145,8 +145,8 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		secret string
 	}{
 		{nil, "Démo : administration du réseau", nil, true, demoAdminKey},
-		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage}, false, demoRegieKey},
-		{&franceTravail.ID, "Démo : conseillère France Travail", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead}, false, demoFranceTravailKey},
+		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage}, false, demoRegieKey},
+		{&franceTravail.ID, "Démo : conseillère France Travail", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeWebhooksManage}, false, demoFranceTravailKey},
 	} {
 		nk := db.NewAPIKey{OrganisationID: k.org, Label: k.label, Scopes: k.scopes, NetworkAdmin: k.admin}
 		if _, err := db.CreateAPIKeyWithSecret(ctx, tx, nk, k.secret); err != nil {
