@@ -80,7 +80,8 @@ func (p Policy) CheckURL(ctx context.Context, raw string) error {
 	}
 	g := p.guardian()
 	for _, a := range addrs {
-		if err := g.SafeAddrPort(netip.AddrPortFrom(a.Unmap(), uint16(port))); err != nil {
+		a = a.Unmap() // an IPv4 address comes back as ::ffff:a.b.c.d
+		if err := g.SafeAddrPort(netip.AddrPortFrom(a, uint16(port))); err != nil {
 			return fmt.Errorf("the host %q resolves to %s, a loopback, private, link-local or other reserved address that webhooks may not reach", u.Hostname(), a)
 		}
 	}
