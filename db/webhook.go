@@ -561,6 +561,21 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 	return disabled, nil
 }
 
+// WebhookLogRetention is how long delivered and failed messages, and their delivery log, are
+// kept: long enough for an organisation to find and replay what its receiver missed over a
+// holiday. They hold no personal data, but they grow with every booking.
+const WebhookLogRetention = "30 days"
+
+// PurgeWebhookMessages deletes the messages past WebhookLogRetention that are done with.
+func PurgeWebhookMessages(ctx context.Context, q Querier) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM webhook_messages WHERE status <> 'PENDING'
+		AND created_at < now() - $1::interval`, WebhookLogRetention)
+	if err != nil {
+		return 0, fmt.Errorf("purge webhook messages: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -99,13 +99,15 @@ var (
 	jobAge       = prometheus.NewDesc("ateliers_jobs_oldest_available_seconds", "Age of the oldest job due and not yet taken, by kind: the queue's latency.", []string{"kind"}, nil)
 	jobErrors    = prometheus.NewDesc("ateliers_jobs_failing", "Jobs whose last attempt failed and that wait for a retry, or were discarded, by kind.", []string{"kind"}, nil)
 	messageCount = prometheus.NewDesc("ateliers_messages", "Messages by channel and status.", []string{"channel", "status"}, nil)
+	webhookCount = prometheus.NewDesc("ateliers_webhook_messages", "Webhook messages kept (DELIVERED and FAILED for WebhookLogRetention), by status.", []string{"status"}, nil)
+	endpoints    = prometheus.NewDesc("ateliers_webhook_endpoints", "Webhook endpoints by status (DISABLED: by their organisation, or after every delivery failed).", []string{"status"}, nil)
 )
 
 // dbCollector reads the pool's statistics, and the queue and messages from the database.
 type dbCollector struct{ pool *pgxpool.Pool }
 
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{poolConns, poolMax, poolWaits, poolWait, jobs, jobAge, jobErrors, messageCount} {
+	for _, d := range []*prometheus.Desc{poolConns, poolMax, poolWaits, poolWait, jobs, jobAge, jobErrors, messageCount, webhookCount, endpoints} {
 		ch <- d
 	}
 }
@@ -154,4 +156,6 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 		WHERE state IN ('retryable', 'discarded') GROUP BY kind`)
 	query(messageCount, `SELECT coalesce(channel, 'NONE'), status, count(*)::float8 FROM messages
 		GROUP BY 1, 2`)
+	query(webhookCount, `SELECT status, count(*)::float8 FROM webhook_messages GROUP BY 1`)
+	query(endpoints, `SELECT status, count(*)::float8 FROM webhook_endpoints GROUP BY 1`)
 }

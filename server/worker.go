@@ -12,7 +12,7 @@ import (
 
 // workerInterval is how often the booking worker looks for work: reserved seats whose release
 // time has come (the waiting list then moves by itself), expired idempotency keys and idle
-// rate buckets, and the texts of messages past their retention.
+// rate buckets, the texts of messages and the webhook messages past their retention.
 const workerInterval = 30 * time.Second
 
 // runWorker does the booking's periodic work until ctx ends. Every instance runs one; the
@@ -39,6 +39,9 @@ func runWorker(ctx context.Context, pool *pgxpool.Pool) {
 		}
 		if _, err := db.PurgeMessageBodies(ctx, pool); err != nil {
 			slog.ErrorContext(ctx, "purge message texts", "err", err)
+		}
+		if _, err := db.PurgeWebhookMessages(ctx, pool); err != nil {
+			slog.ErrorContext(ctx, "purge webhook messages", "err", err)
 		}
 	}
 }
