@@ -517,6 +517,8 @@ const (
 	UserErrorCodeNotWaitlisted UserErrorCode = "NOT_WAITLISTED"
 	// The message is still on its way: it can be sent again once it is sent, delivered or failed.
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
+	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
+	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -547,6 +549,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotEnoughFreeSeats,
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
+	UserErrorCodeLimitReached,
 }
 
 // __AvailabilityInput is used internally by genqlient
