@@ -86,6 +86,7 @@ export function advice(code: UserErrorCode): string {
     case "NOT_ENOUGH_FREE_SEATS":
     case "NOT_WAITLISTED":
     case "MESSAGE_PENDING":
+    case "LIMIT_REACHED":
       return "unexpected for a registration";
     default: {
       // A server newer than these types may still send a code unknown here.
