@@ -196,7 +196,13 @@ func event(ctx context.Context, tx pgx.Tx, kind string, slotID int64, registrati
 
 // causedEvent is event with its cause (a cancellation's: CancelCause).
 func causedEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64) error {
-	id, webhooks, err := recordEvent(ctx, tx, kind, cause, slotID, registrationID)
+	return eventTelling(ctx, tx, kind, cause, slotID, registrationID, webhookTypes(kind, cause))
+}
+
+// eventTelling is causedEvent with the webhook types it causes, when they depend on more than
+// its kind (an updated slot's seats changed only if its capacity did).
+func eventTelling(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64, types []WebhookEventType) error {
+	id, webhooks, err := recordEvent(ctx, tx, kind, cause, slotID, registrationID, types)
 	if err != nil {
 		return err
 	}

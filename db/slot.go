@@ -304,7 +304,11 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 		if !s.StartsAt.Equal(before.StartsAt) || !s.EndsAt.Equal(before.EndsAt) || s.VenueID != before.VenueID {
 			kind = "SLOT_MOVED"
 		}
-		if err := event(ctx, tx, kind, id, nil); err != nil {
+		types := webhookTypes(kind, "")
+		if s.Capacity != before.Capacity {
+			types = append(types, WebhookSeatsChanged)
+		}
+		if err := eventTelling(ctx, tx, kind, "", id, nil, types); err != nil {
 			return err
 		}
 		if err := promote(ctx, tx, id); err != nil {

@@ -18,7 +18,7 @@ const MaxWebhookEndpoints = 10
 
 // webhookTypes are the webhook events a booking event causes. A new registration is "created"
 // and also "confirmed" or "waitlisted", so that a receiver subscribes to what it cares about.
-// Seats change with every registration, cancellation and reservation (and capacity); the
+// Seats change with every registration, cancellation and reservation (and capacity: UpdateSlot); the
 // cancellations of a cancelled slot say it once, with slot.cancelled.
 func webhookTypes(kind string, cause CancelCause) []WebhookEventType {
 	switch kind {
@@ -35,9 +35,7 @@ func webhookTypes(kind string, cause CancelCause) []WebhookEventType {
 		return []WebhookEventType{WebhookRegistrationCancelled, WebhookSeatsChanged}
 	case "ATTENDANCE_MARKED":
 		return []WebhookEventType{WebhookAttendanceMarked}
-	case "SLOT_UPDATED":
-		return []WebhookEventType{WebhookSlotChanged, WebhookSeatsChanged}
-	case "SLOT_MOVED":
+	case "SLOT_UPDATED", "SLOT_MOVED": // and SLOT_SEATS_CHANGED when the capacity changed (UpdateSlot)
 		return []WebhookEventType{WebhookSlotChanged}
 	case "SLOT_CANCELLED":
 		return []WebhookEventType{WebhookSlotCancelled, WebhookSeatsChanged}
@@ -66,7 +64,7 @@ func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue
 // of everything on its slots; a referring organisation hears of its registrations, and of
 // changes to a slot where one of them holds (or has just lost, with the slot) a seat. The
 // data is the event's figures as they stand in this transaction; no names or contacts.
-func recordEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64) (eventID int64, messages []int64, err error) {
+func recordEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause, slotID int64, registrationID *int64, types []WebhookEventType) (eventID int64, messages []int64, err error) {
 	err = tx.QueryRow(ctx, `
 		WITH e AS (
 			INSERT INTO booking_events (kind, cause, slot_id, registration_id)
@@ -99,7 +97,7 @@ func recordEvent(ctx context.Context, tx pgx.Tx, kind string, cause CancelCause,
 			RETURNING id
 		)
 		SELECT e.id, coalesce((SELECT array_agg(id ORDER BY id) FROM w), '{}') FROM e`,
-		kind, cause, slotID, registrationID, webhookTypes(kind, cause)).Scan(&eventID, &messages)
+		kind, cause, slotID, registrationID, types).Scan(&eventID, &messages)
 	return eventID, messages, err
 }
 
@@ -173,7 +171,7 @@ func CreateWebhookEndpoint(ctx context.Context, q Querier, n NewWebhookEndpoint)
 		// The organisation's row is the lock that makes the count exact under concurrency.
 		var n64 int
 		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM webhook_endpoints WHERE organisation_id = o.id)
-			FROM organisations o WHERE o.id = $1 FOR UPDATE`, n.OrganisationID).Scan(&n64); err != nil {
+			FROM organisations o WHERE o.id = $1 FOR NO KEY UPDATE`, n.OrganisationID).Scan(&n64); err != nil {
 			return notFound(err, "organisation")
 		}
 		if n64 >= MaxWebhookEndpoints {
@@ -412,9 +410,11 @@ func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Dur
 			return err
 		}
 		if endpointStatus != WebhookEnabled && typ != WebhookPing { // a ping tries a receiver before it is enabled
-			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
-				next_attempt_at = NULL WHERE id = $1`, id)
-			return err
+			if _, err := tx.Exec(ctx, `UPDATE webhook_messages SET status = 'FAILED', status_reason = 'endpoint disabled',
+				next_attempt_at = NULL WHERE id = $1`, id); err != nil {
+				return err
+			}
+			return passOn(ctx, tx, id) // the messages waiting behind it fail in turn
 		}
 		if sendingFor != nil && *sendingFor > 0 { // a replay's job, while this one is under way
 			wait = time.Duration(*sendingFor * float64(time.Second))
@@ -431,7 +431,7 @@ func ClaimWebhookMessage(ctx context.Context, q Querier, id int64, hold time.Dur
 			}
 		}
 		rows, _ := tx.Query(ctx, `UPDATE webhook_messages SET attempts = attempts + 1, tries = tries + 1,
-			sending_until = now() + make_interval(secs => $2), next_attempt_at = NULL
+			sending_until = clock_timestamp() + make_interval(secs => $2), next_attempt_at = NULL
 			WHERE id = $1 RETURNING `+webhookMessageColumns+`, tries`, id, hold.Seconds())
 		d.Message, err = pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (WebhookMessage, error) {
 			var m WebhookMessage
@@ -492,6 +492,7 @@ func passOn(ctx context.Context, tx pgx.Tx, id int64) error {
 // WebhookOutcome is the result of one attempt.
 type WebhookOutcome struct {
 	Attempt      int
+	Try          int // in the series of retries the attempt belongs to (WebhookDelivery.Try)
 	Duration     time.Duration
 	ResponseCode int    // 0: no response
 	Error        string // why it failed, without the receiver's words beyond the status line
@@ -514,8 +515,21 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 			s := truncate(o.Error, 500)
 			errText = &s
 		}
+		// A replay during the attempt started a new series: its job sends the message, and
+		// this attempt's outcome decides nothing more than its line in the log.
+		var tries int
+		if err := tx.QueryRow(ctx, `SELECT tries FROM webhook_messages WHERE id = $1 FOR UPDATE`, id).Scan(&tries); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil // deleted with its endpoint meanwhile: nothing to record
+			}
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO webhook_attempts (message_id, attempt, duration_ms, response_code, error, succeeded)
 			VALUES ($1, $2, $3, $4, $5, $6)`, id, o.Attempt, o.Duration.Milliseconds(), code, errText, o.Succeeded); err != nil {
+			return err
+		}
+		if tries != o.Try {
+			_, err := tx.Exec(ctx, `UPDATE webhook_messages SET sending_until = NULL WHERE id = $1`, id)
 			return err
 		}
 		switch {
@@ -530,12 +544,13 @@ func RecordWebhookAttempt(ctx context.Context, q Querier, id int64, o WebhookOut
 				next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`, id, errText, o.RetryIn.Seconds())
 			return err
 		}
+		// A ping that fails says so and no more: it tries a receiver, often before it works.
 		var endpointID int64
 		var alive bool
 		if err := tx.QueryRow(ctx, `UPDATE webhook_messages m SET status = 'FAILED', status_reason = $2,
 				sending_until = NULL, next_attempt_at = NULL WHERE m.id = $1
-			RETURNING m.endpoint_id, EXISTS (SELECT FROM webhook_messages d WHERE d.endpoint_id = m.endpoint_id
-				AND d.delivered_at > m.created_at)`, id, errText).Scan(&endpointID, &alive); err != nil {
+			RETURNING m.endpoint_id, m.type = 'WEBHOOK_PING' OR EXISTS (SELECT FROM webhook_messages d
+				WHERE d.endpoint_id = m.endpoint_id AND d.delivered_at > m.created_at)`, id, errText).Scan(&endpointID, &alive); err != nil {
 			return err
 		}
 		if alive {
@@ -574,6 +589,35 @@ func PurgeWebhookMessages(ctx context.Context, q Querier) (int64, error) {
 		return 0, fmt.Errorf("purge webhook messages: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// RescueWebhookMessages gives a job back to the messages that are due and first in their
+// queue but have none: their job was lost (discarded after failing in the database, cancelled
+// by hand), and nothing else would ever send them or the messages behind them.
+func RescueWebhookMessages(ctx context.Context, q Querier) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		rows, _ := tx.Query(ctx, `
+			SELECT m.id FROM webhook_messages m
+			WHERE m.status = 'PENDING' AND m.created_at < now() - interval '1 minute'
+			  AND coalesce(m.sending_until, m.next_attempt_at, '-infinity') < now() - interval '1 minute'
+			  AND NOT EXISTS (SELECT FROM webhook_messages p WHERE p.endpoint_id = m.endpoint_id
+				AND p.slot_id = m.slot_id AND p.status = 'PENDING' AND p.id < m.id)
+			  AND NOT EXISTS (SELECT FROM river_job j WHERE j.kind = 'webhook_delivery'
+				AND j.state IN ('available', 'scheduled', 'running', 'retryable', 'pending')
+				AND (j.args->>'message_id')::bigint = m.id)
+			ORDER BY m.id LIMIT 1000`)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		n = int64(len(ids))
+		return enqueueDeliveries(ctx, tx, ids)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rescue webhook messages: %w", err)
+	}
+	return n, nil
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.

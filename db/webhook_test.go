@@ -79,3 +79,32 @@ func TestWebhookMessagesComeWithTheirEventAndGoAfterTheirRetention(t *testing.T)
 		t.Errorf("after the purge: %d messages, want 3", n)
 	}
 }
+
+// A message first in its queue whose job was lost is given a new one; a message with a job,
+// or waiting behind another, is left alone.
+func TestLostWebhookMessagesGetAJobAgain(t *testing.T) {
+	b := newBooker(t)
+	ctx := context.Background()
+	var host int64
+	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
+		t.Fatal(err)
+	}
+	e, _, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host,
+		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{db.WebhookSlotChanged}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two messages of the slot without a job, written two minutes ago: the first is rescued,
+	// the second waits for its turn.
+	if _, err := b.pool.Exec(ctx, `INSERT INTO webhook_messages (endpoint_id, type, slot_id, created_at) VALUES
+		($1, 'SLOT_CHANGED', $2, now() - interval '2 minutes'), ($1, 'SLOT_CHANGED', $2, now() - interval '2 minutes')`,
+		e.ID, b.slotID); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{1, 0} {
+		n, err := db.RescueWebhookMessages(ctx, b.pool)
+		if err != nil || n != want {
+			t.Errorf("rescue %d: %d, %v; want %d", i+1, n, err, want)
+		}
+	}
+}

@@ -17,8 +17,9 @@ type loaders struct {
 	venue        *batch.Loader[int64, db.Venue]
 	workshop     *batch.Loader[int64, db.Workshop]
 	slot         *batch.Loader[int64, db.Slot]
-	allocations  *batch.Loader[int64, []db.Allocation] // by slot id
-	messages     *batch.Loader[int64, []db.Message]    // by registration id
+	allocations  *batch.Loader[int64, []db.Allocation]     // by slot id
+	messages     *batch.Loader[int64, []db.Message]        // by registration id
+	attempts     *batch.Loader[int64, []db.WebhookAttempt] // by webhook message id
 
 	// The nested connections, by parent id.
 	venueSlots            *batch.Lists[slotArgs, db.Slot]
@@ -58,6 +59,9 @@ func newLoaders(q db.Querier) *loaders {
 				}
 			}
 			return m, err
+		}),
+		attempts: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.WebhookAttempt, error) {
+			return db.WebhookAttemptsOf(ctx, q, ids)
 		}),
 		venueSlots: batch.NewLists(p, func(ctx context.Context, a slotArgs, ids []int64) (map[int64][]db.Slot, error) {
 			lists, err := db.SlotsOfVenues(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)

@@ -232,8 +232,7 @@ func (r *webhookMessageResolver) Body(ctx context.Context, obj *db.WebhookMessag
 
 // AttemptLog is the resolver for the attemptLog field.
 func (r *webhookMessageResolver) AttemptLog(ctx context.Context, obj *db.WebhookMessage) ([]db.WebhookAttempt, error) {
-	log, err := db.WebhookAttemptsOf(ctx, r.Pool, []int64{obj.ID})
-	return log[obj.ID], err
+	return loadersFrom(ctx).attempts.Load(ctx, obj.ID)
 }
 
 // WebhookEndpoint returns WebhookEndpointResolver implementation.

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,46 +22,63 @@ func TestWebhooksGoToTheOrganisationsConcernedInOrder(t *testing.T) {
 	slot := a.slot(hostKey, a.workshop(hostKey, nil), a.venue(hostKey, nil), "2032-06-01T14:00", map[string]any{"capacity": 1})
 	_, partnerKey := a.org("wh-partner", db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeWebhooksManage)
 	_, otherKey := a.org("wh-other", db.ScopeRegistrationsWrite, db.ScopeWebhooksManage)
-	hostHooks, partnerHooks, otherHooks := newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil)
+	_, leftKey := a.org("wh-left", db.ScopeRegistrationsWrite, db.ScopeWebhooksManage)
+	hostHooks, partnerHooks, otherHooks, leftHooks := newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil)
 	_, hostSecret := endpoint(t, a, hostKey, hostHooks.URL, allEventTypes...)
 	_, partnerSecret := endpoint(t, a, partnerKey, partnerHooks.URL, allEventTypes...)
 	otherEndpoint, _ := endpoint(t, a, otherKey, otherHooks.URL, allEventTypes...)
+	endpoint(t, a, leftKey, leftHooks.URL, allEventTypes...)
 
 	// The partner refers two people: the first takes the only seat, the second waits. A
-	// resident registers alone, on the waiting list too.
+	// resident registers alone, on the waiting list too. Another structure refers someone,
+	// then cancels: it hears no more of the slot.
 	first, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 1, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
 	second, _ := rulesBook(t, a, partnerKey, rulesIn(slot, 2, map[string]any{"referral": rulesReferral(), "joinWaitlist": true}), "WAITLISTED")
 	rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"joinWaitlist": true}), "WAITLISTED")
-	// The partner cancels its first person: the second is promoted. The host moves the slot.
+	left, _ := rulesBook(t, a, leftKey, rulesIn(slot, 4, map[string]any{"referral": rulesReferral(), "joinWaitlist": true}), "WAITLISTED")
 	var cancelled rulesRegPayload
+	rulesDo(t, a, leftKey, rulesCancelDoc, map[string]any{"id": left.ID, "reason": "Orientée ailleurs"}, &cancelled)
+	// The partner cancels its first person: the second is promoted. The host moves the slot,
+	// then cancels it.
 	rulesDo(t, a, partnerKey, rulesCancelDoc, map[string]any{"id": first.ID, "reason": "A trouvé un emploi"}, &cancelled)
 	var moved rulesSlotPayload
 	rulesDo(t, a, hostKey, rulesUpdateSlotDoc, map[string]any{"id": slot, "startsAt": "2032-06-02T14:00", "endsAt": "2032-06-02T16:00"}, &moved)
 	if len(cancelled.UserErrors)+len(moved.UserErrors) > 0 {
 		t.Fatalf("cancel %+v, move %+v", cancelled.UserErrors, moved.UserErrors)
 	}
+	slotCancel(t, a, hostKey, slot)
 
 	wantHost := []string{
 		"registration.created", "registration.confirmed", "slot.seats_changed", // first
 		"registration.created", "registration.waitlisted", "slot.seats_changed", // second
 		"registration.created", "registration.waitlisted", "slot.seats_changed", // the resident
+		"registration.created", "registration.waitlisted", "slot.seats_changed", // the other structure's
+		"registration.cancelled", "slot.seats_changed",
 		"registration.cancelled", "slot.seats_changed", "registration.promoted", "slot.seats_changed",
 		"slot.changed",
+		"registration.cancelled", "registration.cancelled", "slot.cancelled", "slot.seats_changed",
 	}
 	wantPartner := []string{
 		"registration.created", "registration.confirmed",
 		"registration.created", "registration.waitlisted",
 		"registration.cancelled", "registration.promoted",
 		"slot.changed",
+		"registration.cancelled", "slot.cancelled",
 	}
-	host, partner := hostHooks.waitFor(t, len(wantHost)), partnerHooks.waitFor(t, len(wantPartner))
+	wantLeft := []string{"registration.created", "registration.waitlisted", "registration.cancelled"}
+	hostHooks.waitFor(t, len(wantHost))
+	partnerHooks.waitFor(t, len(wantPartner))
+	leftHooks.waitFor(t, len(wantLeft))
 	time.Sleep(200 * time.Millisecond) // time for a message that should not come
-	host, partner = hostHooks.deliveries(), partnerHooks.deliveries()
+	host, partner := hostHooks.deliveries(), partnerHooks.deliveries()
 	if got := types(host); !slices.Equal(got, wantHost) {
 		t.Errorf("the host got\n%v\nwant\n%v", got, wantHost)
 	}
 	if got := types(partner); !slices.Equal(got, wantPartner) {
 		t.Errorf("the partner got\n%v\nwant\n%v", got, wantPartner)
+	}
+	if got := types(leftHooks.deliveries()); !slices.Equal(got, wantLeft) {
+		t.Errorf("the structure whose person left got\n%v\nwant\n%v", got, wantLeft)
 	}
 	if n := len(otherHooks.deliveries()); n > 0 {
 		t.Errorf("another organisation got %d messages, want none", n)
@@ -98,8 +116,11 @@ func TestWebhooksGoToTheOrganisationsConcernedInOrder(t *testing.T) {
 	if promoted := partner[5]; promoted.Data["registrationId"] != second.ID || promoted.Data["status"] != "CONFIRMED" {
 		t.Errorf("the partner's registration.promoted has data %v, want the second person's registration, CONFIRMED", promoted.Data)
 	}
-	if seats := host[12]; seats.Data["seatsLeft"] != 0.0 || seats.Data["seatsTaken"] != 1.0 || seats.Data["waitlistLength"] != 1.0 {
-		t.Errorf("the host's last slot.seats_changed has data %v, want 0 left, 1 taken, 1 waiting", seats.Data)
+	if seats := host[17]; seats.Data["seatsLeft"] != 0.0 || seats.Data["seatsTaken"] != 1.0 || seats.Data["waitlistLength"] != 1.0 {
+		t.Errorf("the host's slot.seats_changed after the promotion has data %v, want 0 left, 1 taken, 1 waiting", seats.Data)
+	}
+	if gone := partner[7]; gone.Data["registrationId"] != second.ID || gone.Data["cause"] != "SLOT" {
+		t.Errorf("the partner's last registration.cancelled has data %v, want the second person's, cancelled with the SLOT", gone.Data)
 	}
 }
 
@@ -110,7 +131,8 @@ func TestWebhooksGoToTheOrganisationsConcernedInOrder(t *testing.T) {
 func TestWebhooksRetryThenDisableAFailingEndpoint(t *testing.T) {
 	t.Parallel()
 	a := webhookAPI(t, nil)
-	_, key := a.org("wh-failing", db.ScopeWebhooksManage)
+	_, key := a.org("wh-failing", db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeWebhooksManage)
+	slot := a.slot(key, a.workshop(key, nil), a.venue(key, nil), "2032-06-01T14:00", map[string]any{"capacity": 5})
 	mended := make(chan struct{})
 	hooks := newReceiver(t, func(int, delivery) int {
 		select {
@@ -120,17 +142,18 @@ func TestWebhooksRetryThenDisableAFailingEndpoint(t *testing.T) {
 			return http.StatusInternalServerError
 		}
 	})
-	id, _ := endpoint(t, a, key, hooks.URL, "SLOT_CHANGED")
-	ping := pingEndpoint(t, a, key, id)
+	id, _ := endpoint(t, a, key, hooks.URL, "REGISTRATION_CONFIRMED")
+	rulesBook(t, a, key, rulesIn(slot, 1, nil), "CONFIRMED")
 	tries := hooks.waitFor(t, 4) // the first try and WEBHOOK_RETRY_DELAYS' three retries
+	message := tries[0].Header.Get("webhook-id")
 	waitFor(t, 10*time.Second, "the endpoint to be disabled", func() bool { return readEndpoint(t, a, key, id).Status == "DISABLED" })
 	time.Sleep(200 * time.Millisecond)
 	if n := len(hooks.deliveries()); n != 4 {
 		t.Errorf("the receiver got %d tries, want 4", n)
 	}
 	for _, d := range tries {
-		if d.Header.Get("webhook-id") != ping || d.Type != "webhook.ping" {
-			t.Errorf("a retry came as %s %q, want webhook.ping %q", d.Type, d.Header.Get("webhook-id"), ping)
+		if d.Header.Get("webhook-id") != message || d.Type != "registration.confirmed" {
+			t.Errorf("a retry came as %s %q, want registration.confirmed %q", d.Type, d.Header.Get("webhook-id"), message)
 		}
 	}
 	state := readEndpoint(t, a, key, id)
@@ -166,13 +189,13 @@ func TestWebhooksRetryThenDisableAFailingEndpoint(t *testing.T) {
 		}
 	}
 	a.query(key, `mutation($in: ReplayWebhookMessageInput!) { replayWebhookMessage(input: $in) { message { id status } userErrors { code } } }`,
-		map[string]any{"in": map[string]any{"id": ping}}, &replayed)
+		map[string]any{"in": map[string]any{"id": message}}, &replayed)
 	if r := replayed.ReplayWebhookMessage; r.Message == nil || r.Message.Status != "PENDING" {
 		t.Fatalf("replay: %+v", r)
 	}
 	last := hooks.waitFor(t, 5)[4]
-	if last.Header.Get("webhook-id") != ping {
-		t.Errorf("the replay came as %q, want the message's webhook-id %q", last.Header.Get("webhook-id"), ping)
+	if last.Header.Get("webhook-id") != message {
+		t.Errorf("the replay came as %q, want the message's webhook-id %q", last.Header.Get("webhook-id"), message)
 	}
 	waitFor(t, 10*time.Second, "the replay to be recorded", func() bool {
 		return readEndpoint(t, a, key, id).Messages.Edges[0].Node.Status == "DELIVERED"
@@ -186,28 +209,105 @@ func TestWebhooksRetryThenDisableAFailingEndpoint(t *testing.T) {
 // its retries, the endpoint stays enabled.
 func TestWebhooksKeepAnEndpointThatTakesOtherMessages(t *testing.T) {
 	t.Parallel()
-	a := webhookAPI(t, map[string]string{"WEBHOOK_RETRY_DELAYS": "400ms,400ms"})
+	a := webhookAPI(t, map[string]string{"WEBHOOK_RETRY_DELAYS": "300ms,300ms"})
 	_, key := a.org("wh-picky", db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeWebhooksManage)
 	slot := a.slot(key, a.workshop(key, nil), a.venue(key, nil), "2032-06-01T14:00", map[string]any{"capacity": 5})
 	hooks := newReceiver(t, func(_ int, d delivery) int {
-		if d.Type == "webhook.ping" {
-			return http.StatusBadRequest
+		if d.Type == "registration.confirmed" {
+			return http.StatusUnprocessableEntity
 		}
 		return http.StatusOK
 	})
-	id, _ := endpoint(t, a, key, hooks.URL, "REGISTRATION_CONFIRMED")
-	ping := pingEndpoint(t, a, key, id)
+	id, _ := endpoint(t, a, key, hooks.URL, "REGISTRATION_CREATED", "REGISTRATION_CONFIRMED")
 	rulesBook(t, a, key, rulesIn(slot, 1, nil), "CONFIRMED")
-	waitFor(t, 10*time.Second, "the ping to fail", func() bool {
+	waitFor(t, 15*time.Second, "the confirmation to fail", func() bool {
 		for _, e := range readEndpoint(t, a, key, id).Messages.Edges {
-			if e.Node.ID == ping {
+			if e.Node.EventType == "REGISTRATION_CONFIRMED" {
 				return e.Node.Status == "FAILED"
 			}
 		}
 		return false
 	})
 	if s := readEndpoint(t, a, key, id); s.Status != "ENABLED" {
-		t.Errorf("the endpoint is %s (%v), want ENABLED: a registration got through after the ping", s.Status, s.DisabledReason)
+		t.Errorf("the endpoint is %s (%v), want ENABLED: registration.created got through", s.Status, s.DisabledReason)
+	}
+}
+
+// A slot's messages reach an endpoint in the order of the events, even when one has to be
+// tried again; an endpoint disabled while messages wait lets them fail, and once enabled
+// again it gets the next ones. Attendance reaches the referrer too.
+func TestWebhooksOfASlotKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	a := webhookAPI(t, map[string]string{"WEBHOOK_RETRY_DELAYS": "300ms,300ms,300ms,300ms,300ms,300ms"})
+	_, hostKey := a.org("wh-order", db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeAttendanceWrite, db.ScopeWebhooksManage)
+	slot := a.slot(hostKey, a.workshop(hostKey, nil), a.venue(hostKey, nil), "2032-06-01T14:00", map[string]any{"capacity": 10})
+	_, partnerKey := a.org("wh-order-partner", db.ScopeRegistrationsWrite, db.ScopeWebhooksManage)
+	var failing atomic.Bool
+	hooks := newReceiver(t, func(n int, d delivery) int {
+		if n == 1 || failing.Load() { // the first try of the first message, then when told
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	id, _ := endpoint(t, a, hostKey, hooks.URL, "REGISTRATION_CREATED")
+	var regs []string
+	for n := range 3 {
+		r, _ := rulesBook(t, a, partnerKey, rulesIn(slot, n, map[string]any{"referral": rulesReferral()}), "CONFIRMED")
+		regs = append(regs, r.ID)
+	}
+	got := hooks.waitFor(t, 4)
+	var order []any
+	for _, d := range got {
+		order = append(order, d.Data["registrationId"])
+	}
+	if want := []any{regs[0], regs[0], regs[1], regs[2]}; !slices.Equal(order, want) {
+		t.Errorf("the receiver got registrations %v, want %v: the first (tried twice) before the others", order, want)
+	}
+
+	// The receiver fails; while a message is retried and another waits behind it, the host
+	// disables the endpoint: both fail, and nothing stays stuck once it is enabled again.
+	failing.Store(true)
+	rulesBook(t, a, hostKey, rulesIn(slot, 10, nil), "CONFIRMED")
+	rulesBook(t, a, hostKey, rulesIn(slot, 11, nil), "CONFIRMED")
+	hooks.waitFor(t, 5)
+	update := func(enabled bool) {
+		t.Helper()
+		var out struct {
+			UpdateWebhookEndpoint struct{ Endpoint *struct{ Status string } }
+		}
+		a.query(hostKey, `mutation($in: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $in) { endpoint { status } } }`,
+			map[string]any{"in": map[string]any{"id": id, "enabled": enabled}}, &out)
+		if out.UpdateWebhookEndpoint.Endpoint == nil {
+			t.Fatalf("updateWebhookEndpoint(enabled: %v) refused", enabled)
+		}
+	}
+	update(false)
+	waitFor(t, 15*time.Second, "the waiting messages to fail", func() bool {
+		failed := 0
+		for _, e := range readEndpoint(t, a, hostKey, id).Messages.Edges {
+			if e.Node.Status == "FAILED" {
+				failed++
+			}
+		}
+		return failed == 2
+	})
+	failing.Store(false)
+	update(true)
+	later, _ := rulesBook(t, a, hostKey, rulesIn(slot, 12, nil), "CONFIRMED")
+	waitFor(t, 15*time.Second, "the next registration", func() bool {
+		ds := hooks.deliveries()
+		return ds[len(ds)-1].Data["registrationId"] == later.ID
+	})
+
+	// Attendance, once the slot has started, reaches the organisation that referred the person.
+	partnerHooks := newReceiver(t, nil)
+	endpoint(t, a, partnerKey, partnerHooks.URL, "ATTENDANCE_MARKED")
+	slotMoveToPast(t, a, slot)
+	var marked rulesRegPayload
+	rulesDo(t, a, hostKey, rulesAttendanceDoc, map[string]any{"id": regs[1], "attendance": "PRESENT"}, &marked)
+	d := partnerHooks.waitFor(t, 1)[0]
+	if d.Type != "attendance.marked" || d.Data["registrationId"] != regs[1] || d.Data["attendance"] != "PRESENT" {
+		t.Errorf("the referrer got %s %v, want attendance.marked PRESENT for its person", d.Type, d.Data)
 	}
 }
 
@@ -235,17 +335,32 @@ func TestWebhooksRefuseInternalAddresses(t *testing.T) {
 	t.Parallel()
 	a := webhookAPI(t, map[string]string{"WEBHOOK_ALLOW_LOOPBACK": "off"})
 	orgGID, key := a.org("wh-ssrf", db.ScopeWebhooksManage)
-	for _, url := range []string{
-		"http://partner.example/hooks", "ftp://partner.example/hooks", "hooks", "https://",
-		"https://127.0.0.1/hooks", "https://127.1.2.3:8443/hooks", "https://localhost/hooks", "https://[::1]/hooks",
-		"https://169.254.169.254/latest/meta-data/", "https://10.0.0.7/hooks", "https://192.168.1.1/hooks",
-		"https://172.16.0.1/hooks", "https://[fd00::1]/hooks", "https://0.0.0.0/hooks", "https://[::ffff:127.0.0.1]/hooks",
-		"https://user:password@partner.example/hooks", "https://partner.example/hooks#x",
-		"https://" + strings.Repeat("a", 2000) + ".example/",
+	for url, reason := range map[string]string{
+		"http://partner.example/hooks": "https://",
+		"ftp://partner.example/hooks":  "https://",
+		"hooks":                        "absolute URL",
+		"https://":                     "absolute URL",
+		"https://user:password@partner.example/hooks":        "user name or password",
+		"https://partner.example/hooks#x":                    "fragment",
+		"https://" + strings.Repeat("a", 2000) + ".example/": "longer than 2000",
+		"https://127.0.0.1/hooks":                            "public internet",
+		"https://127.1.2.3:8443/hooks":                       "public internet",
+		"https://localhost/hooks":                            "public internet",
+		"https://[::1]/hooks":                                "public internet",
+		"https://169.254.169.254/latest/meta-data/":          "public internet",
+		"https://10.0.0.7/hooks":                             "public internet",
+		"https://192.168.1.1/hooks":                          "public internet",
+		"https://172.16.0.1/hooks":                           "public internet",
+		"https://[fd00::1]/hooks":                            "public internet",
+		"https://[fe80::1]/hooks":                            "public internet",
+		"https://0.0.0.0/hooks":                              "public internet",
+		"https://[::ffff:127.0.0.1]/hooks":                   "public internet",
+		"https://100.64.0.1/hooks":                           "public internet",
 	} {
 		out := createEndpoint(t, a, key, url, "SLOT_CHANGED")
-		if out.Endpoint != nil || len(out.UserErrors) != 1 || out.UserErrors[0].Code != "INVALID" || out.UserErrors[0].Field[1] != "url" {
-			t.Errorf("%.60s: got %+v, want an INVALID url", url, out)
+		if out.Endpoint != nil || len(out.UserErrors) != 1 || out.UserErrors[0].Code != "INVALID" || out.UserErrors[0].Field[1] != "url" ||
+			!strings.Contains(out.UserErrors[0].Message, reason) {
+			t.Errorf("%.60s: got %+v, want an INVALID url for %q", url, out, reason)
 		}
 	}
 	if n := a.rowCount("webhook_endpoints"); n != 0 {
@@ -257,7 +372,7 @@ func TestWebhooksRefuseInternalAddresses(t *testing.T) {
 	hooks := newReceiver(t, nil)
 	var id int64
 	if err := a.Pool.QueryRow(t.Context(), `INSERT INTO webhook_endpoints (organisation_id, url, event_types, secret)
-		VALUES ($1, $2, '{SLOT_CHANGED}', 'k') RETURNING id`, dbID(t, orgGID), hooks.URL).Scan(&id); err != nil {
+		VALUES ($1, $2, '{SLOT_CHANGED}', 'k') RETURNING id`, dbID(t, orgGID), strings.Replace(hooks.URL, "127.0.0.1", "localhost", 1)).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	gid := endpointGID(t, a, key)
@@ -308,6 +423,10 @@ func TestWebhooksFollowNoRedirectAndTimeOut(t *testing.T) {
 	}
 	if n := len(target.deliveries()); n > 0 {
 		t.Errorf("the redirect's target got %d requests, want none", n)
+	}
+	if s := readEndpoint(t, a, key, id); s.Status != "ENABLED" || s.Messages.Edges[0].Node.Attempts != 1 {
+		t.Errorf("after a failed ping: endpoint %s, %d attempts; want ENABLED and one attempt (a ping is not retried)",
+			s.Status, s.Messages.Edges[0].Node.Attempts)
 	}
 
 	_, slowKey := a.org("wh-slow", db.ScopeWebhooksManage)

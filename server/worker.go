@@ -12,7 +12,8 @@ import (
 
 // workerInterval is how often the booking worker looks for work: reserved seats whose release
 // time has come (the waiting list then moves by itself), expired idempotency keys and idle
-// rate buckets, the texts of messages and the webhook messages past their retention.
+// rate buckets, the texts of messages and the webhook messages past their retention; and
+// webhook messages whose job was lost (db.RescueWebhookMessages).
 const workerInterval = 30 * time.Second
 
 // runWorker does the booking's periodic work until ctx ends. Every instance runs one; the
@@ -42,6 +43,11 @@ func runWorker(ctx context.Context, pool *pgxpool.Pool) {
 		}
 		if _, err := db.PurgeWebhookMessages(ctx, pool); err != nil {
 			slog.ErrorContext(ctx, "purge webhook messages", "err", err)
+		}
+		if n, err := db.RescueWebhookMessages(ctx, pool); err != nil {
+			slog.ErrorContext(ctx, "rescue webhook messages", "err", err)
+		} else if n > 0 {
+			slog.WarnContext(ctx, "webhook messages had lost their job: queued again", "messages", n)
 		}
 	}
 }

@@ -72,8 +72,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[db.WebhookArgs]) error
 		return nil
 	}
 	o := w.attempt(ctx, d)
-	if !o.Succeeded && d.Try <= len(w.c.Retries) {
-		o.RetryIn = w.c.Retries[d.Try-1]
+	o.Try = d.Try
+	if !o.Succeeded && d.Try <= len(w.c.Retries) && d.Message.EventType != db.WebhookPing {
+		o.RetryIn = w.c.Retries[d.Try-1] // a ping is tried once: it tests a receiver now
 	}
 	disabled, err := db.RecordWebhookAttempt(context.WithoutCancel(ctx), w.q, d.Message.ID, o)
 	if err != nil {

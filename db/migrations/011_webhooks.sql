@@ -66,6 +66,8 @@ CREATE INDEX webhook_messages_endpoint ON webhook_messages (endpoint_id, id);
 CREATE INDEX webhook_messages_pending ON webhook_messages (endpoint_id, slot_id, id) WHERE status = 'PENDING';
 CREATE INDEX webhook_messages_event_id ON webhook_messages (event_id);
 CREATE INDEX webhook_messages_registration_id ON webhook_messages (registration_id);
+-- The purge of the delivery log, every 30 s on every instance (PurgeWebhookMessages).
+CREATE INDEX webhook_messages_done ON webhook_messages (created_at) WHERE status <> 'PENDING';
 
 -- The delivery log: one row per attempt.
 CREATE TABLE webhook_attempts (
