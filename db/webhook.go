@@ -2,8 +2,6 @@ package db
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -141,17 +139,6 @@ func scanWebhookEndpoint(row pgx.CollectableRow) (WebhookEndpoint, error) {
 	return e, err
 }
 
-// webhookSecretPrefix is the Standard Webhooks spelling of a secret: whsec_ and the key in
-// base64, which the receivers' libraries take as it is.
-const webhookSecretPrefix = "whsec_"
-
-// newWebhookSecret returns 256 random bits and their spelling for the receiver.
-func newWebhookSecret() (key []byte, secret string) {
-	key = make([]byte, 32)
-	rand.Read(key)
-	return key, webhookSecretPrefix + base64.StdEncoding.EncodeToString(key)
-}
-
 // ErrTooManyEndpoints: the organisation has MaxWebhookEndpoints already.
 var ErrTooManyEndpoints = errors.New("too many webhook endpoints")
 
@@ -161,11 +148,11 @@ type NewWebhookEndpoint struct {
 	URL            string
 	Description    string
 	EventTypes     []WebhookEventType
+	Secret         []byte // as stored (webhooks.Vault): db keeps it and gives it back, opaque
 }
 
-// CreateWebhookEndpoint stores an endpoint and returns it with its signing secret.
-func CreateWebhookEndpoint(ctx context.Context, q Querier, n NewWebhookEndpoint) (WebhookEndpoint, string, error) {
-	key, secret := newWebhookSecret()
+// CreateWebhookEndpoint stores an endpoint.
+func CreateWebhookEndpoint(ctx context.Context, q Querier, n NewWebhookEndpoint) (WebhookEndpoint, error) {
 	var e WebhookEndpoint
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		// The organisation's row is the lock that makes the count exact under concurrency.
@@ -179,15 +166,15 @@ func CreateWebhookEndpoint(ctx context.Context, q Querier, n NewWebhookEndpoint)
 		}
 		rows, _ := tx.Query(ctx, `INSERT INTO webhook_endpoints (organisation_id, url, description, event_types, secret)
 			VALUES ($1, $2, $3, $4, $5) RETURNING `+webhookEndpointColumns,
-			n.OrganisationID, n.URL, n.Description, n.EventTypes, key)
+			n.OrganisationID, n.URL, n.Description, n.EventTypes, n.Secret)
 		var err error
 		e, err = pgx.CollectExactlyOneRow(rows, scanWebhookEndpoint)
 		return err
 	})
 	if err != nil {
-		return WebhookEndpoint{}, "", fmt.Errorf("create webhook endpoint: %w", err)
+		return WebhookEndpoint{}, fmt.Errorf("create webhook endpoint: %w", err)
 	}
-	return e, secret, nil
+	return e, nil
 }
 
 // WebhookEndpointByID returns one endpoint.
@@ -231,18 +218,13 @@ func UpdateWebhookEndpoint(ctx context.Context, q Querier, id int64, p WebhookEn
 		WHERE id = $1 RETURNING `+webhookEndpointColumns, id, p.URL, p.Description, p.EventTypes, p.Enabled)
 }
 
-// RotateWebhookSecret gives the endpoint a new secret; the current one keeps signing beside
-// it for overlap, so that the receiver can switch without losing a message.
-func RotateWebhookSecret(ctx context.Context, q Querier, id int64, overlap time.Duration) (WebhookEndpoint, string, error) {
-	key, secret := newWebhookSecret()
-	e, err := queryOne(ctx, q, fmt.Sprintf("rotate webhook secret %d", id), scanWebhookEndpoint, `
+// RotateWebhookSecret gives the endpoint a new secret (as stored); the current one keeps
+// signing beside it for overlap, so that the receiver can switch without losing a message.
+func RotateWebhookSecret(ctx context.Context, q Querier, id int64, secret []byte, overlap time.Duration) (WebhookEndpoint, error) {
+	return queryOne(ctx, q, fmt.Sprintf("rotate webhook secret %d", id), scanWebhookEndpoint, `
 		UPDATE webhook_endpoints SET previous_secret = secret, secret = $2,
 			previous_secret_until = now() + make_interval(secs => $3), updated_at = now()
-		WHERE id = $1 RETURNING `+webhookEndpointColumns, id, key, overlap.Seconds())
-	if err != nil {
-		return WebhookEndpoint{}, "", err
-	}
-	return e, secret, nil
+		WHERE id = $1 RETURNING `+webhookEndpointColumns, id, secret, overlap.Seconds())
 }
 
 // DeleteWebhookEndpoint deletes an endpoint with its messages and their log; jobs still
@@ -379,7 +361,7 @@ func WebhookAttemptsOf(ctx context.Context, q Querier, messageIDs []int64) (map[
 type WebhookDelivery struct {
 	Message WebhookMessage
 	URL     string
-	Secrets [][]byte // the current secret, then the previous one during a rotation's overlap
+	Secrets [][]byte // as stored: the current secret, then the previous one during a rotation's overlap
 	Try     int      // in the current series, from 1
 }
 

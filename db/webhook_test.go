@@ -31,7 +31,7 @@ func TestWebhookMessagesComeWithTheirEventAndGoAfterTheirRetention(t *testing.T)
 	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
 		t.Fatal(err)
 	}
-	e, _, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host,
+	e, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host, Secret: []byte("k"),
 		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{db.WebhookRegistrationConfirmed}})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func TestLostWebhookMessagesGetAJobAgain(t *testing.T) {
 	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
 		t.Fatal(err)
 	}
-	e, _, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host,
+	e, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host, Secret: []byte("k"),
 		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{db.WebhookSlotChanged}})
 	if err != nil {
 		t.Fatal(err)

@@ -28,8 +28,8 @@ import (
 // internal errors. standby, if not nil, sends the catalogue reads of queries to a replica while
 // it is healthy (Resolver.reader); pages, if not nil, answers anonymous catalogue queries from
 // memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
-// package never talks to the driver itself. hooks says where webhook endpoints may point.
-func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Policy) http.Handler {
+// package never talks to the driver itself. hooks says where webhook endpoints may point, and keeps their secrets.
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints) http.Handler {
 	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	srv.AddTransport(transport.Options{})

@@ -18,8 +18,8 @@ type Resolver struct {
 	// Standby, when set (DATABASE_READ_URL), sends the catalogue reads of queries to a
 	// read-only copy of the primary while it is healthy: see reader.
 	Standby *db.Standby
-	// Webhooks says where webhook endpoints may point.
-	Webhooks webhooks.Policy
+	// Webhooks says where webhook endpoints may point, and keeps their secrets.
+	Webhooks webhooks.Endpoints
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

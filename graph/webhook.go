@@ -40,7 +40,7 @@ func (r *Resolver) endpointURL(ctx context.Context, p *problems, raw string) str
 	u := strings.TrimSpace(raw)
 	if u == "" {
 		p.add(UserErrorCodeRequired, "url", "url is required")
-	} else if err := r.Webhooks.CheckURL(ctx, u); err != nil {
+	} else if err := r.Webhooks.Policy.CheckURL(ctx, u); err != nil {
 		p.add(UserErrorCodeInvalid, "url", "url: %s", err.Error())
 	}
 	return u

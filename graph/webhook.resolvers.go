@@ -33,7 +33,9 @@ func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input Crea
 	if len(p) > 0 {
 		return &WebhookSecretPayload{UserErrors: p}, nil
 	}
-	e, secret, err := db.CreateWebhookEndpoint(ctx, r.Pool, n)
+	stored, secret := r.Webhooks.Vault.NewSecret()
+	n.Secret = stored
+	e, err := db.CreateWebhookEndpoint(ctx, r.Pool, n)
 	if errors.Is(err, db.ErrTooManyEndpoints) {
 		p.add(UserErrorCodeLimitReached, "", "your organisation has %d webhook endpoints already, the most it may have: delete one first", db.MaxWebhookEndpoints)
 		return &WebhookSecretPayload{UserErrors: p}, nil
@@ -89,7 +91,8 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, input Rotate
 	if len(p) > 0 {
 		return &WebhookSecretPayload{UserErrors: p}, nil
 	}
-	e, secret, err := db.RotateWebhookSecret(ctx, r.Pool, e.ID, time.Duration(overlap)*time.Minute)
+	stored, secret := r.Webhooks.Vault.NewSecret()
+	e, err = db.RotateWebhookSecret(ctx, r.Pool, e.ID, stored, time.Duration(overlap)*time.Minute)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net"
 	"net/netip"
@@ -46,6 +47,9 @@ type config struct {
 	WebhookRetries       []time.Duration // WEBHOOK_RETRY_DELAYS [webhooks.DefaultRetries, about three days]: comma-separated waits after each failed attempt
 	WebhookAllowLoopback bool            // WEBHOOK_ALLOW_LOOPBACK [off]: endpoints on this machine (http too), for tests and local development only
 	WebhookWorkers       int             // WEBHOOK_WORKERS [10]: deliveries this instance makes at once (with JOB_WORKERS > 0)
+	// WEBHOOK_SECRETS_KEY [none: secrets kept unencrypted, with a warning]: 32 bytes in base64
+	// (openssl rand -base64 32) that seal the endpoints' signing secrets at rest.
+	WebhookSecrets *webhooks.Vault
 	// SMS by Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN [none: no SMS], with
 	// TWILIO_FROM (an alphanumeric sender, at most 11 letters and digits) or
 	// TWILIO_MESSAGING_SERVICE_SID; TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to call the
@@ -166,6 +170,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	durationVar("WEBHOOK_TIMEOUT", &c.WebhookTimeout)
 	intVar("WEBHOOK_WORKERS", &c.WebhookWorkers)
 	onOffVar("WEBHOOK_ALLOW_LOOPBACK", &c.WebhookAllowLoopback)
+	var vaultKey []byte
+	if v := getenv("WEBHOOK_SECRETS_KEY"); v != "" {
+		var err error
+		if vaultKey, err = base64.StdEncoding.DecodeString(v); err != nil || len(vaultKey) != 32 {
+			errs = append(errs, "WEBHOOK_SECRETS_KEY must be 32 bytes in base64, such as `openssl rand -base64 32` writes")
+			vaultKey = nil
+		}
+	}
+	c.WebhookSecrets, _ = webhooks.NewVault(vaultKey) // the length is checked above
 	if v := getenv("WEBHOOK_RETRY_DELAYS"); v != "" {
 		c.WebhookRetries = nil
 		for _, f := range strings.Split(v, ",") {

@@ -29,7 +29,8 @@ import (
 // to the replica of DATABASE_READ_URL, or is nil; pages is the cache of startPageCache, or nil.
 func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache) http.Handler {
 	mux := http.NewServeMux()
-	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback})
+	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Endpoints{
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets})
 	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	mux.Handle("/graphql", api)

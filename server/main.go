@@ -74,6 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 			<-listenerDone
 		}
 	}()
+	if !c.WebhookSecrets.Seals() && !c.DemoData {
+		slog.Warn("WEBHOOK_SECRETS_KEY is not set: webhook signing secrets are stored unencrypted; set it to 32 random bytes in base64 (openssl rand -base64 32)")
+	}
 	if c.DemoData {
 		if err := loadDemo(ctx, pool); err != nil {
 			return fmt.Errorf("demo data: %w", err)

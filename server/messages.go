@@ -31,7 +31,7 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 	workers := river.NewWorkers()
 	messages.AddWorkers(workers, pool, mc)
 	webhooks.AddWorkers(workers, pool, webhooks.Config{
-		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Timeout: c.WebhookTimeout,
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets, Timeout: c.WebhookTimeout,
 		Retries: c.WebhookRetries, GlobalID: graph.GlobalID, UserAgent: "ateliers-webhooks/1",
 	})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{

@@ -22,7 +22,8 @@ import (
 // deliver to loopback (receivers in the test's process) and retrying quickly.
 func webhookAPI(t *testing.T, env map[string]string) *testAPI {
 	t.Helper()
-	settings := map[string]string{"WEBHOOK_ALLOW_LOOPBACK": "on", "WEBHOOK_RETRY_DELAYS": "20ms,20ms,20ms", "WEBHOOK_TIMEOUT": "2s"}
+	settings := map[string]string{"WEBHOOK_ALLOW_LOOPBACK": "on", "WEBHOOK_RETRY_DELAYS": "20ms,20ms,20ms", "WEBHOOK_TIMEOUT": "2s",
+		"WEBHOOK_SECRETS_KEY": "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="} // secrets sealed at rest, as in production
 	maps.Copy(settings, env)
 	a := newTestAPIWith(t, settings)
 	stop, err := startJobs(context.Background(), a.config, a.Pool)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -372,7 +374,7 @@ func TestWebhooksRefuseInternalAddresses(t *testing.T) {
 	hooks := newReceiver(t, nil)
 	var id int64
 	if err := a.Pool.QueryRow(t.Context(), `INSERT INTO webhook_endpoints (organisation_id, url, event_types, secret)
-		VALUES ($1, $2, '{SLOT_CHANGED}', 'k') RETURNING id`, dbID(t, orgGID), strings.Replace(hooks.URL, "127.0.0.1", "localhost", 1)).Scan(&id); err != nil {
+		VALUES ($1, $2, '{SLOT_CHANGED}', decode(repeat('07', 32), 'hex')) RETURNING id`, dbID(t, orgGID), strings.Replace(hooks.URL, "127.0.0.1", "localhost", 1)).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	gid := endpointGID(t, a, key)
@@ -451,13 +453,18 @@ func redirectTo(t *testing.T, url string) string {
 }
 
 // During a rotation both secrets sign, so the receiver may hold either; after the overlap,
-// only the new one.
+// only the new one. Secrets are sealed in the database (WEBHOOK_SECRETS_KEY).
 func TestWebhooksRotateTheSecretWithAnOverlap(t *testing.T) {
 	t.Parallel()
 	a := webhookAPI(t, nil)
 	_, key := a.org("wh-rotate", db.ScopeWebhooksManage)
 	hooks := newReceiver(t, nil)
 	id, old := endpoint(t, a, key, hooks.URL, "SLOT_CHANGED")
+	var stored []byte
+	a.Pool.QueryRow(t.Context(), `SELECT secret FROM webhook_endpoints WHERE id = $1`, dbID(t, id)).Scan(&stored)
+	if raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(old, "whsec_")); len(raw) != 32 || bytes.Contains(stored, raw) {
+		t.Errorf("the database holds the secret in clear (or the secret is not 32 bytes): %x", stored)
+	}
 	rotate := func(minutes int) string {
 		var out struct {
 			RotateWebhookSecret struct {

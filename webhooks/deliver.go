@@ -29,6 +29,7 @@ var DefaultRetries = []time.Duration{5 * time.Second, 30 * time.Second, 2 * time
 // Config is how messages are delivered.
 type Config struct {
 	Policy  Policy
+	Vault   *Vault          // opens the endpoints' secrets
 	Timeout time.Duration   // of one attempt, connection included
 	Retries []time.Duration // DefaultRetries if nil
 	// GlobalID spells database ids as the API does (graph.GlobalID), so that a receiver can
@@ -132,7 +133,14 @@ func (w *worker) attempt(ctx context.Context, d db.WebhookDelivery) db.WebhookOu
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", w.c.UserAgent)
-	Sign(req.Header, w.c.GlobalID("WebhookMessage", d.Message.ID), time.Now(), body, d.Secrets)
+	keys := make([][]byte, len(d.Secrets))
+	for i, stored := range d.Secrets {
+		if keys[i], err = w.c.Vault.Open(stored); err != nil {
+			o.Error = err.Error()
+			return o
+		}
+	}
+	Sign(req.Header, w.c.GlobalID("WebhookMessage", d.Message.ID), time.Now(), body, keys)
 	start := time.Now()
 	resp, err := w.client.Do(req)
 	if err == nil {
