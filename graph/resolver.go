@@ -17,6 +17,8 @@ type Resolver struct {
 	// Standby, when set (DATABASE_READ_URL), sends the catalogue reads of queries to a
 	// read-only copy of the primary while it is healthy: see reader.
 	Standby *db.Standby
+	// Live, when set, serves subscriptions (live.go).
+	Live *LiveConfig
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

@@ -61,6 +61,8 @@ var rootFields = map[string]rootField{
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page
 	"Mutation.releaseSeats":            {},
+
+	"Subscription.seatsChanged": {},
 }
 
 // rootOf returns the declaration of a root field of the operation type op ("Query",

@@ -130,7 +130,7 @@ func TestGraphiqlRendersOffline(t *testing.T) {
 	// the test's own, so that the test does not depend on the routes of http.go.
 	a := newTestAPI(t)
 	key := a.adminKey()
-	srv := httptest.NewServer(graphiqlMux(newHandler(a.config, a.Pool, nil, a.pages)))
+	srv := httptest.NewServer(graphiqlMux(newHandler(a.config, a.Pool, nil, a.pages, a.hub)))
 	t.Cleanup(srv.Close)
 
 	// Everything the page does goes here: a request to another origin, an error on the console
