@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +166,14 @@ func (c *wsClient) refused(id string) string {
 	return p.Errors[0].Code()
 }
 
+// completed reads the complete of subscription id.
+func (c *wsClient) completed(id string) {
+	c.t.Helper()
+	if m := c.next(); m.Type != "complete" || m.ID != id {
+		c.t.Fatalf("got %+v, want the complete of %s", m, id)
+	}
+}
+
 // quiet fails if a message other than a ping comes within d.
 func (c *wsClient) quiet(d time.Duration) {
 	c.t.Helper()
@@ -298,4 +307,14 @@ func (c *sseClient) slot() liveSlot {
 		c.t.Fatalf("got %+v, want data", e)
 	}
 	return p.Data.SeatsChanged
+}
+
+// serveHandler serves h over HTTP as another instance of a's API.
+func serveHandler(t *testing.T, a *testAPI, h http.Handler) *testAPI {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	b := *a
+	b.t, b.URL = t, srv.URL
+	return &b
 }
