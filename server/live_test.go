@@ -113,3 +113,38 @@ func TestLiveEventsReadFreshData(t *testing.T) {
 		t.Fatalf("after a registration: got %d, %q; want 9 and the new title", seats, got)
 	}
 }
+
+// However many follow a slot, and whoever they are, a change costs their instance the same two
+// statements (the slot, its allocations): not one per subscriber, not even for the seats
+// reserved for some of them.
+func TestLiveReadsAChangeOnceForAllSubscribers(t *testing.T) {
+	t.Parallel()
+	a, counter := newCountingAPI(t)
+	b := a.otherInstance() // registers: its statements are not counted
+	hostKey, slot := a.bookable("regie-stains", 10)
+	partnerID, partnerKey := a.org("france-travail", "REGISTRATIONS_WRITE")
+	rulesReserved(t, a, hostKey, slot, partnerID, 3, nil)
+	var anons, partners []*wsClient
+	for range 20 {
+		anons, partners = append(anons, liveWS(t, a, "")), append(partners, liveWS(t, a, partnerKey))
+	}
+	for _, ws := range append(anons, partners...) {
+		ws.subscribe("1", seatsDoc, map[string]any{"ids": []string{slot}})
+		ws.slot("1")
+	}
+	before := counter.n.Load()
+	b.register("", slot, 1, nil)
+	for _, ws := range anons {
+		if got := ws.slot("1"); got.SeatsLeft != 6 {
+			t.Fatalf("anonymous: got %+v, want 6 seats left", got)
+		}
+	}
+	for _, ws := range partners {
+		if got := ws.slot("1"); got.SeatsLeft != 9 {
+			t.Fatalf("partner: got %+v, want 9 seats left (6 and its 3)", got)
+		}
+	}
+	if n := counter.n.Load() - before; n != 2 {
+		t.Fatalf("the change cost the subscribers' instance %d statements, want 2", n)
+	}
+}
