@@ -10,7 +10,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -32,6 +31,8 @@ type LiveConfig struct {
 	// PingInterval is how often an idle connection is pinged; a WebSocket client that has not
 	// answered (pong) within twice this time is disconnected.
 	PingInterval time.Duration
+	// WriteTimeout bounds each write to a WebSocket: a client that stops reading is let go.
+	WriteTimeout time.Duration
 	// Authenticate resolves the caller from the `authorization` of a WebSocket connection's
 	// connection_init payload ("" when there is none: anonymous), as the server does from the
 	// Authorization header of an HTTP request.
@@ -45,11 +46,7 @@ const codeNotFound = "NOT_FOUND"
 // upgrades and requests that accept text/event-stream.
 func liveTransports(lv *LiveConfig) []graphql.Transport {
 	ws := transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{
-			// The server checks the Origin against its CORS list before the upgrade (coder's
-			// own check knows only the request's host).
-			AcceptOptions: websocket.AcceptOptions{InsecureSkipVerify: true},
-		},
+		Implementation:        websocketImpl{writeTimeout: lv.WriteTimeout},
 		InitTimeout:           10 * time.Second,
 		PingPongInterval:      lv.PingInterval, // graphql-transport-ws: ping, expect pong
 		KeepAlivePingInterval: lv.PingInterval, // the older graphql-ws protocol: keep-alive messages

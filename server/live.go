@@ -27,7 +27,8 @@ func liveConfig(c config, pool *pgxpool.Pool, hub *live.Hub) *graph.LiveConfig {
 		return nil
 	}
 	return &graph.LiveConfig{
-		Hub: hub, MaxSlots: c.Live.MaxSlots, MaxSubscriptions: c.Live.MaxSubscriptions, PingInterval: c.Live.PingInterval,
+		Hub: hub, MaxSlots: c.Live.MaxSlots, MaxSubscriptions: c.Live.MaxSubscriptions,
+		PingInterval: c.Live.PingInterval, WriteTimeout: c.Live.WriteTimeout,
 		Authenticate: func(ctx context.Context, authorization string) (context.Context, error) {
 			if authorization == "" {
 				return ctx, nil // anonymous, or the Authorization header of the upgrade
@@ -140,8 +141,9 @@ func untilStop(stop <-chan struct{}, next http.Handler) http.Handler {
 // sseStream prepares an SSE request: its body read whole, JSON, under the limit, then the
 // server's read and write timeouts lifted for the stream, and each write given
 // LIVE_WRITE_TIMEOUT instead, so that a client that stops reading is let go. WebSocket
-// upgrades pass as they are: the hijacked connection has no deadline, and gqlgen's pings
-// (LIVE_PING_INTERVAL) close a connection whose client stops answering.
+// upgrades pass as they are: the hijacked connection has no deadline; graph bounds each of
+// its writes by LIVE_WRITE_TIMEOUT, and its pings (LIVE_PING_INTERVAL) close a connection
+// whose client stops answering.
 func sseStream(c config, next http.Handler) http.Handler {
 	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)

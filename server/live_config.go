@@ -12,7 +12,7 @@ type liveSettings struct {
 	MaxSlots         int           // LIVE_MAX_SLOTS_PER_SUBSCRIPTION [100]: slots of one subscription
 	Buffer           int           // LIVE_BUFFER [16]: changes waiting for one subscriber before it is dropped as too slow
 	PingInterval     time.Duration // LIVE_PING_INTERVAL [25s]: pings (WebSocket) and comments (SSE) on idle connections
-	WriteTimeout     time.Duration // LIVE_WRITE_TIMEOUT [10s]: how long one write to an SSE client may block
+	WriteTimeout     time.Duration // LIVE_WRITE_TIMEOUT [10s]: how long one write to a WebSocket or SSE client may block
 }
 
 // A client behind a shared address (a France Travail agency, a CCAS, a mobile operator's

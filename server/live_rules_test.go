@@ -230,7 +230,7 @@ func TestLiveKeepsIdleConnectionsAlive(t *testing.T) {
 // its connection closed, rather than the server holding an ever longer queue for it.
 func TestLiveDropsASlowConsumer(t *testing.T) {
 	t.Parallel()
-	a := newTestAPIWith(t, map[string]string{"LIVE_BUFFER": "1", "LIVE_PING_INTERVAL": "1s",
+	a := newTestAPIWith(t, map[string]string{"LIVE_BUFFER": "1", "LIVE_WRITE_TIMEOUT": "1s",
 		"SELECTION_LIMIT": "5000", "QUERY_COST_LIMIT_ANONYMOUS": "100000", "PARSER_TOKEN_LIMIT": "100000"})
 	_, slot := a.bookable("regie-stains", 10)
 	a.exec(`UPDATE workshops SET description = repeat('x', 10000)`)
