@@ -51,6 +51,12 @@ func TestLiveFollowsOnlyWhatTheCallerMaySee(t *testing.T) {
 	if e := sse.next(); e.Event != "next" || !strings.Contains(e.Data, `"NOT_FOUND"`) || !strings.Contains(e.Data, `"data":null`) {
 		t.Errorf("anonymous SSE on an internal slot: got %+v, want NOT_FOUND and no data", e)
 	}
+	if e := sse.next(); e.Event != "complete" {
+		t.Errorf("anonymous SSE on an internal slot: got %+v, want the stream complete", e)
+	}
+	if got := liveSSE(t, a, partnerKey, seatsDoc, map[string]any{"ids": []string{partners}}, nil).slot(); got.ID != partners {
+		t.Errorf("a partner's SSE on a partners-only slot: got %+v", got)
+	}
 }
 
 // A slot made private while followed is no longer sent to those who may not see it; the

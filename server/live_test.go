@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regiestains/ateliers/db/dbtest"
 )
 
 // Live seat counts: a subscriber gets a slot as it is, then again at each change of its seats,
@@ -146,5 +148,25 @@ func TestLiveReadsAChangeOnceForAllSubscribers(t *testing.T) {
 	}
 	if n := counter.n.Load() - before; n != 2 {
 		t.Fatalf("the change cost the subscribers' instance %d statements, want 2", n)
+	}
+}
+
+// With a replica the page cache is off, and live seat counts still come, from the primary
+// that the notices come from: here the "replica" is another, empty database, where the slot
+// is not.
+func TestLiveWorksWithAReplica(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"DATABASE_READ_URL": dbtest.NewDatabase(t)})
+	if a.pages != nil {
+		t.Fatal("the page cache is on with a replica")
+	}
+	_, slot := a.bookable("regie-stains", 10)
+	sse := liveSSE(t, a, "", seatsDoc, map[string]any{"ids": []string{slot}}, nil)
+	if got := sse.slot(); got.SeatsLeft != 10 {
+		t.Fatalf("first: got %+v, want 10 seats left", got)
+	}
+	a.register("", slot, 1, nil)
+	if got := sse.slot(); got.SeatsLeft != 9 {
+		t.Fatalf("after a registration: got %+v, want 9 seats left", got)
 	}
 }
