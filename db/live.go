@@ -51,3 +51,13 @@ func VisibleSlotIDs(ctx context.Context, q Querier, c Caller, ids []int64) ([]in
 	}
 	return visible, nil
 }
+
+// ActiveKeyIDs returns those of the API keys ids that are not revoked: a subscription lives for
+// hours, and the key that opened it may be revoked meanwhile.
+func ActiveKeyIDs(ctx context.Context, q Querier, ids []int64) ([]int64, error) {
+	return queryAll(ctx, q, "active keys", func(row pgx.CollectableRow) (int64, error) {
+		var id int64
+		err := row.Scan(&id)
+		return id, err
+	}, `SELECT id FROM api_keys WHERE id = ANY($1) AND revoked_at IS NULL`, ids)
+}

@@ -30,8 +30,9 @@ var ErrNotVisible = errors.New("no slot with this id that you may see")
 // Hub fans the changes of slots out to their subscribers on this instance. Its zero value is
 // not usable: see New.
 type Hub struct {
-	q      db.Querier // the primary: a replica could lag behind a notice
-	buffer int
+	q        db.Querier // the primary: a replica could lag behind a notice
+	buffer   int
+	keyCheck time.Duration
 
 	wake      chan struct{} // a round is due
 	done      chan struct{} // closed when Run has ended
@@ -52,6 +53,7 @@ type Stats struct {
 	Rounds      uint64 // reads of changed slots
 	Sent        uint64 // values handed to subscribers
 	Dropped     uint64 // subscribers dropped because their buffer was full
+	Revoked     uint64 // subscribers dropped because their API key was revoked
 }
 
 type subscriber struct {
@@ -63,10 +65,11 @@ type subscriber struct {
 }
 
 // New returns a hub reading from q; buffer is how many values a subscriber may have waiting
-// beyond the first state of its slots before it is dropped. Run must run for it to deliver.
-func New(q db.Querier, buffer int) *Hub {
+// beyond the first state of its slots before it is dropped; every keyCheck, the subscribers
+// whose API key was revoked are dropped. Run must run for it to deliver.
+func New(q db.Querier, buffer int, keyCheck time.Duration) *Hub {
 	return &Hub{
-		q: q, buffer: buffer, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		q: q, buffer: buffer, keyCheck: keyCheck, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		bySlot: map[int64]map[*subscriber]struct{}{}, last: map[int64]*db.Slot{}, dirty: map[int64]struct{}{},
 	}
 }
@@ -164,10 +167,17 @@ func (h *Hub) Stats() Stats {
 func (h *Hub) Run(ctx context.Context) {
 	defer close(h.done)
 	defer h.closeAll()
+	keys := time.NewTicker(h.keyCheck)
+	defer keys.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-keys.C:
+			if err := h.checkKeys(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("live seat counts: cannot check the subscribers' API keys; trying at the next check", "err", err)
+			}
+			continue
 		case <-h.wake:
 		}
 		if err := h.round(ctx); err != nil && ctx.Err() == nil {
@@ -286,6 +296,49 @@ func (h *Hub) recheck(ctx context.Context) error {
 			k := kind{s.caller.OrganisationID, s.caller.Partner()}
 			if seen, checked := visible[k]; checked && !seen[id] {
 				h.unfollowLocked(s, id)
+			}
+		}
+	}
+	return nil
+}
+
+// checkKeys drops the subscribers whose API key was revoked since they subscribed, and closes
+// their connections: a key's revocation must not wait for its client to hang up.
+func (h *Hub) checkKeys(ctx context.Context) error {
+	h.mu.Lock()
+	keys := map[int64]bool{}
+	for _, subs := range h.bySlot {
+		for s := range subs {
+			if s.caller.KeyID != 0 {
+				keys[s.caller.KeyID] = false
+			}
+		}
+	}
+	h.mu.Unlock()
+	if len(keys) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(keys))
+	for id := range keys {
+		ids = append(ids, id)
+	}
+	active, err := db.ActiveKeyIDs(ctx, h.q, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range active {
+		keys[id] = true
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, subs := range h.bySlot {
+		for s := range subs {
+			if active, checked := keys[s.caller.KeyID]; checked && !active {
+				h.stats.Revoked++
+				h.removeLocked(s)
+				if s.drop != nil {
+					go s.drop()
+				}
 			}
 		}
 	}

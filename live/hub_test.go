@@ -42,7 +42,7 @@ func newSlot(t *testing.T, pool *pgxpool.Pool) int64 {
 
 func startHub(t *testing.T, pool *pgxpool.Pool, buffer int) *live.Hub {
 	t.Helper()
-	h := live.New(pool, buffer)
+	h := live.New(pool, buffer, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	go h.Run(ctx)
 	t.Cleanup(func() { cancel(); <-h.Done() })

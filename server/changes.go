@@ -41,7 +41,7 @@ func (p pageSink) Changed(slot int64) {
 // replica serves the reads: a replica may lag behind a notice, and a page read there just after
 // one could predate the change. The hub reads the primary, so it needs no such care.
 func startChanges(ctx context.Context, c config, q db.Querier) (pages *pagecache.Cache, hub *live.Hub, done <-chan struct{}) {
-	hub = live.New(q, c.Live.Buffer)
+	hub = live.New(q, c.Live.Buffer, c.Live.KeyCheck)
 	sinks := []changeSink{hub}
 	if c.PageCache && c.DatabaseReadURL == "" {
 		pages = pagecache.New()

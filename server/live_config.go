@@ -13,6 +13,7 @@ type liveSettings struct {
 	Buffer           int           // LIVE_BUFFER [16]: changes waiting for one subscriber before it is dropped as too slow
 	PingInterval     time.Duration // LIVE_PING_INTERVAL [25s]: pings (WebSocket) and comments (SSE) on idle connections
 	WriteTimeout     time.Duration // LIVE_WRITE_TIMEOUT [10s]: how long one write to a WebSocket or SSE client may block
+	KeyCheck         time.Duration // LIVE_KEY_CHECK_INTERVAL [1m]: how often the keys of open subscriptions are checked for revocation
 }
 
 // A client behind a shared address (a France Travail agency, a CCAS, a mobile operator's
@@ -20,7 +21,7 @@ type liveSettings struct {
 // 25 s keep a connection through proxies that close idle ones after 30 to 60 s.
 func defaultLiveSettings() liveSettings {
 	return liveSettings{MaxConnections: 100, MaxSubscriptions: 20, MaxSlots: 100, Buffer: 16,
-		PingInterval: 25 * time.Second, WriteTimeout: 10 * time.Second}
+		PingInterval: 25 * time.Second, WriteTimeout: 10 * time.Second, KeyCheck: time.Minute}
 }
 
 // loadLiveSettings reads the LIVE_* variables over the defaults.
@@ -47,7 +48,7 @@ func loadLiveSettings(getenv func(string) string) (liveSettings, []string) {
 	for _, v := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"LIVE_PING_INTERVAL", &l.PingInterval}, {"LIVE_WRITE_TIMEOUT", &l.WriteTimeout}} {
+	}{{"LIVE_PING_INTERVAL", &l.PingInterval}, {"LIVE_WRITE_TIMEOUT", &l.WriteTimeout}, {"LIVE_KEY_CHECK_INTERVAL", &l.KeyCheck}} {
 		if s := getenv(v.name); s != "" {
 			d, err := time.ParseDuration(s)
 			if err != nil || d <= 0 {

@@ -302,3 +302,29 @@ func TestLiveShutdownClosesConnections(t *testing.T) {
 		return !open
 	})
 }
+
+// A key revoked while its subscriptions are open closes their connections, within
+// LIVE_KEY_CHECK_INTERVAL; others are served on.
+func TestLiveClosesTheConnectionsOfARevokedKey(t *testing.T) {
+	t.Parallel()
+	a := newTestAPIWith(t, map[string]string{"LIVE_KEY_CHECK_INTERVAL": "200ms"})
+	_, slot := a.bookable("regie-stains", 10)
+	_, partnerKey := a.org("france-travail")
+	partner, anon := liveWS(t, a, partnerKey), liveWS(t, a, "")
+	partner.subscribe("1", seatsDoc, map[string]any{"ids": []string{slot}})
+	anon.subscribe("1", seatsDoc, map[string]any{"ids": []string{slot}})
+	partner.slot("1")
+	anon.slot("1")
+	sse := liveSSE(t, a, partnerKey, seatsDoc, map[string]any{"ids": []string{slot}}, nil)
+	sse.slot()
+	a.exec(`UPDATE api_keys SET revoked_at = now() WHERE organisation_id = $1`, orgID(t, a, "france-travail"))
+	partner.ended(10 * time.Second)
+	waitFor(t, 10*time.Second, "the partner's SSE stream to end", func() bool {
+		_, open := <-sse.events
+		return !open
+	})
+	a.register("", slot, 1, nil)
+	if got := anon.slot("1"); got.SeatsLeft != 9 {
+		t.Fatalf("anonymous: got %+v, want 9 seats left", got)
+	}
+}
