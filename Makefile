@@ -81,7 +81,9 @@ generate:
 # make bench BENCHFLAGS='-scale=0.1 -duration=10s'. The bench binary is built first and
 # exec'd so that Ctrl-C and TERM reach it; it stops the server it started.
 BENCHFLAGS ?=
-.PHONY: bench bench-quick
+# Flags of bench-live, e.g. make bench-live LIVEFLAGS='-subscribers=2000 -rate=50'
+LIVEFLAGS ?=
+.PHONY: bench bench-quick bench-live
 
 ## bench: benchmark the API against its SQL floor and against PostGraphile (needs npm) at national scale (1,000,000 slots) on a throwaway PostgreSQL cluster; writes bench/results/latest.md
 bench:
@@ -92,3 +94,8 @@ bench:
 bench-quick:
 	$(GO) build -o bin/bench ./bench
 	GO=$(GO) scripts/postgres.sh run --temp bin/bench -quick -scale=0.01 -instances=2 $(BENCHFLAGS)
+
+## bench-live: live seat counts under load (bench/live): 1,000 WebSocket subscribers across 2 server instances, registrations flowing, on a throwaway PostgreSQL; time from commit to delivery (p50, p99) and the servers' memory; writes bench/results/live.md
+bench-live:
+	$(GO) build -o bin/bench-live ./bench/live
+	GO=$(GO) scripts/postgres.sh run --temp bin/bench-live $(LIVEFLAGS)

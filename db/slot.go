@@ -34,6 +34,9 @@ type Slot struct {
 	// they come in the slot's own statement, so that nothing fetches them again.
 	WithWorkshop *Workshop `json:"-"`
 	WithVenue    *Venue    `json:"-"`
+	// WithAllocations are all of the slot's allocations, when the read that returned it read
+	// them too (SlotsWithAllocations, for live seat counts): seatsLeft then needs no other read.
+	WithAllocations []Allocation `json:"-"`
 }
 
 // With names the parents a slot read returns with each slot, in its own statement, and their

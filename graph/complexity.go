@@ -43,6 +43,7 @@ func complexity() ComplexityRoot {
 	c.Query.Referrals = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.CalendarFeeds = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
+	c.Subscription.SeatsChanged = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Organisation.Venues = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Organisation.Workshops = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Venue.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }

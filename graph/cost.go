@@ -176,9 +176,10 @@ func (e *costExtension) InterceptResponse(ctx context.Context, next graphql.Resp
 	if resp == nil || !graphql.HasOperationContext(ctx) {
 		return resp
 	}
-	report, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(costExtensionName).(*costReport)
-	if !ok {
-		return resp
+	opCtx := graphql.GetOperationContext(ctx)
+	report, ok := opCtx.Stats.GetExtension(costExtensionName).(*costReport)
+	if !ok || opCtx.Operation != nil && opCtx.Operation.Operation == ast.Subscription && resp.Errors == nil {
+		return resp // a subscription was priced once, when it started: its events say nothing of it
 	}
 	if resp.Extensions == nil {
 		resp.Extensions = map[string]any{}
@@ -201,8 +202,11 @@ type registeringField struct {
 // prices them at nothing. Fields skipped by @skip or @include do not run, so do not count.
 func rootFieldsIn(opCtx *graphql.OperationContext) (trips, schemas int, registering []registeringField) {
 	root := "Query"
-	if opCtx.Operation.Operation == ast.Mutation {
+	switch opCtx.Operation.Operation {
+	case ast.Mutation:
 		root = "Mutation"
+	case ast.Subscription:
+		root = "Subscription"
 	}
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{root}) {
 		switch {

@@ -21,17 +21,24 @@ import (
 	"github.com/regiestains/ateliers/webhooks"
 )
 
-// NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, nothing
+// NewHandler returns the GraphQL endpoint: POST and GET (queries only) transports, with lv
+// WebSocket and Server-Sent Events for subscriptions (live.go), nothing
 // that a browser form could send (no multipart, no url-encoded bodies, so no CSRF path),
 // introspection on (the schema is the public contract) under the same limits as any query
 // (parser tokens, fields, depth: package limits; cost: cost.go, complexity.go), and the error presenter that masks
 // internal errors. standby, if not nil, sends the catalogue reads of queries to a replica while
 // it is healthy (Resolver.reader); pages, if not nil, answers anonymous catalogue queries from
 // memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
-// package never talks to the driver itself. hooks says where webhook endpoints may point, and keeps their secrets.
-func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints) http.Handler {
-	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks}
+// package never talks to the driver itself. hooks says where webhook endpoints may point, and
+// keeps their secrets.
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints, lv *LiveConfig) http.Handler {
+	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks, Live: lv}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
+	if lv != nil {
+		for _, t := range liveTransports(lv) {
+			srv.AddTransport(t)
+		}
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -39,6 +46,7 @@ func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, li
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(lim.ParserTokens) // GRAPHQL_PARSE_FAILED past it, before validation
 	srv.SetValidationRulesFn(validationRules) // literals coerced strictly, no @defer (rules.go)
+	srv.Use(liveOnly{})                       // subscriptions over WebSocket and SSE, the rest over POST and GET
 	srv.Use(errorLimit{})
 	// FIELD_LIMIT_EXCEEDED before validation, whose cost grows with the square of the fields.
 	srv.Use(limits.FieldLimit{Limit: lim.Selections, TokenLimit: lim.ParserTokens, Cache: cache})
@@ -63,6 +71,7 @@ func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, li
 	})
 	srv.AroundOperations(withLoaders(res))
 	srv.AroundOperations(labelOperation)
+	srv.AroundResponses(res.freshLoaders)
 	return withStatus(srv)
 }
 

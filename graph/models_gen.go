@@ -634,6 +634,17 @@ type StopRemindersInput struct {
 	Token string `json:"token"`
 }
 
+// The entry points for following changes as they happen. Subscriptions are served at `/graphql`
+// over WebSocket (the `graphql-transport-ws` protocol, as the `graphql-ws` client speaks it; send
+// your API key as `{"authorization": "Bearer <key>"}` in `connection_init`) or over Server-Sent
+// Events (a POST with `Accept: text/event-stream` and your key in the `Authorization` header;
+// one subscription per request). Those two transports serve subscriptions only: queries and
+// mutations go by POST or GET as usual. The server limits the connections of one client, the
+// subscriptions of one connection and the slots of one subscription, pings idle connections,
+// and closes the connection of a client that does not read its events fast enough.
+type Subscription struct {
+}
+
 // Input of `updateOrganisation`. Omitted or null fields stay as they are; an empty string clears an
 // optional text field.
 type UpdateOrganisationInput struct {

@@ -62,8 +62,11 @@ func operationLabel(op *ast.OperationDefinition) string {
 // declared tells whether name is a root field of the schema's operation type op.
 func declared(op ast.Operation, name string) bool {
 	prefix := "Query."
-	if op == ast.Mutation {
+	switch op {
+	case ast.Mutation:
 		prefix = "Mutation."
+	case ast.Subscription:
+		prefix = "Subscription."
 	}
 	_, ok := rootFields[prefix+name]
 	return ok

@@ -44,7 +44,7 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 
 	lim := limits.DefaultLimits()
 	lim.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{})
+	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{}, nil)
 
 	type result struct {
 		Data   map[string]any

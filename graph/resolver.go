@@ -20,6 +20,8 @@ type Resolver struct {
 	Standby *db.Standby
 	// Webhooks says where webhook endpoints may point, and keeps their secrets.
 	Webhooks webhooks.Endpoints
+	// Live, when set, serves subscriptions (live.go).
+	Live *LiveConfig
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

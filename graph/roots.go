@@ -72,6 +72,8 @@ var rootFields = map[string]rootField{
 	"Mutation.replayWebhookMessage":  {seatsOnly: true},
 	"Mutation.createCalendarFeed":    {seatsOnly: true}, // changes no page
 	"Mutation.revokeCalendarFeed":    {seatsOnly: true}, // changes no page
+
+	"Subscription.seatsChanged": {},
 }
 
 // rootOf returns the declaration of a root field of the operation type op ("Query",

@@ -12,7 +12,7 @@ import (
 func TestEveryRootFieldIsDeclared(t *testing.T) {
 	schema := NewExecutableSchema(Config{}).Schema()
 	seen := map[string]bool{}
-	for _, typ := range []string{"Query", "Mutation"} {
+	for _, typ := range []string{"Query", "Mutation", "Subscription"} {
 		for _, f := range schema.Types[typ].Fields {
 			if strings.HasPrefix(f.Name, "__") {
 				continue

@@ -129,7 +129,7 @@ func seatsLeft(ctx context.Context, s *db.Slot) (int, error) {
 	if c.OrganisationID == 0 || s.SeatsReserved == 0 {
 		return left, nil
 	}
-	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	as, err := allocationsOf(ctx, s)
 	if err != nil {
 		return 0, err
 	}
@@ -147,7 +147,7 @@ func slotAllocations(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
 	if c.OrganisationID == 0 {
 		return []db.Allocation{}, nil
 	}
-	as, err := loadersFrom(ctx).allocations.Load(ctx, s.ID)
+	as, err := allocationsOf(ctx, s)
 	if err != nil {
 		return nil, err
 	}
@@ -158,4 +158,13 @@ func slotAllocations(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
 		}
 	}
 	return visible, nil
+}
+
+// allocationsOf returns all the allocations of s: those read with it when they were (live seat
+// counts read them once for every subscriber), else through the request's loader.
+func allocationsOf(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
+	if s.WithAllocations != nil {
+		return s.WithAllocations, nil
+	}
+	return loadersFrom(ctx).allocations.Load(ctx, s.ID)
 }

@@ -88,6 +88,17 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Flush sends what was written so far, for the events of Server-Sent Events (gqlgen's SSE
+// transport asks for an http.Flusher). A held response is not flushed: finish writes it.
+func (w *statusWriter) Flush() {
+	if !w.decided {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.held == nil {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 

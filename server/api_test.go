@@ -17,6 +17,7 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/db/dbtest"
+	"github.com/regiestains/ateliers/live"
 	"github.com/regiestains/ateliers/pagecache"
 )
 
@@ -33,6 +34,7 @@ type testAPI struct {
 	Pool    *pgxpool.Pool
 	config  config
 	pages   *pagecache.Cache // nil when PAGE_CACHE is off
+	hub     *live.Hub        // live seat counts
 	standby *db.Standby      // nil without DATABASE_READ_URL
 }
 
@@ -82,28 +84,28 @@ func serveAPI(t *testing.T, databaseURL string, env map[string]string, tracer pg
 		t.Fatal(err)
 	}
 	pool, standby := openPools(t, c, tracer)
-	pages := startTestPageCache(t, c)
-	srv := httptest.NewServer(newHandler(c, pool, standby, pages))
+	pages, hub := startTestChanges(t, c, pool)
+	srv := httptest.NewServer(newHandler(c, pool, standby, pages, hub))
 	t.Cleanup(srv.Close)
-	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages, standby: standby}
+	return &testAPI{t: t, URL: srv.URL, Pool: pool, config: c, pages: pages, hub: hub, standby: standby}
 }
 
-// startTestPageCache starts the page cache of c as main does, listening until the test ends,
-// and waits until it listens, so that a test's first change is heard; nil when c has it off.
-func startTestPageCache(t *testing.T, c config) *pagecache.Cache {
+// startTestChanges starts the listener of c as main does, with the page cache (nil when c has
+// it off) and the hub of live seat counts it feeds, listening until the test ends, and waits
+// until it listens, so that a test's first change is heard.
+func startTestChanges(t *testing.T, c config, pool *pgxpool.Pool) (*pagecache.Cache, *live.Hub) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pages, done := startPageCache(ctx, c)
+	pages, hub, done := startChanges(ctx, c, pool)
 	t.Cleanup(func() {
 		cancel()
-		if done != nil {
-			<-done
-		}
+		<-done
 	})
+	waitFor(t, 10*time.Second, "the change listener to listen", hub.Listens)
 	if pages != nil {
 		waitFor(t, 10*time.Second, "the page cache's listener to listen", pages.Live)
 	}
-	return pages
+	return pages, hub
 }
 
 // openPools opens the server's pools for c, as main does, closed when the test ends, and the
@@ -143,10 +145,10 @@ func openPools(t *testing.T, c config, tracer pgx.QueryTracer) (pool *pgxpool.Po
 func (a *testAPI) otherInstance() *testAPI {
 	a.t.Helper()
 	pool, standby := openPools(a.t, a.config, nil)
-	pages := startTestPageCache(a.t, a.config)
-	srv := httptest.NewServer(newHandler(a.config, pool, standby, pages))
+	pages, hub := startTestChanges(a.t, a.config, pool)
+	srv := httptest.NewServer(newHandler(a.config, pool, standby, pages, hub))
 	a.t.Cleanup(srv.Close)
-	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config, pages: pages}
+	return &testAPI{t: a.t, URL: srv.URL, Pool: pool, config: a.config, pages: pages, hub: hub}
 }
 
 // withT returns a copy of a whose helpers report failures to t, so that a failing helper

@@ -66,6 +66,8 @@ type config struct {
 	// Limits are the query and rate limits (limits.DefaultLimits), each overridable by the
 	// variable named in limitVars.
 	Limits limits.Limits
+	// Live are the limits of live seat counts (LIVE_*, live_config.go).
+	Live liveSettings
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -212,6 +214,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, "PUBLIC_URL must be set with TWILIO_ACCOUNT_SID: Twilio posts delivery receipts to PUBLIC_URL/receipts/twilio")
 		}
 	}
+	var liveErrs []string
+	c.Live, liveErrs = loadLiveSettings(getenv)
+	errs = append(errs, liveErrs...)
 	onOffVar("RATE_LIMITS", &c.Limits.RateLimits)
 	onOffVar("INTROSPECTION", &c.Limits.Introspection)
 	for _, v := range limitVars(&c.Limits) {

@@ -36,7 +36,7 @@ func FuzzRequestBody(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(pool.Close)
-	h := newHandler(c, pool, nil, nil) // called directly: no socket, one handler for every input
+	h := newHandler(c, pool, nil, nil, nil) // called directly: no socket, one handler for every input
 
 	logs := captureLogs(f)
 

@@ -130,7 +130,7 @@ func TestGraphiqlRendersOffline(t *testing.T) {
 	// the test's own, so that the test does not depend on the routes of http.go.
 	a := newTestAPI(t)
 	key := a.adminKey()
-	srv := httptest.NewServer(graphiqlMux(newHandler(a.config, a.Pool, nil, a.pages)))
+	srv := httptest.NewServer(graphiqlMux(newHandler(a.config, a.Pool, nil, a.pages, a.hub)))
 	t.Cleanup(srv.Close)
 
 	// Everything the page does goes here: a request to another origin, an error on the console
@@ -245,6 +245,25 @@ func TestGraphiqlRendersOffline(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(result), &got); err != nil || !got.Data.Viewer.IsNetworkAdmin || got.Data.Viewer.IsAnonymous {
 		t.Errorf("the result pane shows %s, want the viewer as network administrator", result)
+	}
+
+	// A subscription, over a WebSocket to the same endpoint: the seats as they are, then as
+	// a registration changes them. The key of the header editor goes in its connection_init.
+	_, slot := a.bookable("regie-stains", 10)
+	err = chromedp.Do(steps, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('subscription Seats { seatsChanged(slotIds: [%q]) { seatsLeft } }')`, slot)),
+		// GraphiQL parses the editor's text a moment after it changes, and picks the
+		// transport from what it parsed: clicked at once, it would post the query before.
+		chromedp.Sleep(time.Second),
+		chromedp.Click(chromedp.CSS(`button.graphiql-execute-button`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.result-window .CodeMirror').CodeMirror.getValue().includes('"seatsLeft": 10')`),
+	)
+	if err != nil {
+		failed("a subscription shows no seats", err)
+	}
+	a.register("", slot, 1, nil)
+	if err := chromedp.Do(steps, chromedp.Poll[chromedp.Void](`document.querySelector('.result-window .CodeMirror').CodeMirror.getValue().includes('"seatsLeft": 9')`)); err != nil {
+		failed("a subscription does not show the seats a registration took", err)
 	}
 
 	// A dialog: Radix UI's scroll lock inserts a <style> element, which a style-src without

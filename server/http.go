@@ -19,6 +19,7 @@ import (
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/graph"
+	"github.com/regiestains/ateliers/live"
 	"github.com/regiestains/ateliers/pagecache"
 	"github.com/regiestains/ateliers/webhooks"
 )
@@ -26,13 +27,17 @@ import (
 // newHandler wires the HTTP side: GraphiQL at /, the API at /graphql, health probes, and the
 // middleware every API request passes (request id, log line, CORS, GET mutations refused, body
 // limit, deadline, caller resolution, client address for the rate limits). standby routes reads
-// to the replica of DATABASE_READ_URL, or is nil; pages is the cache of startPageCache, or nil.
-func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache) http.Handler {
+// to the replica of DATABASE_READ_URL, or is nil; pages is the cache of startChanges, or nil;
+// hub, when not nil, serves subscriptions at /graphql over WebSocket and SSE (live.go).
+func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache, hub *live.Hub) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Endpoints{
-		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets})
-	api := corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets}, liveConfig(c, pool, hub))
+	var api http.Handler = corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
+	if hub != nil {
+		api = routeLive(liveAPI(c, pool, hub, gql), api)
+	}
 	mux.Handle("/graphql", api)
 	routeCalendars(mux, c, pool)
 	if c.TwilioAuthToken != "" {
@@ -112,6 +117,10 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection: Server-Sent Events flush, and
+// WebSocket upgrades hijack it.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
 // logRequests writes one line per request: no query text, no variables, no headers, since
 // any of them may hold personal data or secrets, and the path as loggedPath hides its secrets.
 func logRequests(next http.Handler) http.Handler {
@@ -164,23 +173,39 @@ func authenticate(pool *pgxpool.Pool, next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secret, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || secret == "" || len(secret) > 200 {
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "Authorization must be `Bearer <API key>`")
-			return
-		}
-		caller, err := db.CallerByKey(r.Context(), pool, secret)
-		if errors.Is(err, db.ErrNotFound) {
-			writeError(w, r, http.StatusUnauthorized, "UNAUTHENTICATED", "unknown or revoked API key")
-			return
-		}
-		if err != nil {
-			slog.ErrorContext(r.Context(), "resolve api key", "request_id", graph.RequestID(r.Context()), "err", err)
-			writeError(w, r, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the service cannot check API keys right now; retry later")
+		caller, refused := callerOf(r.Context(), pool, h)
+		if refused != nil {
+			writeError(w, r, refused.status, refused.code, refused.message)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(graph.WithCaller(r.Context(), caller)))
 	})
+}
+
+// keyRefusal is why an authorization is refused.
+type keyRefusal struct {
+	status        int
+	code, message string
+}
+
+func (k *keyRefusal) Error() string { return k.message }
+
+// callerOf resolves the caller of an authorization, `Bearer <key>`: the Authorization header,
+// or the connection_init payload of a WebSocket (live.go).
+func callerOf(ctx context.Context, pool *pgxpool.Pool, authorization string) (db.Caller, *keyRefusal) {
+	secret, ok := strings.CutPrefix(authorization, "Bearer ")
+	if !ok || secret == "" || len(secret) > 200 {
+		return db.Caller{}, &keyRefusal{http.StatusUnauthorized, "UNAUTHENTICATED", "Authorization must be `Bearer <API key>`"}
+	}
+	caller, err := db.CallerByKey(ctx, pool, secret)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.Caller{}, &keyRefusal{http.StatusUnauthorized, "UNAUTHENTICATED", "unknown or revoked API key"}
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "resolve api key", "request_id", graph.RequestID(ctx), "err", err)
+		return db.Caller{}, &keyRefusal{http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE", "the service cannot check API keys right now; retry later"}
+	}
+	return caller, nil
 }
 
 // withIdempotencyKey passes the Idempotency-Key header to the mutations that honour it.

@@ -64,10 +64,11 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	if replica != nil {
 		defer replica.Close()
 	}
-	// The listener ends with ctx, and run waits for it whatever way it returns, before the
-	// pool closes (deferred above).
+	// The listener and the hub of live seat counts end with ctx, and run waits for them
+	// whatever way it returns, before the pool closes (deferred above). The hub ending closes
+	// the connections of subscriptions, which http.Server.Shutdown does not wait for.
 	ctx, cancel := context.WithCancel(ctx)
-	pages, listenerDone := startPageCache(ctx, c)
+	pages, hub, listenerDone := startChanges(ctx, c, pool)
 	defer func() {
 		cancel()
 		if listenerDone != nil {
@@ -88,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 	}
 	standby := startStandby(ctx, c, pool, replica)
 	srv := &http.Server{
-		Handler:           newHandler(c, pool, standby, pages),
+		Handler:           newHandler(c, pool, standby, pages, hub),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      c.RequestTimeout + 5*time.Second,

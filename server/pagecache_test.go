@@ -117,7 +117,7 @@ func TestPageCacheMutationEmptiesItsOwnInstanceAtOnce(t *testing.T) {
 	_, slot := a.bookable("regie-stains", 10)
 	pages := pagecache.New()
 	pages.Listening(true) // no listener: notices go unheard
-	srv := httptest.NewServer(newHandler(a.config, a.Pool, nil, pages))
+	srv := httptest.NewServer(newHandler(a.config, a.Pool, nil, pages, nil))
 	t.Cleanup(srv.Close)
 	deaf := &testAPI{t: t, URL: srv.URL, Pool: a.Pool, config: a.config}
 	fromMemory(t, func() (int, int64) { return seatsLeftOn(t, deaf, counter) })

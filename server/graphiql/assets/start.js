@@ -7,8 +7,11 @@
 	var url = new URL(root.dataset.endpoint, location.href).href;
 	ReactDOM.createRoot(root).render(
 		React.createElement(GraphiQL, {
-			// No subscriptions in this API, so no WebSocket URL.
-			fetcher: GraphiQL.createFetcher({ url: url }),
+			// Subscriptions go over a WebSocket to the same endpoint (graphql-transport-ws,
+			// the graphql-ws client bundled in GraphiQL), which connect-src 'self' allows; the
+			// headers below travel in its connection_init payload, so a key pasted there
+			// authenticates subscriptions too.
+			fetcher: GraphiQL.createFetcher({ url: url, subscriptionUrl: url.replace(/^http/, 'ws') }),
 			// Open the header editor at once: partners paste their
 			// {"Authorization": "Bearer …"} there. Headers are not kept in the browser's storage
 			// unless the user asks for it in the settings, since they hold API keys.
