@@ -20,13 +20,16 @@ type Allocation struct {
 	SeatsTaken     int
 	ReleaseAt      *time.Time
 	ReleasedAt     *time.Time
+	// Capped: the seats are also the department's limit on the slot (a quota): its people
+	// take no seat outside them while the reservation holds (ErrQuotaReached).
+	Capped bool
 }
 
-const allocationColumns = `id, slot_id, organisation_id, label, seats, seats_taken, release_at, released_at`
+const allocationColumns = `id, slot_id, organisation_id, label, seats, seats_taken, release_at, released_at, is_cap`
 
 func scanAllocation(row pgx.CollectableRow) (Allocation, error) {
 	var a Allocation
-	err := row.Scan(&a.ID, &a.SlotID, &a.OrganisationID, &a.Label, &a.Seats, &a.SeatsTaken, &a.ReleaseAt, &a.ReleasedAt)
+	err := row.Scan(&a.ID, &a.SlotID, &a.OrganisationID, &a.Label, &a.Seats, &a.SeatsTaken, &a.ReleaseAt, &a.ReleasedAt, &a.Capped)
 	return a, err
 }
 
@@ -60,9 +63,9 @@ func Reserve(ctx context.Context, q Querier, a Allocation) (Allocation, error) {
 			return ErrNotEnoughFreeSeats
 		}
 		rows, _ := tx.Query(ctx, `
-			INSERT INTO slot_allocations (slot_id, organisation_id, label, seats, release_at)
-			VALUES ($1, $2, $3, $4, $5) RETURNING `+allocationColumns,
-			a.SlotID, a.OrganisationID, a.Label, a.Seats, a.ReleaseAt)
+			INSERT INTO slot_allocations (slot_id, organisation_id, label, seats, release_at, is_cap)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+allocationColumns,
+			a.SlotID, a.OrganisationID, a.Label, a.Seats, a.ReleaseAt, a.Capped)
 		if created, err = pgx.CollectExactlyOneRow(rows, scanAllocation); err != nil {
 			if isUniqueViolation(err, "slot_allocations_slot_id_organisation_id_label_key") {
 				return ErrTaken
@@ -174,9 +177,22 @@ const reservedSeat = `SELECT a.id FROM slot_allocations a
 	  AND a.released_at IS NULL AND a.seats_taken < a.seats
 	ORDER BY a.label = '' LIMIT 1`
 
+// RegistrationsOfAllocation returns the registrations holding seats of allocation id, in the
+// order they took them: who used a department's quota.
+func RegistrationsOfAllocation(ctx context.Context, q Querier, id int64) ([]Registration, error) {
+	return queryAll(ctx, q, "registrations of an allocation", scanRegistration, `SELECT `+registrationColumns+registrationsFrom+`
+		WHERE r.allocation_id = $1 AND r.status = 'CONFIRMED' ORDER BY r.id`, id)
+}
+
+// ErrQuotaReached: the department's capped reservation is used up, and its people take no
+// other seat of the slot.
+var ErrQuotaReached = errors.New("the department's quota on this slot is used up")
+
 // seatFor says whether a person of organisation orgID (0 for none), for department label, can
 // take a seat on slot s now: a free reserved seat of their organisation first (reservedSeat),
-// else a seat free for everyone. allocID names the allocation the seat comes from, if any.
+// else a seat free for everyone, unless their department's quota is capped and used up
+// (ErrQuotaReached: no seat, and no waiting list either, which could seat them among the
+// public later). allocID names the allocation the seat comes from, if any.
 func seatFor(ctx context.Context, tx pgx.Tx, s Slot, orgID int64, label string) (allocID *int64, ok bool, err error) {
 	if orgID != 0 {
 		var id int64
@@ -186,6 +202,15 @@ func seatFor(ctx context.Context, tx pgx.Tx, s Slot, orgID int64, label string) 
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, false, err
+		}
+		var capped bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM slot_allocations WHERE slot_id = $1
+			AND organisation_id = $2 AND (label = $3 OR label = '') AND is_cap AND released_at IS NULL)`,
+			s.ID, orgID, label).Scan(&capped); err != nil {
+			return nil, false, err
+		}
+		if capped {
+			return nil, false, ErrQuotaReached
 		}
 	}
 	return nil, s.SeatsLeft() > 0, nil

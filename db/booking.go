@@ -226,7 +226,8 @@ func CancelRegistration(ctx context.Context, q Querier, id int64, reason string,
 
 // promote confirms people from the waiting list while seats are free, in its order (priority
 // first, then time of joining): each time, the first person who may take a free seat, one free
-// for everyone or a free reserved seat of their organisation (and department). Once the slot has
+// for everyone or a free reserved seat of their organisation (and department); a department
+// whose quota is capped takes only its reserved seats (seatFor). Once the slot has
 // started nobody is promoted: a seat in a workshop under way is no offer. The slot must be
 // locked by the caller.
 func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
@@ -240,7 +241,10 @@ func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
 		err = tx.QueryRow(ctx, `
 			SELECT r.id, a.id FROM registrations r
 			LEFT JOIN LATERAL (`+fmt.Sprintf(reservedSeat, "r.slot_id", "r.registered_by_org_id", "r.allocation_label")+`) a ON true
-			WHERE r.slot_id = $1 AND r.status = 'WAITLISTED' AND ($2 OR a.id IS NOT NULL)
+			WHERE r.slot_id = $1 AND r.status = 'WAITLISTED'
+			  AND (a.id IS NOT NULL OR $2 AND NOT EXISTS (SELECT FROM slot_allocations c
+				WHERE c.slot_id = r.slot_id AND c.organisation_id = r.registered_by_org_id
+				  AND (c.label = r.allocation_label OR c.label = '') AND c.is_cap AND c.released_at IS NULL))
 			ORDER BY r.priority DESC, r.joined_at, r.id LIMIT 1`, slotID, s.SeatsLeft() > 0).Scan(&id, &allocID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // nobody waiting may take a free seat

@@ -31,6 +31,24 @@ func (r *allocationResolver) Organisation(ctx context.Context, obj *db.Allocatio
 	return &o, err
 }
 
+// Registrations is the resolver for the registrations field.
+func (r *allocationResolver) Registrations(ctx context.Context, obj *db.Allocation) ([]db.Registration, error) {
+	// Reached only through an allocation the caller may see; each registration then shows
+	// only if its personal data may be seen (the host, the referrer).
+	regs, err := db.RegistrationsOfAllocation(ctx, r.Pool, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	c := callerFrom(ctx)
+	seen := regs[:0]
+	for _, reg := range regs {
+		if canSeePersonalData(c, reg) {
+			seen = append(seen, reg)
+		}
+	}
+	return seen, nil
+}
+
 // ReserveSeats is the resolver for the reserveSeats field.
 func (r *mutationResolver) ReserveSeats(ctx context.Context, input ReserveSeatsInput) (*AllocationPayload, error) {
 	var p problems
@@ -49,7 +67,11 @@ func (r *mutationResolver) ReserveSeats(ctx context.Context, input ReserveSeatsI
 	if s.Visibility == db.VisibilityInternal && orgID != s.OrganisationID {
 		p.add(UserErrorCodeInvalid, "organisationId", "an internal slot is for the host's own people: its seats cannot be reserved for another organisation")
 	}
-	a := db.Allocation{SlotID: s.ID, OrganisationID: orgID, Label: strings.TrimSpace(deref(input.Label)), Seats: input.Seats}
+	a := db.Allocation{SlotID: s.ID, OrganisationID: orgID, Label: strings.TrimSpace(deref(input.Label)), Seats: input.Seats,
+		Capped: input.Capped != nil && *input.Capped}
+	if a.Capped && input.ReleaseAt != nil {
+		p.add(UserErrorCodeInvalid, "releaseAt", "a quota (capped) lasts until the slot: end it with releaseSeats, not a release time")
+	}
 	p.text("label", a.Label, false, 100)
 	if input.Seats < 1 {
 		p.add(UserErrorCodeInvalid, "seats", "seats must be at least 1")

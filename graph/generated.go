@@ -63,14 +63,16 @@ type ComplexityRoot struct {
 	}
 
 	Allocation struct {
-		ID           func(childComplexity int) int
-		Label        func(childComplexity int) int
-		Organisation func(childComplexity int) int
-		ReleaseAt    func(childComplexity int) int
-		ReleasedAt   func(childComplexity int) int
-		Seats        func(childComplexity int) int
-		SeatsTaken   func(childComplexity int) int
-		Slot         func(childComplexity int) int
+		Capped        func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Organisation  func(childComplexity int) int
+		Registrations func(childComplexity int) int
+		ReleaseAt     func(childComplexity int) int
+		ReleasedAt    func(childComplexity int) int
+		Seats         func(childComplexity int) int
+		SeatsTaken    func(childComplexity int) int
+		Slot          func(childComplexity int) int
 	}
 
 	AllocationPayload struct {
@@ -572,6 +574,8 @@ type AllocationResolver interface {
 	ID(ctx context.Context, obj *db.Allocation) (string, error)
 	Slot(ctx context.Context, obj *db.Allocation) (*db.Slot, error)
 	Organisation(ctx context.Context, obj *db.Allocation) (*db.Organisation, error)
+
+	Registrations(ctx context.Context, obj *db.Allocation) ([]db.Registration, error)
 }
 type ApiKeyResolver interface {
 	ID(ctx context.Context, obj *db.APIKey) (string, error)
@@ -761,6 +765,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Accessibility.WheelchairAccessible(childComplexity), true
 
+	case "Allocation.capped":
+		if e.ComplexityRoot.Allocation.Capped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Capped(childComplexity), true
 	case "Allocation.id":
 		if e.ComplexityRoot.Allocation.ID == nil {
 			break
@@ -779,6 +789,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Allocation.Organisation(childComplexity), true
+	case "Allocation.registrations":
+		if e.ComplexityRoot.Allocation.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Allocation.Registrations(childComplexity), true
 	case "Allocation.releaseAt":
 		if e.ComplexityRoot.Allocation.ReleaseAt == nil {
 			break
@@ -3184,6 +3200,10 @@ func (ec *executionContext) childFields_Allocation(ctx context.Context, field gr
 		return ec.fieldContext_Allocation_releaseAt(ctx, field)
 	case "releasedAt":
 		return ec.fieldContext_Allocation_releasedAt(ctx, field)
+	case "capped":
+		return ec.fieldContext_Allocation_capped(ctx, field)
+	case "registrations":
+		return ec.fieldContext_Allocation_registrations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Allocation", field.Name)
 }
@@ -5461,6 +5481,61 @@ func (ec *executionContext) _Allocation_releasedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Allocation_releasedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Allocation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Allocation_capped(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_capped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_capped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Allocation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Allocation_registrations(ctx context.Context, field graphql.CollectedField, obj *db.Allocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Allocation_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Allocation().Registrations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Allocation_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Allocation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _AllocationPayload_allocation(ctx context.Context, field graphql.CollectedField, obj *AllocationPayload) (ret graphql.Marshaler) {
@@ -17248,8 +17323,11 @@ func (ec *executionContext) unmarshalInputReserveSeatsInput(ctx context.Context,
 	if _, present := asMap["label"]; !present {
 		asMap["label"] = ""
 	}
+	if _, present := asMap["capped"]; !present {
+		asMap["capped"] = false
+	}
 
-	fieldsInOrder := [...]string{"slotId", "organisationId", "label", "seats", "releaseAt"}
+	fieldsInOrder := [...]string{"slotId", "organisationId", "label", "seats", "releaseAt", "capped"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17291,6 +17369,13 @@ func (ec *executionContext) unmarshalInputReserveSeatsInput(ctx context.Context,
 				return it, err
 			}
 			it.ReleaseAt = data
+		case "capped":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("capped"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Capped = data
 		}
 	}
 	return it, nil
@@ -18865,6 +18950,16 @@ func (ec *executionContext) _Allocation(ctx context.Context, sel ast.SelectionSe
 		case "releasedAt":
 			out.Values[i] = ec._Allocation_releasedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "capped":
+			out.Values[i] = ec._Allocation_capped(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registrations":
+			out.Values[i] = ec._Allocation_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

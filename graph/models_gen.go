@@ -518,8 +518,10 @@ type ReserveSeatsInput struct {
 	Label *string `json:"label,omitempty"`
 	// Seats to reserve, at least 1, at most the seats free for everyone.
 	Seats int `json:"seats"`
-	// When unused seats return to everyone, Europe/Paris; default: never (release them with `releaseSeats`).
+	// When unused seats return to everyone, Europe/Paris; default: never (release them with `releaseSeats`). Not with `capped`.
 	ReleaseAt *LocalDateTime `json:"releaseAt,omitempty"`
+	// Make the seats the department's quota as well: its people (registered with this `allocationLabel`) take only these seats, and once they are taken are refused with `QUOTA_REACHED` rather than seated among the public or put on the waiting list. `releaseSeats` ends the quota.
+	Capped *bool `json:"capped,omitempty"`
 }
 
 // Input of `revokeApiKey`.
@@ -976,6 +978,8 @@ const (
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
+	// The department's quota of seats on this slot is used up (a capped reservation): its people take no other seat.
+	UserErrorCodeQuotaReached UserErrorCode = "QUOTA_REACHED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1007,11 +1011,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
+	UserErrorCodeQuotaReached,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached:
 		return true
 	}
 	return false

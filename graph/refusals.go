@@ -16,6 +16,7 @@ var refusals = []struct {
 	message string
 	field   string
 }{
+	{db.ErrQuotaReached, UserErrorCodeQuotaReached, "your department's quota of seats on this slot is used up: ask the host for more, or choose another slot", "allocationLabel"},
 	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list", ""},
 	{db.ErrRegistrationClosed, UserErrorCodeRegistrationClosed, "registrations for this slot are closed", ""},
 	{db.ErrRegistrationNotOpen, UserErrorCodeRegistrationNotOpen, "registrations for this slot are not open yet", ""},

@@ -519,6 +519,8 @@ const (
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
+	// The department's quota of seats on this slot is used up (a capped reservation): its people take no other seat.
+	UserErrorCodeQuotaReached UserErrorCode = "QUOTA_REACHED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -550,6 +552,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
+	UserErrorCodeQuotaReached,
 }
 
 // __AvailabilityInput is used internally by genqlient

@@ -88,6 +88,8 @@ export function advice(code: UserErrorCode): string {
     case "MESSAGE_PENDING":
     case "LIMIT_REACHED":
       return "unexpected for a registration";
+    case "QUOTA_REACHED":
+      return "this department's seats on this slot are all taken: ask the host, or choose another slot";
     default: {
       // A server newer than these types may still send a code unknown here.
       const unhandled: never = code;
