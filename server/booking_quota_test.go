@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/regiestains/ateliers/db"
 )
 
 // A department's quota is a cap when the host says so: its people take its reserved seats and
@@ -54,6 +56,21 @@ func TestBookingRulesDepartmentQuotas(t *testing.T) {
 		map[string]any{"id": out.Allocation.ID}, &who)
 	if !who.Node.Capped || len(who.Node.Registrations) != 2 || who.Node.Registrations[0].ID != first.ID || who.Node.Registrations[1].ID != second.ID {
 		t.Errorf("the quota as the host sees it: %+v, want capped, used by the first two", who.Node)
+	}
+
+	// Who used it is personal data: a host key without REGISTRATIONS_READ sees no one, another
+	// organisation not even the reservation.
+	catalogueOnly := anotherKey(t, a, h.ID, db.ScopeCatalogueWrite)
+	a.query(catalogueOnly, `query($id: ID!) { node(id: $id) { ... on Allocation { capped registrations { id } } } }`,
+		map[string]any{"id": out.Allocation.ID}, &who)
+	if len(who.Node.Registrations) != 0 {
+		t.Errorf("a host key without REGISTRATIONS_READ sees %d registrations of the quota, want none", len(who.Node.Registrations))
+	}
+	_, strangerKey := rulesPartner(t, a, "quota-stranger")
+	var hidden struct{ Node *struct{ ID string } }
+	a.query(strangerKey, `query($id: ID!) { node(id: $id) { ... on Allocation { id } } }`, map[string]any{"id": out.Allocation.ID}, &hidden)
+	if hidden.Node != nil {
+		t.Errorf("another organisation sees the department's reservation: %+v", hidden.Node)
 	}
 
 	var released rulesAllocPayload
