@@ -35,6 +35,8 @@ type Registration struct {
 	WaitlistPosition   *int // 1-based, for waitlisted registrations only
 	RegisteredAt       time.Time
 	RemindersStoppedAt *time.Time // the person asked for no more reminders
+	WalkIn             bool       // recorded by the host when the person came (RecordWalkIn)
+	OverCapacityReason *string    // why a walk-in was seated over the capacity
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -82,6 +84,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.consent_version, r.registered_by_org_id, r.referring_org_id, r.counsellor_name,
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
 	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
+	r.walk_in, r.over_capacity_reason,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -98,7 +101,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
 		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
-		&r.WaitlistPosition)
+		&r.WalkIn, &r.OverCapacityReason, &r.WaitlistPosition)
 	return r, err
 }
 

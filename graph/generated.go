@@ -203,6 +203,7 @@ type ComplexityRoot struct {
 		Enrol                   func(childComplexity int, input EnrolInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
+		RecordWalkIn            func(childComplexity int, input RecordWalkInInput) int
 		Register                func(childComplexity int, input RegisterInput) int
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
@@ -338,6 +339,7 @@ type ComplexityRoot struct {
 		HasReservedSeat    func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Messages           func(childComplexity int) int
+		OverCapacityReason func(childComplexity int) int
 		Participant        func(childComplexity int) int
 		Priority           func(childComplexity int) int
 		PriorityReason     func(childComplexity int) int
@@ -347,6 +349,7 @@ type ComplexityRoot struct {
 		Slot               func(childComplexity int) int
 		Status             func(childComplexity int) int
 		WaitlistPosition   func(childComplexity int) int
+		WalkIn             func(childComplexity int) int
 	}
 
 	RegistrationConnection struct {
@@ -608,6 +611,7 @@ type MutationResolver interface {
 	Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error)
 	CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error)
 	SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error)
+	RecordWalkIn(ctx context.Context, input RecordWalkInInput) (*RegistrationPayload, error)
 	MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error)
 	ScheduleSlot(ctx context.Context, input ScheduleSlotInput) (*SlotPayload, error)
 	ScheduleSlotSeries(ctx context.Context, input ScheduleSlotSeriesInput) (*SlotSeriesPayload, error)
@@ -664,6 +668,8 @@ type RegistrationResolver interface {
 	Referral(ctx context.Context, obj *db.Registration) (*db.Referral, error)
 
 	PriorityReason(ctx context.Context, obj *db.Registration) (*string, error)
+
+	OverCapacityReason(ctx context.Context, obj *db.Registration) (*string, error)
 
 	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
@@ -1379,6 +1385,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PingWebhookEndpoint(childComplexity, args["input"].(WebhookEndpointInput)), true
+	case "Mutation.recordWalkIn":
+		if e.ComplexityRoot.Mutation.RecordWalkIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordWalkIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordWalkIn(childComplexity, args["input"].(RecordWalkInInput)), true
 	case "Mutation.register":
 		if e.ComplexityRoot.Mutation.Register == nil {
 			break
@@ -2112,6 +2129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.Messages(childComplexity), true
+	case "Registration.overCapacityReason":
+		if e.ComplexityRoot.Registration.OverCapacityReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.OverCapacityReason(childComplexity), true
 	case "Registration.participant":
 		if e.ComplexityRoot.Registration.Participant == nil {
 			break
@@ -2166,6 +2189,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.WaitlistPosition(childComplexity), true
+	case "Registration.walkIn":
+		if e.ComplexityRoot.Registration.WalkIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.WalkIn(childComplexity), true
 
 	case "RegistrationConnection.edges":
 		if e.ComplexityRoot.RegistrationConnection.Edges == nil {
@@ -3023,6 +3052,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganisationFilter", ec.unmarshalInputOrganisationFilter),
 			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
+			graphql.NewInputUnmarshaler("RecordWalkInInput", ec.unmarshalInputRecordWalkInInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
@@ -3634,6 +3664,10 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_hasReservedSeat(ctx, field)
 	case "attendance":
 		return ec.fieldContext_Registration_attendance(ctx, field)
+	case "walkIn":
+		return ec.fieldContext_Registration_walkIn(ctx, field)
+	case "overCapacityReason":
+		return ec.fieldContext_Registration_overCapacityReason(ctx, field)
 	case "registeredAt":
 		return ec.fieldContext_Registration_registeredAt(ctx, field)
 	case "confirmedAt":
@@ -4406,6 +4440,20 @@ func (ec *executionContext) field_Mutation_pingWebhookEndpoint_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (WebhookEndpointInput, error) {
 			return ec.unmarshalNWebhookEndpointInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐWebhookEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordWalkIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RecordWalkInInput, error) {
+			return ec.unmarshalNRecordWalkInInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordWalkInInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7873,6 +7921,50 @@ func (ec *executionContext) fieldContext_Mutation_setRegistrationPriority(ctx co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordWalkIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordWalkIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordWalkIn(ctx, fc.Args["input"].(RecordWalkInInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordWalkIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordWalkIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_markAttendance(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10954,6 +11046,52 @@ func (ec *executionContext) _Registration_attendance(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_Registration_attendance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Registration", field, false, false, "Attendance")
+}
+
+func (ec *executionContext) _Registration_walkIn(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_walkIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WalkIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_walkIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Registration_overCapacityReason(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_overCapacityReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().OverCapacityReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_overCapacityReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, true, "String")
 }
 
 func (ec *executionContext) _Registration_registeredAt(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
@@ -17032,6 +17170,69 @@ func UnmarshalProgrammeFilter(ctx context.Context, raw any) (db.ProgrammeFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordWalkInInput(ctx context.Context, obj any) (RecordWalkInInput, error) {
+	var it RecordWalkInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slotId", "participant", "allocationLabel", "overCapacityReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "participant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("participant"))
+			data, err := ec.unmarshalNParticipantInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Participant = data
+		case "allocationLabel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationLabel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationLabel = data
+		case "overCapacityReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overCapacityReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverCapacityReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordWalkInInput unmarshals raw into the RecordWalkInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordWalkInInput(ctx context.Context, raw any) (RecordWalkInInput, error) {
+	var out RecordWalkInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordWalkInInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReferralInput(ctx context.Context, obj any) (ReferralInput, error) {
 	var it ReferralInput
 	if obj == nil {
@@ -19893,6 +20094,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recordWalkIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordWalkIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "markAttendance":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_markAttendance(ctx, field)
@@ -20826,6 +21034,16 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "attendance":
 			out.Values[i] = ec._Registration_attendance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "walkIn":
+			out.Values[i] = ec._Registration_walkIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overCapacityReason":
+			out.Values[i] = ec._Registration_overCapacityReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23291,6 +23509,11 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 		return graphql.Null
 	}
 	return ec._ProgrammePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecordWalkInInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordWalkInInput(ctx context.Context, v any) (RecordWalkInInput, error) {
+	res, err := ec.unmarshalInputRecordWalkInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterInput(ctx context.Context, v any) (RegisterInput, error) {

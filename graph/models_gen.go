@@ -426,6 +426,18 @@ type ProgrammePayload struct {
 type Query struct {
 }
 
+// Input of `recordWalkIn`.
+type RecordWalkInInput struct {
+	// A slot of your organisation, under way or ended less than 24 hours ago.
+	SlotID string `json:"slotId"`
+	// The person, as for `register`: a phone or an email, and their consent.
+	Participant ParticipantInput `json:"participant"`
+	// The department of your organisation whose reserved seats the person takes, if any (a capped quota applies).
+	AllocationLabel *string `json:"allocationLabel,omitempty"`
+	// When no seat is left: why the person is seated all the same (1 to 500 characters); the slot's capacity then grows by one, and the reason is kept on the registration. Without it, a full slot refuses with `SLOT_FULL`.
+	OverCapacityReason *string `json:"overCapacityReason,omitempty"`
+}
+
 // A referral by a partner's counsellor.
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.

@@ -18,6 +18,7 @@ var refusals = []struct {
 }{
 	{db.ErrQuotaReached, UserErrorCodeQuotaReached, "your department's quota of seats on this slot is used up: ask the host for more, or choose another slot", "allocationLabel"},
 	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list", ""},
+	{db.ErrWalkInTooLate, UserErrorCodeRegistrationClosed, "the slot ended more than 24 hours ago: who came can no longer be recorded", ""},
 	{db.ErrRegistrationClosed, UserErrorCodeRegistrationClosed, "registrations for this slot are closed", ""},
 	{db.ErrRegistrationNotOpen, UserErrorCodeRegistrationNotOpen, "registrations for this slot are not open yet", ""},
 	{db.ErrSlotCancelled, UserErrorCodeSlotCancelled, "the slot is cancelled", ""},

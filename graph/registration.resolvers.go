@@ -156,6 +156,47 @@ func (r *mutationResolver) SetRegistrationPriority(ctx context.Context, input Se
 	return &RegistrationPayload{Registration: &updated, UserErrors: p.errs()}, nil
 }
 
+// RecordWalkIn is the resolver for the recordWalkIn field.
+func (r *mutationResolver) RecordWalkIn(ctx context.Context, input RecordWalkInInput) (*RegistrationPayload, error) {
+	// The host's keys with ATTENDANCE_WRITE record who came: a registration, present at once.
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return nil, err
+	}
+	var p problems
+	req, err := registerRequest(&p, c, input.SlotID, "slotId", input.Participant, nil, nil, input.AllocationLabel)
+	if err != nil || len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, err
+	}
+	s, err := db.VisibleSlot(ctx, r.Pool, c, req.SlotID, db.With{})
+	if errors.Is(err, db.ErrNotFound) || err == nil && !c.MemberOf(s.OrganisationID) {
+		p.add(UserErrorCodeNotFound, "slotId", "no slot of your organisation with this id")
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := requireScope(c, s.OrganisationID, db.ScopeAttendanceWrite); err != nil {
+		return nil, err
+	}
+	reason := nonEmpty(input.OverCapacityReason)
+	if reason != nil {
+		p.text("overCapacityReason", *reason, true, 500)
+	}
+	if len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, nil
+	}
+	reg, err := db.RecordWalkIn(ctx, r.Pool, req, reason)
+	if ue, ok := refusal(err, "slotId"); ok {
+		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pagecache.WroteSeats(ctx, req.SlotID)
+	return &RegistrationPayload{Registration: &reg, UserErrors: p.errs()}, nil
+}
+
 // MarkAttendance is the resolver for the markAttendance field.
 func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error) {
 	// The host's keys with ATTENDANCE_WRITE mark confirmed registrations present,
@@ -267,6 +308,14 @@ func (r *registrationResolver) PriorityReason(ctx context.Context, obj *db.Regis
 		return nil, nil
 	}
 	return obj.PriorityReason, nil
+}
+
+// OverCapacityReason is the resolver for the overCapacityReason field.
+func (r *registrationResolver) OverCapacityReason(ctx context.Context, obj *db.Registration) (*string, error) {
+	if !canSeePersonalData(callerFrom(ctx), *obj) {
+		return nil, nil
+	}
+	return obj.OverCapacityReason, nil
 }
 
 // CancellationReason is the resolver for the cancellationReason field.

@@ -295,6 +295,10 @@ func authzRows() []authzRow {
 		authzOnFresh((*authzWorld).freshRegistration, map[string]any{"reason": "Empêchement"})))
 	add(authzMutation(s, "setRegistrationPriority", "registration:waitlisted", "SetRegistrationPriorityInput", "registration { id }",
 		authzWith(map[string]any{"priority": true, "reason": "Jeune sans équipement"}, "id", "registration:waitlisted")))
+	add(authzMutation(s, "recordWalkIn", "slot:started", "RecordWalkInInput", "registration { id }",
+		func(_ *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"slotId": w.ids["slot:started"], "participant": person(int(w.next()))}
+		}))
 	add(authzMutation(s, "markAttendance", "registration:started", "MarkAttendanceInput", "registration { id }",
 		authzWith(map[string]any{"attendance": "PRESENT"}, "id", "registration:started")))
 	add(authzMutation(s, "resendMessage", "message:fresh", "ResendMessageInput", "message { id }",

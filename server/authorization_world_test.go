@@ -243,6 +243,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 		"slotId": w.ids["slot:full"], "participant": person(int(w.next()))}}, "register", "registration", "id")
 	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
 	w.ids["registration:started"] = w.referred(t, started, false)
+	w.ids["slot:started"] = started
 	slotUnderWay(t, a, started)
 	return w
 }
