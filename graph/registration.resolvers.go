@@ -232,6 +232,26 @@ func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttenda
 	return &RegistrationPayload{Registration: &marked, UserErrors: p.errs()}, nil
 }
 
+// PersonHistory is the resolver for the personHistory field.
+func (r *queryResolver) PersonHistory(ctx context.Context, phone *string, email *string, name *string) ([]db.Registration, error) {
+	c := callerFrom(ctx)
+	if _, err := requireOwnScope(c, db.ScopeRegistrationsRead); err != nil {
+		return nil, err
+	}
+	search := db.PersonSearch{Phone: phone, Email: email}
+	if name != nil {
+		n := strings.Join(strings.Fields(*name), " ")
+		if len([]rune(n)) < 2 || len([]rune(n)) > 200 {
+			return nil, errBadInput("name must have 2 to 200 characters")
+		}
+		search.Name = &n
+	}
+	if search.Phone == nil && search.Email == nil && search.Name == nil {
+		return nil, errBadInput("give a phone, an email or a name to find the person by")
+	}
+	return db.PersonHistory(ctx, r.Pool, c, search)
+}
+
 // RegistrationByToken is the resolver for the registrationByToken field.
 func (r *queryResolver) RegistrationByToken(ctx context.Context, token string) (*db.Registration, error) {
 	// A registration opened with the person's management token.

@@ -34,6 +34,7 @@ var rootFields = map[string]rootField{
 	"Query.apiKeys":             {},
 	"Query.registrationByToken": {},
 	"Query.referrals":           {},
+	"Query.personHistory":       {},
 	"Query.webhookEndpoints":    {},
 	"Query.calendarFeeds":       {},
 
