@@ -268,18 +268,19 @@ func promote(ctx context.Context, tx pgx.Tx, slotID int64) error {
 	}
 }
 
-// EnrolError says which request of an enrolment was refused.
-type EnrolError struct {
-	Index int // in the requests given to Enrol
+// RegisterAllError says which request of RegisterAll was refused.
+type RegisterAllError struct {
+	Index int // in the requests given to RegisterAll
 	Err   error
 }
 
-func (e *EnrolError) Error() string { return fmt.Sprintf("request %d: %v", e.Index, e.Err) }
-func (e *EnrolError) Unwrap() error { return e.Err }
+func (e *RegisterAllError) Error() string { return fmt.Sprintf("request %d: %v", e.Index, e.Err) }
+func (e *RegisterAllError) Unwrap() error { return e.Err }
 
-// Enrol makes several registrations in one transaction: all or none. Slots are locked in id
-// order, whatever the order asked, so that two enrolments never deadlock.
-func Enrol(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registration, []string, error) {
+// RegisterAll makes several registrations in one transaction, all or none: a programme's
+// slots for one person (enrol), or one slot for a household. Slots are locked in id order,
+// whatever the order asked, so that two of them never deadlock.
+func RegisterAll(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registration, []string, error) {
 	order := make([]int, len(reqs))
 	for i := range order {
 		order[i] = i
@@ -290,14 +291,14 @@ func Enrol(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registrati
 		for _, i := range order {
 			reg, token, err := Register(ctx, tx, reqs[i])
 			if err != nil {
-				return &EnrolError{Index: i, Err: err}
+				return &RegisterAllError{Index: i, Err: err}
 			}
 			regs[i], tokens[i] = reg, token
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("enrol: %w", err)
+		return nil, nil, fmt.Errorf("register all: %w", err)
 	}
 	return regs, tokens, nil
 }

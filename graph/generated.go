@@ -205,6 +205,7 @@ type ComplexityRoot struct {
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
 		RecordWalkIn            func(childComplexity int, input RecordWalkInInput) int
 		Register                func(childComplexity int, input RegisterInput) int
+		RegisterHousehold       func(childComplexity int, input RegisterHouseholdInput) int
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
 		ResendMessage           func(childComplexity int, input ResendMessageInput) int
@@ -323,6 +324,12 @@ type ComplexityRoot struct {
 		Organisation     func(childComplexity int) int
 		PartnerReference func(childComplexity int) int
 		Reason           func(childComplexity int) int
+	}
+
+	RegisterHouseholdPayload struct {
+		ManageTokens  func(childComplexity int) int
+		Registrations func(childComplexity int) int
+		UserErrors    func(childComplexity int) int
 	}
 
 	RegisterPayload struct {
@@ -610,6 +617,7 @@ type MutationResolver interface {
 	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
 	Register(ctx context.Context, input RegisterInput) (*RegisterPayload, error)
 	Enrol(ctx context.Context, input EnrolInput) (*EnrolPayload, error)
+	RegisterHousehold(ctx context.Context, input RegisterHouseholdInput) (*RegisterHouseholdPayload, error)
 	CancelRegistration(ctx context.Context, input CancelRegistrationInput) (*RegistrationPayload, error)
 	SetRegistrationPriority(ctx context.Context, input SetRegistrationPriorityInput) (*RegistrationPayload, error)
 	RecordWalkIn(ctx context.Context, input RecordWalkInInput) (*RegistrationPayload, error)
@@ -1409,6 +1417,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(RegisterInput)), true
+	case "Mutation.registerHousehold":
+		if e.ComplexityRoot.Mutation.RegisterHousehold == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerHousehold_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterHousehold(childComplexity, args["input"].(RegisterHouseholdInput)), true
 	case "Mutation.releaseSeats":
 		if e.ComplexityRoot.Mutation.ReleaseSeats == nil {
 			break
@@ -2074,6 +2093,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Referral.Reason(childComplexity), true
+
+	case "RegisterHouseholdPayload.manageTokens":
+		if e.ComplexityRoot.RegisterHouseholdPayload.ManageTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterHouseholdPayload.ManageTokens(childComplexity), true
+	case "RegisterHouseholdPayload.registrations":
+		if e.ComplexityRoot.RegisterHouseholdPayload.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterHouseholdPayload.Registrations(childComplexity), true
+	case "RegisterHouseholdPayload.userErrors":
+		if e.ComplexityRoot.RegisterHouseholdPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterHouseholdPayload.UserErrors(childComplexity), true
 
 	case "RegisterPayload.manageToken":
 		if e.ComplexityRoot.RegisterPayload.ManageToken == nil {
@@ -3067,6 +3105,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
 			graphql.NewInputUnmarshaler("RecordWalkInInput", ec.unmarshalInputRecordWalkInInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
+			graphql.NewInputUnmarshaler("RegisterHouseholdInput", ec.unmarshalInputRegisterHouseholdInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
 			graphql.NewInputUnmarshaler("ReplayWebhookMessageInput", ec.unmarshalInputReplayWebhookMessageInput),
@@ -3639,6 +3678,18 @@ func (ec *executionContext) childFields_Referral(ctx context.Context, field grap
 		return ec.fieldContext_Referral_partnerReference(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Referral", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterHouseholdPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registrations":
+		return ec.fieldContext_RegisterHouseholdPayload_registrations(ctx, field)
+	case "manageTokens":
+		return ec.fieldContext_RegisterHouseholdPayload_manageTokens(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RegisterHouseholdPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterHouseholdPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RegisterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4467,6 +4518,20 @@ func (ec *executionContext) field_Mutation_recordWalkIn_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (RecordWalkInInput, error) {
 			return ec.unmarshalNRecordWalkInInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordWalkInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerHousehold_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RegisterHouseholdInput, error) {
+			return ec.unmarshalNRegisterHouseholdInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterHouseholdInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7876,6 +7941,50 @@ func (ec *executionContext) fieldContext_Mutation_enrol(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerHousehold(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerHousehold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterHousehold(ctx, fc.Args["input"].(RegisterHouseholdInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegisterHouseholdPayload) graphql.Marshaler {
+			return ec.marshalNRegisterHouseholdPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterHouseholdPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerHousehold(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterHouseholdPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerHousehold_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_cancelRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10766,6 +10875,93 @@ func (ec *executionContext) _Referral_partnerReference(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_Referral_partnerReference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Referral", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegisterHouseholdPayload_registrations(ctx context.Context, field graphql.CollectedField, obj *RegisterHouseholdPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterHouseholdPayload_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterHouseholdPayload_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterHouseholdPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterHouseholdPayload_manageTokens(ctx context.Context, field graphql.CollectedField, obj *RegisterHouseholdPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterHouseholdPayload_manageTokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManageTokens, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterHouseholdPayload_manageTokens(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RegisterHouseholdPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RegisterHouseholdPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *RegisterHouseholdPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterHouseholdPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterHouseholdPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterHouseholdPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RegisterPayload_registration(ctx context.Context, field graphql.CollectedField, obj *RegisterPayload) (ret graphql.Marshaler) {
@@ -17376,6 +17572,87 @@ func UnmarshalReferralInput(ctx context.Context, raw any) (ReferralInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRegisterHouseholdInput(ctx context.Context, obj any) (RegisterHouseholdInput, error) {
+	var it RegisterHouseholdInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["joinWaitlist"]; !present {
+		asMap["joinWaitlist"] = false
+	}
+
+	fieldsInOrder := [...]string{"slotId", "people", "joinWaitlist", "referral", "allocationLabel", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "people":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("people"))
+			data, err := ec.unmarshalNParticipantInput2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.People = data
+		case "joinWaitlist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("joinWaitlist"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JoinWaitlist = data
+		case "referral":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referral"))
+			data, err := ec.unmarshalOReferralInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReferralInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Referral = data
+		case "allocationLabel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allocationLabel"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllocationLabel = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterHouseholdInput unmarshals raw into the RegisterHouseholdInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterHouseholdInput(ctx context.Context, raw any) (RegisterHouseholdInput, error) {
+	var out RegisterHouseholdInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterHouseholdInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj any) (RegisterInput, error) {
 	var it RegisterInput
 	if obj == nil {
@@ -20167,6 +20444,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerHousehold":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerHousehold(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "cancelRegistration":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelRegistration(ctx, field)
@@ -21002,6 +21286,49 @@ func (ec *executionContext) _Referral(ctx context.Context, sel ast.SelectionSet,
 		case "partnerReference":
 			out.Values[i] = ec._Referral_partnerReference(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registerHouseholdPayloadImplementors = []string{"RegisterHouseholdPayload"}
+
+func (ec *executionContext) _RegisterHouseholdPayload(ctx context.Context, sel ast.SelectionSet, obj *RegisterHouseholdPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerHouseholdPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterHouseholdPayload")
+		case "registrations":
+			out.Values[i] = ec._RegisterHouseholdPayload_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "manageTokens":
+			out.Values[i] = ec._RegisterHouseholdPayload_manageTokens(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RegisterHouseholdPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23550,6 +23877,20 @@ func (ec *executionContext) unmarshalNParticipantInput2githubᚗcomᚋregiestain
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNParticipantInput2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInputᚄ(ctx context.Context, v any) ([]ParticipantInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ParticipantInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNParticipantInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalNPostalCode2string(ctx context.Context, v any) (string, error) {
 	res, err := UnmarshalPostalCode(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23607,6 +23948,19 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 func (ec *executionContext) unmarshalNRecordWalkInInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordWalkInInput(ctx context.Context, v any) (RecordWalkInInput, error) {
 	res, err := ec.unmarshalInputRecordWalkInInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRegisterHouseholdInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterHouseholdInput(ctx context.Context, v any) (RegisterHouseholdInput, error) {
+	res, err := ec.unmarshalInputRegisterHouseholdInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterHouseholdPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterHouseholdPayload(ctx context.Context, sel ast.SelectionSet, v *RegisterHouseholdPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegisterHouseholdPayload!")
+		return graphql.Null
+	}
+	return ec._RegisterHouseholdPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterInput(ctx context.Context, v any) (RegisterInput, error) {

@@ -448,6 +448,32 @@ type ReferralInput struct {
 	PartnerReference *string `json:"partnerReference,omitempty"`
 }
 
+// Input of `registerHousehold`.
+type RegisterHouseholdInput struct {
+	// The slot.
+	SlotID string `json:"slotId"`
+	// The people, 2 to 6, each with their name and consent. A person without phone or email shares the first person's contact (and preferred channel); each takes a seat.
+	People []ParticipantInput `json:"people"`
+	// If the slot cannot seat everyone, put those without a seat on the waiting list rather than refuse (the default).
+	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
+	// The referral when a partner registers the household (required for partners), as for `register`.
+	Referral *ReferralInput `json:"referral,omitempty"`
+	// The department of your organisation whose reserved seats to use, as for `register`.
+	AllocationLabel *string `json:"allocationLabel,omitempty"`
+	// A key of your choosing (16 to 255 characters) that makes a retry return the first answer, as for `register`.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `registerHousehold`.
+type RegisterHouseholdPayload struct {
+	// One registration per person, in the order of `people`; empty when refused.
+	Registrations []db.Registration `json:"registrations"`
+	// The management token of each registration, in the same order: shown only here. Each manages its own registration.
+	ManageTokens []string `json:"manageTokens"`
+	// Why the household was refused; empty on success. A refusal takes no seat for anyone.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `register`.
 type RegisterInput struct {
 	// The slot.
@@ -964,7 +990,7 @@ const (
 	UserErrorCodeRegistrationClosed UserErrorCode = "REGISTRATION_CLOSED"
 	// Registrations for this slot are not open yet (see `registrationOpensAt`).
 	UserErrorCodeRegistrationNotOpen UserErrorCode = "REGISTRATION_NOT_OPEN"
-	// The same person (same phone or email) already holds a seat or a waiting-list place on this slot.
+	// The same person (same name, and same phone or email) already holds a seat or a waiting-list place on this slot.
 	UserErrorCodeAlreadyRegistered UserErrorCode = "ALREADY_REGISTERED"
 	// The phone number is not a valid French or international number.
 	UserErrorCodeInvalidPhone UserErrorCode = "INVALID_PHONE"

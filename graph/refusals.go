@@ -25,7 +25,7 @@ var refusals = []struct {
 	{db.ErrSlotStarted, UserErrorCodeSlotStarted, "the slot has already started", ""},
 	{db.ErrSlotNotStarted, UserErrorCodeSlotNotStarted, "attendance is marked once the slot has started", ""},
 	{db.ErrCapacityBelowSeatsTaken, UserErrorCodeCapacityBelowSeatsTaken, "capacity cannot go below the seats already taken", ""},
-	{db.ErrAlreadyRegistered, UserErrorCodeAlreadyRegistered, "this person (same phone or email) is already registered on this slot", ""},
+	{db.ErrAlreadyRegistered, UserErrorCodeAlreadyRegistered, "this person (same name, and same phone or email) is already registered on this slot", ""},
 	{db.ErrAlreadyCancelled, UserErrorCodeAlreadyCancelled, "the registration is already cancelled", ""},
 	{db.ErrNotConfirmed, UserErrorCodeNotConfirmed, "only a confirmed registration has an attendance", ""},
 	{db.ErrNotEnoughFreeSeats, UserErrorCodeNotEnoughFreeSeats, "more seats asked than are free for everyone", ""},

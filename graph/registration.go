@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
@@ -234,4 +236,40 @@ func registrationConnection(rows []db.Registration, p db.Page) *RegistrationConn
 	edges, info := connection(kindRegistration, rows, p, func(r db.Registration) db.Cursor { return db.Cursor{ID: r.ID} },
 		func(c string, r db.Registration) RegistrationEdge { return RegistrationEdge{c, r} })
 	return &RegistrationConnection{Edges: edges, PageInfo: info}
+}
+
+// householdRequests checks a household: 2 to 6 people, each a valid participant, those
+// without a contact sharing the first person's; a person's problems are named by their place
+// in people (input.people.1.firstName).
+func householdRequests(p *problems, c db.Caller, in RegisterHouseholdInput) ([]db.RegisterRequest, error) {
+	if len(in.People) < 2 || len(in.People) > 6 {
+		p.add(UserErrorCodeInvalid, "people", "a household registers 2 to 6 people; one person registers with register")
+		return nil, nil
+	}
+	first := in.People[0]
+	reqs := make([]db.RegisterRequest, len(in.People))
+	for i, person := range in.People {
+		if nonEmpty(person.Phone) == nil && nonEmpty(person.Email) == nil {
+			person.Phone, person.Email = first.Phone, first.Email
+			if person.PreferredChannel == nil {
+				person.PreferredChannel = first.PreferredChannel
+			}
+		}
+		var mine problems
+		req, err := registerRequest(&mine, c, in.SlotID, "slotId", person, in.Referral, nil, in.AllocationLabel)
+		if err != nil {
+			return nil, err
+		}
+		for _, ue := range mine {
+			if len(ue.Field) >= 2 && ue.Field[1] == "participant" {
+				ue.Field = append([]string{"input", "people", strconv.Itoa(i)}, ue.Field[2:]...)
+			}
+			if !slices.ContainsFunc(*p, func(u UserError) bool { return slices.Equal(u.Field, ue.Field) && u.Code == ue.Code }) {
+				*p = append(*p, ue)
+			}
+		}
+		req.JoinWaitlist = deref(in.JoinWaitlist)
+		reqs[i] = req
+	}
+	return reqs, nil
 }

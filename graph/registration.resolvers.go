@@ -60,10 +60,10 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
-		regs, tokens, err := db.Enrol(ctx, q, reqs)
-		var enrolErr *db.EnrolError
-		if errors.As(err, &enrolErr) {
-			if ue, ok := refusal(enrolErr.Err, fmt.Sprintf("slotIds.%d", enrolErr.Index)); ok {
+		regs, tokens, err := db.RegisterAll(ctx, q, reqs)
+		var allErr *db.RegisterAllError
+		if errors.As(err, &allErr) {
+			if ue, ok := refusal(allErr.Err, fmt.Sprintf("slotIds.%d", allErr.Index)); ok {
 				return nil, []UserError{ue}, nil
 			}
 		}
@@ -82,6 +82,45 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 		return &EnrolPayload{Registrations: []db.Registration{}, ManageTokens: []string{}, UserErrors: problems}, nil
 	}
 	return &EnrolPayload{Registrations: res.Registrations, ManageTokens: res.Tokens, UserErrors: []UserError{}}, nil
+}
+
+// RegisterHousehold is the resolver for the registerHousehold field.
+func (r *mutationResolver) RegisterHousehold(ctx context.Context, input RegisterHouseholdInput) (*RegisterHouseholdPayload, error) {
+	// Several people on one slot, all seated or none, sharing the first person's contact.
+	c := callerFrom(ctx)
+	if err := mayRegister(c); err != nil {
+		return nil, err
+	}
+	res, problems, err := idempotent(ctx, r.Pool, "registerHousehold", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*enrolResult, []UserError, error) {
+		var p problems
+		reqs, err := householdRequests(&p, c, input)
+		if err != nil || len(p) > 0 {
+			return nil, p, err
+		}
+		regs, tokens, err := db.RegisterAll(ctx, q, reqs)
+		var allErr *db.RegisterAllError
+		if errors.As(err, &allErr) {
+			field := "slotId"
+			if errors.Is(allErr.Err, db.ErrAlreadyRegistered) {
+				field = fmt.Sprintf("people.%d", allErr.Index)
+			}
+			if ue, ok := refusal(allErr.Err, field); ok {
+				return nil, []UserError{ue}, nil
+			}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		pagecache.WroteSeats(ctx, reqs[0].SlotID)
+		return &enrolResult{regs, tokens}, nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(problems) > 0 {
+		return &RegisterHouseholdPayload{Registrations: []db.Registration{}, ManageTokens: []string{}, UserErrors: problems}, nil
+	}
+	return &RegisterHouseholdPayload{Registrations: res.Registrations, ManageTokens: res.Tokens, UserErrors: []UserError{}}, nil
 }
 
 // CancelRegistration is the resolver for the cancelRegistration field.

@@ -57,6 +57,7 @@ var rootFields = map[string]rootField{
 	"Mutation.revokeApiKey":            {},
 	"Mutation.register":                {seatsOnly: true, registers: true},
 	"Mutation.enrol":                   {seatsOnly: true, registers: true},
+	"Mutation.registerHousehold":       {seatsOnly: true, registers: true},
 	"Mutation.cancelRegistration":      {seatsOnly: true},
 	"Mutation.setRegistrationPriority": {},
 	"Mutation.markAttendance":          {},

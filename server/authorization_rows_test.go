@@ -284,6 +284,15 @@ func authzRows() []authzRow {
 	for _, o := range []string{"slot:public", "slot:partners", "slot:internal", "slot:draft-workshop"} {
 		add(authzMutation(s, "register", o, "RegisterInput", "registration { id }", authzRegistration(o)))
 	}
+	add(authzMutation(s, "registerHousehold", "slot:public", "RegisterHouseholdInput", "registrations { id }",
+		func(t *testing.T, w *authzWorld, caller string) map[string]any {
+			in := authzRegistration("slot:public")(t, w, caller)
+			second := person(int(w.next()))
+			delete(second, "phone")
+			in["people"] = []any{in["participant"], second}
+			delete(in, "participant")
+			return in
+		}))
 	add(authzMutation(s, "enrol", "programme:course", "EnrolInput", "registrations { id }",
 		func(t *testing.T, w *authzWorld, caller string) map[string]any {
 			in := authzRegistration("slot:public")(t, w, caller)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 )
 
@@ -137,15 +138,17 @@ func TestBookingRulesRegisterOutcomes(t *testing.T) {
 			slotCancel(t, a.withT(t), h.Key, slot)
 			return slot, rulesIn(slot, 1, nil)
 		}, "SLOT_CANCELLED", []string{"input", "slotId"}},
-		{"the same phone, written another way: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
+		{"the same person, the phone written another way and the name in capitals: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
 			slot := h.slot(t, a, 5, nil)
 			rulesBook(t, a, "", rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": "+33612345678"})}), "CONFIRMED")
-			return slot, rulesIn(slot, 2, map[string]any{"participant": rulesPerson(2, map[string]any{"firstName": "Moussa", "phone": "06 12 34 56 78"})})
+			same := rulesPerson(1, map[string]any{"phone": "06 12 34 56 78"})
+			same["firstName"], same["lastName"] = strings.ToUpper(same["firstName"].(string)), strings.ToUpper(same["lastName"].(string))
+			return slot, rulesIn(slot, 2, map[string]any{"participant": same})
 		}, "ALREADY_REGISTERED", []string{"input", "slotId"}},
-		{"the same email in another case: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
+		{"the same person, the email in another case: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
 			slot := h.slot(t, a, 5, nil)
 			rulesBook(t, a, "", rulesIn(slot, 1, map[string]any{"participant": rulesPerson(1, map[string]any{"email": "awa.diallo@example.fr"})}), "CONFIRMED")
-			return slot, rulesIn(slot, 2, map[string]any{"participant": rulesPerson(2, map[string]any{"phone": nil, "email": "Awa.Diallo@Example.FR"})})
+			return slot, rulesIn(slot, 2, map[string]any{"participant": rulesPerson(1, map[string]any{"phone": nil, "email": "Awa.Diallo@Example.FR"})})
 		}, "ALREADY_REGISTERED", []string{"input", "slotId"}},
 		{"already on the waiting list: ALREADY_REGISTERED", func(t *testing.T, h rulesHost) (string, map[string]any) {
 			slot := h.slot(t, a, 1, nil)

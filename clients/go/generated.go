@@ -493,7 +493,7 @@ const (
 	UserErrorCodeRegistrationClosed UserErrorCode = "REGISTRATION_CLOSED"
 	// Registrations for this slot are not open yet (see `registrationOpensAt`).
 	UserErrorCodeRegistrationNotOpen UserErrorCode = "REGISTRATION_NOT_OPEN"
-	// The same person (same phone or email) already holds a seat or a waiting-list place on this slot.
+	// The same person (same name, and same phone or email) already holds a seat or a waiting-list place on this slot.
 	UserErrorCodeAlreadyRegistered UserErrorCode = "ALREADY_REGISTERED"
 	// The phone number is not a valid French or international number.
 	UserErrorCodeInvalidPhone UserErrorCode = "INVALID_PHONE"
