@@ -43,6 +43,9 @@ type OverlapError struct {
 }
 
 func (e *OverlapError) Error() string {
+	if e.SlotID == 0 {
+		return fmt.Sprintf("occurrence %d: %s", e.Occurrence, ErrOverlap)
+	}
 	return fmt.Sprintf("occurrence %d overlaps slot %d: %s", e.Occurrence, e.SlotID, ErrOverlap)
 }
 
