@@ -519,6 +519,11 @@ const (
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
+	// The slot's time overlaps another scheduled slot in the same room (or, for a slot without a
+	// room, another slot without a room at the same venue); the message gives the other slot's id
+	// (and, in a series, which occurrence). Move it, pick another room, or send `allowOverlap: true`
+	// when both may really take place at once.
+	UserErrorCodeOverlap UserErrorCode = "OVERLAP"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -550,6 +555,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
+	UserErrorCodeOverlap,
 }
 
 // __AvailabilityInput is used internally by genqlient
