@@ -124,7 +124,9 @@ func TestCatalogueSlotsDoNotOverlapInOnePlace(t *testing.T) {
 		t.Errorf("the series refusal: got %+v and %d slots, want occurrence 2 naming %s and none", ue, len(res.Slots), catID(first))
 	}
 	var out struct {
-		Slots struct{ Edges []struct{ Node struct{ ID string } } }
+		Slots struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	a.query(key, `query($v: ID!) { slots(filter: {venueIds: [$v], from: "2032-02-01T00:00:00+01:00"}, first: 50) { edges { node { id } } } }`,
 		map[string]any{"v": venue}, &out)
