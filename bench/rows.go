@@ -161,7 +161,7 @@ func indexOf(xs []string, x string) int {
 
 var slotColumns = []string{"organisation_id", "workshop_id", "venue_id", "starts_at", "ends_at", "capacity",
 	"seats_taken", "waitlist_length", "status", "cancellation_reason", "cancelled_at", "visibility",
-	"registration_opens_at", "registration_closes_at", "facilitator_name"}
+	"registration_opens_at", "registration_closes_at", "facilitator_name", "allow_overlap"}
 
 var facilitators = []string{"Awa", "Karim", "Sophie", "Mehdi", "Fatou", "Julien", "Inès", "Thomas"}
 
@@ -193,6 +193,9 @@ func (p *plan) slotRows() pgx.CopyFromSource {
 			row[12] = closes.Add(-30 * 24 * time.Hour)
 		}
 		row[14] = facilitators[i%len(facilitators)]
+		// Slots are drawn at random hours and venues, so some share a venue and a time: they
+		// are written as the host allowing it (migration 013), as migrated data is.
+		row[15] = true
 		i++
 		return row, nil
 	})

@@ -26,6 +26,10 @@ type Slot struct {
 	RegistrationOpensAt  *time.Time
 	RegistrationClosesAt time.Time
 	FacilitatorName      *string
+	// RoomID is the room of the venue the slot takes, nil for the venue as one place.
+	RoomID *int64
+	// AllowOverlap: the host let the slot overlap others in its place (migration 013).
+	AllowOverlap bool
 	// Revision counts the changes of its time, venue and status (migration 010): a calendar
 	// event's SEQUENCE.
 	Revision int
@@ -103,14 +107,14 @@ func (s Slot) registrationRefusal(now time.Time) error {
 
 const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
 	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
-	s.registration_opens_at, s.registration_closes_at, s.facilitator_name, s.revision`
+	s.registration_opens_at, s.registration_closes_at, s.facilitator_name, s.revision, s.room_id, s.allow_overlap`
 
 // fields are the destinations of slotColumns, in order. (A slot is always read whole: its
 // columns are few and small, and seatsLeft, the rules and the page cache need most of them.)
 func (s *Slot) fields() []any {
 	return []any{&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
 		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
-		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName, &s.Revision}
+		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName, &s.Revision, &s.RoomID, &s.AllowOverlap}
 }
 
 func scanSlot(row pgx.CollectableRow) (Slot, error) {
@@ -239,10 +243,12 @@ func slotWhere(c Caller, f SlotFilter, p Page) where {
 }
 
 // ScheduleSlots inserts slots in one transaction: all or none. Several slots form a series
-// and share a series id.
+// and share a series id. A slot overlapping another in its place (see migration 013) refuses
+// them all with an *OverlapError naming the occurrence and the other slot.
 func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error) {
 	var created []Slot
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		created = created[:0]
 		var series *string
 		if len(slots) > 1 {
 			if err := tx.QueryRow(ctx, `SELECT gen_random_uuid()::text`).Scan(&series); err != nil {
@@ -253,12 +259,14 @@ func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error)
 			rows, _ := tx.Query(ctx, `
 				WITH s AS (
 					INSERT INTO slots (organisation_id, workshop_id, venue_id, series_id, starts_at, ends_at,
-						capacity, visibility, registration_opens_at, registration_closes_at, facilitator_name)
-					VALUES ($1, $2, $3, $4::uuid, $5, $6, $7, $8, $9, $10, $11)
+						capacity, visibility, registration_opens_at, registration_closes_at, facilitator_name,
+						room_id, allow_overlap)
+					VALUES ($1, $2, $3, $4::uuid, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 					RETURNING *)
 				SELECT `+slotColumns+` FROM s`,
 				s.OrganisationID, s.WorkshopID, s.VenueID, series, s.StartsAt, s.EndsAt,
-				s.Capacity, s.Visibility, s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName)
+				s.Capacity, s.Visibility, s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName,
+				s.RoomID, s.AllowOverlap)
 			c, err := pgx.CollectExactlyOneRow(rows, scanSlot)
 			if err != nil {
 				return err
@@ -267,6 +275,9 @@ func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error)
 		}
 		return nil
 	})
+	if isOverlap(err) {
+		err = overlapError(ctx, q, slots[len(created)], len(created))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("schedule %d slots: %w", len(slots), err)
 	}
@@ -276,8 +287,10 @@ func ScheduleSlots(ctx context.Context, q Querier, slots []Slot) ([]Slot, error)
 // UpdateSlot locks slot id, lets change modify it, and writes its editable fields. It
 // refuses a slot that started or was cancelled, and a capacity below the seats taken or
 // reserved; seats added to the capacity go to the waiting list in the same transaction.
+//
+// A slot moved onto another in its place is refused with an *OverlapError naming the other.
 func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) error) (Slot, error) {
-	var updated Slot
+	var updated, moved Slot
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		s, err := lockSlot(ctx, tx, id)
 		if err != nil {
@@ -296,10 +309,13 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 		if _, err := tx.Exec(ctx, `
 			UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
 				visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
-				facilitator_name = $9, updated_at = now()
+				facilitator_name = $9, room_id = $10, allow_overlap = $11, updated_at = now()
 			WHERE id = $1`,
 			s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
-			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName); err != nil {
+			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName, s.RoomID, s.AllowOverlap); err != nil {
+			if isOverlap(err) {
+				moved = s
+			}
 			return err
 		}
 		// A change of time or place is told to the participants (SLOT_MOVED); others are not.
@@ -320,6 +336,9 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 		updated, err = SlotByID(ctx, tx, id)
 		return err
 	})
+	if isOverlap(err) {
+		err = overlapError(ctx, q, moved, 0)
+	}
 	if err != nil {
 		return Slot{}, fmt.Errorf("update slot %d: %w", id, err)
 	}

@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Registration() RegistrationResolver
+	Room() RoomResolver
 	Slot() SlotResolver
 	Subscription() SubscriptionResolver
 	Venue() VenueResolver
@@ -188,6 +189,7 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		ArchiveProgramme        func(childComplexity int, input ArchiveInput) int
+		ArchiveRoom             func(childComplexity int, input ArchiveInput) int
 		ArchiveVenue            func(childComplexity int, input ArchiveInput) int
 		ArchiveWorkshop         func(childComplexity int, input ArchiveInput) int
 		CancelRegistration      func(childComplexity int, input CancelRegistrationInput) int
@@ -196,6 +198,7 @@ type ComplexityRoot struct {
 		CreateCalendarFeed      func(childComplexity int, input CreateCalendarFeedInput) int
 		CreateOrganisation      func(childComplexity int, input CreateOrganisationInput) int
 		CreateProgramme         func(childComplexity int, input CreateProgrammeInput) int
+		CreateRoom              func(childComplexity int, input CreateRoomInput) int
 		CreateVenue             func(childComplexity int, input CreateVenueInput) int
 		CreateWebhookEndpoint   func(childComplexity int, input CreateWebhookEndpointInput) int
 		CreateWorkshop          func(childComplexity int, input CreateWorkshopInput) int
@@ -219,6 +222,7 @@ type ComplexityRoot struct {
 		StopReminders           func(childComplexity int, input StopRemindersInput) int
 		UpdateOrganisation      func(childComplexity int, input UpdateOrganisationInput) int
 		UpdateProgramme         func(childComplexity int, input UpdateProgrammeInput) int
+		UpdateRoom              func(childComplexity int, input UpdateRoomInput) int
 		UpdateSlot              func(childComplexity int, input UpdateSlotInput) int
 		UpdateVenue             func(childComplexity int, input UpdateVenueInput) int
 		UpdateWebhookEndpoint   func(childComplexity int, input UpdateWebhookEndpointInput) int
@@ -375,8 +379,22 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	Room struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		IsArchived  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Venue       func(childComplexity int) int
+	}
+
+	RoomPayload struct {
+		Room       func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Slot struct {
 		Allocations           func(childComplexity int) int
+		AllowOverlap          func(childComplexity int) int
 		CancellationReason    func(childComplexity int) int
 		Capacity              func(childComplexity int) int
 		EndsAt                func(childComplexity int) int
@@ -386,6 +404,7 @@ type ComplexityRoot struct {
 		RegistrationClosesAt  func(childComplexity int) int
 		RegistrationOpensAt   func(childComplexity int) int
 		Registrations         func(childComplexity int, statuses []db.RegistrationStatus, first *int, after *string) int
+		Room                  func(childComplexity int) int
 		SeatsLeft             func(childComplexity int) int
 		SeatsReserved         func(childComplexity int) int
 		SeatsTaken            func(childComplexity int) int
@@ -443,6 +462,7 @@ type ComplexityRoot struct {
 		Organisation       func(childComplexity int) int
 		Phone              func(childComplexity int) int
 		PostalCode         func(childComplexity int) int
+		Rooms              func(childComplexity int, includeArchived *bool) int
 		Slots              func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
 		StreetAddress      func(childComplexity int) int
 	}
@@ -629,6 +649,9 @@ type MutationResolver interface {
 	CreateVenue(ctx context.Context, input CreateVenueInput) (*VenuePayload, error)
 	UpdateVenue(ctx context.Context, input UpdateVenueInput) (*VenuePayload, error)
 	ArchiveVenue(ctx context.Context, input ArchiveInput) (*VenuePayload, error)
+	CreateRoom(ctx context.Context, input CreateRoomInput) (*RoomPayload, error)
+	UpdateRoom(ctx context.Context, input UpdateRoomInput) (*RoomPayload, error)
+	ArchiveRoom(ctx context.Context, input ArchiveInput) (*RoomPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input CreateWebhookEndpointInput) (*WebhookSecretPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, input UpdateWebhookEndpointInput) (*WebhookEndpointPayload, error)
 	RotateWebhookSecret(ctx context.Context, input RotateWebhookSecretInput) (*WebhookSecretPayload, error)
@@ -685,10 +708,15 @@ type RegistrationResolver interface {
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
 }
+type RoomResolver interface {
+	ID(ctx context.Context, obj *db.Room) (string, error)
+	Venue(ctx context.Context, obj *db.Room) (*db.Venue, error)
+}
 type SlotResolver interface {
 	ID(ctx context.Context, obj *db.Slot) (string, error)
 	Workshop(ctx context.Context, obj *db.Slot) (*db.Workshop, error)
 	Venue(ctx context.Context, obj *db.Slot) (*db.Venue, error)
+	Room(ctx context.Context, obj *db.Slot) (*db.Room, error)
 
 	SeatsLeft(ctx context.Context, obj *db.Slot) (int, error)
 
@@ -702,6 +730,7 @@ type VenueResolver interface {
 	ID(ctx context.Context, obj *db.Venue) (string, error)
 	Organisation(ctx context.Context, obj *db.Venue) (*db.Organisation, error)
 
+	Rooms(ctx context.Context, obj *db.Venue, includeArchived *bool) ([]db.Room, error)
 	Slots(ctx context.Context, obj *db.Venue, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error)
 }
 type WebhookEndpointResolver interface {
@@ -1230,6 +1259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveProgramme(childComplexity, args["input"].(ArchiveInput)), true
+	case "Mutation.archiveRoom":
+		if e.ComplexityRoot.Mutation.ArchiveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveRoom(childComplexity, args["input"].(ArchiveInput)), true
 	case "Mutation.archiveVenue":
 		if e.ComplexityRoot.Mutation.ArchiveVenue == nil {
 			break
@@ -1318,6 +1358,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProgramme(childComplexity, args["input"].(CreateProgrammeInput)), true
+	case "Mutation.createRoom":
+		if e.ComplexityRoot.Mutation.CreateRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRoom(childComplexity, args["input"].(CreateRoomInput)), true
 	case "Mutation.createVenue":
 		if e.ComplexityRoot.Mutation.CreateVenue == nil {
 			break
@@ -1571,6 +1622,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProgramme(childComplexity, args["input"].(UpdateProgrammeInput)), true
+	case "Mutation.updateRoom":
+		if e.ComplexityRoot.Mutation.UpdateRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRoom(childComplexity, args["input"].(UpdateRoomInput)), true
 	case "Mutation.updateSlot":
 		if e.ComplexityRoot.Mutation.UpdateSlot == nil {
 			break
@@ -2286,12 +2348,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationPayload.UserErrors(childComplexity), true
 
+	case "Room.description":
+		if e.ComplexityRoot.Room.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.Description(childComplexity), true
+	case "Room.id":
+		if e.ComplexityRoot.Room.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.ID(childComplexity), true
+	case "Room.isArchived":
+		if e.ComplexityRoot.Room.IsArchived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.IsArchived(childComplexity), true
+	case "Room.name":
+		if e.ComplexityRoot.Room.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.Name(childComplexity), true
+	case "Room.venue":
+		if e.ComplexityRoot.Room.Venue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.Venue(childComplexity), true
+
+	case "RoomPayload.room":
+		if e.ComplexityRoot.RoomPayload.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomPayload.Room(childComplexity), true
+	case "RoomPayload.userErrors":
+		if e.ComplexityRoot.RoomPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomPayload.UserErrors(childComplexity), true
+
 	case "Slot.allocations":
 		if e.ComplexityRoot.Slot.Allocations == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Slot.Allocations(childComplexity), true
+	case "Slot.allowOverlap":
+		if e.ComplexityRoot.Slot.AllowOverlap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slot.AllowOverlap(childComplexity), true
 	case "Slot.cancellationReason":
 		if e.ComplexityRoot.Slot.CancellationReason == nil {
 			break
@@ -2351,6 +2463,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Slot.Registrations(childComplexity, args["statuses"].([]db.RegistrationStatus), args["first"].(*int), args["after"].(*string)), true
+	case "Slot.room":
+		if e.ComplexityRoot.Slot.Room == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slot.Room(childComplexity), true
 	case "Slot.seatsLeft":
 		if e.ComplexityRoot.Slot.SeatsLeft == nil {
 			break
@@ -2579,6 +2697,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.PostalCode(childComplexity), true
+	case "Venue.rooms":
+		if e.ComplexityRoot.Venue.Rooms == nil {
+			break
+		}
+
+		args, err := ec.field_Venue_rooms_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Venue.Rooms(childComplexity, args["includeArchived"].(*bool)), true
 	case "Venue.slots":
 		if e.ComplexityRoot.Venue.Slots == nil {
 			break
@@ -3092,6 +3221,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCalendarFeedInput", ec.unmarshalInputCreateCalendarFeedInput),
 			graphql.NewInputUnmarshaler("CreateOrganisationInput", ec.unmarshalInputCreateOrganisationInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
+			graphql.NewInputUnmarshaler("CreateRoomInput", ec.unmarshalInputCreateRoomInput),
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CreateWorkshopInput", ec.unmarshalInputCreateWorkshopInput),
@@ -3121,6 +3251,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("StopRemindersInput", ec.unmarshalInputStopRemindersInput),
 			graphql.NewInputUnmarshaler("UpdateOrganisationInput", ec.unmarshalInputUpdateOrganisationInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
+			graphql.NewInputUnmarshaler("UpdateRoomInput", ec.unmarshalInputUpdateRoomInput),
 			graphql.NewInputUnmarshaler("UpdateSlotInput", ec.unmarshalInputUpdateSlotInput),
 			graphql.NewInputUnmarshaler("UpdateVenueInput", ec.unmarshalInputUpdateVenueInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
@@ -3778,6 +3909,32 @@ func (ec *executionContext) childFields_RegistrationPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Room_id(ctx, field)
+	case "venue":
+		return ec.fieldContext_Room_venue(ctx, field)
+	case "name":
+		return ec.fieldContext_Room_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Room_description(ctx, field)
+	case "isArchived":
+		return ec.fieldContext_Room_isArchived(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Room", field.Name)
+}
+
+func (ec *executionContext) childFields_RoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "room":
+		return ec.fieldContext_RoomPayload_room(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RoomPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Slot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3786,6 +3943,10 @@ func (ec *executionContext) childFields_Slot(ctx context.Context, field graphql.
 		return ec.fieldContext_Slot_workshop(ctx, field)
 	case "venue":
 		return ec.fieldContext_Slot_venue(ctx, field)
+	case "room":
+		return ec.fieldContext_Slot_room(ctx, field)
+	case "allowOverlap":
+		return ec.fieldContext_Slot_allowOverlap(ctx, field)
 	case "startsAt":
 		return ec.fieldContext_Slot_startsAt(ctx, field)
 	case "endsAt":
@@ -3908,6 +4069,8 @@ func (ec *executionContext) childFields_Venue(ctx context.Context, field graphql
 		return ec.fieldContext_Venue_accessInstructions(ctx, field)
 	case "isArchived":
 		return ec.fieldContext_Venue_isArchived(ctx, field)
+	case "rooms":
+		return ec.fieldContext_Venue_rooms(ctx, field)
 	case "slots":
 		return ec.fieldContext_Venue_slots(ctx, field)
 	}
@@ -4302,6 +4465,20 @@ func (ec *executionContext) field_Mutation_archiveProgramme_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_archiveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ArchiveInput, error) {
+			return ec.unmarshalNArchiveInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐArchiveInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveVenue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4406,6 +4583,20 @@ func (ec *executionContext) field_Mutation_createProgramme_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (CreateProgrammeInput, error) {
 			return ec.unmarshalNCreateProgrammeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateProgrammeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateRoomInput, error) {
+			return ec.unmarshalNCreateRoomInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateRoomInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4728,6 +4919,20 @@ func (ec *executionContext) field_Mutation_updateProgramme_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (UpdateProgrammeInput, error) {
 			return ec.unmarshalNUpdateProgrammeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateProgrammeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateRoomInput, error) {
+			return ec.unmarshalNUpdateRoomInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateRoomInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5201,6 +5406,20 @@ func (ec *executionContext) field_Subscription_seatsChanged_args(ctx context.Con
 		return nil, err
 	}
 	args["slotIds"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Venue_rooms_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "includeArchived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeArchived"] = arg0
 	return args, nil
 }
 
@@ -8469,6 +8688,138 @@ func (ec *executionContext) fieldContext_Mutation_archiveVenue(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRoom(ctx, fc.Args["input"].(CreateRoomInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRoom(ctx, fc.Args["input"].(UpdateRoomInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveRoom(ctx, fc.Args["input"].(ArchiveInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+			return ec.marshalNRoomPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRoomPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11707,6 +12058,194 @@ func (ec *executionContext) fieldContext_RegistrationPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Room_id(ctx context.Context, field graphql.CollectedField, obj *db.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Room_venue(ctx context.Context, field graphql.CollectedField, obj *db.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_venue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().Venue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Venue) graphql.Marshaler {
+			return ec.marshalNVenue2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_venue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Room",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Venue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Room_name(ctx context.Context, field graphql.CollectedField, obj *db.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, false, false, "String")
+}
+
+func (ec *executionContext) _Room_description(ctx context.Context, field graphql.CollectedField, obj *db.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, false, false, "String")
+}
+
+func (ec *executionContext) _Room_isArchived(ctx context.Context, field graphql.CollectedField, obj *db.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_isArchived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsArchived(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_isArchived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *RoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomPayload_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Room, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *RoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Slot_id(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11792,6 +12331,61 @@ func (ec *executionContext) fieldContext_Slot_venue(_ context.Context, field gra
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Slot_room(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_room(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Slot().Room(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Room) graphql.Marshaler {
+			return ec.marshalORoom2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoom(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_room(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Slot",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Slot_allowOverlap(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_allowOverlap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowOverlap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_allowOverlap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slot", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Slot_startsAt(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
@@ -12945,6 +13539,50 @@ func (ec *executionContext) _Venue_isArchived(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Venue_isArchived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Venue", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _Venue_rooms(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_rooms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Venue().Rooms(ctx, obj, fc.Args["includeArchived"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Room) graphql.Marshaler {
+			return ec.marshalNRoom2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoomᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_rooms(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Venue",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Room(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Venue_rooms_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Venue_slots(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
@@ -16583,6 +17221,62 @@ func UnmarshalCreateProgrammeInput(ctx context.Context, raw any) (CreateProgramm
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateRoomInput(ctx context.Context, obj any) (CreateRoomInput, error) {
+	var it CreateRoomInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"venueId", "name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "venueId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("venueId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VenueID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRoomInput unmarshals raw into the CreateRoomInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRoomInput(ctx context.Context, raw any) (CreateRoomInput, error) {
+	var out CreateRoomInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRoomInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateVenueInput(ctx context.Context, obj any) (CreateVenueInput, error) {
 	var it CreateVenueInput
 	if obj == nil {
@@ -18106,11 +18800,14 @@ func (ec *executionContext) unmarshalInputScheduleSlotInput(ctx context.Context,
 		asMap[k] = v
 	}
 
+	if _, present := asMap["allowOverlap"]; !present {
+		asMap["allowOverlap"] = false
+	}
 	if _, present := asMap["visibility"]; !present {
 		asMap["visibility"] = "PUBLIC"
 	}
 
-	fieldsInOrder := [...]string{"workshopId", "venueId", "startsAt", "endsAt", "capacity", "visibility", "registrationOpensAt", "registrationClosesAt", "facilitatorName"}
+	fieldsInOrder := [...]string{"workshopId", "venueId", "roomId", "allowOverlap", "startsAt", "endsAt", "capacity", "visibility", "registrationOpensAt", "registrationClosesAt", "facilitatorName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18131,6 +18828,20 @@ func (ec *executionContext) unmarshalInputScheduleSlotInput(ctx context.Context,
 				return it, err
 			}
 			it.VenueID = data
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "allowOverlap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowOverlap"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowOverlap = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalNLocalDateTime2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐLocalDateTime(ctx, v)
@@ -18208,6 +18919,9 @@ func (ec *executionContext) unmarshalInputScheduleSlotSeriesInput(ctx context.Co
 		asMap[k] = v
 	}
 
+	if _, present := asMap["allowOverlap"]; !present {
+		asMap["allowOverlap"] = false
+	}
 	if _, present := asMap["intervalWeeks"]; !present {
 		asMap["intervalWeeks"] = 1
 	}
@@ -18215,7 +18929,7 @@ func (ec *executionContext) unmarshalInputScheduleSlotSeriesInput(ctx context.Co
 		asMap["visibility"] = "PUBLIC"
 	}
 
-	fieldsInOrder := [...]string{"workshopId", "venueId", "firstStartsAt", "durationMinutes", "occurrences", "intervalWeeks", "capacity", "visibility", "facilitatorName"}
+	fieldsInOrder := [...]string{"workshopId", "venueId", "roomId", "allowOverlap", "firstStartsAt", "durationMinutes", "occurrences", "intervalWeeks", "capacity", "visibility", "facilitatorName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18236,6 +18950,20 @@ func (ec *executionContext) unmarshalInputScheduleSlotSeriesInput(ctx context.Co
 				return it, err
 			}
 			it.VenueID = data
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "allowOverlap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowOverlap"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowOverlap = data
 		case "firstStartsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstStartsAt"))
 			data, err := ec.unmarshalNLocalDateTime2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐLocalDateTime(ctx, v)
@@ -18706,6 +19434,62 @@ func UnmarshalUpdateProgrammeInput(ctx context.Context, raw any) (UpdateProgramm
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateRoomInput(ctx context.Context, obj any) (UpdateRoomInput, error) {
+	var it UpdateRoomInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRoomInput unmarshals raw into the UpdateRoomInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRoomInput(ctx context.Context, raw any) (UpdateRoomInput, error) {
+	var out UpdateRoomInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRoomInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateSlotInput(ctx context.Context, obj any) (UpdateSlotInput, error) {
 	var it UpdateSlotInput
 	if obj == nil {
@@ -18717,7 +19501,7 @@ func (ec *executionContext) unmarshalInputUpdateSlotInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "venueId", "startsAt", "endsAt", "capacity", "visibility", "registrationOpensAt", "registrationClosesAt", "facilitatorName"}
+	fieldsInOrder := [...]string{"id", "venueId", "roomId", "allowOverlap", "startsAt", "endsAt", "capacity", "visibility", "registrationOpensAt", "registrationClosesAt", "facilitatorName"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18738,6 +19522,20 @@ func (ec *executionContext) unmarshalInputUpdateSlotInput(ctx context.Context, o
 				return it, err
 			}
 			it.VenueID = data
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "allowOverlap":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("allowOverlap"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AllowOverlap = data
 		case "startsAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
 			data, err := ec.unmarshalOLocalDateTime2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐLocalDateTime(ctx, v)
@@ -19368,6 +20166,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Slot(ctx, sel, obj)
+	case db.Room:
+		return ec._Room(ctx, sel, &obj)
+	case *db.Room:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Room(ctx, sel, obj)
 	case db.Registration:
 		return ec._Registration(ctx, sel, &obj)
 	case *db.Registration:
@@ -20528,6 +21333,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createWebhookEndpoint":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWebhookEndpoint(ctx, field)
@@ -21628,6 +22454,97 @@ func (ec *executionContext) _RegistrationPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var roomImplementors = []string{"Room", "Node"}
+
+func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *db.Room) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Room")
+		case "id":
+			out.Values[i] = ec._Room_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "venue":
+			out.Values[i] = ec._Room_venue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Room_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Room_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isArchived":
+			out.Values[i] = ec._Room_isArchived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roomPayloadImplementors = []string{"RoomPayload"}
+
+func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *RoomPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomPayload")
+		case "room":
+			out.Values[i] = ec._RoomPayload_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RoomPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var slotImplementors = []string{"Slot", "Node"}
 
 func (ec *executionContext) _Slot(ctx context.Context, sel ast.SelectionSet, obj *db.Slot) graphql.Marshaler {
@@ -21651,6 +22568,16 @@ func (ec *executionContext) _Slot(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "venue":
 			out.Values[i] = ec._Slot_venue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "room":
+			out.Values[i] = ec._Slot_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allowOverlap":
+			out.Values[i] = ec._Slot_allowOverlap(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22054,6 +22981,11 @@ func (ec *executionContext) _Venue(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "isArchived":
 			out.Values[i] = ec._Venue_isArchived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rooms":
+			out.Values[i] = ec._Venue_rooms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23572,6 +24504,11 @@ func (ec *executionContext) unmarshalNCreateProgrammeInput2githubᚗcomᚋregies
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreateRoomInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateRoomInput(ctx context.Context, v any) (CreateRoomInput, error) {
+	res, err := ec.unmarshalInputCreateRoomInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateVenueInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateVenueInput(ctx context.Context, v any) (CreateVenueInput, error) {
 	res, err := ec.unmarshalInputCreateVenueInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24077,6 +25014,34 @@ func (ec *executionContext) unmarshalNRevokeCalendarFeedInput2githubᚗcomᚋreg
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRoom2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoom(ctx context.Context, sel ast.SelectionSet, v db.Room) graphql.Marshaler {
+	return ec._Room(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoom2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoomᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Room) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoom2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoom(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoomPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRoomPayload(ctx context.Context, sel ast.SelectionSet, v *RoomPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomPayload!")
+		return graphql.Null
+	}
+	return ec._RoomPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRotateWebhookSecretInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRotateWebhookSecretInput(ctx context.Context, v any) (RotateWebhookSecretInput, error) {
 	res, err := ec.unmarshalInputRotateWebhookSecretInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -24376,6 +25341,11 @@ func (ec *executionContext) unmarshalNUpdateOrganisationInput2githubᚗcomᚋreg
 
 func (ec *executionContext) unmarshalNUpdateProgrammeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateProgrammeInput(ctx context.Context, v any) (UpdateProgrammeInput, error) {
 	res, err := ec.unmarshalInputUpdateProgrammeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRoomInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateRoomInput(ctx context.Context, v any) (UpdateRoomInput, error) {
+	res, err := ec.unmarshalInputUpdateRoomInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25530,6 +26500,13 @@ func (ec *executionContext) marshalORegistrationStatus2ᚕgithubᚗcomᚋregiest
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRoom(ctx context.Context, sel ast.SelectionSet, v *db.Room) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Room(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSlot2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx context.Context, sel ast.SelectionSet, v *db.Slot) graphql.Marshaler {

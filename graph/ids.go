@@ -13,6 +13,7 @@ type kind string
 const (
 	kindOrganisation kind = "Organisation"
 	kindVenue        kind = "Venue"
+	kindRoom         kind = "Room"
 	kindWorkshop     kind = "Workshop"
 	kindProgramme    kind = "Programme"
 	kindSlot         kind = "Slot"
@@ -46,7 +47,7 @@ func parseGlobalID(s string) (kind, int64, error) {
 		return "", 0, fmt.Errorf("invalid id")
 	}
 	switch kind(k) {
-	case kindOrganisation, kindVenue, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage,
+	case kindOrganisation, kindVenue, kindRoom, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage,
 		kindWebhook, kindWebhookMsg, kindCalendarFeed:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {

@@ -15,6 +15,8 @@ import (
 type loaders struct {
 	organisation *batch.Loader[int64, db.Organisation]
 	venue        *batch.Loader[int64, db.Venue]
+	room         *batch.Loader[int64, db.Room]
+	venueRooms   *batch.Loader[int64, []db.Room] // by venue id, archived ones included
 	workshop     *batch.Loader[int64, db.Workshop]
 	slot         *batch.Loader[int64, db.Slot]
 	allocations  *batch.Loader[int64, []db.Allocation]     // by slot id
@@ -48,9 +50,13 @@ func newLoaders(q db.Querier) *loaders {
 	l := &loaders{
 		organisation: batch.New(p, byID(q, db.OrganisationsByID, func(o db.Organisation) int64 { return o.ID })),
 		venue:        batch.New(p, byID(q, db.VenuesByID, func(v db.Venue) int64 { return v.ID })),
-		workshop:     batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
-		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
-		allocations:  batch.New(p, allocationsBySlot(q)),
+		room:         batch.New(p, byID(q, db.RoomsByID, func(r db.Room) int64 { return r.ID })),
+		venueRooms: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Room, error) {
+			return db.RoomsOfVenues(ctx, q, ids, true)
+		}),
+		workshop:    batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
+		slot:        batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
+		allocations: batch.New(p, allocationsBySlot(q)),
 		messages: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Message, error) {
 			m, err := db.MessagesOf(ctx, q, ids)
 			for _, id := range ids {
@@ -82,6 +88,8 @@ func newLoaders(q db.Querier) *loaders {
 	}
 	// Only the slots with reserved seats need their allocations (seatsLeft).
 	l.allocations.Sometimes = true
+	// Only the slots in a room have one to load.
+	l.room.Sometimes = true
 	// Only the registrations whose personal data the caller sees have their messages read.
 	l.messages.Sometimes = true
 	return l

@@ -178,6 +178,16 @@ type CreateProgrammeInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `createRoom`.
+type CreateRoomInput struct {
+	// A venue of your organisation (not archived).
+	VenueID string `json:"venueId"`
+	// Name, 1 to 100 characters, e.g. `Salle informatique`.
+	Name string `json:"name"`
+	// Where it is and what it holds, at most 500 characters. Default: empty.
+	Description *string `json:"description,omitempty"`
+}
+
 // Input of `createVenue`. The venue belongs to your organisation.
 type CreateVenueInput struct {
 	// Name, 1 to 200 characters.
@@ -460,7 +470,7 @@ type RegisterHouseholdInput struct {
 	Referral *ReferralInput `json:"referral,omitempty"`
 	// The department of your organisation whose reserved seats to use, as for `register`.
 	AllocationLabel *string `json:"allocationLabel,omitempty"`
-	// A key of your choosing (16 to 255 characters) that makes a retry return the first answer, as for `register`.
+	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, as for `register`.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
@@ -574,6 +584,14 @@ type RevokeCalendarFeedInput struct {
 	ID string `json:"id"`
 }
 
+// Result of a room mutation.
+type RoomPayload struct {
+	// The room after the change; null when refused.
+	Room *db.Room `json:"room,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `rotateWebhookSecret`.
 type RotateWebhookSecretInput struct {
 	// The endpoint.
@@ -588,6 +606,10 @@ type ScheduleSlotInput struct {
 	WorkshopID string `json:"workshopId"`
 	// A venue of your organisation (not archived).
 	VenueID string `json:"venueId"`
+	// A room of the venue (not archived). Without it the slot takes the venue as one place: it may not overlap another slot without a room at the venue.
+	RoomID *string `json:"roomId,omitempty"`
+	// Let the slot overlap other slots in its place (e.g. two small groups sharing a large room). Default: false, an overlap is refused with `OVERLAP`.
+	AllowOverlap *bool `json:"allowOverlap,omitempty"`
 	// Start, Europe/Paris wall-clock, in the future.
 	StartsAt LocalDateTime `json:"startsAt"`
 	// End, Europe/Paris wall-clock. Default: start plus the workshop's duration.
@@ -610,6 +632,10 @@ type ScheduleSlotSeriesInput struct {
 	WorkshopID string `json:"workshopId"`
 	// A venue of your organisation (not archived).
 	VenueID string `json:"venueId"`
+	// A room of the venue (not archived). Without it each occurrence takes the venue as one place: it may not overlap another slot without a room at the venue.
+	RoomID *string `json:"roomId,omitempty"`
+	// Let every occurrence overlap other slots in its place (e.g. two small groups sharing a large room). Default: false, an occurrence overlapping is refused with `OVERLAP` and nothing is scheduled.
+	AllowOverlap *bool `json:"allowOverlap,omitempty"`
 	// Start of the first occurrence, Europe/Paris wall-clock, in the future. Later ones keep the same wall-clock time.
 	FirstStartsAt LocalDateTime `json:"firstStartsAt"`
 	// Duration of each occurrence in minutes, 15 to 720. Default: the workshop's duration.
@@ -724,12 +750,26 @@ type UpdateProgrammeInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `updateRoom`. Omitted or null fields stay as they are.
+type UpdateRoomInput struct {
+	// The room to update.
+	ID string `json:"id"`
+	// New name, 1 to 100 characters.
+	Name *string `json:"name,omitempty"`
+	// New description, at most 500 characters; empty string clears it.
+	Description *string `json:"description,omitempty"`
+}
+
 // Input of `updateSlot`. Omitted or null fields stay as they are.
 type UpdateSlotInput struct {
 	// The slot to update.
 	ID string `json:"id"`
-	// New venue of your organisation.
+	// New venue of your organisation. A slot that changes venue leaves its room unless `roomId` names one of the new venue.
 	VenueID *string `json:"venueId,omitempty"`
+	// New room, of the slot's venue (the new one when `venueId` is given); empty string: no room, the venue as one place.
+	RoomID *string `json:"roomId,omitempty"`
+	// Whether the slot may overlap other slots in its place.
+	AllowOverlap *bool `json:"allowOverlap,omitempty"`
 	// New start, Europe/Paris wall-clock, in the future.
 	StartsAt *LocalDateTime `json:"startsAt,omitempty"`
 	// New end, Europe/Paris wall-clock.
@@ -1018,6 +1058,11 @@ const (
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 	// The department's quota of seats on this slot is used up (a capped reservation): its people take no other seat.
 	UserErrorCodeQuotaReached UserErrorCode = "QUOTA_REACHED"
+	// The slot's time overlaps another scheduled slot in the same room (or, for a slot without a
+	// room, another slot without a room at the same venue); the message gives the other slot's id
+	// (and, in a series, which occurrence). Move it, pick another room, or send `allowOverlap: true`
+	// when both may really take place at once.
+	UserErrorCodeOverlap UserErrorCode = "OVERLAP"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1050,11 +1095,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
 	UserErrorCodeQuotaReached,
+	UserErrorCodeOverlap,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap:
 		return true
 	}
 	return false

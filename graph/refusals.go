@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
@@ -47,4 +48,22 @@ func refusal(err error, field string) (UserError, bool) {
 		}
 	}
 	return UserError{}, false
+}
+
+// overlapRefusal turns an overlap refused by db into the OVERLAP userError naming the other
+// slot (and the occurrence, for a series), or reports that err is not one.
+func overlapRefusal(err error, field string, series bool) (UserError, bool) {
+	var o *db.OverlapError
+	if !errors.As(err, &o) {
+		return UserError{}, false
+	}
+	msg := "the slot overlaps another scheduled slot in the same room (or at the venue, without a room)"
+	if series {
+		msg = fmt.Sprintf("occurrence %d of the series overlaps another scheduled slot in the same room (or at the venue, without a room)", o.Occurrence+1)
+	}
+	if o.SlotID != 0 {
+		msg += ": " + globalID(kindSlot, o.SlotID)
+	}
+	msg += "; move it, pick another room, or send allowOverlap: true"
+	return UserError{Field: []string{"input", field}, Message: msg, Code: UserErrorCodeOverlap}, true
 }

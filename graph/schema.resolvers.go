@@ -27,6 +27,8 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 		n, err = db.OrganisationByID(ctx, r.reader(ctx), dbID)
 	case kindVenue:
 		n, err = db.VenueByID(ctx, r.reader(ctx), dbID)
+	case kindRoom:
+		n, err = db.RoomByID(ctx, r.reader(ctx), dbID)
 	case kindWorkshop:
 		n, err = db.VisibleWorkshop(ctx, r.reader(ctx), c, dbID)
 	case kindProgramme:

@@ -98,6 +98,63 @@ func (r *mutationResolver) ArchiveVenue(ctx context.Context, input ArchiveInput)
 	return &VenuePayload{Venue: &archived, UserErrors: p.errs()}, nil
 }
 
+// CreateRoom is the resolver for the createRoom field.
+func (r *mutationResolver) CreateRoom(ctx context.Context, input CreateRoomInput) (*RoomPayload, error) {
+	var p problems
+	v, err := r.ownVenue(ctx, &p, "venueId", input.VenueID)
+	if err != nil || len(p) > 0 {
+		return &RoomPayload{UserErrors: p}, err
+	}
+	if v.IsArchived() {
+		p.add(UserErrorCodeArchived, "venueId", "the venue is archived")
+	}
+	room := db.Room{VenueID: v.ID, Name: input.Name, Description: deref(input.Description)}
+	if checkRoom(&p, &room); len(p) > 0 {
+		return &RoomPayload{UserErrors: p}, nil
+	}
+	created, err := db.CreateRoom(ctx, r.Pool, room)
+	if err != nil {
+		return nil, err
+	}
+	return &RoomPayload{Room: &created, UserErrors: p.errs()}, nil
+}
+
+// UpdateRoom is the resolver for the updateRoom field.
+func (r *mutationResolver) UpdateRoom(ctx context.Context, input UpdateRoomInput) (*RoomPayload, error) {
+	var p problems
+	room, err := r.ownRoom(ctx, &p, "id", input.ID)
+	if err != nil || len(p) > 0 {
+		return &RoomPayload{UserErrors: p}, err
+	}
+	updated, err := db.UpdateRoom(ctx, r.Pool, room.ID, func(room *db.Room) error {
+		set(&room.Name, input.Name)
+		set(&room.Description, input.Description)
+		checkRoom(&p, room)
+		return p.err()
+	})
+	if errors.Is(err, errInvalid) {
+		return &RoomPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &RoomPayload{Room: &updated, UserErrors: p.errs()}, nil
+}
+
+// ArchiveRoom is the resolver for the archiveRoom field.
+func (r *mutationResolver) ArchiveRoom(ctx context.Context, input ArchiveInput) (*RoomPayload, error) {
+	var p problems
+	room, err := r.ownRoom(ctx, &p, "id", input.ID)
+	if err != nil || len(p) > 0 {
+		return &RoomPayload{UserErrors: p}, err
+	}
+	archived, err := db.ArchiveRoom(ctx, r.Pool, room.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &RoomPayload{Room: &archived, UserErrors: p.errs()}, nil
+}
+
 // Venues is the resolver for the venues field.
 func (r *queryResolver) Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error) {
 	p, err := pageOf(kindVenue, first, after)
@@ -113,6 +170,17 @@ func (r *queryResolver) Venues(ctx context.Context, filter *db.VenueFilter, firs
 }
 
 // ID is the resolver for the id field.
+func (r *roomResolver) ID(ctx context.Context, obj *db.Room) (string, error) {
+	return globalID(kindRoom, obj.ID), nil
+}
+
+// Venue is the resolver for the venue field.
+func (r *roomResolver) Venue(ctx context.Context, obj *db.Room) (*db.Venue, error) {
+	v, err := loadersFrom(ctx).venue.Load(ctx, obj.VenueID)
+	return &v, err
+}
+
+// ID is the resolver for the id field.
 func (r *venueResolver) ID(ctx context.Context, obj *db.Venue) (string, error) {
 	return globalID(kindVenue, obj.ID), nil
 }
@@ -121,6 +189,11 @@ func (r *venueResolver) ID(ctx context.Context, obj *db.Venue) (string, error) {
 func (r *venueResolver) Organisation(ctx context.Context, obj *db.Venue) (*db.Organisation, error) {
 	o, err := loadersFrom(ctx).organisation.Load(ctx, obj.OrganisationID)
 	return &o, err
+}
+
+// Rooms is the resolver for the rooms field.
+func (r *venueResolver) Rooms(ctx context.Context, obj *db.Venue, includeArchived *bool) ([]db.Room, error) {
+	return venueRooms(ctx, obj.ID, deref(includeArchived))
 }
 
 // Slots is the resolver for the slots field.
@@ -144,6 +217,9 @@ func (r *venueFilterResolver) Near(ctx context.Context, obj *db.VenueFilter, dat
 	return err
 }
 
+// Room returns RoomResolver implementation.
+func (r *Resolver) Room() RoomResolver { return &roomResolver{r} }
+
 // Venue returns VenueResolver implementation.
 func (r *Resolver) Venue() VenueResolver { return &venueResolver{r} }
 
@@ -151,6 +227,7 @@ func (r *Resolver) Venue() VenueResolver { return &venueResolver{r} }
 func (r *Resolver) VenueFilter() VenueFilterResolver { return &venueFilterResolver{r} }
 
 type (
+	roomResolver        struct{ *Resolver }
 	venueResolver       struct{ *Resolver }
 	venueFilterResolver struct{ *Resolver }
 )

@@ -67,6 +67,7 @@ var (
 	authzProgWorkshops      = [3]string{"Programme.workshops", `query($p: ID!) { node(id: $p) { ... on Programme { workshops { id } } } }`, "programme:published"}
 	authzQueryProgrammes    = [3]string{"Query.programmes", `{ programmes(first: 50, filter: {statuses: [PUBLISHED, DRAFT, ARCHIVED]}) { edges { node { id } } } }`, ""}
 	authzQuerySlots         = [3]string{"Query.slots", `{ slots(first: 50) { edges { node { id } } } }`, ""}
+	authzVenueRooms         = [3]string{"Venue.rooms", `query($p: ID!) { node(id: $p) { ... on Venue { rooms { id } } } }`, "venue:open"}
 	authzVenueSlots         = [3]string{"Venue.slots", `query($p: ID!) { node(id: $p) { ... on Venue { slots(first: 50) { edges { node { id } } } } } }`, "venue:open"}
 	authzWorkshopSlotsDoc   = `query($p: ID!) { node(id: $p) { ... on Workshop { slots(first: 50) { edges { node { id } } } } } }`
 	authzAllocationSlot     = [3]string{"Allocation.slot", `query($p: ID!) { node(id: $p) { ... on Allocation { slot { id } } } }`, "allocation:internal"}
@@ -140,6 +141,7 @@ func authzRows() []authzRow {
 	s = "Query: venues"
 	add(authzPaths(s, "venue:open", authzQueryVenues, authzOrgVenues)...)
 	add(authzPaths(s, "venue:archived", authzQueryVenues)...)
+	add(authzPaths(s, "room:open", authzVenueRooms)...)
 
 	s = "Query: workshops"
 	for _, o := range []string{"workshop:published", "workshop:draft", "workshop:archived"} {
@@ -200,6 +202,12 @@ func authzRows() []authzRow {
 	}
 	add(authzMutation(s, "archiveVenue", "venue:fresh", "ArchiveInput", "venue { id }",
 		authzOnFresh((*authzWorld).freshVenue, nil)))
+	add(authzMutation(s, "createRoom", "venue:open", "CreateRoomInput", "room { id }",
+		authzWith(map[string]any{"name": "Z salle ({caller})"}, "venueId", "venue:open")))
+	add(authzMutation(s, "updateRoom", "room:open", "UpdateRoomInput", "room { id }",
+		authzWith(map[string]any{"description": "Au fond ({caller})"}, "id", "room:open")))
+	add(authzMutation(s, "archiveRoom", "room:fresh", "ArchiveInput", "room { id }",
+		authzOnFresh((*authzWorld).freshRoom, nil)))
 
 	s = "Mutation: workshops"
 	add(authzMutation(s, "createWorkshop", "-", "CreateWorkshopInput", "workshop { id }",
@@ -230,7 +238,7 @@ func authzRows() []authzRow {
 	s = "Mutation: slots"
 	for _, o := range []string{"workshop:published", "workshop:draft"} {
 		add(authzMutation(s, "scheduleSlot", o, "ScheduleSlotInput", "slot { id }",
-			authzWith(map[string]any{"startsAt": "2033-02-01T10:00", "capacity": 5}, "workshopId", o, "venueId", "venue:open")))
+			authzWith(map[string]any{"startsAt": "2033-02-01T10:00", "capacity": 5, "allowOverlap": true}, "workshopId", o, "venueId", "venue:open")))
 	}
 	add(authzMutation(s, "scheduleSlotSeries", "workshop:published", "ScheduleSlotSeriesInput", "slots { id }",
 		authzWith(map[string]any{"firstStartsAt": "2033-03-01T10:00", "occurrences": 2, "capacity": 5},

@@ -61,6 +61,7 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 # Objects, all of the host organisation:
 #   org:host            the organisation
 #   venue:open          a venue; venue:archived an archived one
+#   room:open           a room of venue:open
 #   workshop:published  a published workshop; workshop:draft, workshop:archived likewise
 #   programme:published published, holding workshop:published then workshop:draft
 #   programme:draft     a draft programme of workshop:published
@@ -82,7 +83,7 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 #
 # Queries reach the object through the operation: node(id), nodes([id]), a Query list (every
 # status of workshops and programmes, archived venues included), or a field of its parent
-# fetched with node(id): Organisation.* of org:host, Venue.slots of venue:open, Workshop.slots
+# fetched with node(id): Organisation.* of org:host, Venue.slots and Venue.rooms of venue:open, Workshop.slots
 # of the slot's workshop, Programme.workshops of programme:published, Slot.allocations of
 # slot:public, Slot.registrations of slot:full, Allocation.slot of allocation:internal.
 # Mutations act on the object (or, for creations, with it: createProgramme and scheduleSlot

@@ -104,6 +104,13 @@ func (w *authzWorld) venue(t *testing.T, name string) string {
 	return w.must(t, w.keys["host"], authzCreateVenueDoc, map[string]any{"in": authzVenueIn(name)}, "createVenue", "venue", "id")
 }
 
+// room adds a room to venue:open.
+func (w *authzWorld) room(t *testing.T, name string) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], `mutation($in: CreateRoomInput!) { createRoom(input: $in) { room { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"venueId": w.ids["venue:open"], "name": name}}, "createRoom", "room", "id")
+}
+
 func (w *authzWorld) workshop(t *testing.T, title, status string) string {
 	t.Helper()
 	return w.must(t, w.keys["host"], authzCreateWorkshopDoc, map[string]any{"in": authzWorkshopIn(title, status)}, "createWorkshop", "workshop", "id")
@@ -215,6 +222,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	// the rows ("Z...", 2033) sort after them in every list.
 	w.ids["venue:open"] = w.venue(t, "A Espace numérique")
 	w.ids["venue:archived"] = w.venue(t, "A Ancienne salle")
+	w.ids["room:open"] = w.room(t, "A Salle informatique")
 	w.must(t, w.keys["host"], `mutation($id: ID!) { archiveVenue(input: {id: $id}) { venue { id } userErrors { code message } } }`,
 		map[string]any{"id": w.ids["venue:archived"]})
 	w.ids["workshop:published"] = w.workshop(t, "A Faire son CV", "PUBLISHED")
@@ -254,6 +262,10 @@ func (w *authzWorld) freshVenue(t *testing.T) string {
 	return w.venue(t, fmt.Sprintf("Z lieu %d", w.next()))
 }
 
+func (w *authzWorld) freshRoom(t *testing.T) string {
+	return w.room(t, fmt.Sprintf("Z salle %d", w.next()))
+}
+
 func (w *authzWorld) freshWorkshop(t *testing.T) string {
 	return w.workshop(t, fmt.Sprintf("Z atelier %d", w.next()), "PUBLISHED")
 }
@@ -262,8 +274,12 @@ func (w *authzWorld) freshProgramme(t *testing.T) string {
 	return w.programme(t, fmt.Sprintf("Z parcours %d", w.next()), "PUBLISHED", w.ids["workshop:published"])
 }
 
+// freshSlot: every cell's slot at the same time and place, allowed to overlap the others.
 func (w *authzWorld) freshSlot(t *testing.T) string {
-	return w.slot(t, w.ids["workshop:published"], "2033-01-10T10:00", "PUBLIC", 5)
+	t.Helper()
+	return w.must(t, w.keys["host"], authzScheduleDoc, map[string]any{"in": map[string]any{
+		"workshopId": w.ids["workshop:published"], "venueId": w.ids["venue:open"], "startsAt": "2033-01-10T10:00",
+		"capacity": 5, "allowOverlap": true}}, "scheduleSlot", "slot", "id")
 }
 
 func (w *authzWorld) freshAllocation(t *testing.T) string { return w.reserve(t, w.ids["slot:public"]) }

@@ -58,7 +58,8 @@ func newStressWorld(t *testing.T) *stressWorld {
 				start := base.Add(time.Duration(n/2) * time.Hour)
 				slots = append(slots, db.Slot{OrganisationID: org, WorkshopID: workshops[n%nw].ID, VenueID: v.ID,
 					StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 4, RegistrationClosesAt: start,
-					Visibility: []db.SlotVisibility{db.VisibilityPublic, db.VisibilityPublic, db.VisibilityPartners, db.VisibilityInternal}[n%4]})
+					AllowOverlap: true, // two at each hour, maybe at one venue
+					Visibility:   []db.SlotVisibility{db.VisibilityPublic, db.VisibilityPublic, db.VisibilityPartners, db.VisibilityInternal}[n%4]})
 			}
 		}
 		if _, err := db.CreateProgramme(ctx, a.Pool, db.Programme{OrganisationID: org, Title: "Parcours", Status: db.StatusPublished,

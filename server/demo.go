@@ -100,6 +100,22 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
+	// The Espace numérique has two rooms: the workshops take the computer room, so that the
+	// meeting room stays free for an appointment at the same time.
+	var computerRoom db.Room
+	for i, r := range []db.Room{
+		{Name: "Salle informatique", Description: "Rez-de-chaussée, 8 postes, imprimante et scanner."},
+		{Name: "Salle de réunion", Description: "Rez-de-chaussée, au fond du couloir : rendez-vous individuels."},
+	} {
+		r.VenueID = espace.ID
+		created, err := db.CreateRoom(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			computerRoom = created
+		}
+	}
 	bring := []string{"Pièce d'identité", "Téléphone portable chargé", "Identifiants de connexion si vous en avez"}
 	clics := []db.LearningResource{{Title: "Les Bons Clics", URL: "https://www.lesbonsclics.fr/"}}
 	audiences := []db.Audience{db.AudienceEveryone, db.AudienceEmployeesInInsertion, db.AudienceJobSeekers}
@@ -130,7 +146,7 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	}); err != nil {
 		return err
 	}
-	slots, err := db.ScheduleSlots(ctx, tx, demoSlots(regie.ID, workshops, espace.ID, salle.ID))
+	slots, err := db.ScheduleSlots(ctx, tx, demoSlots(regie.ID, workshops, espace.ID, computerRoom.ID, salle.ID))
 	if err != nil {
 		return err
 	}
@@ -157,8 +173,9 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 }
 
 // demoSlots schedules the four workshops over the coming four weeks, Tuesdays 14:00 and
-// Thursdays 09:30 (Paris), with one partners-only and one internal slot.
-func demoSlots(orgID int64, ws []db.Workshop, espace, salle int64) []db.Slot {
+// Thursdays 09:30 (Paris), with one partners-only and one internal slot. The Tuesday slots
+// take the Espace's computer room.
+func demoSlots(orgID int64, ws []db.Workshop, espace, computerRoom, salle int64) []db.Slot {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	now := time.Now().In(paris)
 	tuesday := now.AddDate(0, 0, (int(time.Tuesday)-int(now.Weekday())+6)%7+1) // next Tuesday, 1 to 7 days ahead
@@ -166,14 +183,17 @@ func demoSlots(orgID int64, ws []db.Workshop, espace, salle int64) []db.Slot {
 	for week := range 4 {
 		for i, at := range []struct {
 			days, hour, min int
-			venue           int64
-		}{{0, 14, 0, espace}, {2, 9, 30, salle}} {
+			venue, room     int64
+		}{{0, 14, 0, espace, computerRoom}, {2, 9, 30, salle, 0}} {
 			d := tuesday.AddDate(0, 0, 7*week+at.days)
 			start := time.Date(d.Year(), d.Month(), d.Day(), at.hour, at.min, 0, 0, paris)
 			w := ws[(week+i)%len(ws)]
 			s := db.Slot{OrganisationID: orgID, WorkshopID: w.ID, VenueID: at.venue, StartsAt: start,
 				EndsAt: start.Add(2 * time.Hour), Capacity: 8, Visibility: db.VisibilityPublic,
 				RegistrationClosesAt: start.Add(-2 * time.Hour), FacilitatorName: ptr("Samia (médiatrice numérique)")}
+			if at.room != 0 {
+				s.RoomID = &at.room
+			}
 			slots = append(slots, s)
 		}
 	}

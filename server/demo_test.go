@@ -83,4 +83,40 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	if len(partner.Slots.Edges) != 7 {
 		t.Errorf("France Travail sees %d slots, want 7 (public and partners-only)", len(partner.Slots.Edges))
 	}
+
+	// The Espace numérique has two rooms; its workshops take the computer room.
+	var espace struct {
+		Venues struct {
+			Edges []struct {
+				Node struct {
+					Name  string
+					Rooms []struct{ Name string }
+					Slots struct {
+						Edges []struct {
+							Node struct{ Room *struct{ Name string } }
+						}
+					}
+				}
+			}
+		}
+	}
+	a.query("", `{ venues(first: 10) { edges { node { name rooms { name } slots(first: 10) { edges { node { room { name } } } } } } } }`, nil, &espace)
+	found := false
+	for _, e := range espace.Venues.Edges {
+		if e.Node.Name != "Espace numérique de la Régie" {
+			continue
+		}
+		found = true
+		if len(e.Node.Rooms) != 2 || len(e.Node.Slots.Edges) == 0 {
+			t.Errorf("the Espace numérique: got rooms %+v and %d slots, want 2 rooms and slots", e.Node.Rooms, len(e.Node.Slots.Edges))
+		}
+		for _, s := range e.Node.Slots.Edges {
+			if s.Node.Room == nil || s.Node.Room.Name != "Salle informatique" {
+				t.Errorf("a slot of the Espace numérique in room %+v, want the Salle informatique", s.Node.Room)
+			}
+		}
+	}
+	if !found {
+		t.Error("no Espace numérique de la Régie among the venues")
+	}
 }

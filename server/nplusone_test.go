@@ -56,7 +56,8 @@ func newNPlusWorld(t *testing.T) *nplusWorld {
 			start := base.Add(time.Duration(n/2) * time.Hour)
 			slots = append(slots, db.Slot{OrganisationID: host, WorkshopID: workshops[n%11].ID, VenueID: v.ID,
 				StartsAt: start, EndsAt: start.Add(time.Hour), Capacity: 4, RegistrationClosesAt: start,
-				Visibility: []db.SlotVisibility{db.VisibilityPublic, db.VisibilityPublic, db.VisibilityPartners, db.VisibilityInternal}[n%4]})
+				AllowOverlap: true, // two at each hour, maybe at one venue
+				Visibility:   []db.SlotVisibility{db.VisibilityPublic, db.VisibilityPublic, db.VisibilityPartners, db.VisibilityInternal}[n%4]})
 		}
 	}
 	if _, err := db.ScheduleSlots(ctx, a.Pool, slots); err != nil {

@@ -24,7 +24,7 @@ func TestSlotsArePagedByStartTimeThenID(t *testing.T) {
 		// Ten distinct start times, created out of order: 5 of them shared by three slots,
 		// 5 by two, so that ids break ties.
 		day, hour := 1+(n*7)%10, 9+(n%2)*5
-		id := a.slot(key, w, v, fmt.Sprintf("2032-04-%02dT%02d:00", day, hour), nil)
+		id := a.slot(key, w, v, fmt.Sprintf("2032-04-%02dT%02d:00", day, hour), map[string]any{"allowOverlap": true})
 		all = append(all, made{day, hour, n, id})
 		names[id] = fmt.Sprintf("#%d (04-%02d %02dh)", n, day, hour)
 	}

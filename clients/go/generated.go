@@ -521,6 +521,11 @@ const (
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 	// The department's quota of seats on this slot is used up (a capped reservation): its people take no other seat.
 	UserErrorCodeQuotaReached UserErrorCode = "QUOTA_REACHED"
+	// The slot's time overlaps another scheduled slot in the same room (or, for a slot without a
+	// room, another slot without a room at the same venue); the message gives the other slot's id
+	// (and, in a series, which occurrence). Move it, pick another room, or send `allowOverlap: true`
+	// when both may really take place at once.
+	UserErrorCodeOverlap UserErrorCode = "OVERLAP"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -553,6 +558,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
 	UserErrorCodeQuotaReached,
+	UserErrorCodeOverlap,
 }
 
 // __AvailabilityInput is used internally by genqlient

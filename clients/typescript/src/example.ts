@@ -87,6 +87,7 @@ export function advice(code: UserErrorCode): string {
     case "NOT_WAITLISTED":
     case "MESSAGE_PENDING":
     case "LIMIT_REACHED":
+    case "OVERLAP":
       return "unexpected for a registration";
     case "QUOTA_REACHED":
       return "this department's seats on this slot are all taken: ask the host, or choose another slot";
