@@ -23,7 +23,7 @@ type RegisterRequest struct {
 	Participant     Participant
 	ConsentVersion  string
 	JoinWaitlist    bool
-	Referral        Referral // OrganisationID set when a partner refers the person
+	Referral        Referral // OrganisationID set when a partner, or a colleague of the host, refers the person
 	Priority        bool
 	PriorityReason  *string
 	AllocationLabel string // department label of the caller's reserved seats, if any
@@ -79,10 +79,13 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 		if err := s.registrationRefusal(time.Now()); err != nil {
 			return err
 		}
-		// The host registers its own people; a partner records who referred the person.
+		// A partner records who referred the person. The host may: a colleague of another of
+		// its departments orienting someone is kept, the host itself as the referrer.
 		switch {
 		case req.Caller.MemberOf(s.OrganisationID):
-			req.Referral = Referral{}
+			if req.Referral.CounsellorName == nil {
+				req.Referral = Referral{}
+			}
 		case req.Caller.Partner() && req.Referral.CounsellorName == nil:
 			return ErrReferralRequired
 		}

@@ -56,7 +56,8 @@ type Participant struct {
 	PreferredChannel *ContactChannel
 }
 
-// Referral is the orientation of a person by a partner organisation's counsellor.
+// Referral is the orientation of a person by a counsellor: of a partner organisation, or of
+// the host itself (a colleague of another department), then OrganisationID is the host's.
 type Referral struct {
 	OrganisationID   *int64
 	CounsellorName   *string

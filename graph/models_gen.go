@@ -264,7 +264,7 @@ type EnrolInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join waiting lists where no seat is left. Default: false (all seats or none).
 	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
-	// The referral; required when a partner registers someone.
+	// The referral; required when a partner registers someone; the host may give one for a colleague's orientation.
 	Referral *ReferralInput `json:"referral,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header).
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
@@ -426,7 +426,7 @@ type ProgrammePayload struct {
 type Query struct {
 }
 
-// A referral by a partner's counsellor.
+// A referral by a partner's counsellor, or by a colleague of the host (an internal orientation, kept with the host as the referring organisation).
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.
 	CounsellorName string `json:"counsellorName"`
@@ -444,7 +444,7 @@ type RegisterInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join the waiting list when no seat is left. Default: false (answer `SLOT_FULL`).
 	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
-	// The referral; required when a partner (not the host) registers someone.
+	// The referral; required when a partner (not the host) registers someone. The host may give one for a colleague's orientation (another department): it is kept, with the host as the referring organisation.
 	Referral *ReferralInput `json:"referral,omitempty"`
 	// Put the person first on the waiting list, with a reason (partners and the host only).
 	PriorityReason *string `json:"priorityReason,omitempty"`

@@ -87,7 +87,7 @@ func participantOf(p *problems, in ParticipantInput) (db.Participant, string) {
 
 // referralOf checks the referral given: anonymous callers record neither referral nor priority
 // nor department. Whether one is needed depends on the slot's host, which db.Register decides
-// in its transaction (ErrReferralRequired: a partner records one, the host does not).
+// in its transaction (ErrReferralRequired: a partner records one, the host may).
 func referralOf(p *problems, c db.Caller, in *ReferralInput, priorityReason, label *string) (db.Referral, error) {
 	if c.Anonymous() {
 		if in != nil || nonEmpty(priorityReason) != nil || nonEmpty(label) != nil {

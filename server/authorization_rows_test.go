@@ -116,7 +116,7 @@ func authzOnFresh(fresh func(*authzWorld, *testing.T) string, fields map[string]
 }
 
 // authzRegistration is a register input for a new person on slot; keys record a referral, which
-// the host's own keys do not need (and which is ignored for them).
+// the host's own keys do not need (for them it is a colleague's internal orientation).
 func authzRegistration(slot string) func(*testing.T, *authzWorld, string) map[string]any {
 	return func(_ *testing.T, w *authzWorld, caller string) map[string]any {
 		in := map[string]any{"slotId": w.ids[slot], "participant": person(int(w.next()))}

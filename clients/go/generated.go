@@ -253,7 +253,7 @@ func (v *ParticipantInput) GetConsent() bool { return v.Consent }
 // GetConsentVersion returns ParticipantInput.ConsentVersion, and is useful for accessing the field via an interface.
 func (v *ParticipantInput) GetConsentVersion() string { return v.ConsentVersion }
 
-// A referral by a partner's counsellor.
+// A referral by a partner's counsellor, or by a colleague of the host (an internal orientation, kept with the host as the referring organisation).
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.
 	CounsellorName string `json:"counsellorName"`
@@ -280,7 +280,7 @@ type RegisterInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join the waiting list when no seat is left. Default: false (answer `SLOT_FULL`).
 	JoinWaitlist *bool `json:"joinWaitlist"`
-	// The referral; required when a partner (not the host) registers someone.
+	// The referral; required when a partner (not the host) registers someone. The host may give one for a colleague's orientation (another department): it is kept, with the host as the referring organisation.
 	Referral *ReferralInput `json:"referral"`
 	// Put the person first on the waiting list, with a reason (partners and the host only).
 	PriorityReason *string `json:"priorityReason"`
@@ -393,7 +393,8 @@ type RegisterResponse struct {
 	// Register a person on a slot: a seat if one is left, else a place on the waiting list when
 	// `joinWaitlist` is true, else `SLOT_FULL`. Anonymous callers (the public website) register on
 	// public slots; keys with `REGISTRATIONS_WRITE` on public and partners-only slots, recording a
-	// referral when they are not the host; the host's keys on any of its slots. Safe to retry with
+	// referral when they are not the host; the host's keys on any of its slots, with a colleague's
+	// referral (an internal orientation) when there is one. Safe to retry with
 	// the same idempotency key (`Idempotency-Key` header or `idempotencyKey`).
 	Register RegisterRegisterRegisterPayload `json:"register"`
 }
