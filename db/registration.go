@@ -35,6 +35,7 @@ type Registration struct {
 	WaitlistPosition   *int // 1-based, for waitlisted registrations only
 	RegisteredAt       time.Time
 	RemindersStoppedAt *time.Time // the person asked for no more reminders
+	Outcome            *Outcome   // after attendance PRESENT, what the workshop led to
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -83,6 +84,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.consent_version, r.registered_by_org_id, r.referring_org_id, r.counsellor_name,
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
 	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
+	r.outcome, r.outcome_note, r.outcome_recorded_at,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -93,13 +95,19 @@ const registrationsFrom = ` FROM registrations r JOIN slots s ON s.id = r.slot_i
 func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 	var r Registration
 	p, f := &r.Participant, &r.Referral
+	var outcome *OutcomeKind
+	var note *string
+	var recordedAt *time.Time
 	err := row.Scan(&r.ID, &r.SlotID, &r.HostOrganisationID, &r.Status, &r.ConfirmationCode,
 		&r.AllocationID, &r.AllocationLabel, &p.FirstName, &p.LastName, &p.Phone, &p.Email, &p.PostalCode,
 		&p.AgeBracket, &p.HasComputer, &p.HasInternet, &p.HasSmartphone, &p.PreferredChannel,
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
 		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
-		&r.WaitlistPosition)
+		&outcome, &note, &recordedAt, &r.WaitlistPosition)
+	if outcome != nil && recordedAt != nil {
+		r.Outcome = &Outcome{Kind: *outcome, Note: note, RecordedAt: *recordedAt}
+	}
 	return r, err
 }
 
@@ -279,7 +287,12 @@ func MarkAttendance(ctx context.Context, q Querier, id int64, a Attendance) (Reg
 		case status != RegistrationConfirmed:
 			return ErrNotConfirmed
 		}
-		if _, err := tx.Exec(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now() WHERE id = $1`, id, a); err != nil {
+		// A person marked otherwise than present has no outcome: a correction clears it.
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now(),
+			outcome = CASE WHEN $2 = 'PRESENT' THEN outcome END,
+			outcome_note = CASE WHEN $2 = 'PRESENT' THEN outcome_note END,
+			outcome_recorded_at = CASE WHEN $2 = 'PRESENT' THEN outcome_recorded_at END
+			WHERE id = $1`, id, a); err != nil {
 			return err
 		}
 		if err := event(ctx, tx, "ATTENDANCE_MARKED", slotID, &id); err != nil {

@@ -201,6 +201,7 @@ type ComplexityRoot struct {
 		Enrol                   func(childComplexity int, input EnrolInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
+		RecordOutcome           func(childComplexity int, input RecordOutcomeInput) int
 		Register                func(childComplexity int, input RegisterInput) int
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
@@ -252,6 +253,12 @@ type ComplexityRoot struct {
 	OrganisationPayload struct {
 		Organisation func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	Outcome struct {
+		Kind       func(childComplexity int) int
+		Note       func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -336,6 +343,7 @@ type ComplexityRoot struct {
 		HasReservedSeat    func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Messages           func(childComplexity int) int
+		Outcome            func(childComplexity int) int
 		Participant        func(childComplexity int) int
 		Priority           func(childComplexity int) int
 		PriorityReason     func(childComplexity int) int
@@ -597,6 +605,7 @@ type MutationResolver interface {
 	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
 	UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error)
+	RecordOutcome(ctx context.Context, input RecordOutcomeInput) (*RegistrationPayload, error)
 	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
 	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
 	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
@@ -664,6 +673,7 @@ type RegistrationResolver interface {
 	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
+	Outcome(ctx context.Context, obj *db.Registration) (*db.Outcome, error)
 }
 type SlotResolver interface {
 	ID(ctx context.Context, obj *db.Slot) (string, error)
@@ -1363,6 +1373,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PingWebhookEndpoint(childComplexity, args["input"].(WebhookEndpointInput)), true
+	case "Mutation.recordOutcome":
+		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordOutcome_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordOutcome(childComplexity, args["input"].(RecordOutcomeInput)), true
 	case "Mutation.register":
 		if e.ComplexityRoot.Mutation.Register == nil {
 			break
@@ -1701,6 +1722,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OrganisationPayload.UserErrors(childComplexity), true
+
+	case "Outcome.kind":
+		if e.ComplexityRoot.Outcome.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.Kind(childComplexity), true
+	case "Outcome.note":
+		if e.ComplexityRoot.Outcome.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.Note(childComplexity), true
+	case "Outcome.recordedAt":
+		if e.ComplexityRoot.Outcome.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.RecordedAt(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2096,6 +2136,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.Messages(childComplexity), true
+	case "Registration.outcome":
+		if e.ComplexityRoot.Registration.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Outcome(childComplexity), true
 	case "Registration.participant":
 		if e.ComplexityRoot.Registration.Participant == nil {
 			break
@@ -3007,6 +3053,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganisationFilter", ec.unmarshalInputOrganisationFilter),
 			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
+			graphql.NewInputUnmarshaler("RecordOutcomeInput", ec.unmarshalInputRecordOutcomeInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
@@ -3122,7 +3169,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3140,6 +3187,7 @@ var sources = []*ast.Source{
 	{Name: "schema/live.graphqls", Input: sourceData("schema/live.graphqls"), BuiltIn: false},
 	{Name: "schema/message.graphqls", Input: sourceData("schema/message.graphqls"), BuiltIn: false},
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
+	{Name: "schema/outcome.graphqls", Input: sourceData("schema/outcome.graphqls"), BuiltIn: false},
 	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
 	{Name: "schema/registration.graphqls", Input: sourceData("schema/registration.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -3476,6 +3524,18 @@ func (ec *executionContext) childFields_OrganisationPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type OrganisationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Outcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Outcome_kind(ctx, field)
+	case "note":
+		return ec.fieldContext_Outcome_note(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Outcome_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Outcome", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3626,6 +3686,8 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_messages(ctx, field)
 	case "remindersStopped":
 		return ec.fieldContext_Registration_remindersStopped(ctx, field)
+	case "outcome":
+		return ec.fieldContext_Registration_outcome(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
 }
@@ -4386,6 +4448,20 @@ func (ec *executionContext) field_Mutation_pingWebhookEndpoint_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (WebhookEndpointInput, error) {
 			return ec.unmarshalNWebhookEndpointInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐWebhookEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordOutcome_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RecordOutcomeInput, error) {
+			return ec.unmarshalNRecordOutcomeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordOutcomeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7490,6 +7566,50 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganisation(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordOutcome(ctx, fc.Args["input"].(RecordOutcomeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9114,6 +9234,75 @@ func (ec *executionContext) fieldContext_OrganisationPayload_userErrors(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Outcome_kind(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.OutcomeKind) graphql.Marshaler {
+			return ec.marshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "OutcomeKind")
+}
+
+func (ec *executionContext) _Outcome_note(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "String")
+}
+
+func (ec *executionContext) _Outcome_recordedAt(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
@@ -11026,6 +11215,38 @@ func (ec *executionContext) _Registration_remindersStopped(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_Registration_remindersStopped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Registration", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Registration_outcome(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Outcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Outcome) graphql.Marshaler {
+			return ec.marshalOOutcome2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RegistrationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *RegistrationConnection) (ret graphql.Marshaler) {
@@ -16957,6 +17178,62 @@ func UnmarshalProgrammeFilter(ctx context.Context, raw any) (db.ProgrammeFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordOutcomeInput(ctx context.Context, obj any) (RecordOutcomeInput, error) {
+	var it RecordOutcomeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordOutcomeInput unmarshals raw into the RecordOutcomeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordOutcomeInput(ctx context.Context, raw any) (RecordOutcomeInput, error) {
+	var out RecordOutcomeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordOutcomeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputReferralInput(ctx context.Context, obj any) (ReferralInput, error) {
 	var it ReferralInput
 	if obj == nil {
@@ -19749,6 +20026,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "recordOutcome":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createProgramme":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createProgramme(ctx, field)
@@ -20131,6 +20415,49 @@ func (ec *executionContext) _OrganisationPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._OrganisationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outcomeImplementors = []string{"Outcome"}
+
+func (ec *executionContext) _Outcome(ctx context.Context, sel ast.SelectionSet, obj *db.Outcome) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Outcome")
+		case "kind":
+			out.Values[i] = ec._Outcome_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._Outcome_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordedAt":
+			out.Values[i] = ec._Outcome_recordedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20761,6 +21088,11 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "remindersStopped":
 			out.Values[i] = ec._Registration_remindersStopped(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._Registration_outcome(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23135,6 +23467,21 @@ func (ec *executionContext) marshalNOrganisationPayload2ᚖgithubᚗcomᚋregies
 	return ec._OrganisationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx context.Context, v any) (db.OutcomeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.OutcomeKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx context.Context, sel ast.SelectionSet, v db.OutcomeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OutcomeKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -23196,6 +23543,11 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 		return graphql.Null
 	}
 	return ec._ProgrammePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecordOutcomeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordOutcomeInput(ctx context.Context, v any) (RecordOutcomeInput, error) {
+	res, err := ec.unmarshalInputRecordOutcomeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRegisterInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegisterInput(ctx context.Context, v any) (RegisterInput, error) {
@@ -24614,6 +24966,13 @@ func (ec *executionContext) marshalOOrganisationKind2ᚖgithubᚗcomᚋregiestai
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) marshalOOutcome2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *db.Outcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Outcome(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *db.Participant) graphql.Marshaler {

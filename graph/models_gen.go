@@ -426,6 +426,16 @@ type ProgrammePayload struct {
 type Query struct {
 }
 
+// Input of `recordOutcome`.
+type RecordOutcomeInput struct {
+	// The registration, whose person was marked `PRESENT`.
+	ID string `json:"id"`
+	// What the workshop led to.
+	Kind db.OutcomeKind `json:"kind"`
+	// A note for the referrer, at most 1,000 characters; personal data (no health or benefit details beyond what follow-up needs).
+	Note *string `json:"note,omitempty"`
+}
+
 // A referral by a partner's counsellor, or by a colleague of the host (an internal orientation, kept with the host as the referring organisation).
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.
@@ -976,6 +986,8 @@ const (
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
+	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
+	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1007,11 +1019,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
+	UserErrorCodeNotPresent,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeNotPresent:
 		return true
 	}
 	return false

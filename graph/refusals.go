@@ -30,6 +30,7 @@ var refusals = []struct {
 	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority", ""},
 	{db.ErrMessagePending, UserErrorCodeMessagePending, "the message is still on its way; send it again once it is sent, delivered or failed", ""},
 	{db.ErrReferralRequired, UserErrorCodeRequired, "a partner registering someone records a referral with the counsellor's name", "referral.counsellorName"},
+	{db.ErrNotPresent, UserErrorCodeNotPresent, "an outcome is recorded once the person is marked PRESENT (after the slot has started)", ""},
 	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }
 

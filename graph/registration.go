@@ -169,6 +169,30 @@ func (r *Resolver) managedRegistration(ctx context.Context, q db.Querier, p *pro
 	return db.Registration{}, nil
 }
 
+// hostAttendanceRegistration loads the registration whose attendance or outcome the host
+// records: a key is required, registrations the caller may not see answer NOT_FOUND, and
+// those it sees (the referrer's) need ATTENDANCE_WRITE of the host (FORBIDDEN).
+func (r *Resolver) hostAttendanceRegistration(ctx context.Context, p *problems, gid string) (db.Registration, error) {
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return db.Registration{}, err
+	}
+	id, err := idOf(kindRegistration, gid)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
+		return db.Registration{}, nil
+	}
+	reg, err := db.RegistrationByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
+		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
+		return db.Registration{}, nil
+	}
+	if err != nil {
+		return db.Registration{}, err
+	}
+	return reg, requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite)
+}
+
 // cancelResult is what cancelRegistration stores for replays.
 type cancelResult struct {
 	Registration *db.Registration

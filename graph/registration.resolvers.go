@@ -160,28 +160,12 @@ func (r *mutationResolver) SetRegistrationPriority(ctx context.Context, input Se
 func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error) {
 	// The host's keys with ATTENDANCE_WRITE mark confirmed registrations present,
 	// absent or excused, once the slot has started.
-	c := callerFrom(ctx)
-	if err := requireKey(c); err != nil {
-		return nil, err
-	}
 	var p problems
-	id, err := idOf(kindRegistration, input.ID)
-	if err != nil {
-		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
-		return &RegistrationPayload{UserErrors: p}, nil
+	reg, err := r.hostAttendanceRegistration(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, err
 	}
-	reg, err := db.RegistrationByID(ctx, r.Pool, id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
-		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
-		return &RegistrationPayload{UserErrors: p}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite); err != nil {
-		return nil, err
-	}
-	marked, err := db.MarkAttendance(ctx, r.Pool, id, input.Attendance)
+	marked, err := db.MarkAttendance(ctx, r.Pool, reg.ID, input.Attendance)
 	if ue, ok := refusal(err, "id"); ok {
 		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
 	}

@@ -59,6 +59,7 @@ var rootFields = map[string]rootField{
 	"Mutation.cancelRegistration":      {seatsOnly: true},
 	"Mutation.setRegistrationPriority": {},
 	"Mutation.markAttendance":          {},
+	"Mutation.recordOutcome":           {seatsOnly: true}, // changes no page
 	"Mutation.reserveSeats":            {},
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page

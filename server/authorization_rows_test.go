@@ -297,6 +297,8 @@ func authzRows() []authzRow {
 		authzWith(map[string]any{"priority": true, "reason": "Jeune sans équipement"}, "id", "registration:waitlisted")))
 	add(authzMutation(s, "markAttendance", "registration:started", "MarkAttendanceInput", "registration { id }",
 		authzWith(map[string]any{"attendance": "PRESENT"}, "id", "registration:started")))
+	add(authzMutation(s, "recordOutcome", "registration:started", "RecordOutcomeInput", "registration { id }",
+		authzWith(map[string]any{"kind": "CV_WRITTEN", "note": "CV écrit"}, "id", "registration:started")))
 	add(authzMutation(s, "resendMessage", "message:fresh", "ResendMessageInput", "message { id }",
 		authzOnFresh((*authzWorld).freshMessage, nil)))
 	return rows

@@ -520,6 +520,8 @@ const (
 	UserErrorCodeMessagePending UserErrorCode = "MESSAGE_PENDING"
 	// Your organisation has as many of these objects as it may (e.g. 10 webhook endpoints): delete one first.
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
+	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
+	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -551,6 +553,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotWaitlisted,
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
+	UserErrorCodeNotPresent,
 }
 
 // __AvailabilityInput is used internally by genqlient

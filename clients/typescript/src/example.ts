@@ -87,6 +87,7 @@ export function advice(code: UserErrorCode): string {
     case "NOT_WAITLISTED":
     case "MESSAGE_PENDING":
     case "LIMIT_REACHED":
+    case "NOT_PRESENT":
       return "unexpected for a registration";
     default: {
       // A server newer than these types may still send a code unknown here.
