@@ -155,6 +155,15 @@ const (
 	OutcomeOther              OutcomeKind = "OTHER"
 )
 
+// OrientationStatus is where a re-orientation stands.
+type OrientationStatus string
+
+// Orientation statuses.
+const (
+	OrientationPending  OrientationStatus = "PENDING"
+	OrientationAccepted OrientationStatus = "ACCEPTED"
+)
+
 // Attendance is whether a participant came.
 type Attendance string
 

@@ -36,6 +36,7 @@ type Registration struct {
 	RegisteredAt       time.Time
 	RemindersStoppedAt *time.Time // the person asked for no more reminders
 	Outcome            *Outcome   // after attendance PRESENT, what the workshop led to
+	OrientedByOrgID    *int64     // the structure that re-oriented the person here, if any
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -84,7 +85,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.consent_version, r.registered_by_org_id, r.referring_org_id, r.counsellor_name,
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
 	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
-	r.outcome, r.outcome_note, r.outcome_recorded_at,
+	r.outcome, r.outcome_note, r.outcome_recorded_at, r.oriented_by_org_id,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -104,7 +105,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
 		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
-		&outcome, &note, &recordedAt, &r.WaitlistPosition)
+		&outcome, &note, &recordedAt, &r.OrientedByOrgID, &r.WaitlistPosition)
 	if outcome != nil && recordedAt != nil {
 		r.Outcome = &Outcome{Kind: *outcome, Note: note, RecordedAt: *recordedAt}
 	}
@@ -114,6 +115,17 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 // RegistrationByID returns one registration, with no access rule: callers check who may see it.
 func RegistrationByID(ctx context.Context, q Querier, id int64) (Registration, error) {
 	return queryOne(ctx, q, fmt.Sprintf("registration %d", id), scanRegistration, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = $1`, id)
+}
+
+// RegistrationsByID returns the registrations of ids that exist, in no order, with no access
+// rule: callers check who may see each.
+func RegistrationsByID(ctx context.Context, q Querier, ids []int64) ([]Registration, error) {
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = ANY($1)`, ids)
+	regs, err := pgx.CollectRows(rows, scanRegistration)
+	if err != nil {
+		return nil, fmt.Errorf("registrations by id: %w", err)
+	}
+	return regs, nil
 }
 
 // RegistrationByToken returns the registration a management token opens, or ErrNotFound.

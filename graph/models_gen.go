@@ -357,6 +357,22 @@ type OrganisationPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A page of orientations.
+type OrientationConnection struct {
+	// The orientations of this page with their cursors.
+	Edges []OrientationEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An orientation and its cursor.
+type OrientationEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The orientation.
+	Node db.Orientation `json:"node"`
+}
+
 // Paging information of a connection (Relay cursor connections).
 type PageInfo struct {
 	// Whether more items follow the last edge: ask again with `after: endCursor`.
@@ -462,6 +478,8 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is.
+	OrientationID *string `json:"orientationId,omitempty"`
 }
 
 // Result of `register`.
@@ -502,6 +520,24 @@ type RegistrationPayload struct {
 type ReleaseSeatsInput struct {
 	// The allocation.
 	ID string `json:"id"`
+}
+
+// Input of `reorient`.
+type ReorientInput struct {
+	// The registration whose person you send on; you must be its host or its referring organisation.
+	RegistrationID string `json:"registrationId"`
+	// The organisation to send the person to: one that hosts workshops or refers people, not yours (`INVALID` otherwise).
+	ToOrganisationID string `json:"toOrganisationId"`
+	// Why, 1 to 1,000 characters, e.g. `Quitte le programme de la Régie ; accompagnement numérique à poursuivre`.
+	Reason string `json:"reason"`
+}
+
+// Result of `reorient`.
+type ReorientPayload struct {
+	// The orientation sent; null when refused.
+	Orientation *db.Orientation `json:"orientation,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // Input of `replayWebhookMessage`.
@@ -988,6 +1024,10 @@ const (
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
 	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
+	// The person of this registration already waits for an answer from this structure.
+	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
+	// The orientation has already been answered (the person is registered).
+	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1020,11 +1060,13 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
 	UserErrorCodeNotPresent,
+	UserErrorCodeAlreadyOriented,
+	UserErrorCodeAlreadyAnswered,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeNotPresent:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered:
 		return true
 	}
 	return false

@@ -10,7 +10,8 @@ import (
 )
 
 // canSeePersonalData: the host's keys with REGISTRATIONS_READ, the referring organisation's
-// keys that handle registrations, and the person holding the management token.
+// keys that handle registrations, those of the organisation that re-oriented the person to
+// this registration (its orientation's sender), and the person holding the management token.
 func canSeePersonalData(c db.Caller, r db.Registration) bool {
 	if r.ByToken {
 		return true
@@ -18,8 +19,11 @@ func canSeePersonalData(c db.Caller, r db.Registration) bool {
 	if c.MemberOf(r.HostOrganisationID) && c.Has(db.ScopeRegistrationsRead) {
 		return true
 	}
-	return r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID) &&
-		(c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite))
+	handles := c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite)
+	if r.OrientedByOrgID != nil && c.MemberOf(*r.OrientedByOrgID) && handles {
+		return true // the structure that re-oriented the person here follows them as a referrer
+	}
+	return r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID) && handles
 }
 
 // canManage: who may cancel a registration by id or set its priority: the host or the

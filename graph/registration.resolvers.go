@@ -28,6 +28,11 @@ func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*
 			return nil, p, err
 		}
 		req.JoinWaitlist = deref(input.JoinWaitlist)
+		if input.OrientationID != nil {
+			if req.OrientationID, err = idOf(kindOrientation, *input.OrientationID); err != nil {
+				return nil, []UserError{{Field: []string{"input", "orientationId"}, Message: "orientationId is not an orientation id", Code: UserErrorCodeNotFound}}, nil
+			}
+		}
 		reg, token, err := db.Register(ctx, q, req)
 		if ue, ok := refusal(err, "slotId"); ok {
 			return nil, []UserError{ue}, nil

@@ -75,6 +75,8 @@ var (
 	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryAPIKeys       = [3]string{"Query.apiKeys", `{ apiKeys(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryIncoming      = [3]string{"Query.incomingOrientations", `{ incomingOrientations(first: 50) { edges { node { id } } } }`, ""}
+	authzRegOrientations    = [3]string{"Registration.orientations", `query($p: ID!) { node(id: $p) { ... on Registration { orientations { id } } } }`, "registration:waitlisted"}
 	authzQueryWebhooks      = [3]string{"Query.webhookEndpoints", `{ webhookEndpoints(first: 50) { edges { node { id } } } }`, ""}
 	authzWebhookMessages    = [3]string{"WebhookEndpoint.messages", `query($p: ID!) { node(id: $p) { ... on WebhookEndpoint { messages(first: 50) { edges { node { id } } } } } }`, "webhook:host"}
 )
@@ -169,6 +171,9 @@ func authzRows() []authzRow {
 
 	s = "Query: registrations (personal data: privacy_test.go)"
 	add(authzPaths(s, "registration:waitlisted", authzSlotRegistrations, authzQueryReferrals)...)
+
+	s = "Query: re-orientations (sender and receiver only)"
+	add(authzPaths(s, "orientation:partner", authzQueryIncoming, authzRegOrientations)...)
 
 	s = "Query: API keys"
 	add(authzPaths(s, "key:host", authzQueryAPIKeys)...)
@@ -297,6 +302,10 @@ func authzRows() []authzRow {
 		authzWith(map[string]any{"priority": true, "reason": "Jeune sans équipement"}, "id", "registration:waitlisted")))
 	add(authzMutation(s, "markAttendance", "registration:started", "MarkAttendanceInput", "registration { id }",
 		authzWith(map[string]any{"attendance": "PRESENT"}, "id", "registration:started")))
+	add(authzMutation(s, "reorient", "registration:fresh", "ReorientInput", "orientation { id }",
+		func(t *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"registrationId": w.freshRegistration(t), "toOrganisationId": w.ids["org:other"], "reason": "Suite du parcours"}
+		}))
 	add(authzMutation(s, "recordOutcome", "registration:started", "RecordOutcomeInput", "registration { id }",
 		authzWith(map[string]any{"kind": "CV_WRITTEN", "note": "CV écrit"}, "id", "registration:started")))
 	add(authzMutation(s, "resendMessage", "message:fresh", "ResendMessageInput", "message { id }",

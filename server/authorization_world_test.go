@@ -244,6 +244,9 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.ids["registration:waitlisted"] = w.referred(t, w.ids["slot:full"], true)
 	w.ids["registration:started"] = w.referred(t, started, false)
 	slotUnderWay(t, a, started)
+	w.ids["orientation:partner"] = w.must(t, w.keys["partner"], `mutation($in: ReorientInput!) { reorient(input: $in) { orientation { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"registrationId": w.ids["registration:waitlisted"], "toOrganisationId": w.ids["org:other"],
+			"reason": "Accompagnement à poursuivre"}}, "reorient", "orientation", "id")
 	// Marked PRESENT, so that it may have an outcome (recordOutcome).
 	w.must(t, w.keys["host"], `mutation($in: MarkAttendanceInput!) { markAttendance(input: $in) { registration { id } userErrors { code message } } }`,
 		map[string]any{"in": map[string]any{"id": w.ids["registration:started"], "attendance": "PRESENT"}}, "markAttendance", "registration", "id")

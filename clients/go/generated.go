@@ -288,6 +288,8 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey"`
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is.
+	OrientationId *string `json:"orientationId"`
 }
 
 // GetSlotId returns RegisterInput.SlotId, and is useful for accessing the field via an interface.
@@ -310,6 +312,9 @@ func (v *RegisterInput) GetAllocationLabel() *string { return v.AllocationLabel 
 
 // GetIdempotencyKey returns RegisterInput.IdempotencyKey, and is useful for accessing the field via an interface.
 func (v *RegisterInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+
+// GetOrientationId returns RegisterInput.OrientationId, and is useful for accessing the field via an interface.
+func (v *RegisterInput) GetOrientationId() *string { return v.OrientationId }
 
 // RegisterRegisterRegisterPayload includes the requested fields of the GraphQL type RegisterPayload.
 // The GraphQL type's documentation follows.
@@ -342,8 +347,9 @@ func (v *RegisterRegisterRegisterPayload) GetUserErrors() []RegisterRegisterRegi
 //
 // A registration (inscription): a participant's seat, or place on the waiting list, on a slot.
 // Its personal data (`participant`, `referral`) is visible only to the host organisation's keys
-// with `REGISTRATIONS_READ`, to the organisation that referred the person, and to the person
-// through `registrationByToken`; `node` returns null to anyone else.
+// with `REGISTRATIONS_READ`, to the organisation that referred the person (or re-oriented them to
+// this seat: `Orientation`), and to the person through `registrationByToken`; `node` returns null
+// to anyone else.
 type RegisterRegisterRegisterPayloadRegistration struct {
 	// Seat confirmed, on the waiting list, or cancelled.
 	Status RegistrationStatus `json:"status"`
@@ -522,6 +528,10 @@ const (
 	UserErrorCodeLimitReached UserErrorCode = "LIMIT_REACHED"
 	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
 	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
+	// The person of this registration already waits for an answer from this structure.
+	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
+	// The orientation has already been answered (the person is registered).
+	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -554,6 +564,8 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeMessagePending,
 	UserErrorCodeLimitReached,
 	UserErrorCodeNotPresent,
+	UserErrorCodeAlreadyOriented,
+	UserErrorCodeAlreadyAnswered,
 }
 
 // __AvailabilityInput is used internally by genqlient

@@ -88,6 +88,8 @@ export function advice(code: UserErrorCode): string {
     case "MESSAGE_PENDING":
     case "LIMIT_REACHED":
     case "NOT_PRESENT":
+    case "ALREADY_ORIENTED":
+    case "ALREADY_ANSWERED":
       return "unexpected for a registration";
     default: {
       // A server newer than these types may still send a code unknown here.
