@@ -162,6 +162,7 @@ type OrientationStatus string
 const (
 	OrientationPending  OrientationStatus = "PENDING"
 	OrientationAccepted OrientationStatus = "ACCEPTED"
+	OrientationDeclined OrientationStatus = "DECLINED"
 )
 
 // Attendance is whether a participant came.

@@ -19,7 +19,8 @@ type Orientation struct {
 	Reason            string
 	Person            OrientedPerson
 	Status            OrientationStatus
-	NewRegistrationID *int64 // the registration the receiver made, once ACCEPTED
+	NewRegistrationID *int64  // the registration the receiver made, once ACCEPTED
+	DeclineReason     *string // why the receiver declined, once DECLINED
 	SentAt            time.Time
 	AnsweredAt        *time.Time
 }
@@ -43,13 +44,13 @@ var (
 )
 
 const orientationColumns = `o.id, o.registration_id, o.from_org_id, o.to_org_id, o.reason, o.first_name,
-	o.last_name, o.phone, o.email, o.preferred_channel, o.status, o.new_registration_id, o.created_at, o.answered_at`
+	o.last_name, o.phone, o.email, o.preferred_channel, o.status, o.new_registration_id, o.decline_reason, o.created_at, o.answered_at`
 
 func scanOrientation(row pgx.CollectableRow) (Orientation, error) {
 	var o Orientation
 	p := &o.Person
 	err := row.Scan(&o.ID, &o.RegistrationID, &o.FromOrgID, &o.ToOrgID, &o.Reason, &p.FirstName,
-		&p.LastName, &p.Phone, &p.Email, &p.PreferredChannel, &o.Status, &o.NewRegistrationID, &o.SentAt, &o.AnsweredAt)
+		&p.LastName, &p.Phone, &p.Email, &p.PreferredChannel, &o.Status, &o.NewRegistrationID, &o.DeclineReason, &o.SentAt, &o.AnsweredAt)
 	return o, err
 }
 
@@ -139,4 +140,25 @@ func acceptOrientation(ctx context.Context, tx pgx.Tx, id, regID int64) error {
 	_, err := tx.Exec(ctx, `UPDATE orientations SET status = 'ACCEPTED', new_registration_id = $2, answered_at = now()
 		WHERE id = $1`, id, regID)
 	return err
+}
+
+// DeclineOrientation records that the receiving organisation orgID will not register the
+// person, with a reason for the sender: ErrNoSuchOrientation when it was not sent to orgID,
+// ErrOrientationAnswered once answered.
+func DeclineOrientation(ctx context.Context, q Querier, id, orgID int64, reason string) (Orientation, error) {
+	var o Orientation
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		if _, err := takeOrientation(ctx, tx, id, orgID); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, `UPDATE orientations o SET status = 'DECLINED', decline_reason = $2, answered_at = now()
+			WHERE o.id = $1 RETURNING `+orientationColumns, id, reason)
+		var err error
+		o, err = pgx.CollectExactlyOneRow(rows, scanOrientation)
+		return err
+	})
+	if err != nil {
+		return Orientation{}, fmt.Errorf("decline orientation %d: %w", id, err)
+	}
+	return o, nil
 }

@@ -75,7 +75,18 @@ func TestReorientationFromRegistrationToTheReceiversSeat(t *testing.T) {
 	if _, err := answer(emmaus, "3"); !errors.Is(err, db.ErrOrientationAnswered) {
 		t.Errorf("answered twice: got %v, want ErrOrientationAnswered", err)
 	}
-	if _, err := db.Reorient(ctx, pool, reg.ID, regie, emmaus, "Une seconde fois"); err != nil {
-		t.Errorf("once answered, a new orientation to the same structure: got %v, want it sent", err)
+	again, err := db.Reorient(ctx, pool, reg.ID, regie, emmaus, "Une seconde fois")
+	if err != nil {
+		t.Fatalf("once answered, a new orientation to the same structure: got %v, want it sent", err)
+	}
+	if _, err := db.DeclineOrientation(ctx, pool, again.ID, bystander, "Pas pour nous"); !errors.Is(err, db.ErrNoSuchOrientation) {
+		t.Errorf("another organisation declines: got %v, want ErrNoSuchOrientation", err)
+	}
+	declined, err := db.DeclineOrientation(ctx, pool, again.ID, emmaus, "Plus de place avant mars")
+	if err != nil || declined.Status != db.OrientationDeclined || declined.DeclineReason == nil || declined.AnsweredAt == nil {
+		t.Errorf("the receiver declines: got %+v, %v; want DECLINED with its reason", declined, err)
+	}
+	if _, err := db.DeclineOrientation(ctx, pool, again.ID, emmaus, "Encore"); !errors.Is(err, db.ErrOrientationAnswered) {
+		t.Errorf("declined twice: got %v, want ErrOrientationAnswered", err)
 	}
 }

@@ -198,6 +198,7 @@ type ComplexityRoot struct {
 		CreateVenue             func(childComplexity int, input CreateVenueInput) int
 		CreateWebhookEndpoint   func(childComplexity int, input CreateWebhookEndpointInput) int
 		CreateWorkshop          func(childComplexity int, input CreateWorkshopInput) int
+		DeclineOrientation      func(childComplexity int, input DeclineOrientationInput) int
 		DeleteWebhookEndpoint   func(childComplexity int, input WebhookEndpointInput) int
 		Enrol                   func(childComplexity int, input EnrolInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
@@ -259,6 +260,7 @@ type ComplexityRoot struct {
 
 	Orientation struct {
 		AnsweredAt      func(childComplexity int) int
+		DeclineReason   func(childComplexity int) int
 		From            func(childComplexity int) int
 		ID              func(childComplexity int) int
 		NewRegistration func(childComplexity int) int
@@ -645,6 +647,7 @@ type MutationResolver interface {
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
 	UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error)
 	Reorient(ctx context.Context, input ReorientInput) (*ReorientPayload, error)
+	DeclineOrientation(ctx context.Context, input DeclineOrientationInput) (*ReorientPayload, error)
 	RecordOutcome(ctx context.Context, input RecordOutcomeInput) (*RegistrationPayload, error)
 	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
 	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
@@ -1380,6 +1383,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkshop(childComplexity, args["input"].(CreateWorkshopInput)), true
+	case "Mutation.declineOrientation":
+		if e.ComplexityRoot.Mutation.DeclineOrientation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineOrientation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineOrientation(childComplexity, args["input"].(DeclineOrientationInput)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -1791,6 +1805,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Orientation.AnsweredAt(childComplexity), true
+	case "Orientation.declineReason":
+		if e.ComplexityRoot.Orientation.DeclineReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.DeclineReason(childComplexity), true
 	case "Orientation.from":
 		if e.ComplexityRoot.Orientation.From == nil {
 			break
@@ -3249,6 +3269,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CreateWorkshopInput", ec.unmarshalInputCreateWorkshopInput),
+			graphql.NewInputUnmarshaler("DeclineOrientationInput", ec.unmarshalInputDeclineOrientationInput),
 			graphql.NewInputUnmarshaler("EnrolInput", ec.unmarshalInputEnrolInput),
 			graphql.NewInputUnmarshaler("EquipmentInput", ec.unmarshalInputEquipmentInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
@@ -3750,6 +3771,8 @@ func (ec *executionContext) childFields_Orientation(ctx context.Context, field g
 		return ec.fieldContext_Orientation_sentAt(ctx, field)
 	case "answeredAt":
 		return ec.fieldContext_Orientation_answeredAt(ctx, field)
+	case "declineReason":
+		return ec.fieldContext_Orientation_declineReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Orientation", field.Name)
 }
@@ -4670,6 +4693,20 @@ func (ec *executionContext) field_Mutation_createWorkshop_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (CreateWorkshopInput, error) {
 			return ec.unmarshalNCreateWorkshopInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateWorkshopInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_declineOrientation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DeclineOrientationInput, error) {
+			return ec.unmarshalNDeclineOrientationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineOrientationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7924,6 +7961,50 @@ func (ec *executionContext) fieldContext_Mutation_reorient(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_declineOrientation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineOrientation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineOrientation(ctx, fc.Args["input"].(DeclineOrientationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReorientPayload) graphql.Marshaler {
+			return ec.marshalNReorientPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineOrientation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReorientPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineOrientation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9835,6 +9916,29 @@ func (ec *executionContext) _Orientation_answeredAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Orientation_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Orientation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Orientation_declineReason(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_declineReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclineReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_declineReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "String")
 }
 
 func (ec *executionContext) _OrientationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *OrientationConnection) (ret graphql.Marshaler) {
@@ -17616,6 +17720,55 @@ func UnmarshalCreateWorkshopInput(ctx context.Context, raw any) (CreateWorkshopI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeclineOrientationInput(ctx context.Context, obj any) (DeclineOrientationInput, error) {
+	var it DeclineOrientationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeclineOrientationInput unmarshals raw into the DeclineOrientationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclineOrientationInput(ctx context.Context, raw any) (DeclineOrientationInput, error) {
+	var out DeclineOrientationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclineOrientationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEnrolInput(ctx context.Context, obj any) (EnrolInput, error) {
 	var it EnrolInput
 	if obj == nil {
@@ -21078,6 +21231,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "declineOrientation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineOrientation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "recordOutcome":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordOutcome(ctx, field)
@@ -21540,6 +21700,11 @@ func (ec *executionContext) _Orientation(ctx context.Context, sel ast.SelectionS
 			}
 		case "answeredAt":
 			out.Values[i] = ec._Orientation_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "declineReason":
+			out.Values[i] = ec._Orientation_declineReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -24501,6 +24666,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 		graphql.AddInvalidNullFromMarshaler(ctx, "DateTime!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNDeclineOrientationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineOrientationInput(ctx context.Context, v any) (DeclineOrientationInput, error) {
+	res, err := ec.unmarshalInputDeclineOrientationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNDeleteWebhookEndpointPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeleteWebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteWebhookEndpointPayload) graphql.Marshaler {

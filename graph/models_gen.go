@@ -246,6 +246,14 @@ type CreateWorkshopInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `declineOrientation`.
+type DeclineOrientationInput struct {
+	// The orientation sent to your organisation.
+	ID string `json:"id"`
+	// Why, for the sender, 1 to 500 characters, e.g. `Plus de place avant mars ; voir le CCAS`.
+	Reason string `json:"reason"`
+}
+
 // Result of `deleteWebhookEndpoint`.
 type DeleteWebhookEndpointPayload struct {
 	// The id of the endpoint deleted; null when refused.
@@ -478,7 +486,7 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
-	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is.
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is registered or declined.
 	OrientationID *string `json:"orientationId,omitempty"`
 }
 
@@ -532,7 +540,7 @@ type ReorientInput struct {
 	Reason string `json:"reason"`
 }
 
-// Result of `reorient`.
+// Result of `reorient` and `declineOrientation`.
 type ReorientPayload struct {
 	// The orientation sent; null when refused.
 	Orientation *db.Orientation `json:"orientation,omitempty"`
@@ -1026,7 +1034,7 @@ const (
 	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
 	// The person of this registration already waits for an answer from this structure.
 	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
-	// The orientation has already been answered (the person is registered).
+	// The orientation has already been answered (the person is registered, or it was declined).
 	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 

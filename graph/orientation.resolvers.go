@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -24,6 +25,33 @@ func (r *mutationResolver) Reorient(ctx context.Context, input ReorientInput) (*
 	}
 	o, err := db.Reorient(ctx, r.Pool, reg.ID, c.OrganisationID, to, reason)
 	if ue, ok := refusal(err, "toOrganisationId"); ok {
+		return &ReorientPayload{UserErrors: []UserError{ue}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &ReorientPayload{Orientation: &o, UserErrors: []UserError{}}, nil
+}
+
+// DeclineOrientation is the resolver for the declineOrientation field.
+func (r *mutationResolver) DeclineOrientation(ctx context.Context, input DeclineOrientationInput) (*ReorientPayload, error) {
+	// The receiver's keys that register people; another organisation's orientation is not found.
+	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeRegistrationsWrite)
+	if err != nil {
+		return nil, err
+	}
+	var p problems
+	reason := strings.TrimSpace(input.Reason)
+	p.text("reason", reason, true, 500)
+	id, err := idOf(kindOrientation, input.ID)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not an orientation id")
+	}
+	if len(p) > 0 {
+		return &ReorientPayload{UserErrors: p}, nil
+	}
+	o, err := db.DeclineOrientation(ctx, r.Pool, id, orgID, reason)
+	if ue, ok := refusal(err, "id"); ok {
 		return &ReorientPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

@@ -33,8 +33,8 @@ var refusals = []struct {
 	{db.ErrNotPresent, UserErrorCodeNotPresent, "an outcome is recorded once the person is marked PRESENT (after the slot has started)", ""},
 	{db.ErrAlreadyOriented, UserErrorCodeAlreadyOriented, "this person already waits for an answer from this structure", "toOrganisationId"},
 	{db.ErrNotAStructure, UserErrorCodeInvalid, "this organisation neither hosts workshops nor refers people", "toOrganisationId"},
-	{db.ErrOrientationAnswered, UserErrorCodeAlreadyAnswered, "this orientation has already been answered: the person is registered", "orientationId"},
-	{db.ErrNoSuchOrientation, UserErrorCodeNotFound, "no orientation with this id was sent to your organisation", "orientationId"},
+	{db.ErrOrientationAnswered, UserErrorCodeAlreadyAnswered, "this orientation has already been answered: the person is registered, or it was declined", ""},
+	{db.ErrNoSuchOrientation, UserErrorCodeNotFound, "no orientation with this id was sent to your organisation", ""},
 	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }
 

@@ -34,7 +34,11 @@ func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*
 			}
 		}
 		reg, token, err := db.Register(ctx, q, req)
-		if ue, ok := refusal(err, "slotId"); ok {
+		field := "slotId"
+		if errors.Is(err, db.ErrNoSuchOrientation) || errors.Is(err, db.ErrOrientationAnswered) {
+			field = "orientationId"
+		}
+		if ue, ok := refusal(err, field); ok {
 			return nil, []UserError{ue}, nil
 		}
 		if err != nil {

@@ -62,6 +62,7 @@ var rootFields = map[string]rootField{
 	"Mutation.markAttendance":          {},
 	"Mutation.recordOutcome":           {seatsOnly: true}, // changes no page
 	"Mutation.reorient":                {seatsOnly: true}, // changes no page
+	"Mutation.declineOrientation":      {seatsOnly: true}, // changes no page
 	"Mutation.reserveSeats":            {},
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page

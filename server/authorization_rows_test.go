@@ -306,6 +306,8 @@ func authzRows() []authzRow {
 		func(t *testing.T, w *authzWorld, _ string) map[string]any {
 			return map[string]any{"registrationId": w.freshRegistration(t), "toOrganisationId": w.ids["org:other"], "reason": "Suite du parcours"}
 		}))
+	add(authzMutation(s, "declineOrientation", "orientation:fresh", "DeclineOrientationInput", "orientation { id }",
+		authzOnFresh((*authzWorld).freshOrientation, map[string]any{"reason": "Plus de place"})))
 	add(authzMutation(s, "recordOutcome", "registration:started", "RecordOutcomeInput", "registration { id }",
 		authzWith(map[string]any{"kind": "CV_WRITTEN", "note": "CV écrit"}, "id", "registration:started")))
 	add(authzMutation(s, "resendMessage", "message:fresh", "ResendMessageInput", "message { id }",

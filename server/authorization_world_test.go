@@ -288,6 +288,15 @@ func (w *authzWorld) freshRegistration(t *testing.T) string {
 	return w.referred(t, w.ids["slot:public"], false)
 }
 
+// freshOrientation is a fresh registration's person re-oriented by the partner to Emmaüs
+// Connect (other-host), which alone may decline it.
+func (w *authzWorld) freshOrientation(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["partner"], `mutation($in: ReorientInput!) { reorient(input: $in) { orientation { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"registrationId": w.freshRegistration(t), "toOrganisationId": w.ids["org:other"],
+			"reason": "Suite du parcours"}}, "reorient", "orientation", "id")
+}
+
 // freshMessage is a confirmation sent for a fresh registration: the host and the partner that
 // referred the person may send it again.
 func (w *authzWorld) freshMessage(t *testing.T) string {

@@ -155,9 +155,51 @@ func TestBookingRulesReorientation(t *testing.T) {
 		`mutation($in: CancelRegistrationInput!) { cancelRegistration(input: $in) { userErrors { code } } }`,
 		map[string]any{"id": seat.ID}, "FORBIDDEN")
 
-	// The host re-orients its own people too.
+	// The host re-orients its own people too; the receiver may decline, with a reason.
 	mine, _ := rulesBook(t, a, regie.Key, rulesIn(regieSlot, 2, nil), "CONFIRMED")
-	if o, e := reorient(t, a, regie.Key, map[string]any{"registrationId": mine.ID, "toOrganisationId": emmaus.ID, "reason": reason}); len(e) > 0 || o == nil || o.From.ID != regie.ID {
-		t.Errorf("the host re-orients its own registration: got %+v, %+v; want it sent from the Régie", o, e)
+	sent, e := reorient(t, a, regie.Key, map[string]any{"registrationId": mine.ID, "toOrganisationId": emmaus.ID, "reason": reason})
+	if len(e) > 0 || sent == nil || sent.From.ID != regie.ID {
+		t.Fatalf("the host re-orients its own registration: got %+v, %+v; want it sent from the Régie", sent, e)
+	}
+	const declineDoc = `mutation($in: DeclineOrientationInput!) { declineOrientation(input: $in) { orientation { id status declineReason }
+		userErrors { field message code } } }`
+	decline := func(key string, in map[string]any) (*struct {
+		ID, Status    string
+		DeclineReason *string
+	}, []userError) {
+		var out struct {
+			DeclineOrientation struct {
+				Orientation *struct {
+					ID, Status    string
+					DeclineReason *string
+				}
+				UserErrors []userError
+			}
+		}
+		a.withT(t).query(key, declineDoc, map[string]any{"in": in}, &out)
+		return out.DeclineOrientation.Orientation, out.DeclineOrientation.UserErrors
+	}
+	no := map[string]any{"id": sent.ID, "reason": "Plus de place avant mars ; voir le CCAS"}
+	rulesWantError(t, a, "the public declines", "", declineDoc, no, "UNAUTHENTICATED")
+	for who, key := range map[string]string{"the sender": regie.Key, "another partner": strangerKey} {
+		_, e := decline(key, no)
+		rulesWantRefusal(t, who+" declines", e, "NOT_FOUND", "input", "id")
+	}
+	if d, e := decline(emmaus.Key, no); len(e) > 0 || d == nil || d.Status != "DECLINED" || d.DeclineReason == nil {
+		t.Errorf("the receiver declines: got %+v, %+v; want DECLINED with the reason", d, e)
+	}
+	_, e = decline(emmaus.Key, no)
+	rulesWantRefusal(t, "declined twice", e, "ALREADY_ANSWERED", "input", "id")
+	out = rulesRegister(t, a, emmaus.Key, rulesIn(emmaus.slot(t, a, 3, nil), 3, map[string]any{"orientationId": sent.ID}))
+	rulesWantRefusal(t, "registered after declining", out.UserErrors, "ALREADY_ANSWERED", "input", "orientationId")
+	var seen struct {
+		Node *struct {
+			Status        string
+			DeclineReason *string
+		}
+	}
+	a.withT(t).query(regie.Key, `query($id: ID!) { node(id: $id) { ... on Orientation { status declineReason } } }`, map[string]any{"id": sent.ID}, &seen)
+	if seen.Node == nil || seen.Node.Status != "DECLINED" || seen.Node.DeclineReason == nil {
+		t.Errorf("the sender reads the answer: got %+v, want DECLINED with the reason", seen.Node)
 	}
 }

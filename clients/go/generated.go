@@ -288,7 +288,7 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey"`
-	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is.
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is registered or declined.
 	OrientationId *string `json:"orientationId"`
 }
 
@@ -530,7 +530,7 @@ const (
 	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
 	// The person of this registration already waits for an answer from this structure.
 	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
-	// The orientation has already been answered (the person is registered).
+	// The orientation has already been answered (the person is registered, or it was declined).
 	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 

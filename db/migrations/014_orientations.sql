@@ -21,7 +21,8 @@ COMMENT ON COLUMN registrations.outcome_note IS 'The host''s note on the outcome
 -- equipment, referral or notes). It is personal data, seen by the sender and the receiver only,
 -- nulled by anonymisation. When the receiver registers the person (register with
 -- orientationId), the orientation is ACCEPTED and names that registration, and the new
--- registration names the sender (oriented_by_org_id), who then follows it as a referrer does.
+-- registration names the sender (oriented_by_org_id), who then follows it as a referrer does;
+-- or the receiver declines it, with a reason, and the sender may send the person elsewhere.
 CREATE TABLE orientations (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     registration_id     bigint NOT NULL REFERENCES registrations (id),
@@ -33,7 +34,9 @@ CREATE TABLE orientations (
     phone               text CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
     email               text CHECK (length(email) <= 254),
     preferred_channel   text CHECK (preferred_channel IN ('SMS', 'PHONE_CALL', 'EMAIL')),
-    status              text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'ACCEPTED')),
+    status              text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'ACCEPTED', 'DECLINED')),
+    -- Why the receiver declined (not its public: no place, not its field), for the sender.
+    decline_reason      text CHECK (length(decline_reason) BETWEEN 1 AND 500),
     new_registration_id bigint UNIQUE REFERENCES registrations (id),
     created_at          timestamptz NOT NULL DEFAULT now(),
     answered_at         timestamptz,
@@ -41,6 +44,7 @@ CREATE TABLE orientations (
     CONSTRAINT orientations_elsewhere CHECK (from_org_id <> to_org_id),
     CONSTRAINT orientations_accepted CHECK ((status = 'ACCEPTED') = (new_registration_id IS NOT NULL)),
     CONSTRAINT orientations_answered CHECK ((status = 'PENDING') = (answered_at IS NULL)),
+    CONSTRAINT orientations_declined CHECK (decline_reason IS NULL OR status = 'DECLINED'),
     CONSTRAINT orientations_contact CHECK (anonymised_at IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL)
 );
 -- One orientation of a registration to one structure waits at a time: a retried click sends
