@@ -23,10 +23,11 @@ type RegisterRequest struct {
 	Participant     Participant
 	ConsentVersion  string
 	JoinWaitlist    bool
-	Referral        Referral // OrganisationID set when a partner refers the person
+	Referral        Referral // OrganisationID set when a partner, or a colleague of the host, refers the person
 	Priority        bool
 	PriorityReason  *string
 	AllocationLabel string // department label of the caller's reserved seats, if any
+	OrientationID   int64  // the orientation to the caller's organisation this registration answers, if any
 }
 
 // lockSlot locks a slot's row, which every booking transaction takes before touching the slot's
@@ -79,12 +80,23 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 		if err := s.registrationRefusal(time.Now()); err != nil {
 			return err
 		}
-		// The host registers its own people; a partner records who referred the person.
+		// A partner records who referred the person. The host may: a colleague of another of
+		// its departments orienting someone is kept, the host itself as the referrer.
 		switch {
 		case req.Caller.MemberOf(s.OrganisationID):
-			req.Referral = Referral{}
+			if req.Referral.CounsellorName == nil {
+				req.Referral = Referral{}
+			}
 		case req.Caller.Partner() && req.Referral.CounsellorName == nil:
 			return ErrReferralRequired
+		}
+		var orientedBy *int64
+		if req.OrientationID != 0 {
+			from, err := takeOrientation(ctx, tx, req.OrientationID, req.Caller.OrganisationID)
+			if err != nil {
+				return err
+			}
+			orientedBy = &from
 		}
 		allocID, seat, err := seatFor(ctx, tx, s, req.Caller.OrganisationID, req.AllocationLabel)
 		if err != nil {
@@ -97,9 +109,14 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 			}
 			status, allocID = RegistrationWaitlisted, nil
 		}
-		id, err := insertRegistration(ctx, tx, req, status, allocID, token)
+		id, err := insertRegistration(ctx, tx, req, status, allocID, orientedBy, token)
 		if err != nil {
 			return err
+		}
+		if orientedBy != nil {
+			if err := acceptOrientation(ctx, tx, req.OrientationID, id); err != nil {
+				return err
+			}
 		}
 		if err := countSeat(ctx, tx, s.ID, status, allocID, +1); err != nil {
 			return err
@@ -121,7 +138,7 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 }
 
 // insertRegistration writes the row, retrying on the rare clash of confirmation codes.
-func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, status RegistrationStatus, allocID *int64, token string) (int64, error) {
+func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, status RegistrationStatus, allocID, orientedBy *int64, token string) (int64, error) {
 	p, f := req.Participant, req.Referral
 	var regOrg *int64
 	if req.Caller.OrganisationID != 0 {
@@ -136,16 +153,16 @@ func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, sta
 				allocation_label, first_name, last_name, phone, email, postal_code, age_bracket,
 				has_computer, has_internet, has_smartphone, preferred_channel, consent_version,
 				consented_at, registered_by_org_id, referring_org_id, counsellor_name, referral_reason,
-				partner_reference, priority, priority_reason, confirmed_at)
+				partner_reference, priority, priority_reason, oriented_by_org_id, confirmed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(),
-				$18, $19, $20, $21, $22, $23, $24, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
+				$18, $19, $20, $21, $22, $23, $24, $25, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
 			ON CONFLICT (confirmation_code) DO NOTHING
 			RETURNING id`,
 			req.SlotID, status, newConfirmationCode(), hashSecret(token), allocID, req.AllocationLabel,
 			p.FirstName, p.LastName, p.Phone, p.Email, p.PostalCode, p.AgeBracket,
 			p.HasComputer, p.HasInternet, p.HasSmartphone, p.PreferredChannel, req.ConsentVersion,
 			regOrg, f.OrganisationID, f.CounsellorName, f.Reason, f.PartnerReference,
-			req.Priority, req.PriorityReason).Scan(&id)
+			req.Priority, req.PriorityReason, orientedBy).Scan(&id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows): // the code is taken
 			continue

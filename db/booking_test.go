@@ -197,7 +197,8 @@ func TestBookingReservedSeats(t *testing.T) {
 }
 
 // A partner registering someone records who referred the person; the host registers its own
-// people without one, and a referral it gives is not kept as one (it is not a referral).
+// people without one, or with the orientation of a colleague (another department), kept with
+// the host as the referring organisation.
 func TestBookingAPartnerRecordsAReferral(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -231,7 +232,14 @@ func TestBookingAPartnerRecordsAReferral(t *testing.T) {
 	req.Caller = db.Caller{KeyID: 2, OrganisationID: host}
 	req.Referral = db.Referral{OrganisationID: &host, CounsellorName: &counsellor}
 	reg, _, err = db.Register(ctx, b.pool, req)
+	if got := reg.Referral; err != nil || got.OrganisationID == nil || *got.OrganisationID != host || got.CounsellorName == nil || *got.CounsellorName != counsellor {
+		t.Errorf("the host's internal orientation: got referral %+v, %v; want organisation %d and %s", got, err, host, counsellor)
+	}
+
+	req = b.request(3, true) // the slot is full: a waiting-list place
+	req.Caller = db.Caller{KeyID: 2, OrganisationID: host}
+	reg, _, err = db.Register(ctx, b.pool, req)
 	if err != nil || reg.Referral != (db.Referral{}) {
-		t.Errorf("the host: got referral %+v, %v; want none", reg.Referral, err)
+		t.Errorf("the host without a referral: got referral %+v, %v; want none", reg.Referral, err)
 	}
 }

@@ -142,6 +142,29 @@ const (
 	ChannelEmail     ContactChannel = "EMAIL"
 )
 
+// OutcomeKind is what a workshop led to for a person who came, from the network's short list.
+type OutcomeKind string
+
+// Outcomes.
+const (
+	OutcomeProcedureDoneAlone OutcomeKind = "PROCEDURE_DONE_ALONE"
+	OutcomeCVWritten          OutcomeKind = "CV_WRITTEN"
+	OutcomeNeedsFollowUp      OutcomeKind = "NEEDS_FOLLOW_UP"
+	OutcomeReoriented         OutcomeKind = "REORIENTED"
+	OutcomeEquipmentNeeded    OutcomeKind = "EQUIPMENT_NEEDED"
+	OutcomeOther              OutcomeKind = "OTHER"
+)
+
+// OrientationStatus is where a re-orientation stands.
+type OrientationStatus string
+
+// Orientation statuses.
+const (
+	OrientationPending  OrientationStatus = "PENDING"
+	OrientationAccepted OrientationStatus = "ACCEPTED"
+	OrientationDeclined OrientationStatus = "DECLINED"
+)
+
 // Attendance is whether a participant came.
 type Attendance string
 

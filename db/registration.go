@@ -37,6 +37,8 @@ type Registration struct {
 	RemindersStoppedAt *time.Time // the person asked for no more reminders
 	WalkIn             bool       // recorded by the host when the person came (RecordWalkIn)
 	OverCapacityReason *string    // why a walk-in was seated over the capacity
+	Outcome            *Outcome   // after attendance PRESENT, what the workshop led to
+	OrientedByOrgID    *int64     // the structure that re-oriented the person here, if any
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -58,7 +60,8 @@ type Participant struct {
 	PreferredChannel *ContactChannel
 }
 
-// Referral is the orientation of a person by a partner organisation's counsellor.
+// Referral is the orientation of a person by a counsellor: of a partner organisation, or of
+// the host itself (a colleague of another department), then OrganisationID is the host's.
 type Referral struct {
 	OrganisationID   *int64
 	CounsellorName   *string
@@ -85,6 +88,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
 	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
 	r.walk_in, r.over_capacity_reason,
+	r.outcome, r.outcome_note, r.outcome_recorded_at, r.oriented_by_org_id,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -95,19 +99,36 @@ const registrationsFrom = ` FROM registrations r JOIN slots s ON s.id = r.slot_i
 func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 	var r Registration
 	p, f := &r.Participant, &r.Referral
+	var outcome *OutcomeKind
+	var note *string
+	var recordedAt *time.Time
 	err := row.Scan(&r.ID, &r.SlotID, &r.HostOrganisationID, &r.Status, &r.ConfirmationCode,
 		&r.AllocationID, &r.AllocationLabel, &p.FirstName, &p.LastName, &p.Phone, &p.Email, &p.PostalCode,
 		&p.AgeBracket, &p.HasComputer, &p.HasInternet, &p.HasSmartphone, &p.PreferredChannel,
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
 		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
-		&r.WalkIn, &r.OverCapacityReason, &r.WaitlistPosition)
+		&r.WalkIn, &r.OverCapacityReason, &outcome, &note, &recordedAt, &r.OrientedByOrgID, &r.WaitlistPosition)
+	if outcome != nil && recordedAt != nil {
+		r.Outcome = &Outcome{Kind: *outcome, Note: note, RecordedAt: *recordedAt}
+	}
 	return r, err
 }
 
 // RegistrationByID returns one registration, with no access rule: callers check who may see it.
 func RegistrationByID(ctx context.Context, q Querier, id int64) (Registration, error) {
 	return queryOne(ctx, q, fmt.Sprintf("registration %d", id), scanRegistration, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = $1`, id)
+}
+
+// RegistrationsByID returns the registrations of ids that exist, in no order, with no access
+// rule: callers check who may see each.
+func RegistrationsByID(ctx context.Context, q Querier, ids []int64) ([]Registration, error) {
+	rows, _ := q.Query(ctx, `SELECT `+registrationColumns+registrationsFrom+`WHERE r.id = ANY($1)`, ids)
+	regs, err := pgx.CollectRows(rows, scanRegistration)
+	if err != nil {
+		return nil, fmt.Errorf("registrations by id: %w", err)
+	}
+	return regs, nil
 }
 
 // RegistrationByToken returns the registration a management token opens, or ErrNotFound.
@@ -281,7 +302,12 @@ func MarkAttendance(ctx context.Context, q Querier, id int64, a Attendance) (Reg
 		case status != RegistrationConfirmed:
 			return ErrNotConfirmed
 		}
-		if _, err := tx.Exec(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now() WHERE id = $1`, id, a); err != nil {
+		// A person marked otherwise than present has no outcome: a correction clears it.
+		if _, err := tx.Exec(ctx, `UPDATE registrations SET attendance = $2, attendance_marked_at = now(),
+			outcome = CASE WHEN $2 = 'PRESENT' THEN outcome END,
+			outcome_note = CASE WHEN $2 = 'PRESENT' THEN outcome_note END,
+			outcome_recorded_at = CASE WHEN $2 = 'PRESENT' THEN outcome_recorded_at END
+			WHERE id = $1`, id, a); err != nil {
 			return err
 		}
 		if err := event(ctx, tx, "ATTENDANCE_MARKED", slotID, &id); err != nil {

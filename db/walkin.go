@@ -56,7 +56,7 @@ func RecordWalkIn(ctx context.Context, q Querier, req RegisterRequest, overCapac
 		} else {
 			overCapacity = nil // a seat was free: nothing to justify
 		}
-		id, err := insertRegistration(ctx, tx, req, RegistrationConfirmed, allocID, newToken())
+		id, err := insertRegistration(ctx, tx, req, RegistrationConfirmed, allocID, nil, newToken())
 		if err != nil {
 			return err
 		}

@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
+	Orientation() OrientationResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Referral() ReferralResolver
@@ -202,14 +203,17 @@ type ComplexityRoot struct {
 		CreateVenue             func(childComplexity int, input CreateVenueInput) int
 		CreateWebhookEndpoint   func(childComplexity int, input CreateWebhookEndpointInput) int
 		CreateWorkshop          func(childComplexity int, input CreateWorkshopInput) int
+		DeclineOrientation      func(childComplexity int, input DeclineOrientationInput) int
 		DeleteWebhookEndpoint   func(childComplexity int, input WebhookEndpointInput) int
 		Enrol                   func(childComplexity int, input EnrolInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
+		RecordOutcome           func(childComplexity int, input RecordOutcomeInput) int
 		RecordWalkIn            func(childComplexity int, input RecordWalkInInput) int
 		Register                func(childComplexity int, input RegisterInput) int
 		RegisterHousehold       func(childComplexity int, input RegisterHouseholdInput) int
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
+		Reorient                func(childComplexity int, input ReorientInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
 		ResendMessage           func(childComplexity int, input ResendMessageInput) int
 		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
@@ -262,6 +266,43 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	Orientation struct {
+		AnsweredAt      func(childComplexity int) int
+		DeclineReason   func(childComplexity int) int
+		From            func(childComplexity int) int
+		ID              func(childComplexity int) int
+		NewRegistration func(childComplexity int) int
+		Person          func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		SentAt          func(childComplexity int) int
+		Status          func(childComplexity int) int
+		To              func(childComplexity int) int
+	}
+
+	OrientationConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	OrientationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OrientedPerson struct {
+		Email            func(childComplexity int) int
+		FirstName        func(childComplexity int) int
+		LastName         func(childComplexity int) int
+		Phone            func(childComplexity int) int
+		PreferredChannel func(childComplexity int) int
+	}
+
+	Outcome struct {
+		Kind       func(childComplexity int) int
+		Note       func(childComplexity int) int
+		RecordedAt func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -307,20 +348,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys             func(childComplexity int, first *int, after *string) int
-		CalendarFeeds       func(childComplexity int, first *int, after *string) int
-		Node                func(childComplexity int, id string) int
-		Nodes               func(childComplexity int, ids []string) int
-		Organisations       func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
-		PersonHistory       func(childComplexity int, phone *string, email *string, name *string) int
-		Programmes          func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
-		Referrals           func(childComplexity int, first *int, after *string) int
-		RegistrationByToken func(childComplexity int, token string) int
-		Slots               func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
-		Venues              func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
-		Viewer              func(childComplexity int) int
-		WebhookEndpoints    func(childComplexity int, first *int, after *string) int
-		Workshops           func(childComplexity int, filter *db.WorkshopFilter, first *int, after *string) int
+		APIKeys              func(childComplexity int, first *int, after *string) int
+		CalendarFeeds        func(childComplexity int, first *int, after *string) int
+		IncomingOrientations func(childComplexity int, first *int, after *string) int
+		Node                 func(childComplexity int, id string) int
+		Nodes                func(childComplexity int, ids []string) int
+		Organisations        func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
+		PersonHistory        func(childComplexity int, phone *string, email *string, name *string) int
+		Programmes           func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
+		Referrals            func(childComplexity int, first *int, after *string) int
+		RegistrationByToken  func(childComplexity int, token string) int
+		Slots                func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
+		Venues               func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
+		Viewer               func(childComplexity int) int
+		WebhookEndpoints     func(childComplexity int, first *int, after *string) int
+		Workshops            func(childComplexity int, filter *db.WorkshopFilter, first *int, after *string) int
 	}
 
 	Referral struct {
@@ -351,6 +393,8 @@ type ComplexityRoot struct {
 		HasReservedSeat    func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Messages           func(childComplexity int) int
+		Orientations       func(childComplexity int) int
+		Outcome            func(childComplexity int) int
 		OverCapacityReason func(childComplexity int) int
 		Participant        func(childComplexity int) int
 		Priority           func(childComplexity int) int
@@ -377,6 +421,11 @@ type ComplexityRoot struct {
 	RegistrationPayload struct {
 		Registration func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	ReorientPayload struct {
+		Orientation func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	Room struct {
@@ -632,6 +681,9 @@ type MutationResolver interface {
 	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
 	UpdateOrganisation(ctx context.Context, input UpdateOrganisationInput) (*OrganisationPayload, error)
+	Reorient(ctx context.Context, input ReorientInput) (*ReorientPayload, error)
+	DeclineOrientation(ctx context.Context, input DeclineOrientationInput) (*ReorientPayload, error)
+	RecordOutcome(ctx context.Context, input RecordOutcomeInput) (*RegistrationPayload, error)
 	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
 	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
 	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
@@ -668,6 +720,15 @@ type OrganisationResolver interface {
 	Venues(ctx context.Context, obj *db.Organisation, first *int, after *string) (*VenueConnection, error)
 	Workshops(ctx context.Context, obj *db.Organisation, first *int, after *string) (*WorkshopConnection, error)
 }
+type OrientationResolver interface {
+	ID(ctx context.Context, obj *db.Orientation) (string, error)
+	From(ctx context.Context, obj *db.Orientation) (*db.Organisation, error)
+	To(ctx context.Context, obj *db.Orientation) (*db.Organisation, error)
+
+	Person(ctx context.Context, obj *db.Orientation) (*db.OrientedPerson, error)
+
+	NewRegistration(ctx context.Context, obj *db.Orientation) (*db.Registration, error)
+}
 type ProgrammeResolver interface {
 	ID(ctx context.Context, obj *db.Programme) (string, error)
 	Organisation(ctx context.Context, obj *db.Programme) (*db.Organisation, error)
@@ -681,6 +742,7 @@ type QueryResolver interface {
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
 	CalendarFeeds(ctx context.Context, first *int, after *string) (*CalendarFeedConnection, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
+	IncomingOrientations(ctx context.Context, first *int, after *string) (*OrientationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
 	PersonHistory(ctx context.Context, phone *string, email *string, name *string) ([]db.Registration, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
@@ -707,6 +769,8 @@ type RegistrationResolver interface {
 	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
+	Orientations(ctx context.Context, obj *db.Registration) ([]db.Orientation, error)
+	Outcome(ctx context.Context, obj *db.Registration) (*db.Outcome, error)
 }
 type RoomResolver interface {
 	ID(ctx context.Context, obj *db.Room) (string, error)
@@ -1402,6 +1466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkshop(childComplexity, args["input"].(CreateWorkshopInput)), true
+	case "Mutation.declineOrientation":
+		if e.ComplexityRoot.Mutation.DeclineOrientation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineOrientation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineOrientation(childComplexity, args["input"].(DeclineOrientationInput)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -1446,6 +1521,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PingWebhookEndpoint(childComplexity, args["input"].(WebhookEndpointInput)), true
+	case "Mutation.recordOutcome":
+		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordOutcome_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordOutcome(childComplexity, args["input"].(RecordOutcomeInput)), true
 	case "Mutation.recordWalkIn":
 		if e.ComplexityRoot.Mutation.RecordWalkIn == nil {
 			break
@@ -1490,6 +1576,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReleaseSeats(childComplexity, args["input"].(ReleaseSeatsInput)), true
+	case "Mutation.reorient":
+		if e.ComplexityRoot.Mutation.Reorient == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorient_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Reorient(childComplexity, args["input"].(ReorientInput)), true
 	case "Mutation.replayWebhookMessage":
 		if e.ComplexityRoot.Mutation.ReplayWebhookMessage == nil {
 			break
@@ -1818,6 +1915,143 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.OrganisationPayload.UserErrors(childComplexity), true
 
+	case "Orientation.answeredAt":
+		if e.ComplexityRoot.Orientation.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.AnsweredAt(childComplexity), true
+	case "Orientation.declineReason":
+		if e.ComplexityRoot.Orientation.DeclineReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.DeclineReason(childComplexity), true
+	case "Orientation.from":
+		if e.ComplexityRoot.Orientation.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.From(childComplexity), true
+	case "Orientation.id":
+		if e.ComplexityRoot.Orientation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.ID(childComplexity), true
+	case "Orientation.newRegistration":
+		if e.ComplexityRoot.Orientation.NewRegistration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.NewRegistration(childComplexity), true
+	case "Orientation.person":
+		if e.ComplexityRoot.Orientation.Person == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.Person(childComplexity), true
+	case "Orientation.reason":
+		if e.ComplexityRoot.Orientation.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.Reason(childComplexity), true
+	case "Orientation.sentAt":
+		if e.ComplexityRoot.Orientation.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.SentAt(childComplexity), true
+	case "Orientation.status":
+		if e.ComplexityRoot.Orientation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.Status(childComplexity), true
+	case "Orientation.to":
+		if e.ComplexityRoot.Orientation.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Orientation.To(childComplexity), true
+
+	case "OrientationConnection.edges":
+		if e.ComplexityRoot.OrientationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientationConnection.Edges(childComplexity), true
+	case "OrientationConnection.pageInfo":
+		if e.ComplexityRoot.OrientationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientationConnection.PageInfo(childComplexity), true
+
+	case "OrientationEdge.cursor":
+		if e.ComplexityRoot.OrientationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientationEdge.Cursor(childComplexity), true
+	case "OrientationEdge.node":
+		if e.ComplexityRoot.OrientationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientationEdge.Node(childComplexity), true
+
+	case "OrientedPerson.email":
+		if e.ComplexityRoot.OrientedPerson.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientedPerson.Email(childComplexity), true
+	case "OrientedPerson.firstName":
+		if e.ComplexityRoot.OrientedPerson.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientedPerson.FirstName(childComplexity), true
+	case "OrientedPerson.lastName":
+		if e.ComplexityRoot.OrientedPerson.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientedPerson.LastName(childComplexity), true
+	case "OrientedPerson.phone":
+		if e.ComplexityRoot.OrientedPerson.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientedPerson.Phone(childComplexity), true
+	case "OrientedPerson.preferredChannel":
+		if e.ComplexityRoot.OrientedPerson.PreferredChannel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrientedPerson.PreferredChannel(childComplexity), true
+
+	case "Outcome.kind":
+		if e.ComplexityRoot.Outcome.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.Kind(childComplexity), true
+	case "Outcome.note":
+		if e.ComplexityRoot.Outcome.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.Note(childComplexity), true
+	case "Outcome.recordedAt":
+		if e.ComplexityRoot.Outcome.RecordedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Outcome.RecordedAt(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -2002,6 +2236,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CalendarFeeds(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.incomingOrientations":
+		if e.ComplexityRoot.Query.IncomingOrientations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_incomingOrientations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IncomingOrientations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2242,6 +2487,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.Messages(childComplexity), true
+	case "Registration.orientations":
+		if e.ComplexityRoot.Registration.Orientations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Orientations(childComplexity), true
+	case "Registration.outcome":
+		if e.ComplexityRoot.Registration.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Outcome(childComplexity), true
 	case "Registration.overCapacityReason":
 		if e.ComplexityRoot.Registration.OverCapacityReason == nil {
 			break
@@ -2347,6 +2604,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RegistrationPayload.UserErrors(childComplexity), true
+
+	case "ReorientPayload.orientation":
+		if e.ComplexityRoot.ReorientPayload.Orientation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReorientPayload.Orientation(childComplexity), true
+	case "ReorientPayload.userErrors":
+		if e.ComplexityRoot.ReorientPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReorientPayload.UserErrors(childComplexity), true
 
 	case "Room.description":
 		if e.ComplexityRoot.Room.Description == nil {
@@ -3225,6 +3495,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CreateWorkshopInput", ec.unmarshalInputCreateWorkshopInput),
+			graphql.NewInputUnmarshaler("DeclineOrientationInput", ec.unmarshalInputDeclineOrientationInput),
 			graphql.NewInputUnmarshaler("EnrolInput", ec.unmarshalInputEnrolInput),
 			graphql.NewInputUnmarshaler("EquipmentInput", ec.unmarshalInputEquipmentInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
@@ -3233,11 +3504,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OrganisationFilter", ec.unmarshalInputOrganisationFilter),
 			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
+			graphql.NewInputUnmarshaler("RecordOutcomeInput", ec.unmarshalInputRecordOutcomeInput),
 			graphql.NewInputUnmarshaler("RecordWalkInInput", ec.unmarshalInputRecordWalkInInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
 			graphql.NewInputUnmarshaler("RegisterHouseholdInput", ec.unmarshalInputRegisterHouseholdInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
+			graphql.NewInputUnmarshaler("ReorientInput", ec.unmarshalInputReorientInput),
 			graphql.NewInputUnmarshaler("ReplayWebhookMessageInput", ec.unmarshalInputReplayWebhookMessageInput),
 			graphql.NewInputUnmarshaler("ResendMessageInput", ec.unmarshalInputResendMessageInput),
 			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
@@ -3351,7 +3624,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3369,6 +3642,8 @@ var sources = []*ast.Source{
 	{Name: "schema/live.graphqls", Input: sourceData("schema/live.graphqls"), BuiltIn: false},
 	{Name: "schema/message.graphqls", Input: sourceData("schema/message.graphqls"), BuiltIn: false},
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
+	{Name: "schema/orientation.graphqls", Input: sourceData("schema/orientation.graphqls"), BuiltIn: false},
+	{Name: "schema/outcome.graphqls", Input: sourceData("schema/outcome.graphqls"), BuiltIn: false},
 	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
 	{Name: "schema/registration.graphqls", Input: sourceData("schema/registration.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -3709,6 +3984,80 @@ func (ec *executionContext) childFields_OrganisationPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type OrganisationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Orientation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Orientation_id(ctx, field)
+	case "from":
+		return ec.fieldContext_Orientation_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Orientation_to(ctx, field)
+	case "reason":
+		return ec.fieldContext_Orientation_reason(ctx, field)
+	case "person":
+		return ec.fieldContext_Orientation_person(ctx, field)
+	case "status":
+		return ec.fieldContext_Orientation_status(ctx, field)
+	case "newRegistration":
+		return ec.fieldContext_Orientation_newRegistration(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_Orientation_sentAt(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_Orientation_answeredAt(ctx, field)
+	case "declineReason":
+		return ec.fieldContext_Orientation_declineReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Orientation", field.Name)
+}
+
+func (ec *executionContext) childFields_OrientationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OrientationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OrientationConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrientationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OrientationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OrientationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OrientationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrientationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OrientedPerson(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstName":
+		return ec.fieldContext_OrientedPerson_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_OrientedPerson_lastName(ctx, field)
+	case "phone":
+		return ec.fieldContext_OrientedPerson_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_OrientedPerson_email(ctx, field)
+	case "preferredChannel":
+		return ec.fieldContext_OrientedPerson_preferredChannel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrientedPerson", field.Name)
+}
+
+func (ec *executionContext) childFields_Outcome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_Outcome_kind(ctx, field)
+	case "note":
+		return ec.fieldContext_Outcome_note(ctx, field)
+	case "recordedAt":
+		return ec.fieldContext_Outcome_recordedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Outcome", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3875,6 +4224,10 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_messages(ctx, field)
 	case "remindersStopped":
 		return ec.fieldContext_Registration_remindersStopped(ctx, field)
+	case "orientations":
+		return ec.fieldContext_Registration_orientations(ctx, field)
+	case "outcome":
+		return ec.fieldContext_Registration_outcome(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Registration", field.Name)
 }
@@ -3907,6 +4260,16 @@ func (ec *executionContext) childFields_RegistrationPayload(ctx context.Context,
 		return ec.fieldContext_RegistrationPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReorientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "orientation":
+		return ec.fieldContext_ReorientPayload_orientation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ReorientPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReorientPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4647,6 +5010,20 @@ func (ec *executionContext) field_Mutation_createWorkshop_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_declineOrientation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DeclineOrientationInput, error) {
+			return ec.unmarshalNDeclineOrientationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineOrientationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteWebhookEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4703,6 +5080,20 @@ func (ec *executionContext) field_Mutation_pingWebhookEndpoint_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_recordOutcome_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RecordOutcomeInput, error) {
+			return ec.unmarshalNRecordOutcomeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordOutcomeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordWalkIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4751,6 +5142,20 @@ func (ec *executionContext) field_Mutation_releaseSeats_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ReleaseSeatsInput, error) {
 			return ec.unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ReorientInput, error) {
+			return ec.unmarshalNReorientInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5078,6 +5483,28 @@ func (ec *executionContext) field_Query_apiKeys_args(ctx context.Context, rawArg
 }
 
 func (ec *executionContext) field_Query_calendarFeeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_incomingOrientations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -7940,6 +8367,138 @@ func (ec *executionContext) fieldContext_Mutation_updateOrganisation(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_reorient(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorient(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Reorient(ctx, fc.Args["input"].(ReorientInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReorientPayload) graphql.Marshaler {
+			return ec.marshalNReorientPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorient(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReorientPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorient_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineOrientation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineOrientation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineOrientation(ctx, fc.Args["input"].(DeclineOrientationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReorientPayload) graphql.Marshaler {
+			return ec.marshalNReorientPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineOrientation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReorientPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineOrientation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordOutcome(ctx, fc.Args["input"].(RecordOutcomeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RegistrationPayload) graphql.Marshaler {
+			return ec.marshalNRegistrationPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRegistrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordOutcome(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegistrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createProgramme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9786,6 +10345,575 @@ func (ec *executionContext) fieldContext_OrganisationPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Orientation_id(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Orientation().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Orientation_from(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Orientation().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Orientation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Orientation_to(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Orientation().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Orientation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Orientation_reason(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Orientation_person(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_person(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Orientation().Person(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.OrientedPerson) graphql.Marshaler {
+			return ec.marshalNOrientedPerson2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientedPerson(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_person(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Orientation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrientedPerson(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Orientation_status(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.OrientationStatus) graphql.Marshaler {
+			return ec.marshalNOrientationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "OrientationStatus")
+}
+
+func (ec *executionContext) _Orientation_newRegistration(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_newRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Orientation().NewRegistration(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_newRegistration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Orientation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Orientation_sentAt(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Orientation_answeredAt(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Orientation_declineReason(ctx context.Context, field graphql.CollectedField, obj *db.Orientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Orientation_declineReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclineReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Orientation_declineReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Orientation", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrientationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *OrientationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []OrientationEdge) graphql.Marshaler {
+			return ec.marshalNOrientationEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrientationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrientationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrientationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrientationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *OrientationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrientationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrientationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrientationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *OrientationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrientationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrientationEdge_node(ctx context.Context, field graphql.CollectedField, obj *OrientationEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Orientation) graphql.Marshaler {
+			return ec.marshalNOrientation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrientationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OrientationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Orientation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OrientedPerson_firstName(ctx context.Context, field graphql.CollectedField, obj *db.OrientedPerson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientedPerson_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrientedPerson_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientedPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrientedPerson_lastName(ctx context.Context, field graphql.CollectedField, obj *db.OrientedPerson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientedPerson_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrientedPerson_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientedPerson", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrientedPerson_phone(ctx context.Context, field graphql.CollectedField, obj *db.OrientedPerson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientedPerson_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrientedPerson_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientedPerson", field, false, false, "PhoneNumber")
+}
+
+func (ec *executionContext) _OrientedPerson_email(ctx context.Context, field graphql.CollectedField, obj *db.OrientedPerson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientedPerson_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOEmail2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrientedPerson_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientedPerson", field, false, false, "Email")
+}
+
+func (ec *executionContext) _OrientedPerson_preferredChannel(ctx context.Context, field graphql.CollectedField, obj *db.OrientedPerson) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrientedPerson_preferredChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreferredChannel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ContactChannel) graphql.Marshaler {
+			return ec.marshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrientedPerson_preferredChannel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrientedPerson", field, false, false, "ContactChannel")
+}
+
+func (ec *executionContext) _Outcome_kind(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.OutcomeKind) graphql.Marshaler {
+			return ec.marshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "OutcomeKind")
+}
+
+func (ec *executionContext) _Outcome_note(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "String")
+}
+
+func (ec *executionContext) _Outcome_recordedAt(ctx context.Context, field graphql.CollectedField, obj *db.Outcome) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Outcome_recordedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Outcome_recordedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Outcome", field, false, false, "DateTime")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10693,6 +11821,50 @@ func (ec *executionContext) fieldContext_Query_organisations(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_organisations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_incomingOrientations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_incomingOrientations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IncomingOrientations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OrientationConnection) graphql.Marshaler {
+			return ec.marshalNOrientationConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_incomingOrientations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrientationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_incomingOrientations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11875,6 +13047,70 @@ func (ec *executionContext) fieldContext_Registration_remindersStopped(_ context
 	return graphql.NewScalarFieldContext("Registration", field, true, true, "Boolean")
 }
 
+func (ec *executionContext) _Registration_orientations(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_orientations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Orientations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Orientation) graphql.Marshaler {
+			return ec.marshalNOrientation2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_orientations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Orientation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Registration_outcome(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Outcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Outcome) graphql.Marshaler {
+			return ec.marshalOOutcome2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Outcome(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RegistrationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *RegistrationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12048,6 +13284,70 @@ func (ec *executionContext) _RegistrationPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_RegistrationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "RegistrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReorientPayload_orientation(ctx context.Context, field graphql.CollectedField, obj *ReorientPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReorientPayload_orientation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orientation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Orientation) graphql.Marshaler {
+			return ec.marshalOOrientation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReorientPayload_orientation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReorientPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Orientation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReorientPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *ReorientPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReorientPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReorientPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReorientPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -17610,6 +18910,55 @@ func UnmarshalCreateWorkshopInput(ctx context.Context, raw any) (CreateWorkshopI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeclineOrientationInput(ctx context.Context, obj any) (DeclineOrientationInput, error) {
+	var it DeclineOrientationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeclineOrientationInput unmarshals raw into the DeclineOrientationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclineOrientationInput(ctx context.Context, raw any) (DeclineOrientationInput, error) {
+	var out DeclineOrientationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclineOrientationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEnrolInput(ctx context.Context, obj any) (EnrolInput, error) {
 	var it EnrolInput
 	if obj == nil {
@@ -18147,6 +19496,62 @@ func UnmarshalProgrammeFilter(ctx context.Context, raw any) (db.ProgrammeFilter,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRecordOutcomeInput(ctx context.Context, obj any) (RecordOutcomeInput, error) {
+	var it RecordOutcomeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRecordOutcomeInput unmarshals raw into the RecordOutcomeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordOutcomeInput(ctx context.Context, raw any) (RecordOutcomeInput, error) {
+	var out RecordOutcomeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordOutcomeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordWalkInInput(ctx context.Context, obj any) (RecordWalkInInput, error) {
 	var it RecordWalkInInput
 	if obj == nil {
@@ -18362,7 +19767,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap["joinWaitlist"] = false
 	}
 
-	fieldsInOrder := [...]string{"slotId", "participant", "joinWaitlist", "referral", "priorityReason", "allocationLabel", "idempotencyKey"}
+	fieldsInOrder := [...]string{"slotId", "participant", "joinWaitlist", "referral", "priorityReason", "allocationLabel", "idempotencyKey", "orientationId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18418,6 +19823,13 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 				return it, err
 			}
 			it.IdempotencyKey = data
+		case "orientationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orientationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrientationID = data
 		}
 	}
 	return it, nil
@@ -18474,6 +19886,62 @@ func (ec *executionContext) unmarshalInputReleaseSeatsInput(ctx context.Context,
 func UnmarshalReleaseSeatsInput(ctx context.Context, raw any) (ReleaseSeatsInput, error) {
 	var out ReleaseSeatsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReleaseSeatsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReorientInput(ctx context.Context, obj any) (ReorientInput, error) {
+	var it ReorientInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"registrationId", "toOrganisationId", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "toOrganisationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toOrganisationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToOrganisationID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReorientInput unmarshals raw into the ReorientInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReorientInput(ctx context.Context, raw any) (ReorientInput, error) {
+	var out ReorientInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReorientInput", raw, &out)
 	return out, err
 }
 
@@ -20187,6 +21655,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Programme(ctx, sel, obj)
+	case db.Orientation:
+		return ec._Orientation(ctx, sel, &obj)
+	case *db.Orientation:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Orientation(ctx, sel, obj)
 	case db.Organisation:
 		return ec._Organisation(ctx, sel, &obj)
 	case *db.Organisation:
@@ -21214,6 +22689,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reorient":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorient(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineOrientation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineOrientation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordOutcome":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createProgramme":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createProgramme(ctx, field)
@@ -21651,6 +23147,256 @@ func (ec *executionContext) _OrganisationPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var orientationImplementors = []string{"Orientation", "Node"}
+
+func (ec *executionContext) _Orientation(ctx context.Context, sel ast.SelectionSet, obj *db.Orientation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orientationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Orientation")
+		case "id":
+			out.Values[i] = ec._Orientation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Orientation_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Orientation_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._Orientation_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "person":
+			out.Values[i] = ec._Orientation_person(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Orientation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newRegistration":
+			out.Values[i] = ec._Orientation_newRegistration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sentAt":
+			out.Values[i] = ec._Orientation_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answeredAt":
+			out.Values[i] = ec._Orientation_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "declineReason":
+			out.Values[i] = ec._Orientation_declineReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orientationConnectionImplementors = []string{"OrientationConnection"}
+
+func (ec *executionContext) _OrientationConnection(ctx context.Context, sel ast.SelectionSet, obj *OrientationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orientationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrientationConnection")
+		case "edges":
+			out.Values[i] = ec._OrientationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OrientationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orientationEdgeImplementors = []string{"OrientationEdge"}
+
+func (ec *executionContext) _OrientationEdge(ctx context.Context, sel ast.SelectionSet, obj *OrientationEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orientationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrientationEdge")
+		case "cursor":
+			out.Values[i] = ec._OrientationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OrientationEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var orientedPersonImplementors = []string{"OrientedPerson"}
+
+func (ec *executionContext) _OrientedPerson(ctx context.Context, sel ast.SelectionSet, obj *db.OrientedPerson) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, orientedPersonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrientedPerson")
+		case "firstName":
+			out.Values[i] = ec._OrientedPerson_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._OrientedPerson_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._OrientedPerson_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._OrientedPerson_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "preferredChannel":
+			out.Values[i] = ec._OrientedPerson_preferredChannel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var outcomeImplementors = []string{"Outcome"}
+
+func (ec *executionContext) _Outcome(ctx context.Context, sel ast.SelectionSet, obj *db.Outcome) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, outcomeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Outcome")
+		case "kind":
+			out.Values[i] = ec._Outcome_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._Outcome_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recordedAt":
+			out.Values[i] = ec._Outcome_recordedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *PageInfo) graphql.Marshaler {
@@ -22004,6 +23750,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_organisations(ctx, field)
 				})
+		case "incomingOrientations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_incomingOrientations(ctx, field)
+				})
 		case "programmes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -22323,6 +24075,16 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "orientations":
+			out.Values[i] = ec._Registration_orientations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._Registration_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22434,6 +24196,44 @@ func (ec *executionContext) _RegistrationPayload(ctx context.Context, sel ast.Se
 			}
 		case "userErrors":
 			out.Values[i] = ec._RegistrationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reorientPayloadImplementors = []string{"ReorientPayload"}
+
+func (ec *executionContext) _ReorientPayload(ctx context.Context, sel ast.SelectionSet, obj *ReorientPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reorientPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReorientPayload")
+		case "orientation":
+			out.Values[i] = ec._ReorientPayload_orientation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ReorientPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24538,6 +26338,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDeclineOrientationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineOrientationInput(ctx context.Context, v any) (DeclineOrientationInput, error) {
+	res, err := ec.unmarshalInputDeclineOrientationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDeleteWebhookEndpointPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeleteWebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, v *DeleteWebhookEndpointPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteWebhookEndpointPayload!")
@@ -24805,6 +26610,92 @@ func (ec *executionContext) marshalNOrganisationPayload2ᚖgithubᚗcomᚋregies
 	return ec._OrganisationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNOrientation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientation(ctx context.Context, sel ast.SelectionSet, v db.Orientation) graphql.Marshaler {
+	return ec._Orientation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOrientation2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Orientation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrientation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOrientationConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationConnection(ctx context.Context, sel ast.SelectionSet, v *OrientationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrientationConnection!")
+		return graphql.Null
+	}
+	return ec._OrientationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOrientationEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationEdge(ctx context.Context, sel ast.SelectionSet, v OrientationEdge) graphql.Marshaler {
+	return ec._OrientationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOrientationEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []OrientationEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrientationEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOrientationEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOrientationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationStatus(ctx context.Context, v any) (db.OrientationStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.OrientationStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOrientationStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationStatus(ctx context.Context, sel ast.SelectionSet, v db.OrientationStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OrientationStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNOrientedPerson2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientedPerson(ctx context.Context, sel ast.SelectionSet, v *db.OrientedPerson) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OrientedPerson!")
+		return graphql.Null
+	}
+	return ec._OrientedPerson(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx context.Context, v any) (db.OutcomeKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.OutcomeKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOutcomeKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcomeKind(ctx context.Context, sel ast.SelectionSet, v db.OutcomeKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OutcomeKind!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v PageInfo) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
 }
@@ -24880,6 +26771,11 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 		return graphql.Null
 	}
 	return ec._ProgrammePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRecordOutcomeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordOutcomeInput(ctx context.Context, v any) (RecordOutcomeInput, error) {
+	res, err := ec.unmarshalInputRecordOutcomeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRecordWalkInInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordWalkInInput(ctx context.Context, v any) (RecordWalkInInput, error) {
@@ -24987,6 +26883,19 @@ func (ec *executionContext) marshalNRegistrationStatus2githubᚗcomᚋregiestain
 func (ec *executionContext) unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx context.Context, v any) (ReleaseSeatsInput, error) {
 	res, err := ec.unmarshalInputReleaseSeatsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReorientInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientInput(ctx context.Context, v any) (ReorientInput, error) {
+	res, err := ec.unmarshalInputReorientInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReorientPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReorientPayload(ctx context.Context, sel ast.SelectionSet, v *ReorientPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReorientPayload!")
+		return graphql.Null
+	}
+	return ec._ReorientPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNReplayWebhookMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReplayWebhookMessageInput(ctx context.Context, v any) (ReplayWebhookMessageInput, error) {
@@ -26349,6 +28258,20 @@ func (ec *executionContext) marshalOOrganisationKind2ᚖgithubᚗcomᚋregiestai
 	_ = ctx
 	res := graphql.MarshalString(string(*v))
 	return res
+}
+
+func (ec *executionContext) marshalOOrientation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientation(ctx context.Context, sel ast.SelectionSet, v *db.Orientation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Orientation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOutcome2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *db.Outcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Outcome(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐParticipant(ctx context.Context, sel ast.SelectionSet, v *db.Participant) graphql.Marshaler {

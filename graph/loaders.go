@@ -19,9 +19,11 @@ type loaders struct {
 	venueRooms   *batch.Loader[int64, []db.Room] // by venue id, archived ones included
 	workshop     *batch.Loader[int64, db.Workshop]
 	slot         *batch.Loader[int64, db.Slot]
+	registration *batch.Loader[int64, db.Registration]
 	allocations  *batch.Loader[int64, []db.Allocation]     // by slot id
 	messages     *batch.Loader[int64, []db.Message]        // by registration id
 	attempts     *batch.Loader[int64, []db.WebhookAttempt] // by webhook message id
+	orientations *batch.Loader[int64, []db.Orientation]    // by registration id
 
 	// The nested connections, by parent id.
 	venueSlots            *batch.Lists[slotArgs, db.Slot]
@@ -54,9 +56,10 @@ func newLoaders(q db.Querier) *loaders {
 		venueRooms: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Room, error) {
 			return db.RoomsOfVenues(ctx, q, ids, true)
 		}),
-		workshop:    batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
-		slot:        batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
-		allocations: batch.New(p, allocationsBySlot(q)),
+		workshop:     batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
+		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
+		registration: batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
+		allocations:  batch.New(p, allocationsBySlot(q)),
 		messages: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Message, error) {
 			m, err := db.MessagesOf(ctx, q, ids)
 			for _, id := range ids {
@@ -68,6 +71,9 @@ func newLoaders(q db.Querier) *loaders {
 		}),
 		attempts: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.WebhookAttempt, error) {
 			return db.WebhookAttemptsOf(ctx, q, ids)
+		}),
+		orientations: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Orientation, error) {
+			return db.OrientationsOf(ctx, q, ids)
 		}),
 		venueSlots: batch.NewLists(p, func(ctx context.Context, a slotArgs, ids []int64) (map[int64][]db.Slot, error) {
 			lists, err := db.SlotsOfVenues(ctx, q, callerFrom(ctx), ids, a.Filter, a.Page)
@@ -92,6 +98,9 @@ func newLoaders(q db.Querier) *loaders {
 	l.room.Sometimes = true
 	// Only the registrations whose personal data the caller sees have their messages read.
 	l.messages.Sometimes = true
+	// Likewise their orientations, and only orientations that were answered name a registration.
+	l.orientations.Sometimes = true
+	l.registration.Sometimes = true
 	return l
 }
 

@@ -256,6 +256,14 @@ type CreateWorkshopInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `declineOrientation`.
+type DeclineOrientationInput struct {
+	// The orientation sent to your organisation.
+	ID string `json:"id"`
+	// Why, for the sender, 1 to 500 characters, e.g. `Plus de place avant mars ; voir le CCAS`.
+	Reason string `json:"reason"`
+}
+
 // Result of `deleteWebhookEndpoint`.
 type DeleteWebhookEndpointPayload struct {
 	// The id of the endpoint deleted; null when refused.
@@ -274,7 +282,7 @@ type EnrolInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join waiting lists where no seat is left. Default: false (all seats or none).
 	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
-	// The referral; required when a partner registers someone.
+	// The referral; required when a partner registers someone; the host may give one for a colleague's orientation.
 	Referral *ReferralInput `json:"referral,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header).
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
@@ -367,6 +375,22 @@ type OrganisationPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// A page of orientations.
+type OrientationConnection struct {
+	// The orientations of this page with their cursors.
+	Edges []OrientationEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An orientation and its cursor.
+type OrientationEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The orientation.
+	Node db.Orientation `json:"node"`
+}
+
 // Paging information of a connection (Relay cursor connections).
 type PageInfo struct {
 	// Whether more items follow the last edge: ask again with `after: endCursor`.
@@ -436,6 +460,16 @@ type ProgrammePayload struct {
 type Query struct {
 }
 
+// Input of `recordOutcome`.
+type RecordOutcomeInput struct {
+	// The registration, whose person was marked `PRESENT`.
+	ID string `json:"id"`
+	// What the workshop led to.
+	Kind db.OutcomeKind `json:"kind"`
+	// A note for the referrer, at most 1,000 characters; personal data (no health or benefit details beyond what follow-up needs).
+	Note *string `json:"note,omitempty"`
+}
+
 // Input of `recordWalkIn`.
 type RecordWalkInInput struct {
 	// A slot of your organisation, under way or ended less than 24 hours ago.
@@ -448,7 +482,7 @@ type RecordWalkInInput struct {
 	OverCapacityReason *string `json:"overCapacityReason,omitempty"`
 }
 
-// A referral by a partner's counsellor.
+// A referral by a partner's counsellor, or by a colleague of the host (an internal orientation, kept with the host as the referring organisation).
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.
 	CounsellorName string `json:"counsellorName"`
@@ -492,7 +526,7 @@ type RegisterInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join the waiting list when no seat is left. Default: false (answer `SLOT_FULL`).
 	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
-	// The referral; required when a partner (not the host) registers someone.
+	// The referral; required when a partner (not the host) registers someone. The host may give one for a colleague's orientation (another department): it is kept, with the host as the referring organisation.
 	Referral *ReferralInput `json:"referral,omitempty"`
 	// Put the person first on the waiting list, with a reason (partners and the host only).
 	PriorityReason *string `json:"priorityReason,omitempty"`
@@ -500,6 +534,8 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel,omitempty"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is registered or declined.
+	OrientationID *string `json:"orientationId,omitempty"`
 }
 
 // Result of `register`.
@@ -540,6 +576,24 @@ type RegistrationPayload struct {
 type ReleaseSeatsInput struct {
 	// The allocation.
 	ID string `json:"id"`
+}
+
+// Input of `reorient`.
+type ReorientInput struct {
+	// The registration whose person you send on; you must be its host or its referring organisation.
+	RegistrationID string `json:"registrationId"`
+	// The organisation to send the person to: one that hosts workshops or refers people, not yours (`INVALID` otherwise).
+	ToOrganisationID string `json:"toOrganisationId"`
+	// Why, 1 to 1,000 characters, e.g. `Quitte le programme de la Régie ; accompagnement numérique à poursuivre`.
+	Reason string `json:"reason"`
+}
+
+// Result of `reorient` and `declineOrientation`.
+type ReorientPayload struct {
+	// The orientation sent; null when refused.
+	Orientation *db.Orientation `json:"orientation,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // Input of `replayWebhookMessage`.
@@ -1063,6 +1117,12 @@ const (
 	// (and, in a series, which occurrence). Move it, pick another room, or send `allowOverlap: true`
 	// when both may really take place at once.
 	UserErrorCodeOverlap UserErrorCode = "OVERLAP"
+	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
+	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
+	// The person of this registration already waits for an answer from this structure.
+	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
+	// The orientation has already been answered (the person is registered, or it was declined).
+	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1096,11 +1156,14 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeLimitReached,
 	UserErrorCodeQuotaReached,
 	UserErrorCodeOverlap,
+	UserErrorCodeNotPresent,
+	UserErrorCodeAlreadyOriented,
+	UserErrorCodeAlreadyAnswered,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered:
 		return true
 	}
 	return false

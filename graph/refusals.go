@@ -33,6 +33,11 @@ var refusals = []struct {
 	{db.ErrNotWaitlisted, UserErrorCodeNotWaitlisted, "only a registration on the waiting list has a priority", ""},
 	{db.ErrMessagePending, UserErrorCodeMessagePending, "the message is still on its way; send it again once it is sent, delivered or failed", ""},
 	{db.ErrReferralRequired, UserErrorCodeRequired, "a partner registering someone records a referral with the counsellor's name", "referral.counsellorName"},
+	{db.ErrNotPresent, UserErrorCodeNotPresent, "an outcome is recorded once the person is marked PRESENT (after the slot has started)", ""},
+	{db.ErrAlreadyOriented, UserErrorCodeAlreadyOriented, "this person already waits for an answer from this structure", "toOrganisationId"},
+	{db.ErrNotAStructure, UserErrorCodeInvalid, "this organisation neither hosts workshops nor refers people", "toOrganisationId"},
+	{db.ErrOrientationAnswered, UserErrorCodeAlreadyAnswered, "this orientation has already been answered: the person is registered, or it was declined", ""},
+	{db.ErrNoSuchOrientation, UserErrorCodeNotFound, "no orientation with this id was sent to your organisation", ""},
 	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }
 

@@ -12,7 +12,8 @@ import (
 )
 
 // canSeePersonalData: the host's keys with REGISTRATIONS_READ, the referring organisation's
-// keys that handle registrations, and the person holding the management token.
+// keys that handle registrations, those of the organisation that re-oriented the person to
+// this registration (its orientation's sender), and the person holding the management token.
 func canSeePersonalData(c db.Caller, r db.Registration) bool {
 	if r.ByToken {
 		return true
@@ -20,8 +21,11 @@ func canSeePersonalData(c db.Caller, r db.Registration) bool {
 	if c.MemberOf(r.HostOrganisationID) && c.Has(db.ScopeRegistrationsRead) {
 		return true
 	}
-	return r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID) &&
-		(c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite))
+	handles := c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite)
+	if r.OrientedByOrgID != nil && c.MemberOf(*r.OrientedByOrgID) && handles {
+		return true // the structure that re-oriented the person here follows them as a referrer
+	}
+	return r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID) && handles
 }
 
 // canManage: who may cancel a registration by id or set its priority: the host or the
@@ -89,7 +93,7 @@ func participantOf(p *problems, in ParticipantInput) (db.Participant, string) {
 
 // referralOf checks the referral given: anonymous callers record neither referral nor priority
 // nor department. Whether one is needed depends on the slot's host, which db.Register decides
-// in its transaction (ErrReferralRequired: a partner records one, the host does not).
+// in its transaction (ErrReferralRequired: a partner records one, the host may).
 func referralOf(p *problems, c db.Caller, in *ReferralInput, priorityReason, label *string) (db.Referral, error) {
 	if c.Anonymous() {
 		if in != nil || nonEmpty(priorityReason) != nil || nonEmpty(label) != nil {
@@ -169,6 +173,30 @@ func (r *Resolver) managedRegistration(ctx context.Context, q db.Querier, p *pro
 	}
 	p.add(UserErrorCodeRequired, "", "give either token or id")
 	return db.Registration{}, nil
+}
+
+// hostAttendanceRegistration loads the registration whose attendance or outcome the host
+// records: a key is required, registrations the caller may not see answer NOT_FOUND, and
+// those it sees (the referrer's) need ATTENDANCE_WRITE of the host (FORBIDDEN).
+func (r *Resolver) hostAttendanceRegistration(ctx context.Context, p *problems, gid string) (db.Registration, error) {
+	c := callerFrom(ctx)
+	if err := requireKey(c); err != nil {
+		return db.Registration{}, err
+	}
+	id, err := idOf(kindRegistration, gid)
+	if err != nil {
+		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
+		return db.Registration{}, nil
+	}
+	reg, err := db.RegistrationByID(ctx, r.Pool, id)
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
+		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
+		return db.Registration{}, nil
+	}
+	if err != nil {
+		return db.Registration{}, err
+	}
+	return reg, requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite)
 }
 
 // cancelResult is what cancelRegistration stores for replays.

@@ -28,8 +28,17 @@ func (r *mutationResolver) Register(ctx context.Context, input RegisterInput) (*
 			return nil, p, err
 		}
 		req.JoinWaitlist = deref(input.JoinWaitlist)
+		if input.OrientationID != nil {
+			if req.OrientationID, err = idOf(kindOrientation, *input.OrientationID); err != nil {
+				return nil, []UserError{{Field: []string{"input", "orientationId"}, Message: "orientationId is not an orientation id", Code: UserErrorCodeNotFound}}, nil
+			}
+		}
 		reg, token, err := db.Register(ctx, q, req)
-		if ue, ok := refusal(err, "slotId"); ok {
+		field := "slotId"
+		if errors.Is(err, db.ErrNoSuchOrientation) || errors.Is(err, db.ErrOrientationAnswered) {
+			field = "orientationId"
+		}
+		if ue, ok := refusal(err, field); ok {
 			return nil, []UserError{ue}, nil
 		}
 		if err != nil {
@@ -240,28 +249,12 @@ func (r *mutationResolver) RecordWalkIn(ctx context.Context, input RecordWalkInI
 func (r *mutationResolver) MarkAttendance(ctx context.Context, input MarkAttendanceInput) (*RegistrationPayload, error) {
 	// The host's keys with ATTENDANCE_WRITE mark confirmed registrations present,
 	// absent or excused, once the slot has started.
-	c := callerFrom(ctx)
-	if err := requireKey(c); err != nil {
-		return nil, err
-	}
 	var p problems
-	id, err := idOf(kindRegistration, input.ID)
-	if err != nil {
-		p.add(UserErrorCodeNotFound, "id", "id is not a registration id")
-		return &RegistrationPayload{UserErrors: p}, nil
+	reg, err := r.hostAttendanceRegistration(ctx, &p, input.ID)
+	if err != nil || len(p) > 0 {
+		return &RegistrationPayload{UserErrors: p}, err
 	}
-	reg, err := db.RegistrationByID(ctx, r.Pool, id)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !c.MemberOf(reg.HostOrganisationID) && !canSeePersonalData(c, reg)) {
-		p.add(UserErrorCodeNotFound, "id", "no registration with this id that you may see")
-		return &RegistrationPayload{UserErrors: p}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := requireScope(c, reg.HostOrganisationID, db.ScopeAttendanceWrite); err != nil {
-		return nil, err
-	}
-	marked, err := db.MarkAttendance(ctx, r.Pool, id, input.Attendance)
+	marked, err := db.MarkAttendance(ctx, r.Pool, reg.ID, input.Attendance)
 	if ue, ok := refusal(err, "id"); ok {
 		return &RegistrationPayload{UserErrors: []UserError{ue}}, nil
 	}

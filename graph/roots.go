@@ -23,20 +23,21 @@ type rootField struct {
 }
 
 var rootFields = map[string]rootField{
-	"Query.node":                {catalogue: true},
-	"Query.nodes":               {catalogue: true},
-	"Query.viewer":              {},
-	"Query.slots":               {catalogue: true},
-	"Query.workshops":           {catalogue: true},
-	"Query.venues":              {catalogue: true},
-	"Query.organisations":       {catalogue: true},
-	"Query.programmes":          {catalogue: true},
-	"Query.apiKeys":             {},
-	"Query.registrationByToken": {},
-	"Query.referrals":           {},
-	"Query.personHistory":       {},
-	"Query.webhookEndpoints":    {},
-	"Query.calendarFeeds":       {},
+	"Query.node":                 {catalogue: true},
+	"Query.nodes":                {catalogue: true},
+	"Query.viewer":               {},
+	"Query.slots":                {catalogue: true},
+	"Query.workshops":            {catalogue: true},
+	"Query.venues":               {catalogue: true},
+	"Query.organisations":        {catalogue: true},
+	"Query.programmes":           {catalogue: true},
+	"Query.apiKeys":              {},
+	"Query.registrationByToken":  {},
+	"Query.referrals":            {},
+	"Query.personHistory":        {},
+	"Query.webhookEndpoints":     {},
+	"Query.calendarFeeds":        {},
+	"Query.incomingOrientations": {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -65,6 +66,9 @@ var rootFields = map[string]rootField{
 	"Mutation.setRegistrationPriority": {},
 	"Mutation.markAttendance":          {},
 	"Mutation.recordWalkIn":            {seatsOnly: true},
+	"Mutation.recordOutcome":           {seatsOnly: true}, // changes no page
+	"Mutation.reorient":                {seatsOnly: true}, // changes no page
+	"Mutation.declineOrientation":      {seatsOnly: true}, // changes no page
 	"Mutation.reserveSeats":            {},
 	"Mutation.stopReminders":           {seatsOnly: true}, // changes no page
 	"Mutation.resendMessage":           {seatsOnly: true}, // changes no page

@@ -87,6 +87,13 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 			err = db.ErrNotFound
 		}
 		n = f
+	case kindOrientation:
+		var o db.Orientation
+		o, err = db.OrientationByID(ctx, r.Pool, dbID)
+		if err == nil && !canSeeOrientation(c, o) {
+			err = db.ErrNotFound
+		}
+		n = o
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil

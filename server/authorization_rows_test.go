@@ -76,6 +76,8 @@ var (
 	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryAPIKeys       = [3]string{"Query.apiKeys", `{ apiKeys(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryIncoming      = [3]string{"Query.incomingOrientations", `{ incomingOrientations(first: 50) { edges { node { id } } } }`, ""}
+	authzRegOrientations    = [3]string{"Registration.orientations", `query($p: ID!) { node(id: $p) { ... on Registration { orientations { id } } } }`, "registration:waitlisted"}
 	authzQueryWebhooks      = [3]string{"Query.webhookEndpoints", `{ webhookEndpoints(first: 50) { edges { node { id } } } }`, ""}
 	authzWebhookMessages    = [3]string{"WebhookEndpoint.messages", `query($p: ID!) { node(id: $p) { ... on WebhookEndpoint { messages(first: 50) { edges { node { id } } } } } }`, "webhook:host"}
 )
@@ -117,7 +119,7 @@ func authzOnFresh(fresh func(*authzWorld, *testing.T) string, fields map[string]
 }
 
 // authzRegistration is a register input for a new person on slot; keys record a referral, which
-// the host's own keys do not need (and which is ignored for them).
+// the host's own keys do not need (for them it is a colleague's internal orientation).
 func authzRegistration(slot string) func(*testing.T, *authzWorld, string) map[string]any {
 	return func(_ *testing.T, w *authzWorld, caller string) map[string]any {
 		in := map[string]any{"slotId": w.ids[slot], "participant": person(int(w.next()))}
@@ -171,6 +173,9 @@ func authzRows() []authzRow {
 
 	s = "Query: registrations (personal data: privacy_test.go)"
 	add(authzPaths(s, "registration:waitlisted", authzSlotRegistrations, authzQueryReferrals)...)
+
+	s = "Query: re-orientations (sender and receiver only)"
+	add(authzPaths(s, "orientation:partner", authzQueryIncoming, authzRegOrientations)...)
 
 	s = "Query: API keys"
 	add(authzPaths(s, "key:host", authzQueryAPIKeys)...)
@@ -318,6 +323,14 @@ func authzRows() []authzRow {
 		}))
 	add(authzMutation(s, "markAttendance", "registration:started", "MarkAttendanceInput", "registration { id }",
 		authzWith(map[string]any{"attendance": "PRESENT"}, "id", "registration:started")))
+	add(authzMutation(s, "reorient", "registration:fresh", "ReorientInput", "orientation { id }",
+		func(t *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"registrationId": w.freshRegistration(t), "toOrganisationId": w.ids["org:other"], "reason": "Suite du parcours"}
+		}))
+	add(authzMutation(s, "declineOrientation", "orientation:fresh", "DeclineOrientationInput", "orientation { id }",
+		authzOnFresh((*authzWorld).freshOrientation, map[string]any{"reason": "Plus de place"})))
+	add(authzMutation(s, "recordOutcome", "registration:started", "RecordOutcomeInput", "registration { id }",
+		authzWith(map[string]any{"kind": "CV_WRITTEN", "note": "CV écrit"}, "id", "registration:started")))
 	add(authzMutation(s, "resendMessage", "message:fresh", "ResendMessageInput", "message { id }",
 		authzOnFresh((*authzWorld).freshMessage, nil)))
 	return rows

@@ -76,7 +76,10 @@ const authzPreamble = `# Who may do what: the outcome of every operation (rows) 
 #   key:host            an API key of the host organisation
 #   feed:host           a calendar feed of the host organisation (its referrals)
 #   registration:waitlisted  referred by the partner, on the waiting list of slot:full
-#   registration:started     referred by the partner, confirmed, on a slot that has started
+#   registration:started     referred by the partner, confirmed, on a slot that has started,
+#                            marked PRESENT
+#   orientation:partner      the partner re-orients registration:waitlisted to Emmaüs Connect
+#                            (other-host): only they two see it
 #   <kind>:fresh        an object made for the cell alone (destructive mutations); a
 #                       message:fresh is the confirmation sent for a registration:fresh
 #   -                   none (creations, viewer)

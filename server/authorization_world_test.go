@@ -253,6 +253,12 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.ids["registration:started"] = w.referred(t, started, false)
 	w.ids["slot:started"] = started
 	slotUnderWay(t, a, started)
+	w.ids["orientation:partner"] = w.must(t, w.keys["partner"], `mutation($in: ReorientInput!) { reorient(input: $in) { orientation { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"registrationId": w.ids["registration:waitlisted"], "toOrganisationId": w.ids["org:other"],
+			"reason": "Accompagnement à poursuivre"}}, "reorient", "orientation", "id")
+	// Marked PRESENT, so that it may have an outcome (recordOutcome).
+	w.must(t, w.keys["host"], `mutation($in: MarkAttendanceInput!) { markAttendance(input: $in) { registration { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"id": w.ids["registration:started"], "attendance": "PRESENT"}}, "markAttendance", "registration", "id")
 	return w
 }
 
@@ -297,6 +303,15 @@ func (w *authzWorld) freshFeed(t *testing.T) string {
 
 func (w *authzWorld) freshRegistration(t *testing.T) string {
 	return w.referred(t, w.ids["slot:public"], false)
+}
+
+// freshOrientation is a fresh registration's person re-oriented by the partner to Emmaüs
+// Connect (other-host), which alone may decline it.
+func (w *authzWorld) freshOrientation(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["partner"], `mutation($in: ReorientInput!) { reorient(input: $in) { orientation { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"registrationId": w.freshRegistration(t), "toOrganisationId": w.ids["org:other"],
+			"reason": "Suite du parcours"}}, "reorient", "orientation", "id")
 }
 
 // freshMessage is a confirmation sent for a fresh registration: the host and the partner that

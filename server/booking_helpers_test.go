@@ -16,7 +16,8 @@ import (
 const rulesRegFields = `id status waitlistPosition confirmationCode priority priorityReason hasReservedSeat
 	attendance registeredAt confirmedAt cancelledAt cancellationReason slot { id }
 	participant { firstName lastName phone email }
-	referral { organisation { id } counsellorName reason partnerReference }`
+	referral { organisation { id } counsellorName reason partnerReference }
+	outcome { kind note recordedAt }`
 
 // rulesReg is a registration as a client reads it.
 type rulesReg struct {
@@ -39,6 +40,11 @@ type rulesReg struct {
 		CounsellorName   string
 		Reason           *string
 		PartnerReference *string
+	}
+	Outcome *struct {
+		Kind       string
+		Note       *string
+		RecordedAt string
 	}
 }
 
@@ -89,6 +95,7 @@ var (
 	rulesRegisterDoc   = rulesDoc("register", "RegisterInput", "registration { "+rulesRegFields+" } manageToken")
 	rulesCancelDoc     = rulesDoc("cancelRegistration", "CancelRegistrationInput", "registration { "+rulesRegFields+" }")
 	rulesAttendanceDoc = rulesDoc("markAttendance", "MarkAttendanceInput", "registration { "+rulesRegFields+" }")
+	rulesOutcomeDoc    = rulesDoc("recordOutcome", "RecordOutcomeInput", "registration { "+rulesRegFields+" }")
 	rulesReserveDoc    = rulesDoc("reserveSeats", "ReserveSeatsInput", "allocation { "+rulesAllocFields+" }")
 	rulesReleaseDoc    = rulesDoc("releaseSeats", "ReleaseSeatsInput", "allocation { "+rulesAllocFields+" }")
 	rulesUpdateSlotDoc = rulesDoc("updateSlot", "UpdateSlotInput", "slot { capacity seatsTaken waitlistLength status }")

@@ -8,7 +8,8 @@ import (
 )
 
 // Who may register: the public on public slots; partners with REGISTRATIONS_WRITE, recording
-// a referral; the host on its own slots, internal ones included; nobody else.
+// a referral; the host on its own slots, internal ones included, with a colleague's
+// orientation when there is one; nobody else.
 func TestBookingRulesWhoMayRegister(t *testing.T) {
 	t.Parallel()
 	a := newTestAPI(t)
@@ -110,6 +111,28 @@ func TestBookingRulesWhoMayRegister(t *testing.T) {
 		if n := rulesRows(t, a, slot); n != 1 {
 			t.Errorf("got %d registrations, want the host's 1", n)
 		}
+	})
+
+	rulesRun(t, a, "a colleague's orientation inside the host is kept, the host as referrer", "internal-referral", func(t *testing.T, h rulesHost) {
+		_, partnerKey := rulesPartner(t, a, "internal-referral-outsider")
+		slot := h.slot(t, a, 3, map[string]any{"visibility": "INTERNAL"})
+		colleague := map[string]any{"counsellorName": "M. Traoré (Propreté)", "reason": "Doit créer son espace France Travail"}
+		r, _ := rulesBook(t, a, h.Key, rulesIn(slot, 1, map[string]any{"referral": colleague}), "CONFIRMED")
+		if f := r.Referral; f == nil || f.Organisation.ID != h.ID || f.CounsellorName != "M. Traoré (Propreté)" || f.Reason == nil {
+			t.Fatalf("the host's internal orientation: got %+v, want the host %s, M. Traoré (Propreté) and the reason", f, h.ID)
+		}
+		var refs struct {
+			Referrals struct{ Edges []struct{ Node rulesReg } }
+		}
+		a.withT(t).query(h.Key, `{ referrals { edges { node { `+rulesRegFields+` } } } }`, nil, &refs)
+		if e := refs.Referrals.Edges; len(e) != 1 || e[0].Node.ID != r.ID || e[0].Node.Referral == nil {
+			t.Errorf("the host's referrals: got %+v, want its colleague's orientation %s", e, r.ID)
+		}
+		if got := rulesNode(t, a, partnerKey, r.ID); got != nil {
+			t.Errorf("a partner, through node: got %+v, want null", got)
+		}
+		out := rulesRegister(t, a, h.Key, rulesIn(slot, 2, map[string]any{"referral": map[string]any{"counsellorName": " "}}))
+		rulesWantRefusal(t, "a blank counsellor's name from the host", out.UserErrors, "REQUIRED", "input", "referral", "counsellorName")
 	})
 
 	rulesRun(t, a, "the public may not send a referral, a priority or a department: FORBIDDEN", "anonymous-extras", func(t *testing.T, h rulesHost) {

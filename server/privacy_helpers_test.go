@@ -32,6 +32,7 @@ type sentinel struct {
 	referrerOrg                   string // global id of the referring organisation
 	priority, cancellation        string // "" when expected null
 	message                       string // a text its delivery log holds; "" when none
+	outcomeNote                   string // the note of its outcome; "" when it has none
 	needles                       []string
 }
 
@@ -40,13 +41,16 @@ func zebulon() sentinel {
 	return sentinel{
 		first: "Zébulon", last: "Sentinelle", phone: "+33698765432", email: "zebulon.sentinelle@example.fr",
 		counsellor: "Ysolde Marchetti", reason: "ORIENT-SECRET-3307", reference: "REF-ZEB-4242",
-		priority: "PRIO-SECRET-7731", message: zebulonMessage,
-		needles: []string{zebulonMessage, "Zébulon", `Z\u00e9bulon`, "Sentinelle", "698765432", "98 76 54 32", "zebulon.sentinelle",
+		priority: "PRIO-SECRET-7731", message: zebulonMessage, outcomeNote: zebulonOutcomeNote,
+		needles: []string{zebulonMessage, zebulonOutcomeNote, "Zébulon", `Z\u00e9bulon`, "Sentinelle", "698765432", "98 76 54 32", "zebulon.sentinelle",
 			"Ysolde", "Marchetti", "ORIENT-SECRET-3307", "REF-ZEB-4242", "PRIO-SECRET-7731", zebulonCancellation},
 	}
 }
 
 const zebulonCancellation = "ANNUL-SECRET-5519"
+
+// zebulonOutcomeNote is the note of the outcome the host recorded for Zébulon (newPrivacyWorld).
+const zebulonOutcomeNote = "OUTCOME-SECRET-8842"
 
 // zebulonMessage is in the text of the confirmation Zébulon was sent (newPrivacyWorld).
 const zebulonMessage = "MSG-SECRET-6021"
@@ -88,7 +92,7 @@ func (s sentinel) leaks(body []byte) []string {
 const regFields = `fragment R on Registration { id status confirmationCode priority waitlistPosition
 	participant { firstName lastName phone email postalCode ageBracket hasComputer hasInternet hasSmartphone preferredChannel }
 	referral { organisation { id } counsellorName reason partnerReference }
-	priorityReason cancellationReason messages { text } remindersStopped }`
+	priorityReason cancellationReason messages { text } remindersStopped outcome { kind note } }`
 
 // regView is a registration as a client decodes it.
 type regView struct {
@@ -104,6 +108,10 @@ type regView struct {
 	PriorityReason, CancellationReason *string
 	Messages                           []struct{ Text *string }
 	RemindersStopped                   *bool
+	Outcome                            *struct {
+		Kind string
+		Note *string
+	}
 }
 
 // privacyRegisterDoc registers and returns the whole registration.
@@ -158,5 +166,9 @@ func newPrivacyWorld(t *testing.T, a *testAPI) *privacyWorld {
 	// What the job workers would have written (they do not run here): the confirmation, sent.
 	a.exec(`INSERT INTO messages (registration_id, kind, channel, status, body, sent_at)
 		VALUES ($1, 'CONFIRMATION', 'SMS', 'SENT', 'Inscription confirmée, Zébulon. '||$2, now())`, dbID(t, w.regID), zebulonMessage)
+	// An outcome with its note, written directly: recordOutcome needs a slot under way, and the
+	// matrix's slot is ahead so that the person may still cancel.
+	a.exec(`UPDATE registrations SET attendance = 'PRESENT', outcome = 'NEEDS_FOLLOW_UP', outcome_note = $2,
+		outcome_recorded_at = now() WHERE id = $1`, dbID(t, w.regID), zebulonOutcomeNote)
 	return w
 }

@@ -26,13 +26,15 @@ func TestPrivacyHiddenRegistrationsAnswerLikeMissingOnes(t *testing.T) {
 		"cancelRegistration": cancel,
 		"setRegistrationPriority": `mutation($id: ID!) { setRegistrationPriority(input: {id: $id, priority: true, reason: "PRIO-SECRET-0000"}) {
 			registration { id participant { firstName } } userErrors { field message code } } }`,
-		"markAttendance": `mutation($id: ID!) { markAttendance(input: {id: $id, attendance: PRESENT}) {
+		"markAttendance": `mutation($id: ID!) { markAttendance(input: {id: $id, attendance: ABSENT}) {
 			registration { id participant { firstName } } userErrors { field message code } } }`,
+		"recordOutcome": `mutation($id: ID!) { recordOutcome(input: {id: $id, kind: OTHER, note: "OUTCOME-SECRET-0000"}) {
+			registration { id outcome { kind note } } userErrors { field message code } } }`,
 	}
 	// Who may not see Zébulon, and what a missing id answers them.
 	for _, caller := range []string{"anonymous", "host-catalogue", "other-partner", "admin"} {
 		for name, q := range operations {
-			if caller == "host-catalogue" && name == "markAttendance" {
+			if caller == "host-catalogue" && (name == "markAttendance" || name == "recordOutcome") {
 				continue // the host's own key is told it lacks ATTENDANCE_WRITE on its own slot: not a leak
 			}
 			t.Run(caller+"/"+name, func(t *testing.T) {
@@ -71,18 +73,21 @@ func TestPrivacyHiddenRegistrationsAnswerLikeMissingOnes(t *testing.T) {
 		}
 	}
 
-	// Nothing changed: the host still sees Zébulon confirmed, without priority change or attendance.
+	// Nothing changed: the host still sees Zébulon confirmed, without priority, attendance or
+	// outcome changed (the world marked them PRESENT with an outcome).
 	var seen struct {
 		Node *struct {
 			Status             string
 			PriorityReason     *string
 			CancellationReason *string
 			Attendance         *string
+			Outcome            *struct{ Kind string }
 		}
 	}
-	a.query(w.keys["host-read"], `query($id: ID!) { node(id: $id) { ... on Registration { status priorityReason cancellationReason attendance } } }`,
+	a.query(w.keys["host-read"], `query($id: ID!) { node(id: $id) { ... on Registration { status priorityReason cancellationReason attendance outcome { kind } } } }`,
 		map[string]any{"id": w.regID}, &seen)
-	if seen.Node == nil || seen.Node.Status != "CONFIRMED" || seen.Node.CancellationReason != nil || seen.Node.Attendance != nil ||
+	if seen.Node == nil || seen.Node.Status != "CONFIRMED" || seen.Node.CancellationReason != nil ||
+		seen.Node.Attendance == nil || *seen.Node.Attendance != "PRESENT" || seen.Node.Outcome == nil || seen.Node.Outcome.Kind != "NEEDS_FOLLOW_UP" ||
 		seen.Node.PriorityReason == nil || *seen.Node.PriorityReason != "PRIO-SECRET-7731" {
 		t.Errorf("refused mutations changed the registration: %+v", seen.Node)
 	}

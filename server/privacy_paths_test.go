@@ -21,11 +21,14 @@ type privacyPath struct {
 }
 
 func (w *privacyWorld) paths() map[string]privacyPath {
-	zeb := func(_, phase string) sentinel {
+	zeb := func(caller, phase string) sentinel {
 		s := zebulon()
 		s.referrerOrg = w.referrerOrg
 		if phase == "cancelled" {
 			s.cancellation = zebulonCancellation
+		}
+		if caller == "person" {
+			s.outcomeNote = "" // the outcome is for the host and the referrer, not on the person's link
 		}
 		return s
 	}

@@ -9,12 +9,13 @@ import (
 
 // privacyMatrix is the expected outcome of each caller (rows) on each path (columns) for the
 // sentinel registration: a person referred by the partner "referrer" to a public slot of "host",
-// with a referral, a priority reason and, once cancelled, a cancellation reason. Cells:
+// with a referral, a priority reason, an outcome with its note and, once cancelled, a
+// cancellation reason. Cells:
 //
 //	personal         the registration with its personal data: participant, referral,
-//	                 priorityReason and cancellationReason hold the sentinel values
-//	object           the registration, with participant, referral, priorityReason and
-//	                 cancellationReason all null
+//	                 priorityReason, cancellationReason and outcome hold the sentinel values
+//	object           the registration, with participant, referral, priorityReason,
+//	                 cancellationReason and outcome all null
 //	null             no registration: null, or absent from the list
 //	FORBIDDEN        a GraphQL error with this code (and no sentinel anywhere in the body)
 //	UNAUTHENTICATED  likewise
@@ -124,8 +125,8 @@ func checkCell(t *testing.T, want string, r response, raw []byte, find func(json
 			t.Fatalf("want the registration without personal data, got none: %s", raw)
 		}
 		if got.Participant != nil || got.Referral != nil || got.PriorityReason != nil || got.CancellationReason != nil ||
-			len(got.Messages) > 0 || got.RemindersStopped != nil {
-			t.Errorf("want participant, referral, priorityReason, cancellationReason and remindersStopped null, no messages, got %s", raw)
+			len(got.Messages) > 0 || got.RemindersStopped != nil || got.Outcome != nil {
+			t.Errorf("want participant, referral, priorityReason, cancellationReason, remindersStopped and outcome null, no messages, got %s", raw)
 		}
 	case "personal":
 		if got == nil {
@@ -168,6 +169,12 @@ func checkPersonal(t *testing.T, got *regView, s sentinel, raw []byte) {
 	}
 	if str(got.CancellationReason) != s.cancellation || (s.cancellation == "") != (got.CancellationReason == nil) {
 		t.Errorf("cancellationReason = %q, want %q", str(got.CancellationReason), s.cancellation)
+	}
+	switch o := got.Outcome; {
+	case s.outcomeNote == "" && o != nil:
+		t.Errorf("want no outcome, got %+v", *o)
+	case s.outcomeNote != "" && (o == nil || o.Note == nil || *o.Note != s.outcomeNote):
+		t.Errorf("outcome = %+v, want its note %q: %s", o, s.outcomeNote, raw)
 	}
 	if got.RemindersStopped == nil {
 		t.Errorf("remindersStopped is null: %s", raw)

@@ -253,7 +253,7 @@ func (v *ParticipantInput) GetConsent() bool { return v.Consent }
 // GetConsentVersion returns ParticipantInput.ConsentVersion, and is useful for accessing the field via an interface.
 func (v *ParticipantInput) GetConsentVersion() string { return v.ConsentVersion }
 
-// A referral by a partner's counsellor.
+// A referral by a partner's counsellor, or by a colleague of the host (an internal orientation, kept with the host as the referring organisation).
 type ReferralInput struct {
 	// The counsellor's name, 1 to 200 characters.
 	CounsellorName string `json:"counsellorName"`
@@ -280,7 +280,7 @@ type RegisterInput struct {
 	Participant ParticipantInput `json:"participant"`
 	// Join the waiting list when no seat is left. Default: false (answer `SLOT_FULL`).
 	JoinWaitlist *bool `json:"joinWaitlist"`
-	// The referral; required when a partner (not the host) registers someone.
+	// The referral; required when a partner (not the host) registers someone. The host may give one for a colleague's orientation (another department): it is kept, with the host as the referring organisation.
 	Referral *ReferralInput `json:"referral"`
 	// Put the person first on the waiting list, with a reason (partners and the host only).
 	PriorityReason *string `json:"priorityReason"`
@@ -288,6 +288,8 @@ type RegisterInput struct {
 	AllocationLabel *string `json:"allocationLabel"`
 	// Idempotency key (or the `Idempotency-Key` header), 16 to 255 characters, e.g. a random UUID: a retry with the same key and request returns the first response; a refusal is not kept, so a corrected retry may reuse the key.
 	IdempotencyKey *string `json:"idempotencyKey"`
+	// The orientation to your organisation this registration answers (from `incomingOrientations`): the orientation becomes `ACCEPTED`, and its sender follows this registration. `NOT_FOUND` for an orientation not sent to you, `ALREADY_ANSWERED` once it is registered or declined.
+	OrientationId *string `json:"orientationId"`
 }
 
 // GetSlotId returns RegisterInput.SlotId, and is useful for accessing the field via an interface.
@@ -310,6 +312,9 @@ func (v *RegisterInput) GetAllocationLabel() *string { return v.AllocationLabel 
 
 // GetIdempotencyKey returns RegisterInput.IdempotencyKey, and is useful for accessing the field via an interface.
 func (v *RegisterInput) GetIdempotencyKey() *string { return v.IdempotencyKey }
+
+// GetOrientationId returns RegisterInput.OrientationId, and is useful for accessing the field via an interface.
+func (v *RegisterInput) GetOrientationId() *string { return v.OrientationId }
 
 // RegisterRegisterRegisterPayload includes the requested fields of the GraphQL type RegisterPayload.
 // The GraphQL type's documentation follows.
@@ -342,8 +347,9 @@ func (v *RegisterRegisterRegisterPayload) GetUserErrors() []RegisterRegisterRegi
 //
 // A registration (inscription): a participant's seat, or place on the waiting list, on a slot.
 // Its personal data (`participant`, `referral`) is visible only to the host organisation's keys
-// with `REGISTRATIONS_READ`, to the organisation that referred the person, and to the person
-// through `registrationByToken`; `node` returns null to anyone else.
+// with `REGISTRATIONS_READ`, to the organisation that referred the person (or re-oriented them to
+// this seat: `Orientation`), and to the person through `registrationByToken`; `node` returns null
+// to anyone else.
 type RegisterRegisterRegisterPayloadRegistration struct {
 	// Seat confirmed, on the waiting list, or cancelled.
 	Status RegistrationStatus `json:"status"`
@@ -393,7 +399,8 @@ type RegisterResponse struct {
 	// Register a person on a slot: a seat if one is left, else a place on the waiting list when
 	// `joinWaitlist` is true, else `SLOT_FULL`. Anonymous callers (the public website) register on
 	// public slots; keys with `REGISTRATIONS_WRITE` on public and partners-only slots, recording a
-	// referral when they are not the host; the host's keys on any of its slots. Safe to retry with
+	// referral when they are not the host; the host's keys on any of its slots, with a colleague's
+	// referral (an internal orientation) when there is one. Safe to retry with
 	// the same idempotency key (`Idempotency-Key` header or `idempotencyKey`).
 	Register RegisterRegisterRegisterPayload `json:"register"`
 }
@@ -526,6 +533,12 @@ const (
 	// (and, in a series, which occurrence). Move it, pick another room, or send `allowOverlap: true`
 	// when both may really take place at once.
 	UserErrorCodeOverlap UserErrorCode = "OVERLAP"
+	// An outcome is recorded only for a person marked `PRESENT` (not absent, excused, or not marked yet).
+	UserErrorCodeNotPresent UserErrorCode = "NOT_PRESENT"
+	// The person of this registration already waits for an answer from this structure.
+	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
+	// The orientation has already been answered (the person is registered, or it was declined).
+	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -559,6 +572,9 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeLimitReached,
 	UserErrorCodeQuotaReached,
 	UserErrorCodeOverlap,
+	UserErrorCodeNotPresent,
+	UserErrorCodeAlreadyOriented,
+	UserErrorCodeAlreadyAnswered,
 }
 
 // __AvailabilityInput is used internally by genqlient

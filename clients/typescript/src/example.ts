@@ -88,6 +88,9 @@ export function advice(code: UserErrorCode): string {
     case "MESSAGE_PENDING":
     case "LIMIT_REACHED":
     case "OVERLAP":
+    case "NOT_PRESENT":
+    case "ALREADY_ORIENTED":
+    case "ALREADY_ANSWERED":
       return "unexpected for a registration";
     case "QUOTA_REACHED":
       return "this department's seats on this slot are all taken: ask the host, or choose another slot";
