@@ -27,15 +27,7 @@ func TestWebhookTypesOnTheWire(t *testing.T) {
 func TestWebhookMessagesComeWithTheirEventAndGoAfterTheirRetention(t *testing.T) {
 	b := newBooker(t)
 	ctx := context.Background()
-	var host int64
-	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
-		t.Fatal(err)
-	}
-	e, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host, Secret: []byte("k"),
-		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{db.WebhookRegistrationConfirmed}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := hostEndpoint(t, b, db.WebhookRegistrationConfirmed)
 	count := func(sql string) int {
 		t.Helper()
 		var n int
@@ -85,15 +77,7 @@ func TestWebhookMessagesComeWithTheirEventAndGoAfterTheirRetention(t *testing.T)
 func TestLostWebhookMessagesGetAJobAgain(t *testing.T) {
 	b := newBooker(t)
 	ctx := context.Background()
-	var host int64
-	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
-		t.Fatal(err)
-	}
-	e, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host, Secret: []byte("k"),
-		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{db.WebhookSlotChanged}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := hostEndpoint(t, b, db.WebhookSlotChanged)
 	// Two messages of the slot without a job, written two minutes ago: the first is rescued,
 	// the second waits for its turn.
 	if _, err := b.pool.Exec(ctx, `INSERT INTO webhook_messages (endpoint_id, type, slot_id, created_at) VALUES
@@ -107,4 +91,20 @@ func TestLostWebhookMessagesGetAJobAgain(t *testing.T) {
 			t.Errorf("rescue %d: %d, %v; want %d", i+1, n, err, want)
 		}
 	}
+}
+
+// hostEndpoint registers an endpoint of the booker's slot's host for typ.
+func hostEndpoint(t *testing.T, b booker, typ db.WebhookEventType) db.WebhookEndpoint {
+	t.Helper()
+	ctx := context.Background()
+	var host int64
+	if err := b.pool.QueryRow(ctx, `SELECT organisation_id FROM slots WHERE id = $1`, b.slotID).Scan(&host); err != nil {
+		t.Fatal(err)
+	}
+	e, err := db.CreateWebhookEndpoint(ctx, b.pool, db.NewWebhookEndpoint{OrganisationID: host, Secret: []byte("k"),
+		URL: "https://hooks.example/regie", EventTypes: []db.WebhookEventType{typ}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
