@@ -19,18 +19,7 @@ import (
 // exactly once and both succeed.
 func TestMigrateTwiceAtOnce(t *testing.T) {
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	name := fmt.Sprintf("migrate_%d", os.Getpid())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-	cfg := admin.Config().Copy()
-	cfg.Database = name
+	cfg := emptyDatabase(t, "migrate")
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
@@ -102,4 +91,24 @@ func newSlot(t *testing.T, q db.Querier, slug string) int64 {
 		t.Fatal(err)
 	}
 	return slotID
+}
+
+// emptyDatabase creates a database with nothing in it, dropped when the test ends, and
+// returns how to connect to it: for tests of the migrations themselves.
+func emptyDatabase(t *testing.T, prefix string) *pgx.ConnConfig {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dbtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	name := fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)") })
+	cfg := admin.Config().Copy()
+	cfg.Database = name
+	return cfg
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -185,21 +184,10 @@ func TestConcurrentSchedulesInOnePlaceOneWins(t *testing.T) {
 	}
 }
 
-// Slots that overlapped before migration 013 stay, the later one marked as allowed to overlap.
+// Slots that overlapped before migration 016 stay, the later one marked as allowed to overlap.
 func TestExistingOverlapsSurviveTheMigration(t *testing.T) {
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dbtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	name := fmt.Sprintf("rooms_%d", os.Getpid())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-	cfg := admin.Config().Copy()
-	cfg.Database = name
+	cfg := emptyDatabase(t, "rooms")
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
