@@ -28,6 +28,7 @@ type RegisterRequest struct {
 	PriorityReason  *string
 	AllocationLabel string // department label of the caller's reserved seats, if any
 	OrientationID   int64  // the orientation to the caller's organisation this registration answers, if any
+	EnrolmentID     int64  // the enrolment this seat is a step of, if any (set by Enrol and Reschedule)
 }
 
 // lockSlot locks a slot's row, which every booking transaction takes before touching the slot's
@@ -153,16 +154,16 @@ func insertRegistration(ctx context.Context, tx pgx.Tx, req RegisterRequest, sta
 				allocation_label, first_name, last_name, phone, email, postal_code, age_bracket,
 				has_computer, has_internet, has_smartphone, preferred_channel, consent_version,
 				consented_at, registered_by_org_id, referring_org_id, counsellor_name, referral_reason,
-				partner_reference, priority, priority_reason, oriented_by_org_id, confirmed_at)
+				partner_reference, priority, priority_reason, oriented_by_org_id, enrolment_id, confirmed_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now(),
-				$18, $19, $20, $21, $22, $23, $24, $25, CASE WHEN $2 = 'CONFIRMED' THEN now() END)
+				$18, $19, $20, $21, $22, $23, $24, $25, nullif($26, 0), CASE WHEN $2 = 'CONFIRMED' THEN now() END)
 			ON CONFLICT (confirmation_code) DO NOTHING
 			RETURNING id`,
 			req.SlotID, status, newConfirmationCode(), hashSecret(token), allocID, req.AllocationLabel,
 			p.FirstName, p.LastName, p.Phone, p.Email, p.PostalCode, p.AgeBracket,
 			p.HasComputer, p.HasInternet, p.HasSmartphone, p.PreferredChannel, req.ConsentVersion,
 			regOrg, f.OrganisationID, f.CounsellorName, f.Reason, f.PartnerReference,
-			req.Priority, req.PriorityReason, orientedBy).Scan(&id)
+			req.Priority, req.PriorityReason, orientedBy, req.EnrolmentID).Scan(&id)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows): // the code is taken
 			continue
@@ -294,28 +295,36 @@ type RegisterAllError struct {
 func (e *RegisterAllError) Error() string { return fmt.Sprintf("request %d: %v", e.Index, e.Err) }
 func (e *RegisterAllError) Unwrap() error { return e.Err }
 
-// RegisterAll makes several registrations in one transaction, all or none: a programme's
-// slots for one person (enrol), or one slot for a household. Slots are locked in id order,
-// whatever the order asked, so that two of them never deadlock.
+// RegisterAll makes several registrations in one transaction, all or none: one slot for a
+// household (Enrol does a programme's slots for one person).
 func RegisterAll(ctx context.Context, q Querier, reqs []RegisterRequest) ([]Registration, []string, error) {
+	var regs []Registration
+	var tokens []string
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) (err error) {
+		regs, tokens, err = registerAll(ctx, tx, reqs)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("register all: %w", err)
+	}
+	return regs, tokens, nil
+}
+
+// registerAll makes the registrations in tx. Slots are locked in id order, whatever the order
+// asked, so that two calls never deadlock.
+func registerAll(ctx context.Context, tx pgx.Tx, reqs []RegisterRequest) ([]Registration, []string, error) {
 	order := make([]int, len(reqs))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(reqs[a].SlotID, reqs[b].SlotID) })
 	regs, tokens := make([]Registration, len(reqs)), make([]string, len(reqs))
-	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
-		for _, i := range order {
-			reg, token, err := Register(ctx, tx, reqs[i])
-			if err != nil {
-				return &RegisterAllError{Index: i, Err: err}
-			}
-			regs[i], tokens[i] = reg, token
+	for _, i := range order {
+		reg, token, err := Register(ctx, tx, reqs[i])
+		if err != nil {
+			return nil, nil, &RegisterAllError{Index: i, Err: err}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("register all: %w", err)
+		regs[i], tokens[i] = reg, token
 	}
 	return regs, tokens, nil
 }

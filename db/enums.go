@@ -165,6 +165,37 @@ const (
 	OrientationDeclined OrientationStatus = "DECLINED"
 )
 
+// ProgrammeOrderRule says whether a programme's workshops are taken in their order.
+type ProgrammeOrderRule string
+
+// Order rules.
+const (
+	OrderInOrder  ProgrammeOrderRule = "IN_ORDER"  // each workshop's slot ends before the next one's starts
+	OrderAnyOrder ProgrammeOrderRule = "ANY_ORDER" // the slots may come in any order in time
+)
+
+// EnrolmentStatus is where an enrolment stands as a whole.
+type EnrolmentStatus string
+
+// Enrolment statuses, derived from the steps.
+const (
+	EnrolmentInProgress EnrolmentStatus = "IN_PROGRESS"
+	EnrolmentCompleted  EnrolmentStatus = "COMPLETED" // every workshop attended
+	EnrolmentCancelled  EnrolmentStatus = "CANCELLED" // the person left the course
+)
+
+// EnrolmentStepState is where the person stands in one workshop of the course.
+type EnrolmentStepState string
+
+// Step states.
+const (
+	StepToBook     EnrolmentStepState = "TO_BOOK"    // no seat: never taken, cancelled, or a waiting list that never moved
+	StepWaitlisted EnrolmentStepState = "WAITLISTED" // on the waiting list of a slot still to come
+	StepBooked     EnrolmentStepState = "BOOKED"     // a seat, attendance not marked yet
+	StepAttended   EnrolmentStepState = "ATTENDED"   // marked present
+	StepMissed     EnrolmentStepState = "MISSED"     // marked absent or excused, and not booked again
+)
+
 // Attendance is whether a participant came.
 type Attendance string
 

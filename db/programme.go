@@ -14,17 +14,18 @@ type Programme struct {
 	Title          string
 	Description    string
 	Status         WorkshopStatus
+	OrderRule      ProgrammeOrderRule
 	WorkshopIDs    []int64 // in course order
 }
 
 // The workshop ids come in course order from the join table, aggregated in the same query.
-const programmeColumns = `p.id, p.organisation_id, p.title, p.description, p.status,
+const programmeColumns = `p.id, p.organisation_id, p.title, p.description, p.status, p.order_rule,
 	coalesce((SELECT array_agg(pw.workshop_id ORDER BY pw.position)
 	          FROM programme_workshops pw WHERE pw.programme_id = p.id), '{}')`
 
 func scanProgramme(row pgx.CollectableRow) (Programme, error) {
 	var p Programme
-	err := row.Scan(&p.ID, &p.OrganisationID, &p.Title, &p.Description, &p.Status, &p.WorkshopIDs)
+	err := row.Scan(&p.ID, &p.OrganisationID, &p.Title, &p.Description, &p.Status, &p.OrderRule, &p.WorkshopIDs)
 	return p, err
 }
 
@@ -72,12 +73,15 @@ func Programmes(ctx context.Context, q Querier, c Caller, f ProgrammeFilter, p P
 
 // CreateProgramme inserts p and its ordered workshops in one transaction.
 func CreateProgramme(ctx context.Context, q Querier, p Programme) (Programme, error) {
+	if p.OrderRule == "" {
+		p.OrderRule = OrderInOrder
+	}
 	var id int64
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
-			INSERT INTO programmes (organisation_id, title, description, status)
-			VALUES ($1, $2, $3, $4) RETURNING id`,
-			p.OrganisationID, p.Title, p.Description, p.Status).Scan(&id)
+			INSERT INTO programmes (organisation_id, title, description, status, order_rule)
+			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			p.OrganisationID, p.Title, p.Description, p.Status, p.OrderRule).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -102,8 +106,8 @@ func UpdateProgramme(ctx context.Context, q Querier, id int64, change func(*Prog
 
 func writeProgramme(ctx context.Context, tx pgx.Tx, p Programme) (Programme, error) {
 	if _, err := tx.Exec(ctx, `
-		UPDATE programmes SET title = $2, description = $3, status = $4, updated_at = now()
-		WHERE id = $1`, p.ID, p.Title, p.Description, p.Status); err != nil {
+		UPDATE programmes SET title = $2, description = $3, status = $4, order_rule = $5, updated_at = now()
+		WHERE id = $1`, p.ID, p.Title, p.Description, p.Status, p.OrderRule); err != nil {
 		return Programme{}, err
 	}
 	if err := setProgrammeWorkshops(ctx, tx, p.ID, p.WorkshopIDs); err != nil {

@@ -41,6 +41,7 @@ func complexity() ComplexityRoot {
 	c.Query.Programmes = func(child int, _ *db.ProgrammeFilter, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Referrals = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Enrolments = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.CalendarFeeds = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Subscription.SeatsChanged = func(child int, ids []string) int { return 1 + len(ids)*child }
@@ -53,6 +54,7 @@ func complexity() ComplexityRoot {
 	}
 	c.Mutation.Register = func(child int, _ RegisterInput) int { return registrationCost + child }
 	c.Mutation.Enrol = func(child int, in EnrolInput) int { return registrationCost*max(len(in.SlotIds), 1) + child }
+	c.Mutation.RescheduleEnrolment = func(child int, _ RescheduleEnrolmentInput) int { return registrationCost + child }
 	c.Mutation.ScheduleSlotSeries = func(child int, in ScheduleSlotSeriesInput) int { return 1 + max(in.Occurrences, 1)*child }
 	return c
 }

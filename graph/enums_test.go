@@ -34,6 +34,7 @@ var enumColumns = map[string][]string{
 	"Attendance":            {"registrations.attendance"},
 	"OutcomeKind":           {"registrations.outcome"},
 	"OrientationStatus":     {"orientations.status"},
+	"ProgrammeOrderRule":    {"programmes.order_rule"},
 	"MessageKind":           {"messages.kind"},
 	"MessageChannel":        {"messages.channel"},
 	"MessageStatus":         {"messages.status"},
@@ -43,8 +44,10 @@ var enumColumns = map[string][]string{
 }
 
 var enumsNotStored = map[string]string{
-	"UserErrorCode":     "graph's own (models_gen.go), only ever written to clients",
-	"AccessibilityNeed": "a search filter: venues store one boolean per need",
+	"UserErrorCode":      "graph's own (models_gen.go), only ever written to clients",
+	"AccessibilityNeed":  "a search filter: venues store one boolean per need",
+	"EnrolmentStatus":    "derived from the steps and enrolments.cancelled_at (db.Enrolment.Status)",
+	"EnrolmentStepState": "derived from the registrations' status and attendance (db.steps)",
 }
 
 // Every enum of the schema is spelled alike in the three places that hold it: the schema's

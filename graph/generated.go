@@ -33,6 +33,8 @@ type ResolverRoot interface {
 	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
 	CalendarFeed() CalendarFeedResolver
+	Enrolment() EnrolmentResolver
+	EnrolmentStep() EnrolmentStepResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
@@ -152,9 +154,47 @@ type ComplexityRoot struct {
 	}
 
 	EnrolPayload struct {
+		Enrolment     func(childComplexity int) int
 		ManageTokens  func(childComplexity int) int
 		Registrations func(childComplexity int) int
 		UserErrors    func(childComplexity int) int
+	}
+
+	Enrolment struct {
+		Attended              func(childComplexity int) int
+		CancellationReason    func(childComplexity int) int
+		CancelledAt           func(childComplexity int) int
+		EnrolledAt            func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Missed                func(childComplexity int) int
+		Programme             func(childComplexity int) int
+		ReferringOrganisation func(childComplexity int) int
+		Remaining             func(childComplexity int) int
+		Status                func(childComplexity int) int
+		Steps                 func(childComplexity int) int
+	}
+
+	EnrolmentConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	EnrolmentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EnrolmentPayload struct {
+		Enrolment  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	EnrolmentStep struct {
+		Position      func(childComplexity int) int
+		Registration  func(childComplexity int) int
+		Registrations func(childComplexity int) int
+		State         func(childComplexity int) int
+		Workshop      func(childComplexity int) int
 	}
 
 	Equipment struct {
@@ -193,6 +233,7 @@ type ComplexityRoot struct {
 		ArchiveRoom             func(childComplexity int, input ArchiveInput) int
 		ArchiveVenue            func(childComplexity int, input ArchiveInput) int
 		ArchiveWorkshop         func(childComplexity int, input ArchiveInput) int
+		CancelEnrolment         func(childComplexity int, input CancelEnrolmentInput) int
 		CancelRegistration      func(childComplexity int, input CancelRegistrationInput) int
 		CancelSlot              func(childComplexity int, input CancelSlotInput) int
 		CreateAPIKey            func(childComplexity int, input CreateAPIKeyInput) int
@@ -215,6 +256,7 @@ type ComplexityRoot struct {
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
 		Reorient                func(childComplexity int, input ReorientInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
+		RescheduleEnrolment     func(childComplexity int, input RescheduleEnrolmentInput) int
 		ResendMessage           func(childComplexity int, input ResendMessageInput) int
 		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
 		RevokeAPIKey            func(childComplexity int, input RevokeAPIKeyInput) int
@@ -326,6 +368,7 @@ type ComplexityRoot struct {
 	Programme struct {
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
+		OrderRule    func(childComplexity int) int
 		Organisation func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Title        func(childComplexity int) int
@@ -350,6 +393,7 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys              func(childComplexity int, first *int, after *string) int
 		CalendarFeeds        func(childComplexity int, first *int, after *string) int
+		Enrolments           func(childComplexity int, programmeID *string, first *int, after *string) int
 		IncomingOrientations func(childComplexity int, first *int, after *string) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -390,6 +434,7 @@ type ComplexityRoot struct {
 		CancelledAt        func(childComplexity int) int
 		ConfirmationCode   func(childComplexity int) int
 		ConfirmedAt        func(childComplexity int) int
+		Enrolment          func(childComplexity int) int
 		HasReservedSeat    func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Messages           func(childComplexity int) int
@@ -426,6 +471,13 @@ type ComplexityRoot struct {
 	ReorientPayload struct {
 		Orientation func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	RescheduleEnrolmentPayload struct {
+		Enrolment    func(childComplexity int) int
+		ManageToken  func(childComplexity int) int
+		Registration func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Room struct {
@@ -665,6 +717,18 @@ type CalendarFeedResolver interface {
 	ID(ctx context.Context, obj *db.CalendarFeed) (string, error)
 	Organisation(ctx context.Context, obj *db.CalendarFeed) (*db.Organisation, error)
 }
+type EnrolmentResolver interface {
+	ID(ctx context.Context, obj *db.Enrolment) (string, error)
+	Programme(ctx context.Context, obj *db.Enrolment) (*db.Programme, error)
+
+	ReferringOrganisation(ctx context.Context, obj *db.Enrolment) (*db.Organisation, error)
+}
+type EnrolmentStepResolver interface {
+	Workshop(ctx context.Context, obj *db.EnrolmentStep) (*db.Workshop, error)
+
+	Registration(ctx context.Context, obj *db.EnrolmentStep) (*db.Registration, error)
+	Registrations(ctx context.Context, obj *db.EnrolmentStep) ([]db.Registration, error)
+}
 type MessageResolver interface {
 	ID(ctx context.Context, obj *db.Message) (string, error)
 
@@ -677,6 +741,8 @@ type MutationResolver interface {
 	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
 	CreateCalendarFeed(ctx context.Context, input CreateCalendarFeedInput) (*CreateCalendarFeedPayload, error)
 	RevokeCalendarFeed(ctx context.Context, input RevokeCalendarFeedInput) (*CalendarFeedPayload, error)
+	RescheduleEnrolment(ctx context.Context, input RescheduleEnrolmentInput) (*RescheduleEnrolmentPayload, error)
+	CancelEnrolment(ctx context.Context, input CancelEnrolmentInput) (*EnrolmentPayload, error)
 	StopReminders(ctx context.Context, input StopRemindersInput) (*RegistrationPayload, error)
 	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
@@ -741,6 +807,7 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*Viewer, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
 	CalendarFeeds(ctx context.Context, first *int, after *string) (*CalendarFeedConnection, error)
+	Enrolments(ctx context.Context, programmeID *string, first *int, after *string) (*EnrolmentConnection, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	IncomingOrientations(ctx context.Context, first *int, after *string) (*OrientationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
@@ -767,6 +834,7 @@ type RegistrationResolver interface {
 	OverCapacityReason(ctx context.Context, obj *db.Registration) (*string, error)
 
 	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
+	Enrolment(ctx context.Context, obj *db.Registration) (*db.Enrolment, error)
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
 	Orientations(ctx context.Context, obj *db.Registration) ([]db.Orientation, error)
@@ -1175,6 +1243,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteWebhookEndpointPayload.UserErrors(childComplexity), true
 
+	case "EnrolPayload.enrolment":
+		if e.ComplexityRoot.EnrolPayload.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolPayload.Enrolment(childComplexity), true
 	case "EnrolPayload.manageTokens":
 		if e.ComplexityRoot.EnrolPayload.ManageTokens == nil {
 			break
@@ -1193,6 +1267,143 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnrolPayload.UserErrors(childComplexity), true
+
+	case "Enrolment.attended":
+		if e.ComplexityRoot.Enrolment.Attended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Attended(childComplexity), true
+	case "Enrolment.cancellationReason":
+		if e.ComplexityRoot.Enrolment.CancellationReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.CancellationReason(childComplexity), true
+	case "Enrolment.cancelledAt":
+		if e.ComplexityRoot.Enrolment.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.CancelledAt(childComplexity), true
+	case "Enrolment.enrolledAt":
+		if e.ComplexityRoot.Enrolment.EnrolledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.EnrolledAt(childComplexity), true
+	case "Enrolment.id":
+		if e.ComplexityRoot.Enrolment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.ID(childComplexity), true
+	case "Enrolment.missed":
+		if e.ComplexityRoot.Enrolment.Missed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Missed(childComplexity), true
+	case "Enrolment.programme":
+		if e.ComplexityRoot.Enrolment.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Programme(childComplexity), true
+	case "Enrolment.referringOrganisation":
+		if e.ComplexityRoot.Enrolment.ReferringOrganisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.ReferringOrganisation(childComplexity), true
+	case "Enrolment.remaining":
+		if e.ComplexityRoot.Enrolment.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Remaining(childComplexity), true
+	case "Enrolment.status":
+		if e.ComplexityRoot.Enrolment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Status(childComplexity), true
+	case "Enrolment.steps":
+		if e.ComplexityRoot.Enrolment.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Steps(childComplexity), true
+
+	case "EnrolmentConnection.edges":
+		if e.ComplexityRoot.EnrolmentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentConnection.Edges(childComplexity), true
+	case "EnrolmentConnection.pageInfo":
+		if e.ComplexityRoot.EnrolmentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentConnection.PageInfo(childComplexity), true
+
+	case "EnrolmentEdge.cursor":
+		if e.ComplexityRoot.EnrolmentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentEdge.Cursor(childComplexity), true
+	case "EnrolmentEdge.node":
+		if e.ComplexityRoot.EnrolmentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
+
+	case "EnrolmentPayload.enrolment":
+		if e.ComplexityRoot.EnrolmentPayload.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentPayload.Enrolment(childComplexity), true
+	case "EnrolmentPayload.userErrors":
+		if e.ComplexityRoot.EnrolmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentPayload.UserErrors(childComplexity), true
+
+	case "EnrolmentStep.position":
+		if e.ComplexityRoot.EnrolmentStep.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentStep.Position(childComplexity), true
+	case "EnrolmentStep.registration":
+		if e.ComplexityRoot.EnrolmentStep.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentStep.Registration(childComplexity), true
+	case "EnrolmentStep.registrations":
+		if e.ComplexityRoot.EnrolmentStep.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentStep.Registrations(childComplexity), true
+	case "EnrolmentStep.state":
+		if e.ComplexityRoot.EnrolmentStep.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentStep.State(childComplexity), true
+	case "EnrolmentStep.workshop":
+		if e.ComplexityRoot.EnrolmentStep.Workshop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentStep.Workshop(childComplexity), true
 
 	case "Equipment.computers":
 		if e.ComplexityRoot.Equipment.Computers == nil {
@@ -1356,6 +1567,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveWorkshop(childComplexity, args["input"].(ArchiveInput)), true
+	case "Mutation.cancelEnrolment":
+		if e.ComplexityRoot.Mutation.CancelEnrolment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelEnrolment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelEnrolment(childComplexity, args["input"].(CancelEnrolmentInput)), true
 	case "Mutation.cancelRegistration":
 		if e.ComplexityRoot.Mutation.CancelRegistration == nil {
 			break
@@ -1598,6 +1820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplayWebhookMessage(childComplexity, args["input"].(ReplayWebhookMessageInput)), true
+	case "Mutation.rescheduleEnrolment":
+		if e.ComplexityRoot.Mutation.RescheduleEnrolment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rescheduleEnrolment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RescheduleEnrolment(childComplexity, args["input"].(RescheduleEnrolmentInput)), true
 	case "Mutation.resendMessage":
 		if e.ComplexityRoot.Mutation.ResendMessage == nil {
 			break
@@ -2150,6 +2383,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Programme.ID(childComplexity), true
+	case "Programme.orderRule":
+		if e.ComplexityRoot.Programme.OrderRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Programme.OrderRule(childComplexity), true
 	case "Programme.organisation":
 		if e.ComplexityRoot.Programme.Organisation == nil {
 			break
@@ -2236,6 +2475,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CalendarFeeds(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.enrolments":
+		if e.ComplexityRoot.Query.Enrolments == nil {
+			break
+		}
+
+		args, err := ec.field_Query_enrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["programmeId"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.incomingOrientations":
 		if e.ComplexityRoot.Query.IncomingOrientations == nil {
 			break
@@ -2469,6 +2719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.ConfirmedAt(childComplexity), true
+	case "Registration.enrolment":
+		if e.ComplexityRoot.Registration.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.Enrolment(childComplexity), true
 	case "Registration.hasReservedSeat":
 		if e.ComplexityRoot.Registration.HasReservedSeat == nil {
 			break
@@ -2617,6 +2873,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReorientPayload.UserErrors(childComplexity), true
+
+	case "RescheduleEnrolmentPayload.enrolment":
+		if e.ComplexityRoot.RescheduleEnrolmentPayload.Enrolment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleEnrolmentPayload.Enrolment(childComplexity), true
+	case "RescheduleEnrolmentPayload.manageToken":
+		if e.ComplexityRoot.RescheduleEnrolmentPayload.ManageToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleEnrolmentPayload.ManageToken(childComplexity), true
+	case "RescheduleEnrolmentPayload.registration":
+		if e.ComplexityRoot.RescheduleEnrolmentPayload.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleEnrolmentPayload.Registration(childComplexity), true
+	case "RescheduleEnrolmentPayload.userErrors":
+		if e.ComplexityRoot.RescheduleEnrolmentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RescheduleEnrolmentPayload.UserErrors(childComplexity), true
 
 	case "Room.description":
 		if e.ComplexityRoot.Room.Description == nil {
@@ -3485,6 +3766,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccessibilityInput", ec.unmarshalInputAccessibilityInput),
 			graphql.NewInputUnmarshaler("ArchiveInput", ec.unmarshalInputArchiveInput),
+			graphql.NewInputUnmarshaler("CancelEnrolmentInput", ec.unmarshalInputCancelEnrolmentInput),
 			graphql.NewInputUnmarshaler("CancelRegistrationInput", ec.unmarshalInputCancelRegistrationInput),
 			graphql.NewInputUnmarshaler("CancelSlotInput", ec.unmarshalInputCancelSlotInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
@@ -3512,6 +3794,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
 			graphql.NewInputUnmarshaler("ReorientInput", ec.unmarshalInputReorientInput),
 			graphql.NewInputUnmarshaler("ReplayWebhookMessageInput", ec.unmarshalInputReplayWebhookMessageInput),
+			graphql.NewInputUnmarshaler("RescheduleEnrolmentInput", ec.unmarshalInputRescheduleEnrolmentInput),
 			graphql.NewInputUnmarshaler("ResendMessageInput", ec.unmarshalInputResendMessageInput),
 			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
@@ -3624,7 +3907,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3639,6 +3922,7 @@ var sources = []*ast.Source{
 	{Name: "schema/allocation.graphqls", Input: sourceData("schema/allocation.graphqls"), BuiltIn: false},
 	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
 	{Name: "schema/calendarfeed.graphqls", Input: sourceData("schema/calendarfeed.graphqls"), BuiltIn: false},
+	{Name: "schema/enrolment.graphqls", Input: sourceData("schema/enrolment.graphqls"), BuiltIn: false},
 	{Name: "schema/live.graphqls", Input: sourceData("schema/live.graphqls"), BuiltIn: false},
 	{Name: "schema/message.graphqls", Input: sourceData("schema/message.graphqls"), BuiltIn: false},
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
@@ -3846,6 +4130,8 @@ func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context
 
 func (ec *executionContext) childFields_EnrolPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "enrolment":
+		return ec.fieldContext_EnrolPayload_enrolment(ctx, field)
 	case "registrations":
 		return ec.fieldContext_EnrolPayload_registrations(ctx, field)
 	case "manageTokens":
@@ -3854,6 +4140,80 @@ func (ec *executionContext) childFields_EnrolPayload(ctx context.Context, field 
 		return ec.fieldContext_EnrolPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnrolPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Enrolment_id(ctx, field)
+	case "programme":
+		return ec.fieldContext_Enrolment_programme(ctx, field)
+	case "status":
+		return ec.fieldContext_Enrolment_status(ctx, field)
+	case "steps":
+		return ec.fieldContext_Enrolment_steps(ctx, field)
+	case "attended":
+		return ec.fieldContext_Enrolment_attended(ctx, field)
+	case "missed":
+		return ec.fieldContext_Enrolment_missed(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Enrolment_remaining(ctx, field)
+	case "referringOrganisation":
+		return ec.fieldContext_Enrolment_referringOrganisation(ctx, field)
+	case "enrolledAt":
+		return ec.fieldContext_Enrolment_enrolledAt(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Enrolment_cancelledAt(ctx, field)
+	case "cancellationReason":
+		return ec.fieldContext_Enrolment_cancellationReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Enrolment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EnrolmentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EnrolmentConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EnrolmentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrolment":
+		return ec.fieldContext_EnrolmentPayload_enrolment(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EnrolmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "position":
+		return ec.fieldContext_EnrolmentStep_position(ctx, field)
+	case "workshop":
+		return ec.fieldContext_EnrolmentStep_workshop(ctx, field)
+	case "state":
+		return ec.fieldContext_EnrolmentStep_state(ctx, field)
+	case "registration":
+		return ec.fieldContext_EnrolmentStep_registration(ctx, field)
+	case "registrations":
+		return ec.fieldContext_EnrolmentStep_registrations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentStep", field.Name)
 }
 
 func (ec *executionContext) childFields_Equipment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4112,6 +4472,8 @@ func (ec *executionContext) childFields_Programme(ctx context.Context, field gra
 		return ec.fieldContext_Programme_workshops(ctx, field)
 	case "status":
 		return ec.fieldContext_Programme_status(ctx, field)
+	case "orderRule":
+		return ec.fieldContext_Programme_orderRule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Programme", field.Name)
 }
@@ -4220,6 +4582,8 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_cancelledAt(ctx, field)
 	case "cancellationReason":
 		return ec.fieldContext_Registration_cancellationReason(ctx, field)
+	case "enrolment":
+		return ec.fieldContext_Registration_enrolment(ctx, field)
 	case "messages":
 		return ec.fieldContext_Registration_messages(ctx, field)
 	case "remindersStopped":
@@ -4270,6 +4634,20 @@ func (ec *executionContext) childFields_ReorientPayload(ctx context.Context, fie
 		return ec.fieldContext_ReorientPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReorientPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RescheduleEnrolmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enrolment":
+		return ec.fieldContext_RescheduleEnrolmentPayload_enrolment(ctx, field)
+	case "registration":
+		return ec.fieldContext_RescheduleEnrolmentPayload_registration(ctx, field)
+	case "manageToken":
+		return ec.fieldContext_RescheduleEnrolmentPayload_manageToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RescheduleEnrolmentPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RescheduleEnrolmentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4870,6 +5248,20 @@ func (ec *executionContext) field_Mutation_archiveWorkshop_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelEnrolment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CancelEnrolmentInput, error) {
+			return ec.unmarshalNCancelEnrolmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelEnrolmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5170,6 +5562,20 @@ func (ec *executionContext) field_Mutation_replayWebhookMessage_args(ctx context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ReplayWebhookMessageInput, error) {
 			return ec.unmarshalNReplayWebhookMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReplayWebhookMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rescheduleEnrolment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RescheduleEnrolmentInput, error) {
+			return ec.unmarshalNRescheduleEnrolmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRescheduleEnrolmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5501,6 +5907,36 @@ func (ec *executionContext) field_Query_calendarFeeds_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "programmeId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["programmeId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -7385,6 +7821,38 @@ func (ec *executionContext) fieldContext_DeleteWebhookEndpointPayload_userErrors
 	return fc, nil
 }
 
+func (ec *executionContext) _EnrolPayload_enrolment(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolPayload_enrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Enrolment) graphql.Marshaler {
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolPayload_enrolment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EnrolPayload_registrations(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7467,6 +7935,611 @@ func (ec *executionContext) fieldContext_EnrolPayload_userErrors(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Enrolment_programme(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_programme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().Programme(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Programme) graphql.Marshaler {
+			return ec.marshalNProgramme2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgramme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_programme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Programme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_status(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EnrolmentStatus) graphql.Marshaler {
+			return ec.marshalNEnrolmentStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, false, "EnrolmentStatus")
+}
+
+func (ec *executionContext) _Enrolment_steps(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.EnrolmentStep) graphql.Marshaler {
+			return ec.marshalNEnrolmentStep2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_attended(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_attended(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attended(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_attended(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Enrolment_missed(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_missed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_missed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Enrolment_remaining(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_remaining(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Remaining(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_remaining(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Enrolment_referringOrganisation(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_referringOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().ReferringOrganisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_referringOrganisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_enrolledAt(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_enrolledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnrolledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_enrolledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Enrolment_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_cancelledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Enrolment_cancellationReason(ctx context.Context, field graphql.CollectedField, obj *db.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_cancellationReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancellationReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrolmentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *EnrolmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []EnrolmentEdge) graphql.Marshaler {
+			return ec.marshalNEnrolmentEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *EnrolmentConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *EnrolmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnrolmentEdge_node(ctx context.Context, field graphql.CollectedField, obj *EnrolmentEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Enrolment) graphql.Marshaler {
+			return ec.marshalNEnrolment2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentPayload_enrolment(ctx context.Context, field graphql.CollectedField, obj *EnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentPayload_enrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Enrolment) graphql.Marshaler {
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentPayload_enrolment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *EnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentStep_position(ctx context.Context, field graphql.CollectedField, obj *db.EnrolmentStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentStep_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentStep_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentStep", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnrolmentStep_workshop(ctx context.Context, field graphql.CollectedField, obj *db.EnrolmentStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentStep_workshop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EnrolmentStep().Workshop(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Workshop) graphql.Marshaler {
+			return ec.marshalNWorkshop2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐWorkshop(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentStep_workshop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workshop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentStep_state(ctx context.Context, field graphql.CollectedField, obj *db.EnrolmentStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentStep_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EnrolmentStepState) graphql.Marshaler {
+			return ec.marshalNEnrolmentStepState2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStepState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentStep_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentStep", field, false, false, "EnrolmentStepState")
+}
+
+func (ec *executionContext) _EnrolmentStep_registration(ctx context.Context, field graphql.CollectedField, obj *db.EnrolmentStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentStep_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EnrolmentStep().Registration(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentStep_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EnrolmentStep_registrations(ctx context.Context, field graphql.CollectedField, obj *db.EnrolmentStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentStep_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EnrolmentStep().Registrations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentStep_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentStep",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8185,6 +9258,94 @@ func (ec *executionContext) fieldContext_Mutation_revokeCalendarFeed(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeCalendarFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rescheduleEnrolment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rescheduleEnrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RescheduleEnrolment(ctx, fc.Args["input"].(RescheduleEnrolmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RescheduleEnrolmentPayload) graphql.Marshaler {
+			return ec.marshalNRescheduleEnrolmentPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRescheduleEnrolmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rescheduleEnrolment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RescheduleEnrolmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rescheduleEnrolment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelEnrolment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelEnrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelEnrolment(ctx, fc.Args["input"].(CancelEnrolmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnrolmentPayload) graphql.Marshaler {
+			return ec.marshalNEnrolmentPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelEnrolment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelEnrolment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11392,6 +12553,29 @@ func (ec *executionContext) fieldContext_Programme_status(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Programme", field, false, false, "WorkshopStatus")
 }
 
+func (ec *executionContext) _Programme_orderRule(ctx context.Context, field graphql.CollectedField, obj *db.Programme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Programme_orderRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.ProgrammeOrderRule) graphql.Marshaler {
+			return ec.marshalNProgrammeOrderRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Programme_orderRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Programme", field, false, false, "ProgrammeOrderRule")
+}
+
 func (ec *executionContext) _ProgrammeConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ProgrammeConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11777,6 +12961,50 @@ func (ec *executionContext) fieldContext_Query_calendarFeeds(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_calendarFeeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_enrolments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_enrolments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Enrolments(ctx, fc.Args["programmeId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnrolmentConnection) graphql.Marshaler {
+			return ec.marshalNEnrolmentConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_enrolments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12992,6 +14220,38 @@ func (ec *executionContext) fieldContext_Registration_cancellationReason(_ conte
 	return graphql.NewScalarFieldContext("Registration", field, true, true, "String")
 }
 
+func (ec *executionContext) _Registration_enrolment(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_enrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().Enrolment(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Enrolment) graphql.Marshaler {
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_enrolment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Registration",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Registration_messages(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13348,6 +14608,125 @@ func (ec *executionContext) _ReorientPayload_userErrors(ctx context.Context, fie
 func (ec *executionContext) fieldContext_ReorientPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "ReorientPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RescheduleEnrolmentPayload_enrolment(ctx context.Context, field graphql.CollectedField, obj *RescheduleEnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleEnrolmentPayload_enrolment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Enrolment) graphql.Marshaler {
+			return ec.marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleEnrolmentPayload_enrolment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RescheduleEnrolmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RescheduleEnrolmentPayload_registration(ctx context.Context, field graphql.CollectedField, obj *RescheduleEnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleEnrolmentPayload_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleEnrolmentPayload_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RescheduleEnrolmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RescheduleEnrolmentPayload_manageToken(ctx context.Context, field graphql.CollectedField, obj *RescheduleEnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleEnrolmentPayload_manageToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ManageToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleEnrolmentPayload_manageToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RescheduleEnrolmentPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RescheduleEnrolmentPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *RescheduleEnrolmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RescheduleEnrolmentPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RescheduleEnrolmentPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RescheduleEnrolmentPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -18129,6 +19508,62 @@ func UnmarshalArchiveInput(ctx context.Context, raw any) (ArchiveInput, error) {
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCancelEnrolmentInput(ctx context.Context, obj any) (CancelEnrolmentInput, error) {
+	var it CancelEnrolmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "reason", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCancelEnrolmentInput unmarshals raw into the CancelEnrolmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancelEnrolmentInput(ctx context.Context, raw any) (CancelEnrolmentInput, error) {
+	var out CancelEnrolmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancelEnrolmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCancelRegistrationInput(ctx context.Context, obj any) (CancelRegistrationInput, error) {
 	var it CancelRegistrationInput
 	if obj == nil {
@@ -18468,8 +19903,11 @@ func (ec *executionContext) unmarshalInputCreateProgrammeInput(ctx context.Conte
 	if _, present := asMap["status"]; !present {
 		asMap["status"] = "DRAFT"
 	}
+	if _, present := asMap["orderRule"]; !present {
+		asMap["orderRule"] = "IN_ORDER"
+	}
 
-	fieldsInOrder := [...]string{"title", "description", "workshopIds", "status"}
+	fieldsInOrder := [...]string{"title", "description", "workshopIds", "status", "orderRule"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18504,6 +19942,13 @@ func (ec *executionContext) unmarshalInputCreateProgrammeInput(ctx context.Conte
 				return it, err
 			}
 			it.Status = data
+		case "orderRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRule"))
+			data, err := ec.unmarshalOProgrammeOrderRule2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRule = data
 		}
 	}
 	return it, nil
@@ -19987,6 +21432,73 @@ func UnmarshalReplayWebhookMessageInput(ctx context.Context, raw any) (ReplayWeb
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRescheduleEnrolmentInput(ctx context.Context, obj any) (RescheduleEnrolmentInput, error) {
+	var it RescheduleEnrolmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["joinWaitlist"]; !present {
+		asMap["joinWaitlist"] = false
+	}
+
+	fieldsInOrder := [...]string{"enrolmentId", "slotId", "joinWaitlist", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "enrolmentId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrolmentId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnrolmentID = data
+		case "slotId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slotId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SlotID = data
+		case "joinWaitlist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("joinWaitlist"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JoinWaitlist = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRescheduleEnrolmentInput unmarshals raw into the RescheduleEnrolmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRescheduleEnrolmentInput(ctx context.Context, raw any) (RescheduleEnrolmentInput, error) {
+	var out RescheduleEnrolmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RescheduleEnrolmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResendMessageInput(ctx context.Context, obj any) (ResendMessageInput, error) {
 	var it ResendMessageInput
 	if obj == nil {
@@ -20843,7 +22355,7 @@ func (ec *executionContext) unmarshalInputUpdateProgrammeInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "title", "description", "workshopIds", "status"}
+	fieldsInOrder := [...]string{"id", "title", "description", "workshopIds", "status", "orderRule"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20885,6 +22397,13 @@ func (ec *executionContext) unmarshalInputUpdateProgrammeInput(ctx context.Conte
 				return it, err
 			}
 			it.Status = data
+		case "orderRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("orderRule"))
+			data, err := ec.unmarshalOProgrammeOrderRule2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrderRule = data
 		}
 	}
 	return it, nil
@@ -21669,6 +23188,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Organisation(ctx, sel, obj)
+	case db.Enrolment:
+		return ec._Enrolment(ctx, sel, &obj)
+	case *db.Enrolment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Enrolment(ctx, sel, obj)
 	case db.CalendarFeed:
 		return ec._CalendarFeed(ctx, sel, &obj)
 	case *db.CalendarFeed:
@@ -22361,6 +23887,11 @@ func (ec *executionContext) _EnrolPayload(ctx context.Context, sel ast.Selection
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("EnrolPayload")
+		case "enrolment":
+			out.Values[i] = ec._EnrolPayload_enrolment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "registrations":
 			out.Values[i] = ec._EnrolPayload_registrations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22373,6 +23904,256 @@ func (ec *executionContext) _EnrolPayload(ctx context.Context, sel ast.Selection
 			}
 		case "userErrors":
 			out.Values[i] = ec._EnrolPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentImplementors = []string{"Enrolment", "Node"}
+
+func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *db.Enrolment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Enrolment")
+		case "id":
+			out.Values[i] = ec._Enrolment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "programme":
+			out.Values[i] = ec._Enrolment_programme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Enrolment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._Enrolment_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attended":
+			out.Values[i] = ec._Enrolment_attended(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missed":
+			out.Values[i] = ec._Enrolment_missed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remaining":
+			out.Values[i] = ec._Enrolment_remaining(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referringOrganisation":
+			out.Values[i] = ec._Enrolment_referringOrganisation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enrolledAt":
+			out.Values[i] = ec._Enrolment_enrolledAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelledAt":
+			out.Values[i] = ec._Enrolment_cancelledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cancellationReason":
+			out.Values[i] = ec._Enrolment_cancellationReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentConnectionImplementors = []string{"EnrolmentConnection"}
+
+func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.SelectionSet, obj *EnrolmentConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentConnection")
+		case "edges":
+			out.Values[i] = ec._EnrolmentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EnrolmentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentEdgeImplementors = []string{"EnrolmentEdge"}
+
+func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.SelectionSet, obj *EnrolmentEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentEdge")
+		case "cursor":
+			out.Values[i] = ec._EnrolmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EnrolmentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentPayloadImplementors = []string{"EnrolmentPayload"}
+
+func (ec *executionContext) _EnrolmentPayload(ctx context.Context, sel ast.SelectionSet, obj *EnrolmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentPayload")
+		case "enrolment":
+			out.Values[i] = ec._EnrolmentPayload_enrolment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EnrolmentPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentStepImplementors = []string{"EnrolmentStep"}
+
+func (ec *executionContext) _EnrolmentStep(ctx context.Context, sel ast.SelectionSet, obj *db.EnrolmentStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentStep")
+		case "position":
+			out.Values[i] = ec._EnrolmentStep_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workshop":
+			out.Values[i] = ec._EnrolmentStep_workshop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._EnrolmentStep_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registration":
+			out.Values[i] = ec._EnrolmentStep_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "registrations":
+			out.Values[i] = ec._EnrolmentStep_registrations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22657,6 +24438,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeCalendarFeed":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeCalendarFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rescheduleEnrolment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rescheduleEnrolment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelEnrolment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelEnrolment(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -23564,6 +25359,11 @@ func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "orderRule":
+			out.Values[i] = ec._Programme_orderRule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23743,6 +25543,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_calendarFeeds(ctx, field)
+				})
+		case "enrolments":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_enrolments(ctx, field)
 				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -24065,6 +25871,11 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "enrolment":
+			out.Values[i] = ec._Registration_enrolment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "messages":
 			out.Values[i] = ec._Registration_messages(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24234,6 +26045,54 @@ func (ec *executionContext) _ReorientPayload(ctx context.Context, sel ast.Select
 			}
 		case "userErrors":
 			out.Values[i] = ec._ReorientPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rescheduleEnrolmentPayloadImplementors = []string{"RescheduleEnrolmentPayload"}
+
+func (ec *executionContext) _RescheduleEnrolmentPayload(ctx context.Context, sel ast.SelectionSet, obj *RescheduleEnrolmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rescheduleEnrolmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RescheduleEnrolmentPayload")
+		case "enrolment":
+			out.Values[i] = ec._RescheduleEnrolmentPayload_enrolment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "registration":
+			out.Values[i] = ec._RescheduleEnrolmentPayload_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "manageToken":
+			out.Values[i] = ec._RescheduleEnrolmentPayload_manageToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RescheduleEnrolmentPayload_userErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26258,6 +28117,11 @@ func (ec *executionContext) marshalNCalendarFeedPayload2ᚖgithubᚗcomᚋregies
 	return ec._CalendarFeedPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCancelEnrolmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelEnrolmentInput(ctx context.Context, v any) (CancelEnrolmentInput, error) {
+	res, err := ec.unmarshalInputCancelEnrolmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCancelRegistrationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelRegistrationInput(ctx context.Context, v any) (CancelRegistrationInput, error) {
 	res, err := ec.unmarshalInputCancelRegistrationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26362,6 +28226,96 @@ func (ec *executionContext) marshalNEnrolPayload2ᚖgithubᚗcomᚋregiestains�
 		return graphql.Null
 	}
 	return ec._EnrolPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrolment2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v db.Enrolment) graphql.Marshaler {
+	return ec._Enrolment(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEnrolmentConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentConnection(ctx context.Context, sel ast.SelectionSet, v *EnrolmentConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolmentConnection!")
+		return graphql.Null
+	}
+	return ec._EnrolmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEnrolmentEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentEdge(ctx context.Context, sel ast.SelectionSet, v EnrolmentEdge) graphql.Marshaler {
+	return ec._EnrolmentEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEnrolmentEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []EnrolmentEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnrolmentEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnrolmentPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolmentPayload(ctx context.Context, sel ast.SelectionSet, v *EnrolmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolmentPayload!")
+		return graphql.Null
+	}
+	return ec._EnrolmentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEnrolmentStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStatus(ctx context.Context, v any) (db.EnrolmentStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.EnrolmentStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrolmentStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStatus(ctx context.Context, sel ast.SelectionSet, v db.EnrolmentStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EnrolmentStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNEnrolmentStep2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStep(ctx context.Context, sel ast.SelectionSet, v db.EnrolmentStep) graphql.Marshaler {
+	return ec._EnrolmentStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEnrolmentStep2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStepᚄ(ctx context.Context, sel ast.SelectionSet, v []db.EnrolmentStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnrolmentStep2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNEnrolmentStepState2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStepState(ctx context.Context, v any) (db.EnrolmentStepState, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.EnrolmentStepState(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrolmentStepState2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolmentStepState(ctx context.Context, sel ast.SelectionSet, v db.EnrolmentStepState) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EnrolmentStepState!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNEquipment2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipment(ctx context.Context, sel ast.SelectionSet, v db.Equipment) graphql.Marshaler {
@@ -26737,6 +28691,14 @@ func (ec *executionContext) marshalNProgramme2githubᚗcomᚋregiestainsᚋateli
 	return ec._Programme(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNProgramme2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgramme(ctx context.Context, sel ast.SelectionSet, v *db.Programme) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Programme!")
+		return graphql.Null
+	}
+	return ec._Programme(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProgrammeConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammeConnection(ctx context.Context, sel ast.SelectionSet, v *ProgrammeConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ProgrammeConnection!")
@@ -26763,6 +28725,21 @@ func (ec *executionContext) marshalNProgrammeEdge2ᚕgithubᚗcomᚋregiestains�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNProgrammeOrderRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx context.Context, v any) (db.ProgrammeOrderRule, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.ProgrammeOrderRule(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNProgrammeOrderRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx context.Context, sel ast.SelectionSet, v db.ProgrammeOrderRule) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ProgrammeOrderRule!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProgrammePayload(ctx context.Context, sel ast.SelectionSet, v *ProgrammePayload) graphql.Marshaler {
@@ -26901,6 +28878,19 @@ func (ec *executionContext) marshalNReorientPayload2ᚖgithubᚗcomᚋregiestain
 func (ec *executionContext) unmarshalNReplayWebhookMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReplayWebhookMessageInput(ctx context.Context, v any) (ReplayWebhookMessageInput, error) {
 	res, err := ec.unmarshalInputReplayWebhookMessageInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRescheduleEnrolmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRescheduleEnrolmentInput(ctx context.Context, v any) (RescheduleEnrolmentInput, error) {
+	res, err := ec.unmarshalInputRescheduleEnrolmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRescheduleEnrolmentPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRescheduleEnrolmentPayload(ctx context.Context, sel ast.SelectionSet, v *RescheduleEnrolmentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RescheduleEnrolmentPayload!")
+		return graphql.Null
+	}
+	return ec._RescheduleEnrolmentPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResendMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐResendMessageInput(ctx context.Context, v any) (ResendMessageInput, error) {
@@ -28020,6 +30010,13 @@ func (ec *executionContext) marshalOEmail2ᚖstring(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *db.Enrolment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Enrolment(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOEquipmentInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentInput(ctx context.Context, v any) (*EquipmentInput, error) {
 	if v == nil {
 		return nil, nil
@@ -28365,6 +30362,25 @@ func (ec *executionContext) unmarshalOProgrammeFilter2ᚖgithubᚗcomᚋregiesta
 	}
 	res, err := ec.unmarshalInputProgrammeFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOProgrammeOrderRule2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx context.Context, v any) (*db.ProgrammeOrderRule, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.ProgrammeOrderRule(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProgrammeOrderRule2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgrammeOrderRule(ctx context.Context, sel ast.SelectionSet, v *db.ProgrammeOrderRule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
 }
 
 func (ec *executionContext) marshalOReferral2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐReferral(ctx context.Context, sel ast.SelectionSet, v *db.Referral) graphql.Marshaler {

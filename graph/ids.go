@@ -25,6 +25,7 @@ const (
 	kindWebhookMsg   kind = "WebhookMessage"
 	kindCalendarFeed kind = "CalendarFeed"
 	kindOrientation  kind = "Orientation"
+	kindEnrolment    kind = "Enrolment"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
@@ -49,7 +50,7 @@ func parseGlobalID(s string) (kind, int64, error) {
 	}
 	switch kind(k) {
 	case kindOrganisation, kindVenue, kindRoom, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage,
-		kindWebhook, kindWebhookMsg, kindCalendarFeed, kindOrientation:
+		kindWebhook, kindWebhookMsg, kindCalendarFeed, kindOrientation, kindEnrolment:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {
 			return kind(k), id, nil

@@ -83,6 +83,16 @@ type CalendarFeedPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Input of `cancelEnrolment`.
+type CancelEnrolmentInput struct {
+	// The enrolment.
+	ID string `json:"id"`
+	// Why the person leaves the course, at most 500 characters.
+	Reason *string `json:"reason,omitempty"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // Input of `cancelRegistration`: a token or a registration id.
 type CancelRegistrationInput struct {
 	// The person's management token.
@@ -176,6 +186,8 @@ type CreateProgrammeInput struct {
 	WorkshopIds []string `json:"workshopIds"`
 	// Initial status. Default: draft.
 	Status *db.WorkshopStatus `json:"status,omitempty"`
+	// Whether the workshops are taken in their order. Default: in order.
+	OrderRule *db.ProgrammeOrderRule `json:"orderRule,omitempty"`
 }
 
 // Input of `createRoom`.
@@ -290,11 +302,37 @@ type EnrolInput struct {
 
 // Result of `enrol`.
 type EnrolPayload struct {
+	// The enrolment made, which follows the person through the course; null when refused.
+	Enrolment *db.Enrolment `json:"enrolment,omitempty"`
 	// One registration per slot, in the order of `slotIds`; empty when refused.
 	Registrations []db.Registration `json:"registrations"`
 	// The management token of each registration, in the same order: shown only here.
 	ManageTokens []string `json:"manageTokens"`
 	// Why the enrolment was refused; empty on success. A refusal takes no seat anywhere.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// A page of enrolments.
+type EnrolmentConnection struct {
+	// The enrolments of this page with their cursors.
+	Edges []EnrolmentEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An enrolment and its cursor.
+type EnrolmentEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The enrolment.
+	Node db.Enrolment `json:"node"`
+}
+
+// Result of `cancelEnrolment`.
+type EnrolmentPayload struct {
+	// The enrolment after the change; null when refused.
+	Enrolment *db.Enrolment `json:"enrolment,omitempty"`
+	// Why the change was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -602,6 +640,30 @@ type ReplayWebhookMessageInput struct {
 	ID string `json:"id"`
 }
 
+// Input of `rescheduleEnrolment`.
+type RescheduleEnrolmentInput struct {
+	// The enrolment.
+	EnrolmentID string `json:"enrolmentId"`
+	// The new slot, of one of the programme's workshops: the person's seat (or waiting-list place) for that workshop moves there; the seats for the other workshops stay.
+	SlotID string `json:"slotId"`
+	// Join the waiting list when the new slot is full. Default: false (`SLOT_FULL`, and the old seat is kept).
+	JoinWaitlist *bool `json:"joinWaitlist,omitempty"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of `rescheduleEnrolment`.
+type RescheduleEnrolmentPayload struct {
+	// The enrolment after the change; null when refused.
+	Enrolment *db.Enrolment `json:"enrolment,omitempty"`
+	// The new registration; null when refused.
+	Registration *db.Registration `json:"registration,omitempty"`
+	// The new registration's management token, for the person's link: shown only here.
+	ManageToken *string `json:"manageToken,omitempty"`
+	// Why the change was refused; empty on success. A refusal leaves the seats as they were.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `resendMessage`.
 type ResendMessageInput struct {
 	// The message to send again.
@@ -802,6 +864,8 @@ type UpdateProgrammeInput struct {
 	WorkshopIds []string `json:"workshopIds,omitempty"`
 	// New status.
 	Status *db.WorkshopStatus `json:"status,omitempty"`
+	// New order rule; people already enrolled keep their seats, later changes follow the new rule.
+	OrderRule *db.ProgrammeOrderRule `json:"orderRule,omitempty"`
 }
 
 // Input of `updateRoom`. Omitted or null fields stay as they are.
@@ -1123,6 +1187,10 @@ const (
 	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
 	// The orientation has already been answered (the person is registered, or it was declined).
 	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
+	// In a programme taken in order, the slot starts before the slot of the workshop before it ends (or ends after the next one starts).
+	UserErrorCodeOutOfOrder UserErrorCode = "OUT_OF_ORDER"
+	// The person already attended this workshop of the course: it is not booked again.
+	UserErrorCodeAlreadyAttended UserErrorCode = "ALREADY_ATTENDED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1159,11 +1227,13 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotPresent,
 	UserErrorCodeAlreadyOriented,
 	UserErrorCodeAlreadyAnswered,
+	UserErrorCodeOutOfOrder,
+	UserErrorCodeAlreadyAttended,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered, UserErrorCodeOutOfOrder, UserErrorCodeAlreadyAttended:
 		return true
 	}
 	return false

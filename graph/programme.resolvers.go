@@ -18,7 +18,8 @@ func (r *mutationResolver) CreateProgramme(ctx context.Context, input CreateProg
 		return nil, err
 	}
 	var p problems
-	pr := db.Programme{OrganisationID: orgID, Title: input.Title, Description: deref(input.Description), Status: or(input.Status, db.StatusDraft)}
+	pr := db.Programme{OrganisationID: orgID, Title: input.Title, Description: deref(input.Description), Status: or(input.Status, db.StatusDraft),
+		OrderRule: or(input.OrderRule, db.OrderInOrder)}
 	pr.WorkshopIDs, err = r.programmeWorkshops(ctx, &p, orgID, input.WorkshopIds)
 	if err != nil {
 		return nil, err
@@ -51,6 +52,7 @@ func (r *mutationResolver) UpdateProgramme(ctx context.Context, input UpdateProg
 		set(&pr.Title, input.Title)
 		set(&pr.Description, input.Description)
 		set(&pr.Status, input.Status)
+		set(&pr.OrderRule, input.OrderRule)
 		if input.WorkshopIds != nil {
 			pr.WorkshopIDs = workshops
 		}

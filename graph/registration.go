@@ -208,27 +208,28 @@ type cancelResult struct {
 type enrolResult struct {
 	Registrations []db.Registration
 	Tokens        []string
+	Enrolment     *db.Enrolment // enrol's; nil for a household
 }
 
 // enrolRequests checks that the slots match the programme's workshops one to one, and builds
-// one registration request per slot.
-func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems, c db.Caller, in EnrolInput) ([]db.RegisterRequest, error) {
+// one registration request per slot; it returns the programme's id with them.
+func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems, c db.Caller, in EnrolInput) (int64, []db.RegisterRequest, error) {
 	id, err := idOf(kindProgramme, in.ProgrammeID)
 	if err != nil {
 		p.add(UserErrorCodeNotFound, "programmeId", "programmeId is not a programme id")
-		return nil, nil
+		return 0, nil, nil
 	}
 	prog, err := db.VisibleProgramme(ctx, q, c, id)
 	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, "programmeId", "no programme with this id")
-		return nil, nil
+		return 0, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if len(in.SlotIds) != len(prog.WorkshopIDs) {
 		p.add(UserErrorCodeInvalid, "slotIds", "give one slot for each of the programme's %d workshops", len(prog.WorkshopIDs))
-		return nil, nil
+		return 0, nil, nil
 	}
 	wanted := map[int64]bool{}
 	for _, w := range prog.WorkshopIDs {
@@ -239,25 +240,25 @@ func (r *Resolver) enrolRequests(ctx context.Context, q db.Querier, p *problems,
 		field := fmt.Sprintf("slotIds.%d", i)
 		req, err := registerRequest(p, c, gid, field, in.Participant, in.Referral, nil, nil)
 		if err != nil || len(*p) > 0 {
-			return nil, err
+			return 0, nil, err
 		}
 		s, err := db.VisibleSlot(ctx, q, c, req.SlotID, db.With{})
 		if errors.Is(err, db.ErrNotFound) {
 			p.add(UserErrorCodeNotFound, field, "no slot with this id that you may register on")
-			return nil, nil
+			return 0, nil, nil
 		}
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		if !wanted[s.WorkshopID] {
 			p.add(UserErrorCodeInvalid, field, "this slot is not of a workshop of the programme, or its workshop already has a slot")
-			return nil, nil
+			return 0, nil, nil
 		}
 		delete(wanted, s.WorkshopID)
 		req.JoinWaitlist = deref(in.JoinWaitlist)
 		reqs[i] = req
 	}
-	return reqs, nil
+	return prog.ID, reqs, nil
 }
 
 func registrationConnection(rows []db.Registration, p db.Page) *RegistrationConnection {

@@ -65,14 +65,14 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 	}
 	res, problems, err := idempotent(ctx, r.Pool, "enrol", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*enrolResult, []UserError, error) {
 		var p problems
-		reqs, err := r.enrolRequests(ctx, q, &p, c, input)
+		programmeID, reqs, err := r.enrolRequests(ctx, q, &p, c, input)
 		if err != nil || len(p) > 0 {
 			return nil, p, err
 		}
-		regs, tokens, err := db.RegisterAll(ctx, q, reqs)
+		e, regs, tokens, err := db.Enrol(ctx, q, programmeID, reqs)
 		var allErr *db.RegisterAllError
 		if errors.As(err, &allErr) {
-			if ue, ok := refusal(allErr.Err, fmt.Sprintf("slotIds.%d", allErr.Index)); ok {
+			if ue, ok := enrolmentRefusal(allErr.Err, fmt.Sprintf("slotIds.%d", allErr.Index)); ok {
 				return nil, []UserError{ue}, nil
 			}
 		}
@@ -82,7 +82,7 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 		for _, req := range reqs {
 			pagecache.WroteSeats(ctx, req.SlotID)
 		}
-		return &enrolResult{regs, tokens}, nil, nil
+		return &enrolResult{regs, tokens, &e}, nil, nil
 	})
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 	if len(problems) > 0 {
 		return &EnrolPayload{Registrations: []db.Registration{}, ManageTokens: []string{}, UserErrors: problems}, nil
 	}
-	return &EnrolPayload{Registrations: res.Registrations, ManageTokens: res.Tokens, UserErrors: []UserError{}}, nil
+	return &EnrolPayload{Enrolment: res.Enrolment, Registrations: res.Registrations, ManageTokens: res.Tokens, UserErrors: []UserError{}}, nil
 }
 
 // RegisterHousehold is the resolver for the registerHousehold field.
@@ -121,7 +121,7 @@ func (r *mutationResolver) RegisterHousehold(ctx context.Context, input Register
 			return nil, nil, err
 		}
 		pagecache.WroteSeats(ctx, reqs[0].SlotID)
-		return &enrolResult{regs, tokens}, nil, nil
+		return &enrolResult{regs, tokens, nil}, nil, nil
 	})
 	if err != nil {
 		return nil, err

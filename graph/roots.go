@@ -38,6 +38,7 @@ var rootFields = map[string]rootField{
 	"Query.webhookEndpoints":     {},
 	"Query.calendarFeeds":        {},
 	"Query.incomingOrientations": {},
+	"Query.enrolments":           {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -62,6 +63,8 @@ var rootFields = map[string]rootField{
 	"Mutation.register":                {seatsOnly: true, registers: true},
 	"Mutation.enrol":                   {seatsOnly: true, registers: true},
 	"Mutation.registerHousehold":       {seatsOnly: true, registers: true},
+	"Mutation.rescheduleEnrolment":     {seatsOnly: true, registers: true},
+	"Mutation.cancelEnrolment":         {seatsOnly: true},
 	"Mutation.cancelRegistration":      {seatsOnly: true},
 	"Mutation.setRegistrationPriority": {},
 	"Mutation.markAttendance":          {},

@@ -94,6 +94,13 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 			err = db.ErrNotFound
 		}
 		n = o
+	case kindEnrolment:
+		var e db.Enrolment
+		e, err = db.EnrolmentByID(ctx, r.Pool, dbID)
+		if err == nil && !canSeeEnrolment(c, e) {
+			err = db.ErrNotFound
+		}
+		n = e
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil

@@ -539,6 +539,10 @@ const (
 	UserErrorCodeAlreadyOriented UserErrorCode = "ALREADY_ORIENTED"
 	// The orientation has already been answered (the person is registered, or it was declined).
 	UserErrorCodeAlreadyAnswered UserErrorCode = "ALREADY_ANSWERED"
+	// In a programme taken in order, the slot starts before the slot of the workshop before it ends (or ends after the next one starts).
+	UserErrorCodeOutOfOrder UserErrorCode = "OUT_OF_ORDER"
+	// The person already attended this workshop of the course: it is not booked again.
+	UserErrorCodeAlreadyAttended UserErrorCode = "ALREADY_ATTENDED"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -575,6 +579,8 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotPresent,
 	UserErrorCodeAlreadyOriented,
 	UserErrorCodeAlreadyAnswered,
+	UserErrorCodeOutOfOrder,
+	UserErrorCodeAlreadyAttended,
 }
 
 // __AvailabilityInput is used internally by genqlient

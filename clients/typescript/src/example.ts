@@ -91,6 +91,8 @@ export function advice(code: UserErrorCode): string {
     case "NOT_PRESENT":
     case "ALREADY_ORIENTED":
     case "ALREADY_ANSWERED":
+    case "OUT_OF_ORDER":
+    case "ALREADY_ATTENDED":
       return "unexpected for a registration";
     case "QUOTA_REACHED":
       return "this department's seats on this slot are all taken: ask the host, or choose another slot";
