@@ -230,6 +230,13 @@ func nextTuesday(now time.Time) time.Time {
 	return now.AddDate(0, 0, (int(time.Tuesday)-int(now.Weekday())+6)%7+1)
 }
 
+// lastTuesday is the Tuesday before today, 1 to 7 days back, in Paris.
+func lastTuesday(now time.Time) time.Time {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now = now.In(paris)
+	return now.AddDate(0, 0, -((int(now.Weekday())-int(time.Tuesday)+6)%7 + 1))
+}
+
 // samplePerson is the n-th sample person, "Personne Exemple n", with a phone in the range
 // ARCEP reserves for fiction (06 39 98 00 nn).
 func samplePerson(n int) db.Participant {

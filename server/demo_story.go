@@ -12,7 +12,7 @@ import (
 
 // demoStory is the part of the sample data that tells the Régie's story, so that the README's
 // "A counsellor's day" runs on it: a department's quota used up on the internal slot, a
-// household sharing one phone, last week's slot with its attendance, outcomes and a
+// household sharing one phone, last Tuesday's slot with its attendance, outcomes and a
 // re-orientation to Emmaüs Connect, and a slot that ended an hour ago, with a walk-in, whose
 // attendance is still to be marked.
 type demoStory struct {
@@ -22,7 +22,7 @@ type demoStory struct {
 }
 
 // The story's slots are scheduled after the eight of demoSlots, so that those keep their ids
-// (the README's examples use them): slot 9 took place last week, slot 10 ended an hour ago.
+// (the README's examples use them): slot 9 took place last Tuesday, slot 10 ended an hour ago.
 func (d demoStory) load(ctx context.Context, tx pgx.Tx, slots []db.Slot) error {
 	if err := d.quota(ctx, tx, slots[2]); err != nil {
 		return err
@@ -30,7 +30,7 @@ func (d demoStory) load(ctx context.Context, tx pgx.Tx, slots []db.Slot) error {
 	if err := d.household(ctx, tx, slots[5]); err != nil {
 		return err
 	}
-	if err := d.lastWeek(ctx, tx); err != nil {
+	if err := d.tuesday(ctx, tx); err != nil {
 		return err
 	}
 	return d.justEnded(ctx, tx)
@@ -73,11 +73,11 @@ func (d demoStory) household(ctx context.Context, tx pgx.Tx, public db.Slot) err
 	return err
 }
 
-// lastWeek is the Tuesday workshop of last week: Yvette, 74, came, and is leaving the Régie's
-// programme; the médiatrice recorded so and sent her on to Emmaüs Connect, which has not
-// answered yet (incomingOrientations).
-func (d demoStory) lastWeek(ctx context.Context, tx pgx.Tx) error {
-	t := nextTuesday(time.Now()).AddDate(0, 0, -14) // 7 to 13 days ago
+// tuesday is the workshop of last Tuesday (1 to 7 days ago): Yvette, 74, came, and is
+// leaving the Régie's programme; the médiatrice recorded so and sent her on to Emmaüs
+// Connect, which has not answered yet (incomingOrientations).
+func (d demoStory) tuesday(ctx context.Context, tx pgx.Tx) error {
+	t := lastTuesday(time.Now())
 	start := time.Date(t.Year(), t.Month(), t.Day(), 14, 0, 0, 0, t.Location())
 	yvette := demoPerson("Yvette", "Exemple", 40, db.AgeSixtyAndOver)
 	yvette.HasComputer, yvette.PreferredChannel = ptr(false), ptr(db.ChannelPhoneCall)

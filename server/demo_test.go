@@ -36,7 +36,7 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	var confirmed, waiting, referred int
 	a.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'WAITLISTED'),
 		count(*) FILTER (WHERE referring_org_id IS NOT NULL) FROM registrations`).Scan(&confirmed, &waiting, &referred)
-	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last week, 3 + 1 walk-in on the slot that just ended.
+	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last Tuesday, 3 + 1 walk-in on the slot that just ended.
 	if confirmed != 21 || waiting != 2 || referred != 1 {
 		t.Errorf("got %d confirmed, %d waiting, %d referred; want 21, 2, 1", confirmed, waiting, referred)
 	}
@@ -181,7 +181,7 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 		}
 	})
 
-	t.Run("last week: attended, an outcome, re-oriented to Emmaüs Connect", func(t *testing.T) {
+	t.Run("last Tuesday: attended, an outcome, re-oriented to Emmaüs Connect", func(t *testing.T) {
 		a := a.withT(t)
 		var history struct {
 			PersonHistory []struct {
@@ -200,7 +200,7 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 		if h := history.PersonHistory; len(h) != 1 || h[0].Slot.ID != "U2xvdDo5" || h[0].Attendance != "PRESENT" ||
 			h[0].Participant.AgeBracket != "SIXTY_AND_OVER" || h[0].Outcome.Kind != "REORIENTED" || h[0].Outcome.Note == "" ||
 			len(h[0].Orientations) != 1 || h[0].Orientations[0].To.Name != "Emmaüs Connect (exemple)" || h[0].Orientations[0].Status != "PENDING" {
-			t.Errorf("Yvette's history: got %+v, want last week's slot 9, present, REORIENTED with a note, sent on to Emmaüs Connect", h)
+			t.Errorf("Yvette's history: got %+v, want last Tuesday's slot 9, present, REORIENTED with a note, sent on to Emmaüs Connect", h)
 		}
 		var incoming struct {
 			IncomingOrientations struct {
@@ -231,7 +231,7 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 			marks[e.Node.Attendance]++
 		}
 		if len(marks) != 2 || marks["PRESENT"] != 2 || marks["ABSENT"] != 1 {
-			t.Errorf("last week's attendance: got %v, want 2 present and 1 absent", marks)
+			t.Errorf("last Tuesday's attendance: got %v, want 2 present and 1 absent", marks)
 		}
 	})
 
@@ -279,4 +279,23 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 			t.Errorf("another walk-in on slot 10: got %+v, want it recorded", r)
 		}
 	})
+}
+
+// The story's past slots are dated from the Tuesdays around the day the data is loaded, on
+// whatever day of the week that is.
+func TestDemoTuesdays(t *testing.T) {
+	t.Parallel()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	date := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	for day := range 7 {
+		now := time.Date(2027, 3, 1+day, 23, 30, 0, 0, paris) // Monday 1 March 2027, then the week
+		next, last := nextTuesday(now), lastTuesday(now)
+		ahead, back := date(next).Sub(date(now)).Hours()/24, date(now).Sub(date(last)).Hours()/24
+		if next.Weekday() != time.Tuesday || ahead < 1 || ahead > 7 {
+			t.Errorf("on %s: next Tuesday %s, want a Tuesday 1 to 7 days ahead", now.Weekday(), next)
+		}
+		if last.Weekday() != time.Tuesday || back < 1 || back > 7 {
+			t.Errorf("on %s: last Tuesday %s, want a Tuesday 1 to 7 days back", now.Weekday(), last)
+		}
+	}
 }
