@@ -21,8 +21,9 @@ type demoStory struct {
 	venue, room   int64 // the Espace numérique and its computer room
 }
 
-// The story's slots are scheduled after the eight of demoSlots, so that those keep their ids
-// (the README's examples use them): slot 9 took place last Tuesday, slot 10 ended an hour ago.
+// load adds the story to the sample data. Its slots are scheduled after the eight of
+// demoSlots, so that those keep their ids (the README's examples use them): slot 9 took place
+// last Tuesday, slot 10 ended an hour ago.
 func (d demoStory) load(ctx context.Context, tx pgx.Tx, slots []db.Slot) error {
 	if err := d.quota(ctx, tx, slots[2]); err != nil {
 		return err
