@@ -19,6 +19,7 @@ const (
 	demoAdminKey         = "ateliers_demo-admin-not-a-secret"
 	demoRegieKey         = "ateliers_demo-regie-not-a-secret"
 	demoFranceTravailKey = "ateliers_demo-francetravail-not-a-secret"
+	demoEmmausKey        = "ateliers_demo-emmaus-not-a-secret"
 )
 
 func printDemoKeys(port int) {
@@ -27,9 +28,10 @@ Sample data for Stains is loaded. Demo API keys (public, for this local database
   network administrator:                  %s
   Régie de Quartier de Stains (all scopes): %s
   France Travail Stains (partner):         %s
+  Emmaüs Connect (partner):                %s
 Try: curl -s http://localhost:%d/graphql -H 'Content-Type: application/json' \
        -d '{"query":"{ slots(first: 5) { edges { node { startsAt seatsLeft workshop { title } venue { name } } } } }"}'
-`, demoAdminKey, demoRegieKey, demoFranceTravailKey, port)
+`, demoAdminKey, demoRegieKey, demoFranceTravailKey, demoEmmausKey, port)
 }
 
 // loadDemo loads the Stains sample data once. An advisory lock makes two instances starting
@@ -70,16 +72,13 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		{Name: "Emmaüs Connect (exemple)", Slug: "emmaus-connect", Kind: db.KindAssociation, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Association d'inclusion numérique."},
 		{Name: "Industreet (exemple)", Slug: "industreet", Kind: db.KindOther, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Centre de formation pour les jeunes."},
 	}
-	var franceTravail db.Organisation
+	orgs := make([]db.Organisation, len(partners))
 	for i, p := range partners {
-		o, err := db.CreateOrganisation(ctx, tx, p)
-		if err != nil {
+		if orgs[i], err = db.CreateOrganisation(ctx, tx, p); err != nil {
 			return err
 		}
-		if i == 0 {
-			franceTravail = o
-		}
 	}
+	franceTravail, emmaus := orgs[0], orgs[1]
 	espace, err := db.CreateVenue(ctx, tx, db.Venue{
 		OrganisationID: regie.ID, Name: "Espace numérique de la Régie", StreetAddress: "6 avenue George Sand",
 		PostalCode: "93240", City: "Stains", InseeCode: str("93072"), Latitude: f(48.9536), Longitude: f(2.3794),
@@ -153,6 +152,10 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err := demoRegistrations(ctx, tx, slots, franceTravail.ID); err != nil {
 		return err
 	}
+	story := demoStory{regie: regie.ID, emmaus: emmaus.ID, workshops: workshops, venue: espace.ID, room: computerRoom.ID}
+	if err := story.load(ctx, tx, slots); err != nil {
+		return err
+	}
 	for _, k := range []struct {
 		org    *int64
 		label  string
@@ -163,6 +166,7 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		{nil, "Démo : administration du réseau", nil, true, demoAdminKey},
 		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage}, false, demoRegieKey},
 		{&franceTravail.ID, "Démo : conseillère France Travail", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeWebhooksManage}, false, demoFranceTravailKey},
+		{&emmaus.ID, "Démo : accueil d'Emmaüs Connect", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead}, false, demoEmmausKey},
 	} {
 		nk := db.NewAPIKey{OrganisationID: k.org, Label: k.label, Scopes: k.scopes, NetworkAdmin: k.admin}
 		if _, err := db.CreateAPIKeyWithSecret(ctx, tx, nk, k.secret); err != nil {
@@ -176,9 +180,8 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 // Thursdays 09:30 (Paris), with one partners-only and one internal slot. The Tuesday slots
 // take the Espace's computer room.
 func demoSlots(orgID int64, ws []db.Workshop, espace, computerRoom, salle int64) []db.Slot {
-	paris, _ := time.LoadLocation("Europe/Paris")
-	now := time.Now().In(paris)
-	tuesday := now.AddDate(0, 0, (int(time.Tuesday)-int(now.Weekday())+6)%7+1) // next Tuesday, 1 to 7 days ahead
+	tuesday := nextTuesday(time.Now())
+	paris := tuesday.Location()
 	var slots []db.Slot
 	for week := range 4 {
 		for i, at := range []struct {
@@ -206,23 +209,44 @@ func demoSlots(orgID int64, ws []db.Workshop, espace, computerRoom, salle int64)
 // refer someone to the partners-only slot. Phone numbers are in the range ARCEP reserves for
 // fiction (06 39 98 xx xx).
 func demoRegistrations(ctx context.Context, tx pgx.Tx, slots []db.Slot, franceTravailID int64) error {
-	sample := func(n int) db.Participant {
-		return db.Participant{FirstName: ptr("Personne"), LastName: ptr(fmt.Sprintf("Exemple %d", n)),
-			Phone: ptr(fmt.Sprintf("+336399800%02d", n)), AgeBracket: ptr(db.Age26To59),
-			HasSmartphone: ptr(true), PreferredChannel: ptr(db.ChannelSMS)}
-	}
 	full := slots[0]
 	for n := range full.Capacity + 2 {
-		req := db.RegisterRequest{SlotID: full.ID, Participant: sample(n + 1), ConsentVersion: "exemple", JoinWaitlist: true}
+		req := db.RegisterRequest{SlotID: full.ID, Participant: samplePerson(n + 1), ConsentVersion: "exemple", JoinWaitlist: true}
 		if _, _, err := db.Register(ctx, tx, req); err != nil {
 			return err
 		}
 	}
 	ft := db.Caller{KeyID: -1, OrganisationID: franceTravailID, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
-	_, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: slots[1].ID, Caller: ft, Participant: sample(20),
+	_, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: slots[1].ID, Caller: ft, Participant: samplePerson(20),
 		ConsentVersion: "exemple", Referral: db.Referral{OrganisationID: &franceTravailID,
 			CounsellorName: ptr("Conseillère (exemple)"), Reason: ptr("Inscription France Travail à finaliser")}})
 	return err
+}
+
+// nextTuesday is the Tuesday after now, 1 to 7 days ahead, in Paris.
+func nextTuesday(now time.Time) time.Time {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now = now.In(paris)
+	return now.AddDate(0, 0, (int(time.Tuesday)-int(now.Weekday())+6)%7+1)
+}
+
+// lastTuesday is the Tuesday before today, 1 to 7 days back, in Paris.
+func lastTuesday(now time.Time) time.Time {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now = now.In(paris)
+	return now.AddDate(0, 0, -((int(now.Weekday())-int(time.Tuesday)+6)%7 + 1))
+}
+
+// samplePerson is the n-th sample person, "Personne Exemple n", with a phone in the range
+// ARCEP reserves for fiction (06 39 98 00 nn).
+func samplePerson(n int) db.Participant {
+	return demoPerson("Personne", fmt.Sprintf("Exemple %d", n), n, db.Age26To59)
+}
+
+// demoPerson is a sample person with the fiction phone 06 39 98 00 nn.
+func demoPerson(first, last string, n int, age db.AgeBracket) db.Participant {
+	return db.Participant{FirstName: ptr(first), LastName: ptr(last), Phone: ptr(fmt.Sprintf("+336399800%02d", n)),
+		AgeBracket: ptr(age), HasSmartphone: ptr(true), PreferredChannel: ptr(db.ChannelSMS)}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The sample data loads once, even when two instances start together, and its printed keys
@@ -26,17 +27,18 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	}
 	var orgs, slots int
 	a.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM slots)`).Scan(&orgs, &slots)
-	if orgs != 4 || slots != 8 {
-		t.Errorf("got %d organisations and %d slots, want 4 and 8 (loaded once)", orgs, slots)
+	if orgs != 4 || slots != 10 {
+		t.Errorf("got %d organisations and %d slots, want 4 and 10 (loaded once)", orgs, slots)
 	}
 
-	// The full slot is full of real (sample) registrations, with two people waiting, and
-	// France Travail has referred someone.
+	// The full slot is full of real (sample) registrations, with two people waiting, France
+	// Travail has referred someone, and the story has its people (TestDemoDataTellsTheStory).
 	var confirmed, waiting, referred int
 	a.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'WAITLISTED'),
 		count(*) FILTER (WHERE referring_org_id IS NOT NULL) FROM registrations`).Scan(&confirmed, &waiting, &referred)
-	if confirmed != 9 || waiting != 2 || referred != 1 {
-		t.Errorf("got %d confirmed, %d waiting, %d referred; want 9 (8 + 1 referral), 2, 1", confirmed, waiting, referred)
+	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last Tuesday, 3 + 1 walk-in on the slot that just ended.
+	if confirmed != 21 || waiting != 2 || referred != 1 {
+		t.Errorf("got %d confirmed, %d waiting, %d referred; want 21, 2, 1", confirmed, waiting, referred)
 	}
 
 	var regie struct {
@@ -54,7 +56,8 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 		t.Errorf("Régie demo key: got %+v, want the Régie with all %d scopes", regie.Viewer, len(scopes.Type.EnumValues))
 	}
 
-	// What the public website sees: public slots only, one of them full.
+	// What the public website sees: public upcoming slots only (not the story's past ones), one
+	// of them full.
 	var public struct {
 		Slots struct {
 			Edges []struct {
@@ -118,5 +121,181 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	}
 	if !found {
 		t.Error("no Espace numérique de la Régie among the venues")
+	}
+}
+
+// The sample data tells the Régie's story as the README's "A counsellor's day" walks it, seen
+// through the API with the demo keys and the ids the README uses.
+func TestDemoDataTellsTheStory(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	if err := loadDemo(t.Context(), a.Pool); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a department's quota used up on the internal slot", func(t *testing.T) {
+		a := a.withT(t)
+		var got struct {
+			Node struct {
+				Visibility  string
+				Allocations []struct {
+					Label             string
+					Seats, SeatsTaken int
+					Capped            bool
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ node(id: "U2xvdDoz") { ... on Slot { visibility allocations { label seats seatsTaken capped } } } }`, nil, &got)
+		want := map[string][2]int{"Propreté": {2, 2}, "Vélo": {2, 1}}
+		if got.Node.Visibility != "INTERNAL" || len(got.Node.Allocations) != len(want) {
+			t.Fatalf("slot 3: got %+v, want an INTERNAL slot with the quotas %v", got.Node, want)
+		}
+		for _, q := range got.Node.Allocations {
+			if w, ok := want[q.Label]; !ok || !q.Capped || q.Seats != w[0] || q.SeatsTaken != w[1] {
+				t.Errorf("quota %+v, want %q capped with %d seats, %d taken", q, q.Label, w[0], w[1])
+			}
+		}
+		var reg struct {
+			Register struct{ UserErrors []struct{ Code string } }
+		}
+		a.query(demoRegieKey, `mutation($in: RegisterInput!) { register(input: $in) { userErrors { code } } }`, map[string]any{"in": map[string]any{
+			"slotId": "U2xvdDoz", "allocationLabel": "Propreté",
+			"participant": map[string]any{"firstName": "Personne", "lastName": "Exemple 34", "phone": "06 39 98 00 34", "consent": true, "consentVersion": "2026-11"}}}, &reg)
+		if errs := reg.Register.UserErrors; len(errs) != 1 || errs[0].Code != "QUOTA_REACHED" {
+			t.Errorf("a third employee of Propreté: got %+v, want QUOTA_REACHED", errs)
+		}
+	})
+
+	t.Run("a household sharing one phone", func(t *testing.T) {
+		var got struct {
+			PersonHistory []struct {
+				Status      string
+				Slot        struct{ ID string }
+				Participant struct{ FirstName string }
+			}
+		}
+		a.withT(t).query(demoRegieKey, `{ personHistory(phone: "06 39 98 00 60") { status slot { id } participant { firstName } } }`, nil, &got)
+		h := got.PersonHistory
+		if len(h) != 2 || h[0].Slot != h[1].Slot || h[0].Status != "CONFIRMED" || h[1].Status != "CONFIRMED" {
+			t.Errorf("the household's phone: got %+v, want two confirmed seats on one slot", h)
+		}
+	})
+
+	t.Run("last Tuesday: attended, an outcome, re-oriented to Emmaüs Connect", func(t *testing.T) {
+		a := a.withT(t)
+		var history struct {
+			PersonHistory []struct {
+				Slot         struct{ ID string }
+				Attendance   string
+				Participant  struct{ AgeBracket string }
+				Outcome      struct{ Kind, Note string }
+				Orientations []struct {
+					To     struct{ Name string }
+					Status string
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ personHistory(name: "yvette exemple") { slot { id } attendance participant { ageBracket }
+			outcome { kind note } orientations { to { name } status } } }`, nil, &history)
+		if h := history.PersonHistory; len(h) != 1 || h[0].Slot.ID != "U2xvdDo5" || h[0].Attendance != "PRESENT" ||
+			h[0].Participant.AgeBracket != "SIXTY_AND_OVER" || h[0].Outcome.Kind != "REORIENTED" || h[0].Outcome.Note == "" ||
+			len(h[0].Orientations) != 1 || h[0].Orientations[0].To.Name != "Emmaüs Connect (exemple)" || h[0].Orientations[0].Status != "PENDING" {
+			t.Errorf("Yvette's history: got %+v, want last Tuesday's slot 9, present, REORIENTED with a note, sent on to Emmaüs Connect", h)
+		}
+		var incoming struct {
+			IncomingOrientations struct {
+				Edges []struct {
+					Node struct {
+						Status string
+						From   struct{ Name string }
+						Person struct{ FirstName, PreferredChannel string }
+					}
+				}
+			}
+		}
+		a.query(demoEmmausKey, `{ incomingOrientations { edges { node { status from { name } person { firstName preferredChannel } } } } }`, nil, &incoming)
+		if e := incoming.IncomingOrientations.Edges; len(e) != 1 || e[0].Node.Status != "PENDING" ||
+			e[0].Node.From.Name != "Régie de Quartier de Stains (exemple)" || e[0].Node.Person.FirstName != "Yvette" || e[0].Node.Person.PreferredChannel != "PHONE_CALL" {
+			t.Errorf("Emmaüs Connect's incoming orientations: got %+v, want Yvette's, pending, from the Régie", e)
+		}
+		var attendance struct {
+			Node struct {
+				Registrations struct {
+					Edges []struct{ Node struct{ Attendance string } }
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ node(id: "U2xvdDo5") { ... on Slot { registrations { edges { node { attendance } } } } } }`, nil, &attendance)
+		marks := map[string]int{}
+		for _, e := range attendance.Node.Registrations.Edges {
+			marks[e.Node.Attendance]++
+		}
+		if len(marks) != 2 || marks["PRESENT"] != 2 || marks["ABSENT"] != 1 {
+			t.Errorf("last Tuesday's attendance: got %v, want 2 present and 1 absent", marks)
+		}
+	})
+
+	t.Run("the slot that just ended: a walk-in, and room for the day's", func(t *testing.T) {
+		a := a.withT(t)
+		var got struct {
+			Node struct {
+				EndsAt        time.Time
+				Registrations struct {
+					Edges []struct {
+						Node struct {
+							WalkIn     bool
+							Attendance *string
+						}
+					}
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ node(id: "U2xvdDoxMA") { ... on Slot { endsAt registrations { edges { node { walkIn attendance } } } } } }`, nil, &got)
+		if ago := time.Since(got.Node.EndsAt); ago < time.Hour || ago > 2*time.Hour {
+			t.Errorf("slot 10 ended %s ago, want an hour or so", ago)
+		}
+		walkIns, unmarked := 0, 0
+		for _, e := range got.Node.Registrations.Edges {
+			switch {
+			case e.Node.WalkIn && e.Node.Attendance != nil && *e.Node.Attendance == "PRESENT":
+				walkIns++
+			case !e.Node.WalkIn && e.Node.Attendance == nil:
+				unmarked++
+			}
+		}
+		if walkIns != 1 || unmarked != 3 || len(got.Node.Registrations.Edges) != 4 {
+			t.Errorf("slot 10: got %d registrations, %d walk-ins present, %d unmarked; want 4, 1, 3", len(got.Node.Registrations.Edges), walkIns, unmarked)
+		}
+		var walkIn struct {
+			RecordWalkIn struct {
+				Registration *struct{ WalkIn bool }
+				UserErrors   []struct{ Code string }
+			}
+		}
+		a.query(demoRegieKey, `mutation($in: RecordWalkInInput!) { recordWalkIn(input: $in) { registration { walkIn } userErrors { code } } }`,
+			map[string]any{"in": map[string]any{"slotId": "U2xvdDoxMA", "participant": map[string]any{
+				"firstName": "Fatou", "lastName": "Exemple", "phone": "06 39 98 00 56", "consent": true, "consentVersion": "2026-11"}}}, &walkIn)
+		if r := walkIn.RecordWalkIn; r.Registration == nil || !r.Registration.WalkIn {
+			t.Errorf("another walk-in on slot 10: got %+v, want it recorded", r)
+		}
+	})
+}
+
+// The story's past slots are dated from the Tuesdays around the day the data is loaded, on
+// whatever day of the week that is.
+func TestDemoTuesdays(t *testing.T) {
+	t.Parallel()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	date := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	for day := range 7 {
+		now := time.Date(2027, 3, 1+day, 23, 30, 0, 0, paris) // Monday 1 March 2027, then the week
+		next, last := nextTuesday(now), lastTuesday(now)
+		ahead, back := date(next).Sub(date(now)).Hours()/24, date(now).Sub(date(last)).Hours()/24
+		if next.Weekday() != time.Tuesday || ahead < 1 || ahead > 7 {
+			t.Errorf("on %s: next Tuesday %s, want a Tuesday 1 to 7 days ahead", now.Weekday(), next)
+		}
+		if last.Weekday() != time.Tuesday || back < 1 || back > 7 {
+			t.Errorf("on %s: last Tuesday %s, want a Tuesday 1 to 7 days back", now.Weekday(), last)
+		}
 	}
 }
