@@ -138,11 +138,12 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	for i, w := range workshops {
 		ids[i] = w.ID
 	}
-	if _, err := db.CreateProgramme(ctx, tx, db.Programme{
+	programme, err := db.CreateProgramme(ctx, tx, db.Programme{
 		OrganisationID: regie.ID, Title: "Parcours numérique vers l'emploi",
 		Description: "Quatre ateliers de deux heures : CV, France Travail, CAF, documents.", Status: db.StatusPublished,
 		WorkshopIDs: ids,
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	slots, err := db.ScheduleSlots(ctx, tx, demoSlots(regie.ID, workshops, espace.ID, computerRoom.ID, salle.ID))
@@ -152,7 +153,7 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err := demoRegistrations(ctx, tx, slots, franceTravail.ID); err != nil {
 		return err
 	}
-	story := demoStory{regie: regie.ID, emmaus: emmaus.ID, workshops: workshops, venue: espace.ID, room: computerRoom.ID}
+	story := demoStory{regie: regie.ID, emmaus: emmaus.ID, programme: programme, workshops: workshops, venue: espace.ID, room: computerRoom.ID}
 	if err := story.load(ctx, tx, slots); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 // attendance is still to be marked.
 type demoStory struct {
 	regie, emmaus int64
+	programme     db.Programme // the four workshops, in order
 	workshops     []db.Workshop
 	venue, room   int64 // the Espace numérique and its computer room
 }
@@ -34,7 +35,11 @@ func (d demoStory) load(ctx context.Context, tx pgx.Tx, slots []db.Slot) error {
 	if err := d.tuesday(ctx, tx); err != nil {
 		return err
 	}
-	return d.justEnded(ctx, tx)
+	awa, err := d.justEnded(ctx, tx)
+	if err != nil {
+		return err
+	}
+	return d.course(ctx, tx, awa, slots)
 }
 
 // quota has the Régie share the internal slot between its departments, each on working time
@@ -105,18 +110,48 @@ func (d demoStory) tuesday(ctx context.Context, tx pgx.Tx) error {
 
 // justEnded is a workshop that ended an hour ago (whatever the hour the data is loaded, so
 // that the 24 hours in which the host may still record walk-ins are ahead): three people
-// registered, not marked yet, and one who came without registration, recorded by the Régie.
-func (d demoStory) justEnded(ctx context.Context, tx pgx.Tx) error {
+// registered, not marked yet, one who came without registration, recorded by the Régie, and
+// Awa, who starts her course there and was marked present (returned, for course).
+func (d demoStory) justEnded(ctx context.Context, tx pgx.Tx) (db.Registration, error) {
 	end := time.Now().Truncate(15 * time.Minute).Add(-time.Hour)
-	s, _, err := d.pastSlot(ctx, tx, d.workshops[0], end.Add(-2*time.Hour),
-		demoPerson("Karim", "Exemple", 51, db.Age26To59), demoPerson("Sandrine", "Exemple", 52, db.Age26To59), demoPerson("Mehdi", "Exemple", 53, db.AgeUnder26))
+	s, regs, err := d.pastSlot(ctx, tx, d.workshops[0], end.Add(-2*time.Hour),
+		demoPerson("Karim", "Exemple", 51, db.Age26To59), demoPerson("Sandrine", "Exemple", 52, db.Age26To59), demoPerson("Mehdi", "Exemple", 53, db.AgeUnder26),
+		demoPerson("Awa", "Exemple", 57, db.Age26To59))
 	if err != nil {
-		return err
+		return db.Registration{}, err
 	}
 	regie := db.Caller{KeyID: -1, OrganisationID: d.regie, Scopes: []db.Scope{db.ScopeAttendanceWrite}}
 	_, err = db.RecordWalkIn(ctx, tx, db.RegisterRequest{SlotID: s.ID, Caller: regie,
 		Participant: demoPerson("Nadia", "Exemple", 55, db.Age26To59), ConsentVersion: "exemple"}, nil)
-	return err
+	return regs[3], err
+}
+
+// course is Awa's course in progress (Parcours numérique vers l'emploi): the CV workshop that
+// just ended, attended, then France Travail, CAF and documents on the coming Thursdays (slots
+// 2, 4 and 6), in order. enrol takes no slot that has started, so the enrolment is written as
+// enrol would have written it had she enrolled last week: the enrolment row, her CV seat made a
+// step of it, and her three seats to come registered into it.
+func (d demoStory) course(ctx context.Context, tx pgx.Tx, cv db.Registration, slots []db.Slot) error {
+	if _, err := db.MarkAttendance(ctx, tx, cv.ID, db.AttendancePresent); err != nil {
+		return err
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `INSERT INTO enrolments (programme_id, organisation_id, registered_by_org_id)
+		VALUES ($1, $2, $2) RETURNING id`, d.programme.ID, d.regie).Scan(&id)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE registrations SET enrolment_id = $2 WHERE id = $1`, cv.ID, id); err != nil {
+		return err
+	}
+	regie := db.Caller{KeyID: -1, OrganisationID: d.regie, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
+	for _, s := range []db.Slot{slots[1], slots[3], slots[5]} {
+		if _, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: s.ID, Caller: regie, Participant: cv.Participant,
+			ConsentVersion: "exemple", EnrolmentID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pastSlot schedules a two-hour public slot of the Régie in the Espace's computer room that

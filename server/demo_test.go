@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -36,9 +37,10 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	var confirmed, waiting, referred int
 	a.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'WAITLISTED'),
 		count(*) FILTER (WHERE referring_org_id IS NOT NULL) FROM registrations`).Scan(&confirmed, &waiting, &referred)
-	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last Tuesday, 3 + 1 walk-in on the slot that just ended.
-	if confirmed != 21 || waiting != 2 || referred != 1 {
-		t.Errorf("got %d confirmed, %d waiting, %d referred; want 21, 2, 1", confirmed, waiting, referred)
+	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last Tuesday, 4 + 1 walk-in on the
+	// slot that just ended, and Awa's 3 seats to come in her course.
+	if confirmed != 25 || waiting != 2 || referred != 1 {
+		t.Errorf("got %d confirmed, %d waiting, %d referred; want 25, 2, 1", confirmed, waiting, referred)
 	}
 
 	var regie struct {
@@ -263,8 +265,8 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 				unmarked++
 			}
 		}
-		if walkIns != 1 || unmarked != 3 || len(got.Node.Registrations.Edges) != 4 {
-			t.Errorf("slot 10: got %d registrations, %d walk-ins present, %d unmarked; want 4, 1, 3", len(got.Node.Registrations.Edges), walkIns, unmarked)
+		if walkIns != 1 || unmarked != 3 || len(got.Node.Registrations.Edges) != 5 {
+			t.Errorf("slot 10: got %d registrations, %d walk-ins present, %d unmarked; want 5 (Awa present), 1, 3", len(got.Node.Registrations.Edges), walkIns, unmarked)
 		}
 		var walkIn struct {
 			RecordWalkIn struct {
@@ -277,6 +279,37 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 				"firstName": "Fatou", "lastName": "Exemple", "phone": "06 39 98 00 56", "consent": true, "consentVersion": "2026-11"}}}, &walkIn)
 		if r := walkIn.RecordWalkIn; r.Registration == nil || !r.Registration.WalkIn {
 			t.Errorf("another walk-in on slot 10: got %+v, want it recorded", r)
+		}
+	})
+
+	t.Run("a course in progress: Awa attended the CV workshop, three to come in order", func(t *testing.T) {
+		var got struct {
+			Enrolments struct {
+				Edges []struct {
+					Node struct {
+						Status              string
+						Attended, Remaining int
+						Steps               []struct {
+							State        string
+							Registration struct{ Slot struct{ ID string } }
+						}
+					}
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ enrolments { edges { node { status attended remaining steps { state registration { slot { id } } } } } } }`, nil, &got)
+		if len(got.Enrolments.Edges) != 1 {
+			t.Fatalf("the Régie's enrolments: %+v, want Awa's", got.Enrolments.Edges)
+		}
+		e := got.Enrolments.Edges[0].Node
+		var states, slots []string
+		for _, s := range e.Steps {
+			states, slots = append(states, s.State), append(slots, s.Registration.Slot.ID)
+		}
+		if e.Status != "IN_PROGRESS" || e.Attended != 1 || e.Remaining != 3 ||
+			!slices.Equal(states, []string{"ATTENDED", "BOOKED", "BOOKED", "BOOKED"}) ||
+			!slices.Equal(slots, []string{"U2xvdDoxMA", "U2xvdDoy", "U2xvdDo0", "U2xvdDo2"}) {
+			t.Errorf("Awa's course: %+v; want the CV attended on slot 10, then slots 2, 4 and 6 booked", e)
 		}
 	})
 }
