@@ -37,18 +37,11 @@ type EnrolmentStep struct {
 	WorkshopID      int64
 	State           EnrolmentStepState
 	RegistrationID  *int64  // the seat that gives the state; nil while TO_BOOK
+	SlotID          int64   // the slot of RegistrationID, 0 while TO_BOOK
 	RegistrationIDs []int64 // every registration for this workshop, earliest slot first
 	ByToken         bool    // the enrolment's, for its registrations
 
-	current *seat // the seat of RegistrationID
-}
-
-// SlotID returns the slot of the step's registration, 0 while TO_BOOK.
-func (s EnrolmentStep) SlotID() int64 {
-	if s.current == nil {
-		return 0
-	}
-	return s.current.SlotID
+	current *seat // the seat of RegistrationID (not kept in a stored idempotent answer)
 }
 
 // Enrolment refusals.
@@ -57,14 +50,16 @@ var (
 	ErrNotInProgramme     = errors.New("the slot is not of a workshop of the programme")
 	ErrAlreadyAttended    = errors.New("the person already attended this workshop of the course")
 	ErrEnrolmentCancelled = errors.New("the enrolment is cancelled")
+	ErrEnrolmentCompleted = errors.New("the enrolment is completed")
+	ErrStepUnderWay       = errors.New("the seat to move is on a slot that has started: mark the attendance first")
 )
 
-// OrderError names the step whose slot comes too early: it starts before the slot of an
-// earlier workshop of the course ends.
+// OrderError names the step whose slot breaks the course's order: at enrolment, the first
+// that starts before an earlier workshop's slot ends; when rescheduling, the step moved.
 type OrderError struct{ Position int }
 
 func (e *OrderError) Error() string {
-	return fmt.Sprintf("workshop %d of the course starts before the one before it ends", e.Position)
+	return fmt.Sprintf("the slot of workshop %d of the course is out of the course's order", e.Position)
 }
 func (e *OrderError) Unwrap() error { return ErrOutOfOrder }
 
@@ -140,7 +135,7 @@ func steps(workshopIDs []int64, seats []seat, now time.Time) []EnrolmentStep {
 			st.State, st.current = StepBooked, latest
 		}
 		if st.current != nil {
-			st.RegistrationID = &st.current.RegistrationID
+			st.RegistrationID, st.SlotID = &st.current.RegistrationID, st.current.SlotID
 		}
 		out[i] = st
 	}
@@ -170,9 +165,7 @@ func outOfOrder(spans map[int]span) int {
 }
 
 const enrolmentColumns = `e.id, e.programme_id, e.organisation_id, e.registered_by_org_id, e.referring_org_id,
-	e.created_at, e.cancelled_at, e.cancellation_reason,
-	coalesce((SELECT array_agg(pw.workshop_id ORDER BY pw.position)
-	          FROM programme_workshops pw WHERE pw.programme_id = e.programme_id), '{}')`
+	e.created_at, e.cancelled_at, e.cancellation_reason, e.workshop_ids`
 
 // enrolmentRow is an enrolment as read, before its steps are worked out.
 type enrolmentRow struct {
@@ -287,8 +280,8 @@ func Enrol(ctx context.Context, q Querier, programmeID int64, reqs []RegisterReq
 			by = &org
 		}
 		var id int64
-		err = tx.QueryRow(ctx, `INSERT INTO enrolments (programme_id, organisation_id, registered_by_org_id)
-			VALUES ($1, $2, $3) RETURNING id`, prog.ID, prog.OrganisationID, by).Scan(&id)
+		err = tx.QueryRow(ctx, `INSERT INTO enrolments (programme_id, organisation_id, registered_by_org_id, workshop_ids)
+			VALUES ($1, $2, $3, $4) RETURNING id`, prog.ID, prog.OrganisationID, by, prog.WorkshopIDs).Scan(&id)
 		if err != nil {
 			return err
 		}
@@ -332,8 +325,8 @@ func checkEnrolOrder(ctx context.Context, tx pgx.Tx, prog Programme, reqs []Regi
 	spans, index := map[int]span{}, map[int]int{}
 	for _, s := range slots {
 		pos := slices.Index(prog.WorkshopIDs, s.WorkshopID) + 1
-		if pos == 0 {
-			return ErrNotInProgramme
+		if pos == 0 { // the programme changed since the request was checked
+			return &RegisterAllError{Index: slices.Index(ids, s.ID), Err: ErrNotInProgramme}
 		}
 		spans[pos] = span{s.StartsAt, s.EndsAt}
 		index[pos] = slices.Index(ids, s.ID)
@@ -347,14 +340,17 @@ func checkEnrolOrder(ctx context.Context, tx pgx.Tx, prog Programme, reqs []Regi
 // lockEnrolment locks an enrolment's row, which rescheduling and cancelling take first, so that
 // two changes of one course queue and each sees the other's seats.
 func lockEnrolment(ctx context.Context, tx pgx.Tx, id int64) (Enrolment, error) {
-	return oneEnrolment(ctx, tx, `SELECT `+enrolmentColumns+` FROM enrolments e WHERE e.id = $1 FOR UPDATE`, id)
+	return oneEnrolment(ctx, tx, `SELECT `+enrolmentColumns+` FROM enrolments e WHERE e.id = $1 FOR NO KEY UPDATE`, id)
 }
 
 // Reschedule books the person of an enrolment on another slot of one workshop of the course,
-// then frees their seat (or waiting-list place) on the slot they leave, if it is still to
-// come: one transaction, so that a refused new slot keeps the old seat. The other workshops
-// keep their seats; a missed workshop is booked again this way, its absence kept. The person's
-// data, consent and referral are those of their latest registration in the course.
+// then frees their seat (or waiting-list place) on the slot they leave: one transaction, so
+// that a refused new slot keeps the old seat. The other workshops keep their seats; a missed
+// workshop is booked again this way, its absence kept. A seat on a slot that has started and
+// is not marked yet is not moved (ErrStepUnderWay): the person may have come. The person's
+// data, consent, referral and priority are those of their latest registration in the course,
+// registered for the organisation that registered them (its reserved seats and quota), as c
+// sees the slot.
 func Reschedule(ctx context.Context, q Querier, c Caller, enrolmentID, slotID int64, joinWaitlist bool) (Enrolment, Registration, string, error) {
 	var e Enrolment
 	var reg Registration
@@ -367,7 +363,8 @@ func Reschedule(ctx context.Context, q Querier, c Caller, enrolmentID, slotID in
 		if locked.CancelledAt != nil {
 			return ErrEnrolmentCancelled
 		}
-		s, err := SlotByID(ctx, tx, slotID)
+		// A slot the caller may not see is not found, before anything tells of its time.
+		s, err := VisibleSlot(ctx, tx, c, slotID, With{})
 		if err != nil {
 			return err
 		}
@@ -385,6 +382,9 @@ func Reschedule(ctx context.Context, q Querier, c Caller, enrolmentID, slotID in
 			if leaving.SlotID == slotID {
 				return ErrAlreadyRegistered
 			}
+			if !leaving.StartsAt.After(time.Now()) {
+				return ErrStepUnderWay
+			}
 		}
 		if err := checkRescheduleOrder(ctx, tx, locked, i, s); err != nil {
 			return err
@@ -400,18 +400,32 @@ func Reschedule(ctx context.Context, q Querier, c Caller, enrolmentID, slotID in
 				return err
 			}
 		}
-		latest, err := RegistrationByID(ctx, tx, slices.Max(allRegistrations(locked)))
+		var latestID int64
+		if err := tx.QueryRow(ctx, `SELECT max(id) FROM registrations WHERE enrolment_id = $1`, enrolmentID).Scan(&latestID); err != nil {
+			return err
+		}
+		latest, err := RegistrationByID(ctx, tx, latestID)
 		if err != nil {
 			return err
 		}
-		reg, token, err = Register(ctx, tx, RegisterRequest{SlotID: slotID, Caller: c, Participant: latest.Participant,
+		as := c
+		if latest.RegisteredByOrgID != nil && !c.MemberOf(*latest.RegisteredByOrgID) {
+			as.OrganisationID = *latest.RegisteredByOrgID // the host moving a partner's person
+		}
+		reg, token, err = Register(ctx, tx, RegisterRequest{SlotID: slotID, Caller: as, Participant: latest.Participant,
 			ConsentVersion: latest.ConsentVersion, JoinWaitlist: joinWaitlist, Referral: latest.Referral,
+			Priority: latest.Priority, PriorityReason: latest.PriorityReason,
 			AllocationLabel: latest.AllocationLabel, EnrolmentID: enrolmentID})
 		if err != nil {
 			return err
 		}
-		if leaving != nil && leaving.StartsAt.After(time.Now()) {
-			if _, err := CancelRegistration(ctx, tx, leaving.RegistrationID, "rescheduled within the course", CancelledByOrganisation); err != nil {
+		if leaving != nil {
+			// Cancelled meanwhile (by the person's link, or with its slot): nothing to free.
+			_, err := CancelRegistration(ctx, tx, leaving.RegistrationID, "rescheduled within the course", CancelledByOrganisation)
+			if errors.Is(err, ErrSlotStarted) {
+				return ErrStepUnderWay
+			}
+			if err != nil && !errors.Is(err, ErrAlreadyCancelled) {
 				return err
 			}
 		}
@@ -425,7 +439,10 @@ func Reschedule(ctx context.Context, q Querier, c Caller, enrolmentID, slotID in
 }
 
 // checkRescheduleOrder checks, in a programme taken IN_ORDER, that slot s fits step i between
-// the seats the person keeps in the other workshops (booked, waiting or attended).
+// its neighbours in the course: after the nearest earlier workshop the person keeps a seat for
+// (booked, waiting or attended), and before the nearest later one still to come (booked or
+// waiting). A later workshop already attended does not stop a missed one from being made up,
+// and the other steps' order is not this change's business.
 func checkRescheduleOrder(ctx context.Context, tx pgx.Tx, e Enrolment, i int, s Slot) error {
 	var rule ProgrammeOrderRule
 	if err := tx.QueryRow(ctx, `SELECT order_rule FROM programmes WHERE id = $1`, e.ProgrammeID).Scan(&rule); err != nil {
@@ -434,24 +451,23 @@ func checkRescheduleOrder(ctx context.Context, tx pgx.Tx, e Enrolment, i int, s 
 	if rule != OrderInOrder {
 		return nil
 	}
-	spans := map[int]span{i + 1: {s.StartsAt, s.EndsAt}}
-	for j, st := range e.Steps {
-		if j != i && st.current != nil && st.State != StepMissed {
-			spans[st.Position] = span{st.current.StartsAt, st.current.EndsAt}
+	for j := i - 1; j >= 0; j-- {
+		if st := e.Steps[j]; st.current != nil && st.State != StepMissed {
+			if s.StartsAt.Before(st.current.EndsAt) {
+				return &OrderError{Position: i + 1}
+			}
+			break
 		}
 	}
-	if p := outOfOrder(spans); p != 0 {
-		return &OrderError{Position: p}
+	for j := i + 1; j < len(e.Steps); j++ {
+		if st := e.Steps[j]; st.State == StepBooked || st.State == StepWaitlisted {
+			if st.current.StartsAt.Before(s.EndsAt) {
+				return &OrderError{Position: i + 1}
+			}
+			break
+		}
 	}
 	return nil
-}
-
-func allRegistrations(e Enrolment) []int64 {
-	var ids []int64
-	for _, st := range e.Steps {
-		ids = append(ids, st.RegistrationIDs...)
-	}
-	return ids
 }
 
 // CancelEnrolment records that the person left the course: their seats and waiting-list places
@@ -466,6 +482,9 @@ func CancelEnrolment(ctx context.Context, q Querier, id int64, reason string) (E
 		if locked.CancelledAt != nil {
 			return ErrAlreadyCancelled
 		}
+		if locked.Status() == EnrolmentCompleted {
+			return ErrEnrolmentCompleted
+		}
 		type active struct{ ID, SlotID int64 }
 		rows, _ := tx.Query(ctx, `SELECT r.id, r.slot_id FROM registrations r JOIN slots s ON s.id = r.slot_id
 			WHERE r.enrolment_id = $1 AND r.status <> 'CANCELLED' AND s.starts_at > now()`, id)
@@ -476,7 +495,9 @@ func CancelEnrolment(ctx context.Context, q Querier, id int64, reason string) (E
 		// In slot order, as registerAll locks them, so that the two never deadlock.
 		slices.SortFunc(seats, func(a, b active) int { return cmp.Compare(a.SlotID, b.SlotID) })
 		for _, s := range seats {
-			if _, err := CancelRegistration(ctx, tx, s.ID, reason, CancelledByOrganisation); err != nil {
+			// Cancelled or started meanwhile: nothing to free there.
+			_, err := CancelRegistration(ctx, tx, s.ID, reason, CancelledByOrganisation)
+			if err != nil && !errors.Is(err, ErrAlreadyCancelled) && !errors.Is(err, ErrSlotStarted) {
 				return err
 			}
 		}

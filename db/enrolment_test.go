@@ -15,37 +15,70 @@ import (
 // The rules of a course (parcours), stated against the enrolment transactions themselves
 // (server/booking_enrolments_test.go tests them again as a client sees them).
 
-// course is a programme of two workshops, CV then France Travail, with slots on given days.
+// course is a programme of workshops (CV then France Travail, by default), with slots on given days.
 type course struct {
 	t           *testing.T
 	pool        db.Querier
 	programme   int64
-	cv, ft      int64 // workshops
+	cv, ft, caf int64 // workshops (caf only in a course of three)
 	host        int64
 	slotsOfDays map[string]int64 // "cv1": the CV slot on day 1, at 10:00 for 2 hours
 }
 
 func newCourse(t *testing.T, rule db.ProgrammeOrderRule) *course {
+	return newCourseOf(t, rule, "CV", "France Travail")
+}
+
+// newCourseOf makes a programme of the workshops titled so (CV, France Travail, CAF), in order.
+func newCourseOf(t *testing.T, rule db.ProgrammeOrderRule, titles ...string) *course {
 	t.Helper()
 	ctx := context.Background()
 	pool := dbtest.New(t)
 	c := &course{t: t, pool: pool, slotsOfDays: map[string]int64{}}
-	err := pool.QueryRow(ctx, `
-		WITH o AS (INSERT INTO organisations (name, slug, kind, hosts_workshops) VALUES ('Régie', 'regie', 'REGIE_DE_QUARTIER', true) RETURNING id),
-		     w AS (INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
-		           SELECT id, t, '{CV_AND_JOB_SEARCH}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED'
-		           FROM o, unnest(ARRAY['CV', 'France Travail']) t RETURNING id, title)
-		SELECT (SELECT id FROM o), (SELECT id FROM w WHERE title = 'CV'), (SELECT id FROM w WHERE title = 'France Travail')`).Scan(&c.host, &c.cv, &c.ft)
-	if err != nil {
+	if err := pool.QueryRow(ctx, `INSERT INTO organisations (name, slug, kind, hosts_workshops)
+		VALUES ('Régie', 'regie', 'REGIE_DE_QUARTIER', true) RETURNING id`).Scan(&c.host); err != nil {
 		t.Fatal(err)
 	}
+	var ids []int64
+	for _, title := range titles {
+		var id int64
+		if err := pool.QueryRow(ctx, `INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
+			VALUES ($1, $2, '{CV_AND_JOB_SEARCH}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED') RETURNING id`, c.host, title).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+		*map[string]*int64{"CV": &c.cv, "France Travail": &c.ft, "CAF": &c.caf}[title] = id
+	}
 	p, err := db.CreateProgramme(ctx, pool, db.Programme{OrganisationID: c.host, Title: "Parcours", Status: db.StatusPublished,
-		OrderRule: rule, WorkshopIDs: []int64{c.cv, c.ft}})
+		OrderRule: rule, WorkshopIDs: ids})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.programme = p.ID
 	return c
+}
+
+// past moves the named slots back by days, as if time had passed.
+func (c *course) past(days int, names ...string) {
+	c.t.Helper()
+	var ids []int64
+	for _, n := range names {
+		ids = append(ids, c.slotsOfDays[n])
+	}
+	if _, err := c.pool.Exec(context.Background(), `UPDATE slots SET starts_at = starts_at - make_interval(days => $2),
+		ends_at = ends_at - make_interval(days => $2), registration_closes_at = registration_closes_at - make_interval(days => $2)
+		WHERE id = ANY($1)`, ids, days); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// mark sets the attendance of the person's seat on the named slot.
+func (c *course) mark(name string, a db.Attendance) {
+	c.t.Helper()
+	if _, err := c.pool.Exec(context.Background(), `UPDATE registrations SET attendance = $2 WHERE slot_id = $1 AND status = 'CONFIRMED'`,
+		c.slotsOfDays[name], a); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // slot schedules a slot of the workshop on day d (from now), capacity seats, named name.
@@ -197,8 +230,8 @@ func TestReschedulingOneWorkshopKeepsTheOthers(t *testing.T) {
 	host := db.Caller{KeyID: 1, OrganisationID: c.host, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
 	before := c.count(`SELECT count(*) FROM registrations WHERE status <> 'CANCELLED'`)
 	var order *db.OrderError
-	if _, _, _, err := db.Reschedule(ctx, c.pool, host, e.ID, c.slotsOfDays["cv3"], false); !errors.As(err, &order) || order.Position != 2 {
-		t.Errorf("CV moved after France Travail: %v; want step 2 out of order", err)
+	if _, _, _, err := db.Reschedule(ctx, c.pool, host, e.ID, c.slotsOfDays["cv3"], false); !errors.As(err, &order) || order.Position != 1 {
+		t.Errorf("CV moved after France Travail: %v; want step 1 out of order", err)
 	}
 	if _, _, _, err := db.Reschedule(ctx, c.pool, host, e.ID, c.slotsOfDays["cvFull"], false); !errors.Is(err, db.ErrSlotFull) {
 		t.Errorf("CV moved to a full slot: %v, want ErrSlotFull", err)
@@ -286,4 +319,139 @@ func TestConcurrentReschedulesLeaveOneSeatPerWorkshop(t *testing.T) {
 		WHERE r.slot_id = s.id AND r.status = 'CONFIRMED')`); n != 0 {
 		t.Errorf("%d slots whose counter disagrees with their seats", n)
 	}
+}
+
+// The order rule around one workshop: a missed workshop is made up after later ones already
+// attended; a move is checked against its neighbours only; a seat on a slot under way waits
+// for its attendance; a slot the caller may not see is not found; the course is the one the
+// person enrolled in, whatever the programme becomes.
+func TestReschedulingFollowsTheCourseAroundOneWorkshop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	host := func(c *course) db.Caller {
+		return db.Caller{KeyID: 1, OrganisationID: c.host, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
+	}
+
+	t.Run("a missed workshop made up after a later one attended", func(t *testing.T) {
+		t.Parallel()
+		c := newCourseOf(t, db.OrderInOrder, "CV", "France Travail", "CAF")
+		c.slot("cv1", c.cv, 1, 8)
+		c.slot("ft2", c.ft, 2, 8)
+		c.slot("caf3", c.caf, 3, 8)
+		ft10 := c.slot("ft10", c.ft, 10, 8)
+		e, err := c.enrol("cv1", "ft2", "caf3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.past(7, "cv1", "ft2", "caf3")
+		c.mark("cv1", db.AttendancePresent)
+		c.mark("ft2", db.AttendanceAbsent)
+		c.mark("caf3", db.AttendancePresent)
+		e, _, _, err = db.Reschedule(ctx, c.pool, host(c), e.ID, ft10, false)
+		if err != nil || !slices.Equal(states(e), []db.EnrolmentStepState{db.StepAttended, db.StepBooked, db.StepAttended}) {
+			t.Fatalf("France Travail made up on day 10: %v, %v", states(e), err)
+		}
+	})
+
+	t.Run("a move is checked against its neighbours, not the whole course", func(t *testing.T) {
+		t.Parallel()
+		c := newCourseOf(t, db.OrderAnyOrder, "CV", "France Travail", "CAF")
+		c.slot("cv1", c.cv, 1, 8)
+		c.slot("ft5", c.ft, 5, 8)
+		c.slot("caf3", c.caf, 3, 8)
+		cv2 := c.slot("cv2", c.cv, 2, 8)
+		cv6 := c.slot("cv6", c.cv, 6, 8)
+		e, err := c.enrol("cv1", "ft5", "caf3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.pool.Exec(ctx, `UPDATE programmes SET order_rule = 'IN_ORDER' WHERE id = $1`, c.programme); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := db.Reschedule(ctx, c.pool, host(c), e.ID, cv2, false); err != nil {
+			t.Errorf("CV moved from day 1 to day 2, before France Travail: %v, want accepted (CAF's place is not this move's business)", err)
+		}
+		var order *db.OrderError
+		if _, _, _, err := db.Reschedule(ctx, c.pool, host(c), e.ID, cv6, false); !errors.As(err, &order) || order.Position != 1 {
+			t.Errorf("CV moved after France Travail: %v, want step 1 out of order", err)
+		}
+	})
+
+	t.Run("a seat on a slot under way, not marked, is not moved", func(t *testing.T) {
+		t.Parallel()
+		c := newCourse(t, db.OrderAnyOrder)
+		c.slot("cv1", c.cv, 1, 8)
+		c.slot("ft2", c.ft, 2, 8)
+		cv5 := c.slot("cv5", c.cv, 5, 8)
+		e, err := c.enrol("cv1", "ft2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.past(2, "cv1")
+		if _, _, _, err := db.Reschedule(ctx, c.pool, host(c), e.ID, cv5, false); !errors.Is(err, db.ErrStepUnderWay) {
+			t.Errorf("CV under way moved: %v, want ErrStepUnderWay", err)
+		}
+		c.mark("cv1", db.AttendanceExcused)
+		if e, _, _, err = db.Reschedule(ctx, c.pool, host(c), e.ID, cv5, false); err != nil || e.Steps[0].State != db.StepBooked {
+			t.Errorf("CV excused, then booked again: %v, %v", states(e), err)
+		}
+	})
+
+	t.Run("the person's priority and the partner who registered them are kept", func(t *testing.T) {
+		t.Parallel()
+		c := newCourse(t, db.OrderAnyOrder)
+		var partner int64
+		if err := c.pool.QueryRow(ctx, `INSERT INTO organisations (name, slug, kind, refers_people) VALUES ('FT', 'ft', 'FRANCE_TRAVAIL', true) RETURNING id`).Scan(&partner); err != nil {
+			t.Fatal(err)
+		}
+		cv1, ft2 := c.slot("cv1", c.cv, 1, 8), c.slot("ft2", c.ft, 2, 8)
+		internal := c.slot("cvInternal", c.cv, 3, 8)
+		if _, err := c.pool.Exec(ctx, `UPDATE slots SET visibility = 'INTERNAL' WHERE id = $1`, internal); err != nil {
+			t.Fatal(err)
+		}
+		cv4 := c.slot("cv4", c.cv, 4, 8)
+		first, phone, counsellor, why := "Awa", "+33639980001", "Mme Benali", "Sans ordinateur"
+		ft := db.Caller{KeyID: 2, OrganisationID: partner, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
+		var reqs []db.RegisterRequest
+		for _, s := range []int64{cv1, ft2} {
+			reqs = append(reqs, db.RegisterRequest{SlotID: s, Caller: ft, ConsentVersion: "2026-11", Priority: true, PriorityReason: &why,
+				Referral:    db.Referral{OrganisationID: &partner, CounsellorName: &counsellor},
+				Participant: db.Participant{FirstName: &first, Phone: &phone}})
+		}
+		e, _, _, err := db.Enrol(ctx, c.pool, c.programme, reqs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := db.Reschedule(ctx, c.pool, ft, e.ID, internal, false); !errors.Is(err, db.ErrNotFound) {
+			t.Errorf("the partner moves CV to the host's internal slot: %v, want ErrNotFound", err)
+		}
+		_, reg, _, err := db.Reschedule(ctx, c.pool, host(c), e.ID, cv4, false)
+		if err != nil || !reg.Priority || reg.RegisteredByOrgID == nil || *reg.RegisteredByOrgID != partner ||
+			reg.Referral.OrganisationID == nil || *reg.Referral.OrganisationID != partner {
+			t.Errorf("the host moves the partner's person: %+v, %v; want the priority, the partner as registering and referring", reg, err)
+		}
+	})
+
+	t.Run("the course is the one enrolled in, whatever the programme becomes", func(t *testing.T) {
+		t.Parallel()
+		c := newCourse(t, db.OrderAnyOrder)
+		c.slot("cv1", c.cv, 1, 8)
+		c.slot("ft2", c.ft, 2, 8)
+		e, err := c.enrol("cv1", "ft2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.UpdateProgramme(ctx, c.pool, c.programme, func(p *db.Programme) error { p.WorkshopIDs = []int64{c.ft}; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if e, err = db.EnrolmentByID(ctx, c.pool, e.ID); err != nil || len(e.Steps) != 2 || e.Steps[0].WorkshopID != c.cv {
+			t.Errorf("after the programme dropped CV: %+v, %v; want the two steps she enrolled in", e.Steps, err)
+		}
+		c.past(7, "cv1", "ft2")
+		c.mark("cv1", db.AttendancePresent)
+		c.mark("ft2", db.AttendancePresent)
+		if _, err := db.CancelEnrolment(ctx, c.pool, e.ID, ""); !errors.Is(err, db.ErrEnrolmentCompleted) {
+			t.Errorf("a completed course cancelled: %v, want ErrEnrolmentCompleted", err)
+		}
+	})
 }

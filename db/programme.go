@@ -37,6 +37,11 @@ func ProgrammeByID(ctx context.Context, q Querier, id int64) (Programme, error) 
 	return queryOne(ctx, q, fmt.Sprintf("programme %d", id), scanProgramme, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = $1`, id)
 }
 
+// ProgrammesByID returns the programmes of ids that exist, whatever their status, in no order.
+func ProgrammesByID(ctx context.Context, q Querier, ids []int64) ([]Programme, error) {
+	return queryAll(ctx, q, "programmes by id", scanProgramme, `SELECT `+programmeColumns+` FROM programmes p WHERE p.id = ANY($1)`, ids)
+}
+
 // VisibleProgramme returns one programme if the caller may see it, else ErrNotFound.
 func VisibleProgramme(ctx context.Context, q Querier, c Caller, id int64) (Programme, error) {
 	w := where{}

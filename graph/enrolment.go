@@ -83,6 +83,9 @@ func enrolmentRefusal(err error, slotField string) (UserError, bool) {
 		return UserError{Field: field, Message: "this slot is not of a workshop of the programme", Code: UserErrorCodeInvalid}, true
 	case errors.Is(err, db.ErrAlreadyAttended):
 		return UserError{Field: field, Message: "the person already attended this workshop of the course", Code: UserErrorCodeAlreadyAttended}, true
+	case errors.Is(err, db.ErrStepUnderWay):
+		msg := "the person's seat for this workshop is on a slot that has started: mark their attendance first (a missed workshop can then be booked again)"
+		return UserError{Field: field, Message: msg, Code: UserErrorCodeSlotStarted}, true
 	case errors.Is(err, db.ErrEnrolmentCancelled):
 		return UserError{Field: []string{"input", "enrolmentId"}, Message: "the person left this course (cancelEnrolment): enrol them again", Code: UserErrorCodeAlreadyCancelled}, true
 	}
@@ -111,7 +114,7 @@ func wroteStepSeats(ctx context.Context, e db.Enrolment, others ...int64) {
 	}
 	for _, s := range e.Steps {
 		if s.State == db.StepBooked || s.State == db.StepWaitlisted {
-			pagecache.WroteSeats(ctx, s.SlotID())
+			pagecache.WroteSeats(ctx, s.SlotID)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -19,7 +20,7 @@ func (r *enrolmentResolver) ID(ctx context.Context, obj *db.Enrolment) (string, 
 // Programme is the resolver for the programme field.
 func (r *enrolmentResolver) Programme(ctx context.Context, obj *db.Enrolment) (*db.Programme, error) {
 	// Whoever sees the enrolment sees its programme, even archived since.
-	p, err := db.ProgrammeByID(ctx, r.Pool, obj.ProgrammeID)
+	p, err := loadersFrom(ctx).programme.Load(ctx, obj.ProgrammeID)
 	return &p, err
 }
 
@@ -100,6 +101,9 @@ func (r *mutationResolver) CancelEnrolment(ctx context.Context, input CancelEnro
 	}
 	res, problems, err := idempotent(ctx, r.Pool, "cancelEnrolment", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*db.Enrolment, []UserError, error) {
 		cancelled, err := db.CancelEnrolment(ctx, q, e.ID, reason)
+		if errors.Is(err, db.ErrEnrolmentCompleted) {
+			return nil, []UserError{{Field: []string{"input", "id"}, Message: "the person completed this course: there is nothing left to cancel", Code: UserErrorCodeInvalid}}, nil
+		}
 		if ue, ok := refusal(err, "id"); ok {
 			return nil, []UserError{ue}, nil
 		}

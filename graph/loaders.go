@@ -25,6 +25,7 @@ type loaders struct {
 	attempts     *batch.Loader[int64, []db.WebhookAttempt] // by webhook message id
 	orientations *batch.Loader[int64, []db.Orientation]    // by registration id
 	enrolment    *batch.Loader[int64, db.Enrolment]
+	programme    *batch.Loader[int64, db.Programme]
 
 	// The nested connections, by parent id.
 	venueSlots            *batch.Lists[slotArgs, db.Slot]
@@ -61,6 +62,7 @@ func newLoaders(q db.Querier) *loaders {
 		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
 		registration: batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
 		enrolment:    batch.New(p, byID(q, db.EnrolmentsByID, func(e db.Enrolment) int64 { return e.ID })),
+		programme:    batch.New(p, byID(q, db.ProgrammesByID, func(p db.Programme) int64 { return p.ID })),
 		allocations:  batch.New(p, allocationsBySlot(q)),
 		messages: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Message, error) {
 			m, err := db.MessagesOf(ctx, q, ids)

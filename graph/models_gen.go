@@ -860,7 +860,7 @@ type UpdateProgrammeInput struct {
 	Title *string `json:"title,omitempty"`
 	// New description.
 	Description *string `json:"description,omitempty"`
-	// New ordered list of workshops (replaces the old one).
+	// New ordered list of workshops (replaces the old one); people already enrolled keep the course they enrolled in.
 	WorkshopIds []string `json:"workshopIds,omitempty"`
 	// New status.
 	Status *db.WorkshopStatus `json:"status,omitempty"`

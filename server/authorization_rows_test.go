@@ -73,10 +73,11 @@ var (
 	authzAllocationSlot     = [3]string{"Allocation.slot", `query($p: ID!) { node(id: $p) { ... on Allocation { slot { id } } } }`, "allocation:internal"}
 	authzSlotAllocations    = [3]string{"Slot.allocations", `query($p: ID!) { node(id: $p) { ... on Slot { allocations { id } } } }`, "slot:public"}
 	authzSlotRegistrations  = [3]string{"Slot.registrations", `query($p: ID!) { node(id: $p) { ... on Slot { registrations(first: 50) { edges { node { id } } } } } }`, "slot:full"}
-	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryReferrals     = [3]string{"Query.referrals", `{ referrals(first: 100) { edges { node { id } } } }`, ""}
 	authzQueryAPIKeys       = [3]string{"Query.apiKeys", `{ apiKeys(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryIncoming      = [3]string{"Query.incomingOrientations", `{ incomingOrientations(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryEnrolments    = [3]string{"Query.enrolments", `{ enrolments(first: 50) { edges { node { id } } } }`, ""}
 	authzRegOrientations    = [3]string{"Registration.orientations", `query($p: ID!) { node(id: $p) { ... on Registration { orientations { id } } } }`, "registration:waitlisted"}
 	authzQueryWebhooks      = [3]string{"Query.webhookEndpoints", `{ webhookEndpoints(first: 50) { edges { node { id } } } }`, ""}
 	authzWebhookMessages    = [3]string{"WebhookEndpoint.messages", `query($p: ID!) { node(id: $p) { ... on WebhookEndpoint { messages(first: 50) { edges { node { id } } } } } }`, "webhook:host"}
@@ -176,6 +177,9 @@ func authzRows() []authzRow {
 
 	s = "Query: re-orientations (sender and receiver only)"
 	add(authzPaths(s, "orientation:partner", authzQueryIncoming, authzRegOrientations)...)
+
+	s = "Query: enrolments (host and referrer)"
+	add(authzPaths(s, "enrolment:partner", authzQueryEnrolments)...)
 
 	s = "Query: API keys"
 	add(authzPaths(s, "key:host", authzQueryAPIKeys)...)
@@ -313,6 +317,12 @@ func authzRows() []authzRow {
 			in["programmeId"], in["slotIds"] = w.ids["programme:course"], []string{w.ids["slot:public"]}
 			return in
 		}))
+	add(authzMutation(s, "rescheduleEnrolment", "enrolment:fresh", "RescheduleEnrolmentInput", "registration { id }",
+		func(t *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"enrolmentId": w.freshEnrolment(t), "slotId": w.ids["slot:partners"]}
+		}))
+	add(authzMutation(s, "cancelEnrolment", "enrolment:fresh", "CancelEnrolmentInput", "enrolment { id }",
+		authzOnFresh((*authzWorld).freshEnrolment, map[string]any{"reason": "Quitte le parcours"})))
 	add(authzMutation(s, "cancelRegistration", "registration:fresh", "CancelRegistrationInput", "registration { id }",
 		authzOnFresh((*authzWorld).freshRegistration, map[string]any{"reason": "Empêchement"})))
 	add(authzMutation(s, "setRegistrationPriority", "registration:waitlisted", "SetRegistrationPriorityInput", "registration { id }",

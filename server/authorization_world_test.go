@@ -256,6 +256,9 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w.ids["orientation:partner"] = w.must(t, w.keys["partner"], `mutation($in: ReorientInput!) { reorient(input: $in) { orientation { id } userErrors { code message } } }`,
 		map[string]any{"in": map[string]any{"registrationId": w.ids["registration:waitlisted"], "toOrganisationId": w.ids["org:other"],
 			"reason": "Accompagnement à poursuivre"}}, "reorient", "orientation", "id")
+	// Enrolments take seats of a slot of their own, so as to leave slot:public's for the others.
+	w.ids["slot:course"] = w.slot(t, w.ids["workshop:published"], "2031-06-09T14:00", "PUBLIC", 500)
+	w.ids["enrolment:partner"] = w.freshEnrolment(t)
 	// Marked PRESENT, so that it may have an outcome (recordOutcome).
 	w.must(t, w.keys["host"], `mutation($in: MarkAttendanceInput!) { markAttendance(input: $in) { registration { id } userErrors { code message } } }`,
 		map[string]any{"in": map[string]any{"id": w.ids["registration:started"], "attendance": "PRESENT"}}, "markAttendance", "registration", "id")
@@ -303,6 +306,15 @@ func (w *authzWorld) freshFeed(t *testing.T) string {
 
 func (w *authzWorld) freshRegistration(t *testing.T) string {
 	return w.referred(t, w.ids["slot:public"], false)
+}
+
+// freshEnrolment is a person enrolled by the partner in programme:course, on slot:course.
+func (w *authzWorld) freshEnrolment(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["partner"], `mutation($in: EnrolInput!) { enrol(input: $in) { enrolment { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"programmeId": w.ids["programme:course"], "slotIds": []string{w.ids["slot:course"]},
+			"participant": person(int(w.next())), "referral": map[string]any{"counsellorName": "Conseillère France Travail"}}},
+		"enrol", "enrolment", "id")
 }
 
 // freshOrientation is a fresh registration's person re-oriented by the partner to Emmaüs

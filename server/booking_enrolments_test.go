@@ -261,3 +261,50 @@ func TestBookingRulesAProgrammeInAnyOrder(t *testing.T) {
 		t.Errorf("CV after France Travail in any order: %+v, want enrolled", out.UserErrors)
 	}
 }
+
+// A reschedule retried with its idempotency key moves the seat once and answers the same; the
+// partner who referred the person still follows the new seat the host made.
+func TestBookingRulesARescheduleRetriedMovesOnce(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	c := rulesNewCourse(t, a, "course-retry", 2)
+	partnerID, partnerKey := rulesPartner(t, a, "course-retry-ft")
+	var out rulesEnrolmentPayload
+	rulesDo(t, a, partnerKey, rulesEnrolWithEnrolmentDoc, map[string]any{"programmeId": c.Programme, "slotIds": c.Slots,
+		"participant": person(1), "referral": rulesReferral()}, &out)
+	if out.Enrolment == nil {
+		t.Fatalf("enrol: %+v", out.UserErrors)
+	}
+	in := map[string]any{"enrolmentId": out.Enrolment.ID, "slotId": c.Another}
+	var first, again struct{ RescheduleEnrolment rulesEnrolmentPayload }
+	for _, o := range []*struct{ RescheduleEnrolment rulesEnrolmentPayload }{&first, &again} {
+		if code, err := a.call(c.Host.Key, "course-retry-key-0001", rulesRescheduleDoc, map[string]any{"in": in}, o); err != nil || code != "" {
+			t.Fatalf("rescheduleEnrolment: %v %s", err, code)
+		}
+	}
+	f, g := first.RescheduleEnrolment, again.RescheduleEnrolment
+	if f.Registration == nil || g.Registration == nil || f.Registration.ID != g.Registration.ID || *f.ManageToken != *g.ManageToken {
+		t.Fatalf("the retry: %+v then %+v, want the same registration and token", f, g)
+	}
+	if n := rulesRows(t, a, c.Another); n != 1 {
+		t.Errorf("the new slot after a retried move: %d registrations, want 1", n)
+	}
+	var refs struct {
+		Referrals struct {
+			Edges []struct {
+				Node struct {
+					ID       string
+					Referral struct{ Organisation struct{ ID string } }
+				}
+			}
+		}
+	}
+	a.withT(t).query(partnerKey, `{ referrals { edges { node { id referral { organisation { id } } } } } }`, nil, &refs)
+	found := false
+	for _, e := range refs.Referrals.Edges {
+		found = found || (e.Node.ID == f.Registration.ID && e.Node.Referral.Organisation.ID == partnerID)
+	}
+	if !found {
+		t.Errorf("the partner's referrals %+v: want the seat the host moved its person to", refs.Referrals.Edges)
+	}
+}

@@ -136,8 +136,8 @@ func (d demoStory) course(ctx context.Context, tx pgx.Tx, cv db.Registration, sl
 		return err
 	}
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO enrolments (programme_id, organisation_id, registered_by_org_id)
-		VALUES ($1, $2, $2) RETURNING id`, d.programme.ID, d.regie).Scan(&id)
+	err := tx.QueryRow(ctx, `INSERT INTO enrolments (programme_id, organisation_id, registered_by_org_id, workshop_ids)
+		VALUES ($1, $2, $2, $3) RETURNING id`, d.programme.ID, d.regie, d.programme.WorkshopIDs).Scan(&id)
 	if err != nil {
 		return err
 	}

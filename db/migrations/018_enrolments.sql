@@ -17,6 +17,9 @@ CREATE TABLE enrolments (
     organisation_id      bigint NOT NULL REFERENCES organisations (id),
     registered_by_org_id bigint REFERENCES organisations (id),
     referring_org_id     bigint REFERENCES organisations (id),
+    -- The programme's workshops when the person enrolled, in course order: the course they
+    -- follow, whatever the programme becomes (updateProgramme changes it for later enrolments).
+    workshop_ids         bigint[] NOT NULL CHECK (cardinality(workshop_ids) BETWEEN 1 AND 20),
     created_at           timestamptz NOT NULL DEFAULT now(),
     cancelled_at         timestamptz,
     cancellation_reason  text CHECK (length(cancellation_reason) <= 500),
