@@ -110,6 +110,7 @@ const (
 	ScopeReportsRead        Scope = "REPORTS_READ"
 	ScopeKeysManage         Scope = "KEYS_MANAGE"
 	ScopeWebhooksManage     Scope = "WEBHOOKS_MANAGE"
+	ScopeEquipmentManage    Scope = "EQUIPMENT_MANAGE"
 )
 
 // RegistrationStatus is where a registration stands.
@@ -283,4 +284,85 @@ const (
 	WebhookPending   WebhookMessageStatus = "PENDING"
 	WebhookDelivered WebhookMessageStatus = "DELIVERED"
 	WebhookFailed    WebhookMessageStatus = "FAILED"
+)
+
+// DeviceKind is what a donated device is.
+type DeviceKind string
+
+// Device kinds.
+const (
+	DeviceLaptop     DeviceKind = "LAPTOP"
+	DeviceDesktop    DeviceKind = "DESKTOP"
+	DeviceTablet     DeviceKind = "TABLET"
+	DeviceSmartphone DeviceKind = "SMARTPHONE"
+)
+
+// DeviceCondition is the state a device is in.
+type DeviceCondition string
+
+// Device conditions.
+const (
+	ConditionAsNew DeviceCondition = "AS_NEW"
+	ConditionGood  DeviceCondition = "GOOD"
+	ConditionFair  DeviceCondition = "FAIR"
+	ConditionPoor  DeviceCondition = "POOR"
+)
+
+// DeviceStatus is where a device stands in the stock.
+type DeviceStatus string
+
+// Device statuses.
+const (
+	DeviceInStock  DeviceStatus = "IN_STOCK" // may be proposed
+	DeviceReserved DeviceStatus = "RESERVED" // proposed to a person
+	DeviceGiven    DeviceStatus = "GIVEN"
+	DeviceReturned DeviceStatus = "RETURNED" // back from a person: to wipe and check before stock
+	DeviceScrapped DeviceStatus = "SCRAPPED"
+)
+
+// Situation is a person's situation, for the ranking (seniority of employees) and the
+// funder's figures.
+type Situation string
+
+// Situations.
+const (
+	SituationEmployeeInInsertion Situation = "EMPLOYEE_IN_INSERTION"
+	SituationJobSeeker           Situation = "JOB_SEEKER"
+	SituationResident            Situation = "RESIDENT"
+	SituationOther               Situation = "OTHER"
+)
+
+// EquipmentRequestStatus is where a person's need of a device stands.
+type EquipmentRequestStatus string
+
+// Equipment request statuses.
+const (
+	RequestOpen     EquipmentRequestStatus = "OPEN"     // waiting for a device
+	RequestProposed EquipmentRequestStatus = "PROPOSED" // a device is proposed
+	RequestGiven    EquipmentRequestStatus = "GIVEN"
+	RequestClosed   EquipmentRequestStatus = "CLOSED" // withdrawn, or declined for good
+)
+
+// HandoverStatus is where a device proposed to a person stands.
+type HandoverStatus string
+
+// Handover statuses.
+const (
+	HandoverProposed HandoverStatus = "PROPOSED"
+	HandoverGiven    HandoverStatus = "GIVEN"
+	HandoverDeclined HandoverStatus = "DECLINED"
+	HandoverReturned HandoverStatus = "RETURNED"
+)
+
+// PriorityRule is one rule of the equipment ranking.
+type PriorityRule string
+
+// Priority rules, in the order of the default weights.
+const (
+	RuleYoungWithoutComputer PriorityRule = "YOUNG_WITHOUT_COMPUTER"
+	RuleSeniority            PriorityRule = "SENIORITY"
+	RuleNoComputer           PriorityRule = "NO_COMPUTER"
+	RuleNoInternet           PriorityRule = "NO_INTERNET"
+	RuleNoSmartphone         PriorityRule = "NO_SMARTPHONE"
+	RuleAttendedWorkshop     PriorityRule = "ATTENDED_WORKSHOP"
 )

@@ -38,6 +38,7 @@ var inputScalars = map[string]func(any) error{
 	"ID":            idScalar,
 	"DateTime":      func(v any) error { _, err := UnmarshalDateTime(v); return err },
 	"LocalDateTime": func(v any) error { var l LocalDateTime; return l.UnmarshalGQL(v) },
+	"Date":          func(v any) error { _, err := UnmarshalDate(v); return err },
 	"PhoneNumber":   func(v any) error { _, err := UnmarshalPhoneNumber(v); return err },
 	"Email":         func(v any) error { _, err := UnmarshalEmail(v); return err },
 	"PostalCode":    func(v any) error { _, err := UnmarshalPostalCode(v); return err },

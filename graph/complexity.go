@@ -42,6 +42,11 @@ func complexity() ComplexityRoot {
 	c.Query.APIKeys = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Referrals = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Enrolments = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.Devices = func(child int, _ []db.DeviceStatus, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.EquipmentRequests = func(child int, _ []db.EquipmentRequestStatus, first *int, _ *string) int {
+		return pageCost(child, first)
+	}
+	c.Query.EquipmentRanking = func(child int, first *int) int { return pageCost(child, first) }
 	c.Query.CalendarFeeds = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Subscription.SeatsChanged = func(child int, ids []string) int { return 1 + len(ids)*child }

@@ -33,8 +33,11 @@ type ResolverRoot interface {
 	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
 	CalendarFeed() CalendarFeedResolver
+	Device() DeviceResolver
 	Enrolment() EnrolmentResolver
 	EnrolmentStep() EnrolmentStepResolver
+	EquipmentHandover() EquipmentHandoverResolver
+	EquipmentRequest() EquipmentRequestResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
@@ -153,6 +156,36 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Device struct {
+		Condition       func(childComplexity int) int
+		Description     func(childComplexity int) int
+		Donor           func(childComplexity int) int
+		Handovers       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Installed       func(childComplexity int) int
+		InventoryNumber func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Organisation    func(childComplexity int) int
+		ReceivedOn      func(childComplexity int) int
+		SerialNumber    func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	DeviceConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	DeviceEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DevicePayload struct {
+		Device     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	EnrolPayload struct {
 		Enrolment     func(childComplexity int) int
 		ManageTokens  func(childComplexity int) int
@@ -204,6 +237,103 @@ type ComplexityRoot struct {
 		Wifi      func(childComplexity int) int
 	}
 
+	EquipmentCount struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
+	}
+
+	EquipmentFigures struct {
+		ByAgeBracket func(childComplexity int) int
+		ByKind       func(childComplexity int) int
+		BySituation  func(childComplexity int) int
+		Given        func(childComplexity int) int
+	}
+
+	EquipmentHandover struct {
+		Acknowledgement func(childComplexity int) int
+		DeclineReason   func(childComplexity int) int
+		DeclinedAt      func(childComplexity int) int
+		Device          func(childComplexity int) int
+		DeviceKind      func(childComplexity int) int
+		GivenAt         func(childComplexity int) int
+		GivenBy         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		OverrideReason  func(childComplexity int) int
+		ProposedAt      func(childComplexity int) int
+		Rank            func(childComplexity int) int
+		Reasons         func(childComplexity int) int
+		Request         func(childComplexity int) int
+		ReturnNote      func(childComplexity int) int
+		ReturnedAt      func(childComplexity int) int
+		RulesVersion    func(childComplexity int) int
+		Score           func(childComplexity int) int
+		Status          func(childComplexity int) int
+	}
+
+	EquipmentRanking struct {
+		Requests func(childComplexity int) int
+		Rules    func(childComplexity int) int
+	}
+
+	EquipmentRequest struct {
+		AgeBracket    func(childComplexity int) int
+		ClosedReason  func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Email         func(childComplexity int) int
+		EmployeeSince func(childComplexity int) int
+		FirstName     func(childComplexity int) int
+		Handovers     func(childComplexity int) int
+		HasComputer   func(childComplexity int) int
+		HasInternet   func(childComplexity int) int
+		HasSmartphone func(childComplexity int) int
+		ID            func(childComplexity int) int
+		LastName      func(childComplexity int) int
+		Organisation  func(childComplexity int) int
+		Phone         func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		Registration  func(childComplexity int) int
+		RequestedBy   func(childComplexity int) int
+		Situation     func(childComplexity int) int
+		Status        func(childComplexity int) int
+	}
+
+	EquipmentRequestConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	EquipmentRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	EquipmentRequestPayload struct {
+		Request    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	EquipmentRules struct {
+		AttendedWorkshop     func(childComplexity int) int
+		NoComputer           func(childComplexity int) int
+		NoInternet           func(childComplexity int) int
+		NoSmartphone         func(childComplexity int) int
+		SeniorityMaxMonths   func(childComplexity int) int
+		SeniorityPerMonth    func(childComplexity int) int
+		SetAt                func(childComplexity int) int
+		Version              func(childComplexity int) int
+		YoungWithoutComputer func(childComplexity int) int
+	}
+
+	EquipmentRulesPayload struct {
+		Rules      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	HandoverPayload struct {
+		Handover   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	LearningResource struct {
 		Title func(childComplexity int) int
 		URL   func(childComplexity int) int
@@ -229,6 +359,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddDevice               func(childComplexity int, input AddDeviceInput) int
 		ArchiveProgramme        func(childComplexity int, input ArchiveInput) int
 		ArchiveRoom             func(childComplexity int, input ArchiveInput) int
 		ArchiveVenue            func(childComplexity int, input ArchiveInput) int
@@ -236,6 +367,7 @@ type ComplexityRoot struct {
 		CancelEnrolment         func(childComplexity int, input CancelEnrolmentInput) int
 		CancelRegistration      func(childComplexity int, input CancelRegistrationInput) int
 		CancelSlot              func(childComplexity int, input CancelSlotInput) int
+		CloseEquipmentRequest   func(childComplexity int, input CloseEquipmentRequestInput) int
 		CreateAPIKey            func(childComplexity int, input CreateAPIKeyInput) int
 		CreateCalendarFeed      func(childComplexity int, input CreateCalendarFeedInput) int
 		CreateOrganisation      func(childComplexity int, input CreateOrganisationInput) int
@@ -244,11 +376,14 @@ type ComplexityRoot struct {
 		CreateVenue             func(childComplexity int, input CreateVenueInput) int
 		CreateWebhookEndpoint   func(childComplexity int, input CreateWebhookEndpointInput) int
 		CreateWorkshop          func(childComplexity int, input CreateWorkshopInput) int
+		DeclineDevice           func(childComplexity int, input DeclineDeviceInput) int
 		DeclineOrientation      func(childComplexity int, input DeclineOrientationInput) int
 		DeleteWebhookEndpoint   func(childComplexity int, input WebhookEndpointInput) int
 		Enrol                   func(childComplexity int, input EnrolInput) int
+		GiveDevice              func(childComplexity int, input GiveDeviceInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
+		ProposeDevice           func(childComplexity int, input ProposeDeviceInput) int
 		RecordOutcome           func(childComplexity int, input RecordOutcomeInput) int
 		RecordWalkIn            func(childComplexity int, input RecordWalkInInput) int
 		Register                func(childComplexity int, input RegisterInput) int
@@ -256,16 +391,20 @@ type ComplexityRoot struct {
 		ReleaseSeats            func(childComplexity int, input ReleaseSeatsInput) int
 		Reorient                func(childComplexity int, input ReorientInput) int
 		ReplayWebhookMessage    func(childComplexity int, input ReplayWebhookMessageInput) int
+		RequestEquipment        func(childComplexity int, input RequestEquipmentInput) int
 		RescheduleEnrolment     func(childComplexity int, input RescheduleEnrolmentInput) int
 		ResendMessage           func(childComplexity int, input ResendMessageInput) int
 		ReserveSeats            func(childComplexity int, input ReserveSeatsInput) int
+		ReturnDevice            func(childComplexity int, input ReturnDeviceInput) int
 		RevokeAPIKey            func(childComplexity int, input RevokeAPIKeyInput) int
 		RevokeCalendarFeed      func(childComplexity int, input RevokeCalendarFeedInput) int
 		RotateWebhookSecret     func(childComplexity int, input RotateWebhookSecretInput) int
 		ScheduleSlot            func(childComplexity int, input ScheduleSlotInput) int
 		ScheduleSlotSeries      func(childComplexity int, input ScheduleSlotSeriesInput) int
+		SetEquipmentRules       func(childComplexity int, input EquipmentRulesInput) int
 		SetRegistrationPriority func(childComplexity int, input SetRegistrationPriorityInput) int
 		StopReminders           func(childComplexity int, input StopRemindersInput) int
+		UpdateDevice            func(childComplexity int, input UpdateDeviceInput) int
 		UpdateOrganisation      func(childComplexity int, input UpdateOrganisationInput) int
 		UpdateProgramme         func(childComplexity int, input UpdateProgrammeInput) int
 		UpdateRoom              func(childComplexity int, input UpdateRoomInput) int
@@ -365,6 +504,12 @@ type ComplexityRoot struct {
 		PreferredChannel func(childComplexity int) int
 	}
 
+	PriorityReason struct {
+		Detail func(childComplexity int) int
+		Points func(childComplexity int) int
+		Rule   func(childComplexity int) int
+	}
+
 	Programme struct {
 		Description  func(childComplexity int) int
 		ID           func(childComplexity int) int
@@ -393,7 +538,12 @@ type ComplexityRoot struct {
 	Query struct {
 		APIKeys              func(childComplexity int, first *int, after *string) int
 		CalendarFeeds        func(childComplexity int, first *int, after *string) int
+		Devices              func(childComplexity int, statuses []db.DeviceStatus, first *int, after *string) int
 		Enrolments           func(childComplexity int, programmeID *string, first *int, after *string) int
+		EquipmentFigures     func(childComplexity int, from time.Time, to time.Time) int
+		EquipmentRanking     func(childComplexity int, first *int) int
+		EquipmentRequests    func(childComplexity int, statuses []db.EquipmentRequestStatus, first *int, after *string) int
+		EquipmentRules       func(childComplexity int) int
 		IncomingOrientations func(childComplexity int, first *int, after *string) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
@@ -407,6 +557,13 @@ type ComplexityRoot struct {
 		Viewer               func(childComplexity int) int
 		WebhookEndpoints     func(childComplexity int, first *int, after *string) int
 		Workshops            func(childComplexity int, filter *db.WorkshopFilter, first *int, after *string) int
+	}
+
+	RankedRequest struct {
+		Rank    func(childComplexity int) int
+		Reasons func(childComplexity int) int
+		Request func(childComplexity int) int
+		Score   func(childComplexity int) int
 	}
 
 	Referral struct {
@@ -717,6 +874,12 @@ type CalendarFeedResolver interface {
 	ID(ctx context.Context, obj *db.CalendarFeed) (string, error)
 	Organisation(ctx context.Context, obj *db.CalendarFeed) (*db.Organisation, error)
 }
+type DeviceResolver interface {
+	ID(ctx context.Context, obj *db.Device) (string, error)
+	Organisation(ctx context.Context, obj *db.Device) (*db.Organisation, error)
+
+	Handovers(ctx context.Context, obj *db.Device) ([]db.EquipmentHandover, error)
+}
 type EnrolmentResolver interface {
 	ID(ctx context.Context, obj *db.Enrolment) (string, error)
 	Programme(ctx context.Context, obj *db.Enrolment) (*db.Programme, error)
@@ -728,6 +891,20 @@ type EnrolmentStepResolver interface {
 
 	Registration(ctx context.Context, obj *db.EnrolmentStep) (*db.Registration, error)
 	Registrations(ctx context.Context, obj *db.EnrolmentStep) ([]db.Registration, error)
+}
+type EquipmentHandoverResolver interface {
+	ID(ctx context.Context, obj *db.EquipmentHandover) (string, error)
+	Device(ctx context.Context, obj *db.EquipmentHandover) (*db.Device, error)
+	DeviceKind(ctx context.Context, obj *db.EquipmentHandover) (db.DeviceKind, error)
+	Request(ctx context.Context, obj *db.EquipmentHandover) (*db.EquipmentRequest, error)
+}
+type EquipmentRequestResolver interface {
+	ID(ctx context.Context, obj *db.EquipmentRequest) (string, error)
+	Organisation(ctx context.Context, obj *db.EquipmentRequest) (*db.Organisation, error)
+	RequestedBy(ctx context.Context, obj *db.EquipmentRequest) (*db.Organisation, error)
+	Registration(ctx context.Context, obj *db.EquipmentRequest) (*db.Registration, error)
+
+	Handovers(ctx context.Context, obj *db.EquipmentRequest) ([]db.EquipmentHandover, error)
 }
 type MessageResolver interface {
 	ID(ctx context.Context, obj *db.Message) (string, error)
@@ -743,6 +920,15 @@ type MutationResolver interface {
 	RevokeCalendarFeed(ctx context.Context, input RevokeCalendarFeedInput) (*CalendarFeedPayload, error)
 	RescheduleEnrolment(ctx context.Context, input RescheduleEnrolmentInput) (*RescheduleEnrolmentPayload, error)
 	CancelEnrolment(ctx context.Context, input CancelEnrolmentInput) (*EnrolmentPayload, error)
+	AddDevice(ctx context.Context, input AddDeviceInput) (*DevicePayload, error)
+	UpdateDevice(ctx context.Context, input UpdateDeviceInput) (*DevicePayload, error)
+	RequestEquipment(ctx context.Context, input RequestEquipmentInput) (*EquipmentRequestPayload, error)
+	CloseEquipmentRequest(ctx context.Context, input CloseEquipmentRequestInput) (*EquipmentRequestPayload, error)
+	SetEquipmentRules(ctx context.Context, input EquipmentRulesInput) (*EquipmentRulesPayload, error)
+	ProposeDevice(ctx context.Context, input ProposeDeviceInput) (*HandoverPayload, error)
+	GiveDevice(ctx context.Context, input GiveDeviceInput) (*HandoverPayload, error)
+	DeclineDevice(ctx context.Context, input DeclineDeviceInput) (*HandoverPayload, error)
+	ReturnDevice(ctx context.Context, input ReturnDeviceInput) (*HandoverPayload, error)
 	StopReminders(ctx context.Context, input StopRemindersInput) (*RegistrationPayload, error)
 	ResendMessage(ctx context.Context, input ResendMessageInput) (*MessagePayload, error)
 	CreateOrganisation(ctx context.Context, input CreateOrganisationInput) (*OrganisationPayload, error)
@@ -808,6 +994,11 @@ type QueryResolver interface {
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
 	CalendarFeeds(ctx context.Context, first *int, after *string) (*CalendarFeedConnection, error)
 	Enrolments(ctx context.Context, programmeID *string, first *int, after *string) (*EnrolmentConnection, error)
+	Devices(ctx context.Context, statuses []db.DeviceStatus, first *int, after *string) (*DeviceConnection, error)
+	EquipmentRequests(ctx context.Context, statuses []db.EquipmentRequestStatus, first *int, after *string) (*EquipmentRequestConnection, error)
+	EquipmentRanking(ctx context.Context, first *int) (*EquipmentRanking, error)
+	EquipmentRules(ctx context.Context) (*db.EquipmentRules, error)
+	EquipmentFigures(ctx context.Context, from time.Time, to time.Time) (*EquipmentFigures, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	IncomingOrientations(ctx context.Context, first *int, after *string) (*OrientationConnection, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
@@ -1243,6 +1434,118 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeleteWebhookEndpointPayload.UserErrors(childComplexity), true
 
+	case "Device.condition":
+		if e.ComplexityRoot.Device.Condition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Condition(childComplexity), true
+	case "Device.description":
+		if e.ComplexityRoot.Device.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Description(childComplexity), true
+	case "Device.donor":
+		if e.ComplexityRoot.Device.Donor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Donor(childComplexity), true
+	case "Device.handovers":
+		if e.ComplexityRoot.Device.Handovers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Handovers(childComplexity), true
+	case "Device.id":
+		if e.ComplexityRoot.Device.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.ID(childComplexity), true
+	case "Device.installed":
+		if e.ComplexityRoot.Device.Installed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Installed(childComplexity), true
+	case "Device.inventoryNumber":
+		if e.ComplexityRoot.Device.InventoryNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.InventoryNumber(childComplexity), true
+	case "Device.kind":
+		if e.ComplexityRoot.Device.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Kind(childComplexity), true
+	case "Device.organisation":
+		if e.ComplexityRoot.Device.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Organisation(childComplexity), true
+	case "Device.receivedOn":
+		if e.ComplexityRoot.Device.ReceivedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.ReceivedOn(childComplexity), true
+	case "Device.serialNumber":
+		if e.ComplexityRoot.Device.SerialNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.SerialNumber(childComplexity), true
+	case "Device.status":
+		if e.ComplexityRoot.Device.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Device.Status(childComplexity), true
+
+	case "DeviceConnection.edges":
+		if e.ComplexityRoot.DeviceConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceConnection.Edges(childComplexity), true
+	case "DeviceConnection.pageInfo":
+		if e.ComplexityRoot.DeviceConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceConnection.PageInfo(childComplexity), true
+
+	case "DeviceEdge.cursor":
+		if e.ComplexityRoot.DeviceEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceEdge.Cursor(childComplexity), true
+	case "DeviceEdge.node":
+		if e.ComplexityRoot.DeviceEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceEdge.Node(childComplexity), true
+
+	case "DevicePayload.device":
+		if e.ComplexityRoot.DevicePayload.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePayload.Device(childComplexity), true
+	case "DevicePayload.userErrors":
+		if e.ComplexityRoot.DevicePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DevicePayload.UserErrors(childComplexity), true
+
 	case "EnrolPayload.enrolment":
 		if e.ComplexityRoot.EnrolPayload.Enrolment == nil {
 			break
@@ -1430,6 +1733,401 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Equipment.Wifi(childComplexity), true
 
+	case "EquipmentCount.count":
+		if e.ComplexityRoot.EquipmentCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentCount.Count(childComplexity), true
+	case "EquipmentCount.key":
+		if e.ComplexityRoot.EquipmentCount.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentCount.Key(childComplexity), true
+
+	case "EquipmentFigures.byAgeBracket":
+		if e.ComplexityRoot.EquipmentFigures.ByAgeBracket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentFigures.ByAgeBracket(childComplexity), true
+	case "EquipmentFigures.byKind":
+		if e.ComplexityRoot.EquipmentFigures.ByKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentFigures.ByKind(childComplexity), true
+	case "EquipmentFigures.bySituation":
+		if e.ComplexityRoot.EquipmentFigures.BySituation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentFigures.BySituation(childComplexity), true
+	case "EquipmentFigures.given":
+		if e.ComplexityRoot.EquipmentFigures.Given == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentFigures.Given(childComplexity), true
+
+	case "EquipmentHandover.acknowledgement":
+		if e.ComplexityRoot.EquipmentHandover.Acknowledgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Acknowledgement(childComplexity), true
+	case "EquipmentHandover.declineReason":
+		if e.ComplexityRoot.EquipmentHandover.DeclineReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.DeclineReason(childComplexity), true
+	case "EquipmentHandover.declinedAt":
+		if e.ComplexityRoot.EquipmentHandover.DeclinedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.DeclinedAt(childComplexity), true
+	case "EquipmentHandover.device":
+		if e.ComplexityRoot.EquipmentHandover.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Device(childComplexity), true
+	case "EquipmentHandover.deviceKind":
+		if e.ComplexityRoot.EquipmentHandover.DeviceKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.DeviceKind(childComplexity), true
+	case "EquipmentHandover.givenAt":
+		if e.ComplexityRoot.EquipmentHandover.GivenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.GivenAt(childComplexity), true
+	case "EquipmentHandover.givenBy":
+		if e.ComplexityRoot.EquipmentHandover.GivenBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.GivenBy(childComplexity), true
+	case "EquipmentHandover.id":
+		if e.ComplexityRoot.EquipmentHandover.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.ID(childComplexity), true
+	case "EquipmentHandover.overrideReason":
+		if e.ComplexityRoot.EquipmentHandover.OverrideReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.OverrideReason(childComplexity), true
+	case "EquipmentHandover.proposedAt":
+		if e.ComplexityRoot.EquipmentHandover.ProposedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.ProposedAt(childComplexity), true
+	case "EquipmentHandover.rank":
+		if e.ComplexityRoot.EquipmentHandover.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Rank(childComplexity), true
+	case "EquipmentHandover.reasons":
+		if e.ComplexityRoot.EquipmentHandover.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Reasons(childComplexity), true
+	case "EquipmentHandover.request":
+		if e.ComplexityRoot.EquipmentHandover.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Request(childComplexity), true
+	case "EquipmentHandover.returnNote":
+		if e.ComplexityRoot.EquipmentHandover.ReturnNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.ReturnNote(childComplexity), true
+	case "EquipmentHandover.returnedAt":
+		if e.ComplexityRoot.EquipmentHandover.ReturnedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.ReturnedAt(childComplexity), true
+	case "EquipmentHandover.rulesVersion":
+		if e.ComplexityRoot.EquipmentHandover.RulesVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.RulesVersion(childComplexity), true
+	case "EquipmentHandover.score":
+		if e.ComplexityRoot.EquipmentHandover.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Score(childComplexity), true
+	case "EquipmentHandover.status":
+		if e.ComplexityRoot.EquipmentHandover.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Status(childComplexity), true
+
+	case "EquipmentRanking.requests":
+		if e.ComplexityRoot.EquipmentRanking.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRanking.Requests(childComplexity), true
+	case "EquipmentRanking.rules":
+		if e.ComplexityRoot.EquipmentRanking.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRanking.Rules(childComplexity), true
+
+	case "EquipmentRequest.ageBracket":
+		if e.ComplexityRoot.EquipmentRequest.AgeBracket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.AgeBracket(childComplexity), true
+	case "EquipmentRequest.closedReason":
+		if e.ComplexityRoot.EquipmentRequest.ClosedReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.ClosedReason(childComplexity), true
+	case "EquipmentRequest.createdAt":
+		if e.ComplexityRoot.EquipmentRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.CreatedAt(childComplexity), true
+	case "EquipmentRequest.email":
+		if e.ComplexityRoot.EquipmentRequest.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Email(childComplexity), true
+	case "EquipmentRequest.employeeSince":
+		if e.ComplexityRoot.EquipmentRequest.EmployeeSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.EmployeeSince(childComplexity), true
+	case "EquipmentRequest.firstName":
+		if e.ComplexityRoot.EquipmentRequest.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.FirstName(childComplexity), true
+	case "EquipmentRequest.handovers":
+		if e.ComplexityRoot.EquipmentRequest.Handovers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Handovers(childComplexity), true
+	case "EquipmentRequest.hasComputer":
+		if e.ComplexityRoot.EquipmentRequest.HasComputer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.HasComputer(childComplexity), true
+	case "EquipmentRequest.hasInternet":
+		if e.ComplexityRoot.EquipmentRequest.HasInternet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.HasInternet(childComplexity), true
+	case "EquipmentRequest.hasSmartphone":
+		if e.ComplexityRoot.EquipmentRequest.HasSmartphone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.HasSmartphone(childComplexity), true
+	case "EquipmentRequest.id":
+		if e.ComplexityRoot.EquipmentRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.ID(childComplexity), true
+	case "EquipmentRequest.lastName":
+		if e.ComplexityRoot.EquipmentRequest.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.LastName(childComplexity), true
+	case "EquipmentRequest.organisation":
+		if e.ComplexityRoot.EquipmentRequest.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Organisation(childComplexity), true
+	case "EquipmentRequest.phone":
+		if e.ComplexityRoot.EquipmentRequest.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Phone(childComplexity), true
+	case "EquipmentRequest.reason":
+		if e.ComplexityRoot.EquipmentRequest.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Reason(childComplexity), true
+	case "EquipmentRequest.registration":
+		if e.ComplexityRoot.EquipmentRequest.Registration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Registration(childComplexity), true
+	case "EquipmentRequest.requestedBy":
+		if e.ComplexityRoot.EquipmentRequest.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.RequestedBy(childComplexity), true
+	case "EquipmentRequest.situation":
+		if e.ComplexityRoot.EquipmentRequest.Situation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Situation(childComplexity), true
+	case "EquipmentRequest.status":
+		if e.ComplexityRoot.EquipmentRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.Status(childComplexity), true
+
+	case "EquipmentRequestConnection.edges":
+		if e.ComplexityRoot.EquipmentRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestConnection.Edges(childComplexity), true
+	case "EquipmentRequestConnection.pageInfo":
+		if e.ComplexityRoot.EquipmentRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestConnection.PageInfo(childComplexity), true
+
+	case "EquipmentRequestEdge.cursor":
+		if e.ComplexityRoot.EquipmentRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestEdge.Cursor(childComplexity), true
+	case "EquipmentRequestEdge.node":
+		if e.ComplexityRoot.EquipmentRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestEdge.Node(childComplexity), true
+
+	case "EquipmentRequestPayload.request":
+		if e.ComplexityRoot.EquipmentRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestPayload.Request(childComplexity), true
+	case "EquipmentRequestPayload.userErrors":
+		if e.ComplexityRoot.EquipmentRequestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequestPayload.UserErrors(childComplexity), true
+
+	case "EquipmentRules.attendedWorkshop":
+		if e.ComplexityRoot.EquipmentRules.AttendedWorkshop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.AttendedWorkshop(childComplexity), true
+	case "EquipmentRules.noComputer":
+		if e.ComplexityRoot.EquipmentRules.NoComputer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.NoComputer(childComplexity), true
+	case "EquipmentRules.noInternet":
+		if e.ComplexityRoot.EquipmentRules.NoInternet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.NoInternet(childComplexity), true
+	case "EquipmentRules.noSmartphone":
+		if e.ComplexityRoot.EquipmentRules.NoSmartphone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.NoSmartphone(childComplexity), true
+	case "EquipmentRules.seniorityMaxMonths":
+		if e.ComplexityRoot.EquipmentRules.SeniorityMaxMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.SeniorityMaxMonths(childComplexity), true
+	case "EquipmentRules.seniorityPerMonth":
+		if e.ComplexityRoot.EquipmentRules.SeniorityPerMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.SeniorityPerMonth(childComplexity), true
+	case "EquipmentRules.setAt":
+		if e.ComplexityRoot.EquipmentRules.SetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.SetAt(childComplexity), true
+	case "EquipmentRules.version":
+		if e.ComplexityRoot.EquipmentRules.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.Version(childComplexity), true
+	case "EquipmentRules.youngWithoutComputer":
+		if e.ComplexityRoot.EquipmentRules.YoungWithoutComputer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRules.YoungWithoutComputer(childComplexity), true
+
+	case "EquipmentRulesPayload.rules":
+		if e.ComplexityRoot.EquipmentRulesPayload.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRulesPayload.Rules(childComplexity), true
+	case "EquipmentRulesPayload.userErrors":
+		if e.ComplexityRoot.EquipmentRulesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRulesPayload.UserErrors(childComplexity), true
+
+	case "HandoverPayload.handover":
+		if e.ComplexityRoot.HandoverPayload.Handover == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HandoverPayload.Handover(childComplexity), true
+	case "HandoverPayload.userErrors":
+		if e.ComplexityRoot.HandoverPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.HandoverPayload.UserErrors(childComplexity), true
+
 	case "LearningResource.title":
 		if e.ComplexityRoot.LearningResource.Title == nil {
 			break
@@ -1523,6 +2221,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MessagePayload.UserErrors(childComplexity), true
 
+	case "Mutation.addDevice":
+		if e.ComplexityRoot.Mutation.AddDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddDevice(childComplexity, args["input"].(AddDeviceInput)), true
 	case "Mutation.archiveProgramme":
 		if e.ComplexityRoot.Mutation.ArchiveProgramme == nil {
 			break
@@ -1600,6 +2309,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelSlot(childComplexity, args["input"].(CancelSlotInput)), true
+	case "Mutation.closeEquipmentRequest":
+		if e.ComplexityRoot.Mutation.CloseEquipmentRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_closeEquipmentRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CloseEquipmentRequest(childComplexity, args["input"].(CloseEquipmentRequestInput)), true
 	case "Mutation.createApiKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -1688,6 +2408,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWorkshop(childComplexity, args["input"].(CreateWorkshopInput)), true
+	case "Mutation.declineDevice":
+		if e.ComplexityRoot.Mutation.DeclineDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineDevice(childComplexity, args["input"].(DeclineDeviceInput)), true
 	case "Mutation.declineOrientation":
 		if e.ComplexityRoot.Mutation.DeclineOrientation == nil {
 			break
@@ -1721,6 +2452,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Enrol(childComplexity, args["input"].(EnrolInput)), true
+	case "Mutation.giveDevice":
+		if e.ComplexityRoot.Mutation.GiveDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_giveDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GiveDevice(childComplexity, args["input"].(GiveDeviceInput)), true
 	case "Mutation.markAttendance":
 		if e.ComplexityRoot.Mutation.MarkAttendance == nil {
 			break
@@ -1743,6 +2485,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PingWebhookEndpoint(childComplexity, args["input"].(WebhookEndpointInput)), true
+	case "Mutation.proposeDevice":
+		if e.ComplexityRoot.Mutation.ProposeDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_proposeDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ProposeDevice(childComplexity, args["input"].(ProposeDeviceInput)), true
 	case "Mutation.recordOutcome":
 		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
 			break
@@ -1820,6 +2573,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplayWebhookMessage(childComplexity, args["input"].(ReplayWebhookMessageInput)), true
+	case "Mutation.requestEquipment":
+		if e.ComplexityRoot.Mutation.RequestEquipment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestEquipment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestEquipment(childComplexity, args["input"].(RequestEquipmentInput)), true
 	case "Mutation.rescheduleEnrolment":
 		if e.ComplexityRoot.Mutation.RescheduleEnrolment == nil {
 			break
@@ -1853,6 +2617,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReserveSeats(childComplexity, args["input"].(ReserveSeatsInput)), true
+	case "Mutation.returnDevice":
+		if e.ComplexityRoot.Mutation.ReturnDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnDevice(childComplexity, args["input"].(ReturnDeviceInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1908,6 +2683,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ScheduleSlotSeries(childComplexity, args["input"].(ScheduleSlotSeriesInput)), true
+	case "Mutation.setEquipmentRules":
+		if e.ComplexityRoot.Mutation.SetEquipmentRules == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEquipmentRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEquipmentRules(childComplexity, args["input"].(EquipmentRulesInput)), true
 	case "Mutation.setRegistrationPriority":
 		if e.ComplexityRoot.Mutation.SetRegistrationPriority == nil {
 			break
@@ -1930,6 +2716,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StopReminders(childComplexity, args["input"].(StopRemindersInput)), true
+	case "Mutation.updateDevice":
+		if e.ComplexityRoot.Mutation.UpdateDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDevice(childComplexity, args["input"].(UpdateDeviceInput)), true
 	case "Mutation.updateOrganisation":
 		if e.ComplexityRoot.Mutation.UpdateOrganisation == nil {
 			break
@@ -2371,6 +3168,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Participant.PreferredChannel(childComplexity), true
 
+	case "PriorityReason.detail":
+		if e.ComplexityRoot.PriorityReason.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityReason.Detail(childComplexity), true
+	case "PriorityReason.points":
+		if e.ComplexityRoot.PriorityReason.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityReason.Points(childComplexity), true
+	case "PriorityReason.rule":
+		if e.ComplexityRoot.PriorityReason.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriorityReason.Rule(childComplexity), true
+
 	case "Programme.description":
 		if e.ComplexityRoot.Programme.Description == nil {
 			break
@@ -2475,6 +3291,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CalendarFeeds(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.devices":
+		if e.ComplexityRoot.Query.Devices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_devices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Devices(childComplexity, args["statuses"].([]db.DeviceStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Query.enrolments":
 		if e.ComplexityRoot.Query.Enrolments == nil {
 			break
@@ -2486,6 +3313,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["programmeId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.equipmentFigures":
+		if e.ComplexityRoot.Query.EquipmentFigures == nil {
+			break
+		}
+
+		args, err := ec.field_Query_equipmentFigures_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EquipmentFigures(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Query.equipmentRanking":
+		if e.ComplexityRoot.Query.EquipmentRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_equipmentRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EquipmentRanking(childComplexity, args["first"].(*int)), true
+	case "Query.equipmentRequests":
+		if e.ComplexityRoot.Query.EquipmentRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_equipmentRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EquipmentRequests(childComplexity, args["statuses"].([]db.EquipmentRequestStatus), args["first"].(*int), args["after"].(*string)), true
+	case "Query.equipmentRules":
+		if e.ComplexityRoot.Query.EquipmentRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.EquipmentRules(childComplexity), true
 	case "Query.incomingOrientations":
 		if e.ComplexityRoot.Query.IncomingOrientations == nil {
 			break
@@ -2625,6 +3491,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Workshops(childComplexity, args["filter"].(*db.WorkshopFilter), args["first"].(*int), args["after"].(*string)), true
+
+	case "RankedRequest.rank":
+		if e.ComplexityRoot.RankedRequest.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedRequest.Rank(childComplexity), true
+	case "RankedRequest.reasons":
+		if e.ComplexityRoot.RankedRequest.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedRequest.Reasons(childComplexity), true
+	case "RankedRequest.request":
+		if e.ComplexityRoot.RankedRequest.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedRequest.Request(childComplexity), true
+	case "RankedRequest.score":
+		if e.ComplexityRoot.RankedRequest.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RankedRequest.Score(childComplexity), true
 
 	case "Referral.counsellorName":
 		if e.ComplexityRoot.Referral.CounsellorName == nil {
@@ -3765,10 +4656,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AccessibilityInput", ec.unmarshalInputAccessibilityInput),
+			graphql.NewInputUnmarshaler("AddDeviceInput", ec.unmarshalInputAddDeviceInput),
 			graphql.NewInputUnmarshaler("ArchiveInput", ec.unmarshalInputArchiveInput),
 			graphql.NewInputUnmarshaler("CancelEnrolmentInput", ec.unmarshalInputCancelEnrolmentInput),
 			graphql.NewInputUnmarshaler("CancelRegistrationInput", ec.unmarshalInputCancelRegistrationInput),
 			graphql.NewInputUnmarshaler("CancelSlotInput", ec.unmarshalInputCancelSlotInput),
+			graphql.NewInputUnmarshaler("CloseEquipmentRequestInput", ec.unmarshalInputCloseEquipmentRequestInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateCalendarFeedInput", ec.unmarshalInputCreateCalendarFeedInput),
 			graphql.NewInputUnmarshaler("CreateOrganisationInput", ec.unmarshalInputCreateOrganisationInput),
@@ -3777,15 +4670,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateVenueInput", ec.unmarshalInputCreateVenueInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("CreateWorkshopInput", ec.unmarshalInputCreateWorkshopInput),
+			graphql.NewInputUnmarshaler("DeclineDeviceInput", ec.unmarshalInputDeclineDeviceInput),
 			graphql.NewInputUnmarshaler("DeclineOrientationInput", ec.unmarshalInputDeclineOrientationInput),
 			graphql.NewInputUnmarshaler("EnrolInput", ec.unmarshalInputEnrolInput),
 			graphql.NewInputUnmarshaler("EquipmentInput", ec.unmarshalInputEquipmentInput),
+			graphql.NewInputUnmarshaler("EquipmentRulesInput", ec.unmarshalInputEquipmentRulesInput),
+			graphql.NewInputUnmarshaler("GiveDeviceInput", ec.unmarshalInputGiveDeviceInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
 			graphql.NewInputUnmarshaler("MarkAttendanceInput", ec.unmarshalInputMarkAttendanceInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
 			graphql.NewInputUnmarshaler("OrganisationFilter", ec.unmarshalInputOrganisationFilter),
 			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
+			graphql.NewInputUnmarshaler("ProposeDeviceInput", ec.unmarshalInputProposeDeviceInput),
 			graphql.NewInputUnmarshaler("RecordOutcomeInput", ec.unmarshalInputRecordOutcomeInput),
 			graphql.NewInputUnmarshaler("RecordWalkInInput", ec.unmarshalInputRecordWalkInInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
@@ -3794,9 +4691,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ReleaseSeatsInput", ec.unmarshalInputReleaseSeatsInput),
 			graphql.NewInputUnmarshaler("ReorientInput", ec.unmarshalInputReorientInput),
 			graphql.NewInputUnmarshaler("ReplayWebhookMessageInput", ec.unmarshalInputReplayWebhookMessageInput),
+			graphql.NewInputUnmarshaler("RequestEquipmentInput", ec.unmarshalInputRequestEquipmentInput),
 			graphql.NewInputUnmarshaler("RescheduleEnrolmentInput", ec.unmarshalInputRescheduleEnrolmentInput),
 			graphql.NewInputUnmarshaler("ResendMessageInput", ec.unmarshalInputResendMessageInput),
 			graphql.NewInputUnmarshaler("ReserveSeatsInput", ec.unmarshalInputReserveSeatsInput),
+			graphql.NewInputUnmarshaler("ReturnDeviceInput", ec.unmarshalInputReturnDeviceInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("RevokeCalendarFeedInput", ec.unmarshalInputRevokeCalendarFeedInput),
 			graphql.NewInputUnmarshaler("RotateWebhookSecretInput", ec.unmarshalInputRotateWebhookSecretInput),
@@ -3805,6 +4704,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetRegistrationPriorityInput", ec.unmarshalInputSetRegistrationPriorityInput),
 			graphql.NewInputUnmarshaler("SlotFilter", ec.unmarshalInputSlotFilter),
 			graphql.NewInputUnmarshaler("StopRemindersInput", ec.unmarshalInputStopRemindersInput),
+			graphql.NewInputUnmarshaler("UpdateDeviceInput", ec.unmarshalInputUpdateDeviceInput),
 			graphql.NewInputUnmarshaler("UpdateOrganisationInput", ec.unmarshalInputUpdateOrganisationInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
 			graphql.NewInputUnmarshaler("UpdateRoomInput", ec.unmarshalInputUpdateRoomInput),
@@ -3907,7 +4807,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3923,6 +4823,7 @@ var sources = []*ast.Source{
 	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
 	{Name: "schema/calendarfeed.graphqls", Input: sourceData("schema/calendarfeed.graphqls"), BuiltIn: false},
 	{Name: "schema/enrolment.graphqls", Input: sourceData("schema/enrolment.graphqls"), BuiltIn: false},
+	{Name: "schema/equipment.graphqls", Input: sourceData("schema/equipment.graphqls"), BuiltIn: false},
 	{Name: "schema/live.graphqls", Input: sourceData("schema/live.graphqls"), BuiltIn: false},
 	{Name: "schema/message.graphqls", Input: sourceData("schema/message.graphqls"), BuiltIn: false},
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
@@ -4128,6 +5029,66 @@ func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context
 	return nil, fmt.Errorf("no field named %q was found under type DeleteWebhookEndpointPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Device(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Device_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_Device_organisation(ctx, field)
+	case "kind":
+		return ec.fieldContext_Device_kind(ctx, field)
+	case "donor":
+		return ec.fieldContext_Device_donor(ctx, field)
+	case "receivedOn":
+		return ec.fieldContext_Device_receivedOn(ctx, field)
+	case "condition":
+		return ec.fieldContext_Device_condition(ctx, field)
+	case "serialNumber":
+		return ec.fieldContext_Device_serialNumber(ctx, field)
+	case "inventoryNumber":
+		return ec.fieldContext_Device_inventoryNumber(ctx, field)
+	case "installed":
+		return ec.fieldContext_Device_installed(ctx, field)
+	case "description":
+		return ec.fieldContext_Device_description(ctx, field)
+	case "status":
+		return ec.fieldContext_Device_status(ctx, field)
+	case "handovers":
+		return ec.fieldContext_Device_handovers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Device", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeviceConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeviceConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DeviceEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DeviceEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "device":
+		return ec.fieldContext_DevicePayload_device(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DevicePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DevicePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_EnrolPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "enrolment":
@@ -4228,6 +5189,200 @@ func (ec *executionContext) childFields_Equipment(ctx context.Context, field gra
 		return ec.fieldContext_Equipment_scanner(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Equipment", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_EquipmentCount_key(ctx, field)
+	case "count":
+		return ec.fieldContext_EquipmentCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentCount", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "given":
+		return ec.fieldContext_EquipmentFigures_given(ctx, field)
+	case "byAgeBracket":
+		return ec.fieldContext_EquipmentFigures_byAgeBracket(ctx, field)
+	case "bySituation":
+		return ec.fieldContext_EquipmentFigures_bySituation(ctx, field)
+	case "byKind":
+		return ec.fieldContext_EquipmentFigures_byKind(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentHandover(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EquipmentHandover_id(ctx, field)
+	case "device":
+		return ec.fieldContext_EquipmentHandover_device(ctx, field)
+	case "deviceKind":
+		return ec.fieldContext_EquipmentHandover_deviceKind(ctx, field)
+	case "request":
+		return ec.fieldContext_EquipmentHandover_request(ctx, field)
+	case "status":
+		return ec.fieldContext_EquipmentHandover_status(ctx, field)
+	case "rulesVersion":
+		return ec.fieldContext_EquipmentHandover_rulesVersion(ctx, field)
+	case "rank":
+		return ec.fieldContext_EquipmentHandover_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_EquipmentHandover_score(ctx, field)
+	case "reasons":
+		return ec.fieldContext_EquipmentHandover_reasons(ctx, field)
+	case "overrideReason":
+		return ec.fieldContext_EquipmentHandover_overrideReason(ctx, field)
+	case "proposedAt":
+		return ec.fieldContext_EquipmentHandover_proposedAt(ctx, field)
+	case "givenAt":
+		return ec.fieldContext_EquipmentHandover_givenAt(ctx, field)
+	case "givenBy":
+		return ec.fieldContext_EquipmentHandover_givenBy(ctx, field)
+	case "acknowledgement":
+		return ec.fieldContext_EquipmentHandover_acknowledgement(ctx, field)
+	case "declinedAt":
+		return ec.fieldContext_EquipmentHandover_declinedAt(ctx, field)
+	case "declineReason":
+		return ec.fieldContext_EquipmentHandover_declineReason(ctx, field)
+	case "returnedAt":
+		return ec.fieldContext_EquipmentHandover_returnedAt(ctx, field)
+	case "returnNote":
+		return ec.fieldContext_EquipmentHandover_returnNote(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentHandover", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRanking(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rules":
+		return ec.fieldContext_EquipmentRanking_rules(ctx, field)
+	case "requests":
+		return ec.fieldContext_EquipmentRanking_requests(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRanking", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EquipmentRequest_id(ctx, field)
+	case "organisation":
+		return ec.fieldContext_EquipmentRequest_organisation(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_EquipmentRequest_requestedBy(ctx, field)
+	case "registration":
+		return ec.fieldContext_EquipmentRequest_registration(ctx, field)
+	case "firstName":
+		return ec.fieldContext_EquipmentRequest_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_EquipmentRequest_lastName(ctx, field)
+	case "phone":
+		return ec.fieldContext_EquipmentRequest_phone(ctx, field)
+	case "email":
+		return ec.fieldContext_EquipmentRequest_email(ctx, field)
+	case "ageBracket":
+		return ec.fieldContext_EquipmentRequest_ageBracket(ctx, field)
+	case "situation":
+		return ec.fieldContext_EquipmentRequest_situation(ctx, field)
+	case "hasComputer":
+		return ec.fieldContext_EquipmentRequest_hasComputer(ctx, field)
+	case "hasSmartphone":
+		return ec.fieldContext_EquipmentRequest_hasSmartphone(ctx, field)
+	case "hasInternet":
+		return ec.fieldContext_EquipmentRequest_hasInternet(ctx, field)
+	case "employeeSince":
+		return ec.fieldContext_EquipmentRequest_employeeSince(ctx, field)
+	case "reason":
+		return ec.fieldContext_EquipmentRequest_reason(ctx, field)
+	case "status":
+		return ec.fieldContext_EquipmentRequest_status(ctx, field)
+	case "closedReason":
+		return ec.fieldContext_EquipmentRequest_closedReason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_EquipmentRequest_createdAt(ctx, field)
+	case "handovers":
+		return ec.fieldContext_EquipmentRequest_handovers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EquipmentRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EquipmentRequestConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_EquipmentRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_EquipmentRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_EquipmentRequestPayload_request(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EquipmentRequestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRules(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_EquipmentRules_version(ctx, field)
+	case "youngWithoutComputer":
+		return ec.fieldContext_EquipmentRules_youngWithoutComputer(ctx, field)
+	case "seniorityPerMonth":
+		return ec.fieldContext_EquipmentRules_seniorityPerMonth(ctx, field)
+	case "seniorityMaxMonths":
+		return ec.fieldContext_EquipmentRules_seniorityMaxMonths(ctx, field)
+	case "noComputer":
+		return ec.fieldContext_EquipmentRules_noComputer(ctx, field)
+	case "noInternet":
+		return ec.fieldContext_EquipmentRules_noInternet(ctx, field)
+	case "noSmartphone":
+		return ec.fieldContext_EquipmentRules_noSmartphone(ctx, field)
+	case "attendedWorkshop":
+		return ec.fieldContext_EquipmentRules_attendedWorkshop(ctx, field)
+	case "setAt":
+		return ec.fieldContext_EquipmentRules_setAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRules", field.Name)
+}
+
+func (ec *executionContext) childFields_EquipmentRulesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rules":
+		return ec.fieldContext_EquipmentRulesPayload_rules(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_EquipmentRulesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EquipmentRulesPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_HandoverPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "handover":
+		return ec.fieldContext_HandoverPayload_handover(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_HandoverPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type HandoverPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LearningResource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4458,6 +5613,18 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
 }
 
+func (ec *executionContext) childFields_PriorityReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_PriorityReason_rule(ctx, field)
+	case "points":
+		return ec.fieldContext_PriorityReason_points(ctx, field)
+	case "detail":
+		return ec.fieldContext_PriorityReason_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PriorityReason", field.Name)
+}
+
 func (ec *executionContext) childFields_Programme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4506,6 +5673,20 @@ func (ec *executionContext) childFields_ProgrammePayload(ctx context.Context, fi
 		return ec.fieldContext_ProgrammePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RankedRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_RankedRequest_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_RankedRequest_score(ctx, field)
+	case "reasons":
+		return ec.fieldContext_RankedRequest_reasons(ctx, field)
+	case "request":
+		return ec.fieldContext_RankedRequest_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RankedRequest", field.Name)
 }
 
 func (ec *executionContext) childFields_Referral(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5192,6 +6373,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_addDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (AddDeviceInput, error) {
+			return ec.unmarshalNAddDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAddDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveProgramme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5282,6 +6477,20 @@ func (ec *executionContext) field_Mutation_cancelSlot_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (CancelSlotInput, error) {
 			return ec.unmarshalNCancelSlotInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCancelSlotInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_closeEquipmentRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CloseEquipmentRequestInput, error) {
+			return ec.unmarshalNCloseEquipmentRequestInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCloseEquipmentRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5402,6 +6611,20 @@ func (ec *executionContext) field_Mutation_createWorkshop_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_declineDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (DeclineDeviceInput, error) {
+			return ec.unmarshalNDeclineDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_declineOrientation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5444,6 +6667,20 @@ func (ec *executionContext) field_Mutation_enrol_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_giveDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GiveDeviceInput, error) {
+			return ec.unmarshalNGiveDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐGiveDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_markAttendance_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5464,6 +6701,20 @@ func (ec *executionContext) field_Mutation_pingWebhookEndpoint_args(ctx context.
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (WebhookEndpointInput, error) {
 			return ec.unmarshalNWebhookEndpointInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐWebhookEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_proposeDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ProposeDeviceInput, error) {
+			return ec.unmarshalNProposeDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProposeDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5570,6 +6821,20 @@ func (ec *executionContext) field_Mutation_replayWebhookMessage_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestEquipment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (RequestEquipmentInput, error) {
+			return ec.unmarshalNRequestEquipmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRequestEquipmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rescheduleEnrolment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5604,6 +6869,20 @@ func (ec *executionContext) field_Mutation_reserveSeats_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ReserveSeatsInput, error) {
 			return ec.unmarshalNReserveSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReserveSeatsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_returnDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ReturnDeviceInput, error) {
+			return ec.unmarshalNReturnDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReturnDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5682,6 +6961,20 @@ func (ec *executionContext) field_Mutation_scheduleSlot_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setEquipmentRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (EquipmentRulesInput, error) {
+			return ec.unmarshalNEquipmentRulesInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRulesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setRegistrationPriority_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5702,6 +6995,20 @@ func (ec *executionContext) field_Mutation_stopReminders_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (StopRemindersInput, error) {
 			return ec.unmarshalNStopRemindersInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐStopRemindersInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (UpdateDeviceInput, error) {
+			return ec.unmarshalNUpdateDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5910,6 +7217,36 @@ func (ec *executionContext) field_Query_calendarFeeds_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_devices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "statuses",
+		func(ctx context.Context, v any) ([]db.DeviceStatus, error) {
+			return ec.unmarshalODeviceStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statuses"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5921,6 +7258,72 @@ func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["programmeId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_equipmentFigures_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_equipmentRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_equipmentRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "statuses",
+		func(ctx context.Context, v any) ([]db.EquipmentRequestStatus, error) {
+			return ec.unmarshalOEquipmentRequestStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["statuses"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -7821,6 +9224,483 @@ func (ec *executionContext) fieldContext_DeleteWebhookEndpointPayload_userErrors
 	return fc, nil
 }
 
+func (ec *executionContext) _Device_id(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Device().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Device_organisation(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Device().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Device",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Device_kind(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.DeviceKind) graphql.Marshaler {
+			return ec.marshalNDeviceKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "DeviceKind")
+}
+
+func (ec *executionContext) _Device_donor(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_donor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Donor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_donor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
+}
+
+func (ec *executionContext) _Device_receivedOn(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_receivedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceivedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_receivedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Device_condition(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_condition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Condition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.DeviceCondition) graphql.Marshaler {
+			return ec.marshalNDeviceCondition2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_condition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "DeviceCondition")
+}
+
+func (ec *executionContext) _Device_serialNumber(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_serialNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SerialNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Device_serialNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
+}
+
+func (ec *executionContext) _Device_inventoryNumber(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_inventoryNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InventoryNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Device_inventoryNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
+}
+
+func (ec *executionContext) _Device_installed(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_installed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Installed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_installed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
+}
+
+func (ec *executionContext) _Device_description(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "String")
+}
+
+func (ec *executionContext) _Device_status(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.DeviceStatus) graphql.Marshaler {
+			return ec.marshalNDeviceStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Device", field, false, false, "DeviceStatus")
+}
+
+func (ec *executionContext) _Device_handovers(ctx context.Context, field graphql.CollectedField, obj *db.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Device_handovers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Device().Handovers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.EquipmentHandover) graphql.Marshaler {
+			return ec.marshalNEquipmentHandover2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandoverᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Device_handovers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Device",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentHandover(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceConnection_edges(ctx context.Context, field graphql.CollectedField, obj *DeviceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []DeviceEdge) graphql.Marshaler {
+			return ec.marshalNDeviceEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *DeviceConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeviceEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *DeviceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeviceEdge_node(ctx context.Context, field graphql.CollectedField, obj *DeviceEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Device) graphql.Marshaler {
+			return ec.marshalNDevice2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeviceEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePayload_device(ctx context.Context, field graphql.CollectedField, obj *DevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePayload_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Device) graphql.Marshaler {
+			return ec.marshalODevice2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDevice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePayload_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DevicePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *DevicePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DevicePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DevicePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DevicePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _EnrolPayload_enrolment(ctx context.Context, field graphql.CollectedField, obj *EnrolPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8637,6 +10517,1667 @@ func (ec *executionContext) fieldContext_Equipment_scanner(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Equipment", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _EquipmentCount_key(ctx context.Context, field graphql.CollectedField, obj *EquipmentCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentCount_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentCount_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentCount_count(ctx context.Context, field graphql.CollectedField, obj *EquipmentCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentFigures_given(ctx context.Context, field graphql.CollectedField, obj *EquipmentFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentFigures_given(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Given, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentFigures_given(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentFigures_byAgeBracket(ctx context.Context, field graphql.CollectedField, obj *EquipmentFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentFigures_byAgeBracket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByAgeBracket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []EquipmentCount) graphql.Marshaler {
+			return ec.marshalNEquipmentCount2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentFigures_byAgeBracket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentFigures_bySituation(ctx context.Context, field graphql.CollectedField, obj *EquipmentFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentFigures_bySituation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BySituation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []EquipmentCount) graphql.Marshaler {
+			return ec.marshalNEquipmentCount2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentFigures_bySituation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentFigures_byKind(ctx context.Context, field graphql.CollectedField, obj *EquipmentFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentFigures_byKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ByKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []EquipmentCount) graphql.Marshaler {
+			return ec.marshalNEquipmentCount2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentFigures_byKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentFigures",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentHandover_id(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentHandover().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EquipmentHandover_device(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentHandover().Device(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Device) graphql.Marshaler {
+			return ec.marshalODevice2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDevice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentHandover",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Device(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentHandover_deviceKind(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_deviceKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentHandover().DeviceKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.DeviceKind) graphql.Marshaler {
+			return ec.marshalNDeviceKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_deviceKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, true, true, "DeviceKind")
+}
+
+func (ec *executionContext) _EquipmentHandover_request(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentHandover().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.EquipmentRequest) graphql.Marshaler {
+			return ec.marshalNEquipmentRequest2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentHandover",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentHandover_status(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.HandoverStatus) graphql.Marshaler {
+			return ec.marshalNHandoverStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐHandoverStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "HandoverStatus")
+}
+
+func (ec *executionContext) _EquipmentHandover_rulesVersion(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_rulesVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RulesVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_rulesVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentHandover_rank(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentHandover_score(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentHandover_reasons(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PriorityReason) graphql.Marshaler {
+			return ec.marshalNPriorityReason2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentHandover",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriorityReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentHandover_overrideReason(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_overrideReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverrideReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_overrideReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentHandover_proposedAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_proposedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProposedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_proposedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentHandover_givenAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_givenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GivenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_givenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentHandover_givenBy(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_givenBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GivenBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_givenBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentHandover_acknowledgement(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_acknowledgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acknowledgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_acknowledgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentHandover_declinedAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_declinedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclinedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_declinedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentHandover_declineReason(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_declineReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeclineReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_declineReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentHandover_returnedAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_returnedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_returnedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentHandover_returnNote(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_returnNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturnNote, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_returnNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRanking_rules(ctx context.Context, field graphql.CollectedField, obj *EquipmentRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRanking_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EquipmentRules) graphql.Marshaler {
+			return ec.marshalNEquipmentRules2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRanking_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRanking",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRanking_requests(ctx context.Context, field graphql.CollectedField, obj *EquipmentRanking) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRanking_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Requests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.RankedRequest) graphql.Marshaler {
+			return ec.marshalNRankedRequest2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRankedRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRanking_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRanking",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RankedRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequest_id(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, true, true, "ID")
+}
+
+func (ec *executionContext) _EquipmentRequest_organisation(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequest_requestedBy(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().RequestedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequest_registration(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_registration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().Registration(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Registration) graphql.Marshaler {
+			return ec.marshalORegistration2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_registration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequest_firstName(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_firstName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRequest_lastName(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_lastName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRequest_phone(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "PhoneNumber")
+}
+
+func (ec *executionContext) _EquipmentRequest_email(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOEmail2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Email")
+}
+
+func (ec *executionContext) _EquipmentRequest_ageBracket(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_ageBracket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBracket, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.AgeBracket) graphql.Marshaler {
+			return ec.marshalNAgeBracket2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_ageBracket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "AgeBracket")
+}
+
+func (ec *executionContext) _EquipmentRequest_situation(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_situation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Situation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.Situation) graphql.Marshaler {
+			return ec.marshalNSituation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSituation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_situation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Situation")
+}
+
+func (ec *executionContext) _EquipmentRequest_hasComputer(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_hasComputer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasComputer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_hasComputer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EquipmentRequest_hasSmartphone(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_hasSmartphone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasSmartphone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_hasSmartphone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EquipmentRequest_hasInternet(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_hasInternet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasInternet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_hasInternet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EquipmentRequest_employeeSince(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_employeeSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmployeeSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_employeeSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "Date")
+}
+
+func (ec *executionContext) _EquipmentRequest_reason(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRequest_status(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EquipmentRequestStatus) graphql.Marshaler {
+			return ec.marshalNEquipmentRequestStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "EquipmentRequestStatus")
+}
+
+func (ec *executionContext) _EquipmentRequest_closedReason(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_closedReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosedReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_closedReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentRequest_handovers(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_handovers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().Handovers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.EquipmentHandover) graphql.Marshaler {
+			return ec.marshalNEquipmentHandover2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandoverᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_handovers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentHandover(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []EquipmentRequestEdge) graphql.Marshaler {
+			return ec.marshalNEquipmentRequestEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _EquipmentRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EquipmentRequest) graphql.Marshaler {
+			return ec.marshalNEquipmentRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.EquipmentRequest) graphql.Marshaler {
+			return ec.marshalOEquipmentRequest2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequestPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequestPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequestPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRules_version(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_youngWithoutComputer(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_youngWithoutComputer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.YoungWithoutComputer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_youngWithoutComputer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_seniorityPerMonth(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_seniorityPerMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeniorityPerMonth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_seniorityPerMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_seniorityMaxMonths(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_seniorityMaxMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeniorityMaxMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_seniorityMaxMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_noComputer(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_noComputer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoComputer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_noComputer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_noInternet(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_noInternet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoInternet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_noInternet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_noSmartphone(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_noSmartphone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoSmartphone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_noSmartphone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_attendedWorkshop(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_attendedWorkshop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttendedWorkshop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_attendedWorkshop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentRules_setAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRules) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRules_setAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SetAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRules_setAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRules", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentRulesPayload_rules(ctx context.Context, field graphql.CollectedField, obj *EquipmentRulesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRulesPayload_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.EquipmentRules) graphql.Marshaler {
+			return ec.marshalOEquipmentRules2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRulesPayload_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRulesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRulesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *EquipmentRulesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRulesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRulesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentRulesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HandoverPayload_handover(ctx context.Context, field graphql.CollectedField, obj *HandoverPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HandoverPayload_handover(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handover, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.EquipmentHandover) graphql.Marshaler {
+			return ec.marshalOEquipmentHandover2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandover(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_HandoverPayload_handover(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HandoverPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentHandover(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _HandoverPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *HandoverPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_HandoverPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_HandoverPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "HandoverPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LearningResource_title(ctx context.Context, field graphql.CollectedField, obj *db.LearningResource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9346,6 +12887,402 @@ func (ec *executionContext) fieldContext_Mutation_cancelEnrolment(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_cancelEnrolment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddDevice(ctx, fc.Args["input"].(AddDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DevicePayload) graphql.Marshaler {
+			return ec.marshalNDevicePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDevicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDevice(ctx, fc.Args["input"].(UpdateDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DevicePayload) graphql.Marshaler {
+			return ec.marshalNDevicePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDevicePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DevicePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestEquipment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestEquipment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestEquipment(ctx, fc.Args["input"].(RequestEquipmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentRequestPayload) graphql.Marshaler {
+			return ec.marshalNEquipmentRequestPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestEquipment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestEquipment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_closeEquipmentRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_closeEquipmentRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CloseEquipmentRequest(ctx, fc.Args["input"].(CloseEquipmentRequestInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentRequestPayload) graphql.Marshaler {
+			return ec.marshalNEquipmentRequestPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_closeEquipmentRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_closeEquipmentRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEquipmentRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEquipmentRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEquipmentRules(ctx, fc.Args["input"].(EquipmentRulesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentRulesPayload) graphql.Marshaler {
+			return ec.marshalNEquipmentRulesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRulesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEquipmentRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRulesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEquipmentRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_proposeDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_proposeDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ProposeDevice(ctx, fc.Args["input"].(ProposeDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *HandoverPayload) graphql.Marshaler {
+			return ec.marshalNHandoverPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐHandoverPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_proposeDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoverPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_proposeDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_giveDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_giveDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GiveDevice(ctx, fc.Args["input"].(GiveDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *HandoverPayload) graphql.Marshaler {
+			return ec.marshalNHandoverPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐHandoverPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_giveDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoverPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_giveDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineDevice(ctx, fc.Args["input"].(DeclineDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *HandoverPayload) graphql.Marshaler {
+			return ec.marshalNHandoverPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐHandoverPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoverPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_returnDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_returnDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReturnDevice(ctx, fc.Args["input"].(ReturnDeviceInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *HandoverPayload) graphql.Marshaler {
+			return ec.marshalNHandoverPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐHandoverPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_returnDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HandoverPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_returnDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12397,6 +16334,75 @@ func (ec *executionContext) fieldContext_Participant_preferredChannel(_ context.
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "ContactChannel")
 }
 
+func (ec *executionContext) _PriorityReason_rule(ctx context.Context, field graphql.CollectedField, obj *db.PriorityReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityReason_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.PriorityRule) graphql.Marshaler {
+			return ec.marshalNPriorityRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityRule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityReason_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityReason", field, false, false, "PriorityRule")
+}
+
+func (ec *executionContext) _PriorityReason_points(ctx context.Context, field graphql.CollectedField, obj *db.PriorityReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityReason_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityReason_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityReason", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PriorityReason_detail(ctx context.Context, field graphql.CollectedField, obj *db.PriorityReason) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriorityReason_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PriorityReason_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PriorityReason", field, false, false, "String")
+}
+
 func (ec *executionContext) _Programme_id(ctx context.Context, field graphql.CollectedField, obj *db.Programme) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13011,6 +17017,214 @@ func (ec *executionContext) fieldContext_Query_enrolments(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_devices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_devices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Devices(ctx, fc.Args["statuses"].([]db.DeviceStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *DeviceConnection) graphql.Marshaler {
+			return ec.marshalNDeviceConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_devices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_devices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_equipmentRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_equipmentRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EquipmentRequests(ctx, fc.Args["statuses"].([]db.EquipmentRequestStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentRequestConnection) graphql.Marshaler {
+			return ec.marshalNEquipmentRequestConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_equipmentRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_equipmentRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_equipmentRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_equipmentRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EquipmentRanking(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentRanking) graphql.Marshaler {
+			return ec.marshalNEquipmentRanking2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRanking(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_equipmentRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRanking(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_equipmentRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_equipmentRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_equipmentRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().EquipmentRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.EquipmentRules) graphql.Marshaler {
+			return ec.marshalNEquipmentRules2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_equipmentRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRules(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_equipmentFigures(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_equipmentFigures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EquipmentFigures(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentFigures) graphql.Marshaler {
+			return ec.marshalNEquipmentFigures2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_equipmentFigures(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentFigures(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_equipmentFigures_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_organisations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13522,6 +17736,116 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankedRequest_rank(ctx context.Context, field graphql.CollectedField, obj *db.RankedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedRequest_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedRequest_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankedRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankedRequest_score(ctx context.Context, field graphql.CollectedField, obj *db.RankedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedRequest_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedRequest_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RankedRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RankedRequest_reasons(ctx context.Context, field graphql.CollectedField, obj *db.RankedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedRequest_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.PriorityReason) graphql.Marshaler {
+			return ec.marshalNPriorityReason2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityReasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedRequest_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankedRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriorityReason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RankedRequest_request(ctx context.Context, field graphql.CollectedField, obj *db.RankedRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RankedRequest_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EquipmentRequest) graphql.Marshaler {
+			return ec.marshalNEquipmentRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RankedRequest_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RankedRequest",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -19466,6 +23790,104 @@ func UnmarshalAccessibilityInput(ctx context.Context, raw any) (AccessibilityInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAddDeviceInput(ctx context.Context, obj any) (AddDeviceInput, error) {
+	var it AddDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["installed"]; !present {
+		asMap["installed"] = ""
+	}
+	if _, present := asMap["description"]; !present {
+		asMap["description"] = ""
+	}
+
+	fieldsInOrder := [...]string{"kind", "donor", "receivedOn", "condition", "serialNumber", "inventoryNumber", "installed", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNDeviceKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "donor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("donor"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Donor = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalNDeviceCondition2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "serialNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serialNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SerialNumber = data
+		case "inventoryNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inventoryNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InventoryNumber = data
+		case "installed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("installed"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Installed = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddDeviceInput unmarshals raw into the AddDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddDeviceInput(ctx context.Context, raw any) (AddDeviceInput, error) {
+	var out AddDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddDeviceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputArchiveInput(ctx context.Context, obj any) (ArchiveInput, error) {
 	var it ArchiveInput
 	if obj == nil {
@@ -19673,6 +24095,55 @@ func (ec *executionContext) unmarshalInputCancelSlotInput(ctx context.Context, o
 func UnmarshalCancelSlotInput(ctx context.Context, raw any) (CancelSlotInput, error) {
 	var out CancelSlotInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancelSlotInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCloseEquipmentRequestInput(ctx context.Context, obj any) (CloseEquipmentRequestInput, error) {
+	var it CloseEquipmentRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCloseEquipmentRequestInput unmarshals raw into the CloseEquipmentRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCloseEquipmentRequestInput(ctx context.Context, raw any) (CloseEquipmentRequestInput, error) {
+	var out CloseEquipmentRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CloseEquipmentRequestInput", raw, &out)
 	return out, err
 }
 
@@ -20355,6 +24826,66 @@ func UnmarshalCreateWorkshopInput(ctx context.Context, raw any) (CreateWorkshopI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeclineDeviceInput(ctx context.Context, obj any) (DeclineDeviceInput, error) {
+	var it DeclineDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["closeRequest"]; !present {
+		asMap["closeRequest"] = false
+	}
+
+	fieldsInOrder := [...]string{"id", "reason", "closeRequest"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "closeRequest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closeRequest"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CloseRequest = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeclineDeviceInput unmarshals raw into the DeclineDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeclineDeviceInput(ctx context.Context, raw any) (DeclineDeviceInput, error) {
+	var out DeclineDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeclineDeviceInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeclineOrientationInput(ctx context.Context, obj any) (DeclineOrientationInput, error) {
 	var it DeclineOrientationInput
 	if obj == nil {
@@ -20558,6 +25089,146 @@ func (ec *executionContext) unmarshalInputEquipmentInput(ctx context.Context, ob
 func UnmarshalEquipmentInput(ctx context.Context, raw any) (EquipmentInput, error) {
 	var out EquipmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EquipmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEquipmentRulesInput(ctx context.Context, obj any) (EquipmentRulesInput, error) {
+	var it EquipmentRulesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"youngWithoutComputer", "seniorityPerMonth", "seniorityMaxMonths", "noComputer", "noInternet", "noSmartphone", "attendedWorkshop"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "youngWithoutComputer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("youngWithoutComputer"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YoungWithoutComputer = data
+		case "seniorityPerMonth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seniorityPerMonth"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeniorityPerMonth = data
+		case "seniorityMaxMonths":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seniorityMaxMonths"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeniorityMaxMonths = data
+		case "noComputer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noComputer"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoComputer = data
+		case "noInternet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noInternet"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoInternet = data
+		case "noSmartphone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noSmartphone"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoSmartphone = data
+		case "attendedWorkshop":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attendedWorkshop"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AttendedWorkshop = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEquipmentRulesInput unmarshals raw into the EquipmentRulesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEquipmentRulesInput(ctx context.Context, raw any) (EquipmentRulesInput, error) {
+	var out EquipmentRulesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EquipmentRulesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGiveDeviceInput(ctx context.Context, obj any) (GiveDeviceInput, error) {
+	var it GiveDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "givenBy", "acknowledgement"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "givenBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("givenBy"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GivenBy = data
+		case "acknowledgement":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acknowledgement"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Acknowledgement = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGiveDeviceInput unmarshals raw into the GiveDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGiveDeviceInput(ctx context.Context, raw any) (GiveDeviceInput, error) {
+	var out GiveDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GiveDeviceInput", raw, &out)
 	return out, err
 }
 
@@ -20938,6 +25609,62 @@ func (ec *executionContext) unmarshalInputProgrammeFilter(ctx context.Context, o
 func UnmarshalProgrammeFilter(ctx context.Context, raw any) (db.ProgrammeFilter, error) {
 	var out db.ProgrammeFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProgrammeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProposeDeviceInput(ctx context.Context, obj any) (ProposeDeviceInput, error) {
+	var it ProposeDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"deviceId", "requestId", "overrideReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "deviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceID = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "overrideReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrideReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverrideReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProposeDeviceInput unmarshals raw into the ProposeDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProposeDeviceInput(ctx context.Context, raw any) (ProposeDeviceInput, error) {
+	var out ProposeDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProposeDeviceInput", raw, &out)
 	return out, err
 }
 
@@ -21432,6 +26159,87 @@ func UnmarshalReplayWebhookMessageInput(ctx context.Context, raw any) (ReplayWeb
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRequestEquipmentInput(ctx context.Context, obj any) (RequestEquipmentInput, error) {
+	var it RequestEquipmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["reason"]; !present {
+		asMap["reason"] = ""
+	}
+
+	fieldsInOrder := [...]string{"organisationId", "registrationId", "participant", "situation", "employeeSince", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "organisationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("organisationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OrganisationID = data
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "participant":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("participant"))
+			data, err := ec.unmarshalOParticipantInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Participant = data
+		case "situation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("situation"))
+			data, err := ec.unmarshalNSituation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSituation(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Situation = data
+		case "employeeSince":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeSince"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeSince = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRequestEquipmentInput unmarshals raw into the RequestEquipmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestEquipmentInput(ctx context.Context, raw any) (RequestEquipmentInput, error) {
+	var out RequestEquipmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestEquipmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRescheduleEnrolmentInput(ctx context.Context, obj any) (RescheduleEnrolmentInput, error) {
 	var it RescheduleEnrolmentInput
 	if obj == nil {
@@ -21629,6 +26437,59 @@ func (ec *executionContext) unmarshalInputReserveSeatsInput(ctx context.Context,
 func UnmarshalReserveSeatsInput(ctx context.Context, raw any) (ReserveSeatsInput, error) {
 	var out ReserveSeatsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReserveSeatsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReturnDeviceInput(ctx context.Context, obj any) (ReturnDeviceInput, error) {
+	var it ReturnDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["note"]; !present {
+		asMap["note"] = ""
+	}
+
+	fieldsInOrder := [...]string{"id", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReturnDeviceInput unmarshals raw into the ReturnDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReturnDeviceInput(ctx context.Context, raw any) (ReturnDeviceInput, error) {
+	var out ReturnDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReturnDeviceInput", raw, &out)
 	return out, err
 }
 
@@ -22236,6 +27097,111 @@ func (ec *executionContext) unmarshalInputStopRemindersInput(ctx context.Context
 func UnmarshalStopRemindersInput(ctx context.Context, raw any) (StopRemindersInput, error) {
 	var out StopRemindersInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "StopRemindersInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateDeviceInput(ctx context.Context, obj any) (UpdateDeviceInput, error) {
+	var it UpdateDeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "donor", "receivedOn", "condition", "serialNumber", "inventoryNumber", "installed", "description", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalODeviceKind2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "donor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("donor"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Donor = data
+		case "receivedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receivedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceivedOn = data
+		case "condition":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("condition"))
+			data, err := ec.unmarshalODeviceCondition2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Condition = data
+		case "serialNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("serialNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SerialNumber = data
+		case "inventoryNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inventoryNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InventoryNumber = data
+		case "installed":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("installed"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Installed = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeviceStatus2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateDeviceInput unmarshals raw into the UpdateDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateDeviceInput(ctx context.Context, raw any) (UpdateDeviceInput, error) {
+	var out UpdateDeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateDeviceInput", raw, &out)
 	return out, err
 }
 
@@ -23188,6 +28154,20 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Organisation(ctx, sel, obj)
+	case db.EquipmentRequest:
+		return ec._EquipmentRequest(ctx, sel, &obj)
+	case *db.EquipmentRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EquipmentRequest(ctx, sel, obj)
+	case db.EquipmentHandover:
+		return ec._EquipmentHandover(ctx, sel, &obj)
+	case *db.EquipmentHandover:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._EquipmentHandover(ctx, sel, obj)
 	case db.Enrolment:
 		return ec._Enrolment(ctx, sel, &obj)
 	case *db.Enrolment:
@@ -23195,6 +28175,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Enrolment(ctx, sel, obj)
+	case db.Device:
+		return ec._Device(ctx, sel, &obj)
+	case *db.Device:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Device(ctx, sel, obj)
 	case db.CalendarFeed:
 		return ec._CalendarFeed(ctx, sel, &obj)
 	case *db.CalendarFeed:
@@ -23876,6 +28863,208 @@ func (ec *executionContext) _DeleteWebhookEndpointPayload(ctx context.Context, s
 	return out
 }
 
+var deviceImplementors = []string{"Device", "Node"}
+
+func (ec *executionContext) _Device(ctx context.Context, sel ast.SelectionSet, obj *db.Device) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Device")
+		case "id":
+			out.Values[i] = ec._Device_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organisation":
+			out.Values[i] = ec._Device_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Device_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "donor":
+			out.Values[i] = ec._Device_donor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receivedOn":
+			out.Values[i] = ec._Device_receivedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "condition":
+			out.Values[i] = ec._Device_condition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serialNumber":
+			out.Values[i] = ec._Device_serialNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "inventoryNumber":
+			out.Values[i] = ec._Device_inventoryNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "installed":
+			out.Values[i] = ec._Device_installed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Device_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Device_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handovers":
+			out.Values[i] = ec._Device_handovers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceConnectionImplementors = []string{"DeviceConnection"}
+
+func (ec *executionContext) _DeviceConnection(ctx context.Context, sel ast.SelectionSet, obj *DeviceConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceConnection")
+		case "edges":
+			out.Values[i] = ec._DeviceConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DeviceConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceEdgeImplementors = []string{"DeviceEdge"}
+
+func (ec *executionContext) _DeviceEdge(ctx context.Context, sel ast.SelectionSet, obj *DeviceEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceEdge")
+		case "cursor":
+			out.Values[i] = ec._DeviceEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DeviceEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var devicePayloadImplementors = []string{"DevicePayload"}
+
+func (ec *executionContext) _DevicePayload(ctx context.Context, sel ast.SelectionSet, obj *DevicePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, devicePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DevicePayload")
+		case "device":
+			out.Values[i] = ec._DevicePayload_device(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._DevicePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enrolPayloadImplementors = []string{"EnrolPayload"}
 
 func (ec *executionContext) _EnrolPayload(ctx context.Context, sel ast.SelectionSet, obj *EnrolPayload) graphql.Marshaler {
@@ -24222,6 +29411,634 @@ func (ec *executionContext) _Equipment(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var equipmentCountImplementors = []string{"EquipmentCount"}
+
+func (ec *executionContext) _EquipmentCount(ctx context.Context, sel ast.SelectionSet, obj *EquipmentCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentCount")
+		case "key":
+			out.Values[i] = ec._EquipmentCount_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._EquipmentCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentFiguresImplementors = []string{"EquipmentFigures"}
+
+func (ec *executionContext) _EquipmentFigures(ctx context.Context, sel ast.SelectionSet, obj *EquipmentFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentFigures")
+		case "given":
+			out.Values[i] = ec._EquipmentFigures_given(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byAgeBracket":
+			out.Values[i] = ec._EquipmentFigures_byAgeBracket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bySituation":
+			out.Values[i] = ec._EquipmentFigures_bySituation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byKind":
+			out.Values[i] = ec._EquipmentFigures_byKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentHandoverImplementors = []string{"EquipmentHandover", "Node"}
+
+func (ec *executionContext) _EquipmentHandover(ctx context.Context, sel ast.SelectionSet, obj *db.EquipmentHandover) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentHandoverImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentHandover")
+		case "id":
+			out.Values[i] = ec._EquipmentHandover_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "device":
+			out.Values[i] = ec._EquipmentHandover_device(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deviceKind":
+			out.Values[i] = ec._EquipmentHandover_deviceKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._EquipmentHandover_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EquipmentHandover_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rulesVersion":
+			out.Values[i] = ec._EquipmentHandover_rulesVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._EquipmentHandover_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._EquipmentHandover_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._EquipmentHandover_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "overrideReason":
+			out.Values[i] = ec._EquipmentHandover_overrideReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "proposedAt":
+			out.Values[i] = ec._EquipmentHandover_proposedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "givenAt":
+			out.Values[i] = ec._EquipmentHandover_givenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "givenBy":
+			out.Values[i] = ec._EquipmentHandover_givenBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "acknowledgement":
+			out.Values[i] = ec._EquipmentHandover_acknowledgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "declinedAt":
+			out.Values[i] = ec._EquipmentHandover_declinedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "declineReason":
+			out.Values[i] = ec._EquipmentHandover_declineReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returnedAt":
+			out.Values[i] = ec._EquipmentHandover_returnedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "returnNote":
+			out.Values[i] = ec._EquipmentHandover_returnNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRankingImplementors = []string{"EquipmentRanking"}
+
+func (ec *executionContext) _EquipmentRanking(ctx context.Context, sel ast.SelectionSet, obj *EquipmentRanking) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRankingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRanking")
+		case "rules":
+			out.Values[i] = ec._EquipmentRanking_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requests":
+			out.Values[i] = ec._EquipmentRanking_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRequestImplementors = []string{"EquipmentRequest", "Node"}
+
+func (ec *executionContext) _EquipmentRequest(ctx context.Context, sel ast.SelectionSet, obj *db.EquipmentRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRequest")
+		case "id":
+			out.Values[i] = ec._EquipmentRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "organisation":
+			out.Values[i] = ec._EquipmentRequest_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestedBy":
+			out.Values[i] = ec._EquipmentRequest_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registration":
+			out.Values[i] = ec._EquipmentRequest_registration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstName":
+			out.Values[i] = ec._EquipmentRequest_firstName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastName":
+			out.Values[i] = ec._EquipmentRequest_lastName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "phone":
+			out.Values[i] = ec._EquipmentRequest_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._EquipmentRequest_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ageBracket":
+			out.Values[i] = ec._EquipmentRequest_ageBracket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "situation":
+			out.Values[i] = ec._EquipmentRequest_situation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasComputer":
+			out.Values[i] = ec._EquipmentRequest_hasComputer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasSmartphone":
+			out.Values[i] = ec._EquipmentRequest_hasSmartphone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hasInternet":
+			out.Values[i] = ec._EquipmentRequest_hasInternet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "employeeSince":
+			out.Values[i] = ec._EquipmentRequest_employeeSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._EquipmentRequest_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._EquipmentRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closedReason":
+			out.Values[i] = ec._EquipmentRequest_closedReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._EquipmentRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "handovers":
+			out.Values[i] = ec._EquipmentRequest_handovers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRequestConnectionImplementors = []string{"EquipmentRequestConnection"}
+
+func (ec *executionContext) _EquipmentRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *EquipmentRequestConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRequestConnection")
+		case "edges":
+			out.Values[i] = ec._EquipmentRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._EquipmentRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRequestEdgeImplementors = []string{"EquipmentRequestEdge"}
+
+func (ec *executionContext) _EquipmentRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *EquipmentRequestEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._EquipmentRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._EquipmentRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRequestPayloadImplementors = []string{"EquipmentRequestPayload"}
+
+func (ec *executionContext) _EquipmentRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *EquipmentRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRequestPayload")
+		case "request":
+			out.Values[i] = ec._EquipmentRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EquipmentRequestPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRulesImplementors = []string{"EquipmentRules"}
+
+func (ec *executionContext) _EquipmentRules(ctx context.Context, sel ast.SelectionSet, obj *db.EquipmentRules) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRulesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRules")
+		case "version":
+			out.Values[i] = ec._EquipmentRules_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "youngWithoutComputer":
+			out.Values[i] = ec._EquipmentRules_youngWithoutComputer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seniorityPerMonth":
+			out.Values[i] = ec._EquipmentRules_seniorityPerMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seniorityMaxMonths":
+			out.Values[i] = ec._EquipmentRules_seniorityMaxMonths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noComputer":
+			out.Values[i] = ec._EquipmentRules_noComputer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noInternet":
+			out.Values[i] = ec._EquipmentRules_noInternet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noSmartphone":
+			out.Values[i] = ec._EquipmentRules_noSmartphone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attendedWorkshop":
+			out.Values[i] = ec._EquipmentRules_attendedWorkshop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setAt":
+			out.Values[i] = ec._EquipmentRules_setAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var equipmentRulesPayloadImplementors = []string{"EquipmentRulesPayload"}
+
+func (ec *executionContext) _EquipmentRulesPayload(ctx context.Context, sel ast.SelectionSet, obj *EquipmentRulesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, equipmentRulesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EquipmentRulesPayload")
+		case "rules":
+			out.Values[i] = ec._EquipmentRulesPayload_rules(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._EquipmentRulesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var handoverPayloadImplementors = []string{"HandoverPayload"}
+
+func (ec *executionContext) _HandoverPayload(ctx context.Context, sel ast.SelectionSet, obj *HandoverPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, handoverPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("HandoverPayload")
+		case "handover":
+			out.Values[i] = ec._HandoverPayload_handover(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._HandoverPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var learningResourceImplementors = []string{"LearningResource"}
 
 func (ec *executionContext) _LearningResource(ctx context.Context, sel ast.SelectionSet, obj *db.LearningResource) graphql.Marshaler {
@@ -24452,6 +30269,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "cancelEnrolment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_cancelEnrolment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestEquipment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestEquipment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closeEquipmentRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_closeEquipmentRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEquipmentRules":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEquipmentRules(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "proposeDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_proposeDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "giveDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_giveDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returnDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_returnDevice(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -25318,6 +31198,49 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var priorityReasonImplementors = []string{"PriorityReason"}
+
+func (ec *executionContext) _PriorityReason(ctx context.Context, sel ast.SelectionSet, obj *db.PriorityReason) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, priorityReasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PriorityReason")
+		case "rule":
+			out.Values[i] = ec._PriorityReason_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._PriorityReason_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._PriorityReason_detail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var programmeImplementors = []string{"Programme", "Node"}
 
 func (ec *executionContext) _Programme(ctx context.Context, sel ast.SelectionSet, obj *db.Programme) graphql.Marshaler {
@@ -25550,6 +31473,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_enrolments(ctx, field)
 				})
+		case "devices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_devices(ctx, field)
+				})
+		case "equipmentRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_equipmentRequests(ctx, field)
+				})
+		case "equipmentRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_equipmentRanking(ctx, field)
+				})
+		case "equipmentRules":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_equipmentRules(ctx, field)
+				})
+		case "equipmentFigures":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_equipmentFigures(ctx, field)
+				})
 		case "organisations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -25623,6 +31576,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rankedRequestImplementors = []string{"RankedRequest"}
+
+func (ec *executionContext) _RankedRequest(ctx context.Context, sel ast.SelectionSet, obj *db.RankedRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rankedRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RankedRequest")
+		case "rank":
+			out.Values[i] = ec._RankedRequest_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._RankedRequest_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._RankedRequest_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._RankedRequest_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -27930,6 +33931,26 @@ func (ec *executionContext) marshalNAccessibilityNeed2githubᚗcomᚋregiestains
 	return res
 }
 
+func (ec *executionContext) unmarshalNAddDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAddDeviceInput(ctx context.Context, v any) (AddDeviceInput, error) {
+	res, err := ec.unmarshalInputAddDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNAgeBracket2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx context.Context, v any) (db.AgeBracket, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.AgeBracket(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAgeBracket2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx context.Context, sel ast.SelectionSet, v db.AgeBracket) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AgeBracket!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNAllocation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAllocation(ctx context.Context, sel ast.SelectionSet, v db.Allocation) graphql.Marshaler {
 	return ec._Allocation(ctx, sel, &v)
 }
@@ -28132,6 +34153,11 @@ func (ec *executionContext) unmarshalNCancelSlotInput2githubᚗcomᚋregiestains
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCloseEquipmentRequestInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCloseEquipmentRequestInput(ctx context.Context, v any) (CloseEquipmentRequestInput, error) {
+	res, err := ec.unmarshalInputCloseEquipmentRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateAPIKeyInput(ctx context.Context, v any) (CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28188,6 +34214,20 @@ func (ec *executionContext) unmarshalNCreateWorkshopInput2githubᚗcomᚋregiest
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28202,6 +34242,11 @@ func (ec *executionContext) marshalNDateTime2timeᚐTime(ctx context.Context, se
 	return res
 }
 
+func (ec *executionContext) unmarshalNDeclineDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineDeviceInput(ctx context.Context, v any) (DeclineDeviceInput, error) {
+	res, err := ec.unmarshalInputDeclineDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNDeclineOrientationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeclineOrientationInput(ctx context.Context, v any) (DeclineOrientationInput, error) {
 	res, err := ec.unmarshalInputDeclineOrientationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28213,6 +34258,91 @@ func (ec *executionContext) marshalNDeleteWebhookEndpointPayload2ᚖgithubᚗcom
 		return graphql.Null
 	}
 	return ec._DeleteWebhookEndpointPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDevice2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDevice(ctx context.Context, sel ast.SelectionSet, v db.Device) graphql.Marshaler {
+	return ec._Device(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNDeviceCondition2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx context.Context, v any) (db.DeviceCondition, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceCondition(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceCondition2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx context.Context, sel ast.SelectionSet, v db.DeviceCondition) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DeviceCondition!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDeviceConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceConnection(ctx context.Context, sel ast.SelectionSet, v *DeviceConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeviceConnection!")
+		return graphql.Null
+	}
+	return ec._DeviceConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeviceEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceEdge(ctx context.Context, sel ast.SelectionSet, v DeviceEdge) graphql.Marshaler {
+	return ec._DeviceEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeviceEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []DeviceEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeviceEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDeviceEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNDeviceKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx context.Context, v any) (db.DeviceKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceKind2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx context.Context, sel ast.SelectionSet, v db.DeviceKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DeviceKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNDevicePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐDevicePayload(ctx context.Context, sel ast.SelectionSet, v *DevicePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DevicePayload!")
+		return graphql.Null
+	}
+	return ec._DevicePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeviceStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx context.Context, v any) (db.DeviceStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeviceStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx context.Context, sel ast.SelectionSet, v db.DeviceStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DeviceStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNEnrolInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEnrolInput(ctx context.Context, v any) (EnrolInput, error) {
@@ -28322,6 +34452,150 @@ func (ec *executionContext) marshalNEquipment2githubᚗcomᚋregiestainsᚋateli
 	return ec._Equipment(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNEquipmentCount2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCount(ctx context.Context, sel ast.SelectionSet, v EquipmentCount) graphql.Marshaler {
+	return ec._EquipmentCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEquipmentCount2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCountᚄ(ctx context.Context, sel ast.SelectionSet, v []EquipmentCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEquipmentCount2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEquipmentFigures2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentFigures(ctx context.Context, sel ast.SelectionSet, v *EquipmentFigures) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentFigures!")
+		return graphql.Null
+	}
+	return ec._EquipmentFigures(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEquipmentHandover2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandover(ctx context.Context, sel ast.SelectionSet, v db.EquipmentHandover) graphql.Marshaler {
+	return ec._EquipmentHandover(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEquipmentHandover2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandoverᚄ(ctx context.Context, sel ast.SelectionSet, v []db.EquipmentHandover) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEquipmentHandover2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandover(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEquipmentRanking2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRanking(ctx context.Context, sel ast.SelectionSet, v *EquipmentRanking) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRanking!")
+		return graphql.Null
+	}
+	return ec._EquipmentRanking(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEquipmentRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx context.Context, sel ast.SelectionSet, v db.EquipmentRequest) graphql.Marshaler {
+	return ec._EquipmentRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEquipmentRequest2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRequest!")
+		return graphql.Null
+	}
+	return ec._EquipmentRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEquipmentRequestConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestConnection(ctx context.Context, sel ast.SelectionSet, v *EquipmentRequestConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRequestConnection!")
+		return graphql.Null
+	}
+	return ec._EquipmentRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEquipmentRequestEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestEdge(ctx context.Context, sel ast.SelectionSet, v EquipmentRequestEdge) graphql.Marshaler {
+	return ec._EquipmentRequestEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEquipmentRequestEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []EquipmentRequestEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEquipmentRequestEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEquipmentRequestPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRequestPayload(ctx context.Context, sel ast.SelectionSet, v *EquipmentRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRequestPayload!")
+		return graphql.Null
+	}
+	return ec._EquipmentRequestPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEquipmentRequestStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatus(ctx context.Context, v any) (db.EquipmentRequestStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.EquipmentRequestStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEquipmentRequestStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatus(ctx context.Context, sel ast.SelectionSet, v db.EquipmentRequestStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EquipmentRequestStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNEquipmentRules2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx context.Context, sel ast.SelectionSet, v db.EquipmentRules) graphql.Marshaler {
+	return ec._EquipmentRules(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEquipmentRules2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentRules) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRules!")
+		return graphql.Null
+	}
+	return ec._EquipmentRules(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEquipmentRulesInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRulesInput(ctx context.Context, v any) (EquipmentRulesInput, error) {
+	res, err := ec.unmarshalInputEquipmentRulesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEquipmentRulesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentRulesPayload(ctx context.Context, sel ast.SelectionSet, v *EquipmentRulesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EquipmentRulesPayload!")
+		return graphql.Null
+	}
+	return ec._EquipmentRulesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28334,6 +34608,34 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGiveDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐGiveDeviceInput(ctx context.Context, v any) (GiveDeviceInput, error) {
+	res, err := ec.unmarshalInputGiveDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHandoverPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐHandoverPayload(ctx context.Context, sel ast.SelectionSet, v *HandoverPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "HandoverPayload!")
+		return graphql.Null
+	}
+	return ec._HandoverPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNHandoverStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐHandoverStatus(ctx context.Context, v any) (db.HandoverStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.HandoverStatus(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNHandoverStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐHandoverStatus(ctx context.Context, sel ast.SelectionSet, v db.HandoverStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "HandoverStatus!")
+	}
+	return res
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -28687,6 +34989,41 @@ func (ec *executionContext) marshalNPostalCode2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalNPriorityReason2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityReason(ctx context.Context, sel ast.SelectionSet, v db.PriorityReason) graphql.Marshaler {
+	return ec._PriorityReason(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPriorityReason2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityReasonᚄ(ctx context.Context, sel ast.SelectionSet, v []db.PriorityReason) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPriorityReason2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityReason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPriorityRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityRule(ctx context.Context, v any) (db.PriorityRule, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.PriorityRule(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPriorityRule2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPriorityRule(ctx context.Context, sel ast.SelectionSet, v db.PriorityRule) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PriorityRule!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNProgramme2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐProgramme(ctx context.Context, sel ast.SelectionSet, v db.Programme) graphql.Marshaler {
 	return ec._Programme(ctx, sel, &v)
 }
@@ -28748,6 +35085,31 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 		return graphql.Null
 	}
 	return ec._ProgrammePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNProposeDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProposeDeviceInput(ctx context.Context, v any) (ProposeDeviceInput, error) {
+	res, err := ec.unmarshalInputProposeDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRankedRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRankedRequest(ctx context.Context, sel ast.SelectionSet, v db.RankedRequest) graphql.Marshaler {
+	return ec._RankedRequest(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRankedRequest2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRankedRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []db.RankedRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRankedRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐRankedRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRecordOutcomeInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRecordOutcomeInput(ctx context.Context, v any) (RecordOutcomeInput, error) {
@@ -28880,6 +35242,11 @@ func (ec *executionContext) unmarshalNReplayWebhookMessageInput2githubᚗcomᚋr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRequestEquipmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRequestEquipmentInput(ctx context.Context, v any) (RequestEquipmentInput, error) {
+	res, err := ec.unmarshalInputRequestEquipmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRescheduleEnrolmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRescheduleEnrolmentInput(ctx context.Context, v any) (RescheduleEnrolmentInput, error) {
 	res, err := ec.unmarshalInputRescheduleEnrolmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -28900,6 +35267,11 @@ func (ec *executionContext) unmarshalNResendMessageInput2githubᚗcomᚋregiesta
 
 func (ec *executionContext) unmarshalNReserveSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReserveSeatsInput(ctx context.Context, v any) (ReserveSeatsInput, error) {
 	res, err := ec.unmarshalInputReserveSeatsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReturnDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReturnDeviceInput(ctx context.Context, v any) (ReturnDeviceInput, error) {
+	res, err := ec.unmarshalInputReturnDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -29004,6 +35376,21 @@ func (ec *executionContext) marshalNScope2ᚕgithubᚗcomᚋregiestainsᚋatelie
 func (ec *executionContext) unmarshalNSetRegistrationPriorityInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐSetRegistrationPriorityInput(ctx context.Context, v any) (SetRegistrationPriorityInput, error) {
 	res, err := ec.unmarshalInputSetRegistrationPriorityInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSituation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSituation(ctx context.Context, v any) (db.Situation, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.Situation(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSituation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSituation(ctx context.Context, sel ast.SelectionSet, v db.Situation) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Situation!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNSlot2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSlot(ctx context.Context, sel ast.SelectionSet, v db.Slot) graphql.Marshaler {
@@ -29231,6 +35618,11 @@ func (ec *executionContext) marshalNURL2string(ctx context.Context, sel ast.Sele
 		graphql.AddInvalidNullFromMarshaler(ctx, "URL!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNUpdateDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateDeviceInput(ctx context.Context, v any) (UpdateDeviceInput, error) {
+	res, err := ec.unmarshalInputUpdateDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateOrganisationInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUpdateOrganisationInput(ctx context.Context, v any) (UpdateOrganisationInput, error) {
@@ -29974,6 +36366,24 @@ func (ec *executionContext) marshalOContactChannel2ᚖgithubᚗcomᚋregiestains
 	return res
 }
 
+func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := MarshalDate(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalODateTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -29989,6 +36399,106 @@ func (ec *executionContext) marshalODateTime2ᚖtimeᚐTime(ctx context.Context,
 	_ = sel
 	_ = ctx
 	res := MarshalDateTime(*v)
+	return res
+}
+
+func (ec *executionContext) marshalODevice2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDevice(ctx context.Context, sel ast.SelectionSet, v *db.Device) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Device(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODeviceCondition2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx context.Context, v any) (*db.DeviceCondition, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceCondition(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeviceCondition2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceCondition(ctx context.Context, sel ast.SelectionSet, v *db.DeviceCondition) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalODeviceKind2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx context.Context, v any) (*db.DeviceKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceKind(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeviceKind2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceKind(ctx context.Context, sel ast.SelectionSet, v *db.DeviceKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalODeviceStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatusᚄ(ctx context.Context, v any) ([]db.DeviceStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.DeviceStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDeviceStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODeviceStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []db.DeviceStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeviceStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalODeviceStatus2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx context.Context, v any) (*db.DeviceStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.DeviceStatus(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODeviceStatus2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐDeviceStatus(ctx context.Context, sel ast.SelectionSet, v *db.DeviceStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 
@@ -30017,12 +36527,69 @@ func (ec *executionContext) marshalOEnrolment2ᚖgithubᚗcomᚋregiestainsᚋat
 	return ec._Enrolment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEquipmentHandover2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentHandover(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentHandover) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EquipmentHandover(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOEquipmentInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentInput(ctx context.Context, v any) (*EquipmentInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputEquipmentInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEquipmentRequest2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EquipmentRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEquipmentRequestStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatusᚄ(ctx context.Context, v any) ([]db.EquipmentRequestStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.EquipmentRequestStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEquipmentRequestStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOEquipmentRequestStatus2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []db.EquipmentRequestStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEquipmentRequestStatus2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOEquipmentRules2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentRules) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EquipmentRules(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -30276,6 +36843,14 @@ func (ec *executionContext) marshalOParticipant2ᚖgithubᚗcomᚋregiestainsᚋ
 		return graphql.Null
 	}
 	return ec._Participant(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOParticipantInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐParticipantInput(ctx context.Context, v any) (*ParticipantInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputParticipantInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOPhoneNumber2ᚖstring(ctx context.Context, v any) (*string, error) {

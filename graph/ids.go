@@ -26,6 +26,9 @@ const (
 	kindCalendarFeed kind = "CalendarFeed"
 	kindOrientation  kind = "Orientation"
 	kindEnrolment    kind = "Enrolment"
+	kindDevice       kind = "Device"
+	kindEquipment    kind = "EquipmentRequest"
+	kindHandover     kind = "EquipmentHandover"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;
@@ -50,7 +53,8 @@ func parseGlobalID(s string) (kind, int64, error) {
 	}
 	switch kind(k) {
 	case kindOrganisation, kindVenue, kindRoom, kindWorkshop, kindProgramme, kindSlot, kindAPIKey, kindRegistration, kindAllocation, kindMessage,
-		kindWebhook, kindWebhookMsg, kindCalendarFeed, kindOrientation, kindEnrolment:
+		kindWebhook, kindWebhookMsg, kindCalendarFeed, kindOrientation, kindEnrolment,
+		kindDevice, kindEquipment, kindHandover:
 		// One spelling per object: the decoder skips line breaks, so compare with the canonical id.
 		if globalID(kind(k), id) == s {
 			return kind(k), id, nil

@@ -26,6 +26,11 @@ type loaders struct {
 	orientations *batch.Loader[int64, []db.Orientation]    // by registration id
 	enrolment    *batch.Loader[int64, db.Enrolment]
 	programme    *batch.Loader[int64, db.Programme]
+	device       *batch.Loader[int64, db.Device]
+	// equipmentRequest is read by those a handover's request was checked for.
+	equipmentRequest *batch.Loader[int64, db.EquipmentRequest]
+	deviceHandovers  *batch.Loader[int64, []db.EquipmentHandover] // by device id
+	requestHandovers *batch.Loader[int64, []db.EquipmentHandover] // by request id
 
 	// The nested connections, by parent id.
 	venueSlots            *batch.Lists[slotArgs, db.Slot]
@@ -58,12 +63,20 @@ func newLoaders(q db.Querier) *loaders {
 		venueRooms: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Room, error) {
 			return db.RoomsOfVenues(ctx, q, ids, true)
 		}),
-		workshop:     batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
-		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
-		registration: batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
-		enrolment:    batch.New(p, byID(q, db.EnrolmentsByID, func(e db.Enrolment) int64 { return e.ID })),
-		programme:    batch.New(p, byID(q, db.ProgrammesByID, func(p db.Programme) int64 { return p.ID })),
-		allocations:  batch.New(p, allocationsBySlot(q)),
+		workshop:         batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
+		slot:             batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
+		registration:     batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
+		enrolment:        batch.New(p, byID(q, db.EnrolmentsByID, func(e db.Enrolment) int64 { return e.ID })),
+		programme:        batch.New(p, byID(q, db.ProgrammesByID, func(p db.Programme) int64 { return p.ID })),
+		device:           batch.New(p, byID(q, db.DevicesByID, func(d db.Device) int64 { return d.ID })),
+		equipmentRequest: batch.New(p, byID(q, db.EquipmentRequestsByID, func(e db.EquipmentRequest) int64 { return e.ID })),
+		deviceHandovers: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.EquipmentHandover, error) {
+			return db.HandoversOf(ctx, q, "device_id", ids)
+		}),
+		requestHandovers: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.EquipmentHandover, error) {
+			return db.HandoversOf(ctx, q, "request_id", ids)
+		}),
+		allocations: batch.New(p, allocationsBySlot(q)),
 		messages: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Message, error) {
 			m, err := db.MessagesOf(ctx, q, ids)
 			for _, id := range ids {

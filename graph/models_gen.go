@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -19,6 +20,26 @@ type AccessibilityInput struct {
 	HearingLoop *bool `json:"hearingLoop,omitempty"`
 	// Other support offered, at most 500 characters.
 	OtherSupport *string `json:"otherSupport,omitempty"`
+}
+
+// Input of `addDevice`.
+type AddDeviceInput struct {
+	// What it is.
+	Kind db.DeviceKind `json:"kind"`
+	// Who gave it, 1 to 200 characters.
+	Donor string `json:"donor"`
+	// When it was received. Default: today (Paris).
+	ReceivedOn *time.Time `json:"receivedOn,omitempty"`
+	// Its state.
+	Condition db.DeviceCondition `json:"condition"`
+	// The maker's serial number, at most 100 characters.
+	SerialNumber *string `json:"serialNumber,omitempty"`
+	// Your inventory number, at most 100 characters, unique in your stock (`TAKEN`).
+	InventoryNumber *string `json:"inventoryNumber,omitempty"`
+	// What is installed, at most 1,000 characters.
+	Installed *string `json:"installed,omitempty"`
+	// Anything else, at most 1,000 characters.
+	Description *string `json:"description,omitempty"`
 }
 
 // Result of `reserveSeats` and `releaseSeats`.
@@ -110,6 +131,14 @@ type CancelSlotInput struct {
 	// The slot to cancel.
 	ID string `json:"id"`
 	// Why, shown to participants, at most 500 characters.
+	Reason string `json:"reason"`
+}
+
+// Input of `closeEquipmentRequest`.
+type CloseEquipmentRequestInput struct {
+	// The request, open.
+	ID string `json:"id"`
+	// Why, 1 to 500 characters, e.g. `A trouvé un ordinateur par sa famille`.
 	Reason string `json:"reason"`
 }
 
@@ -268,6 +297,16 @@ type CreateWorkshopInput struct {
 	Status *db.WorkshopStatus `json:"status,omitempty"`
 }
 
+// Input of `declineDevice`.
+type DeclineDeviceInput struct {
+	// The handover, `PROPOSED`.
+	ID string `json:"id"`
+	// Why the person declined, 1 to 500 characters.
+	Reason string `json:"reason"`
+	// The person wants no other device: the request is closed. Default: false (back in the ranking).
+	CloseRequest *bool `json:"closeRequest,omitempty"`
+}
+
 // Input of `declineOrientation`.
 type DeclineOrientationInput struct {
 	// The orientation sent to your organisation.
@@ -281,6 +320,30 @@ type DeleteWebhookEndpointPayload struct {
 	// The id of the endpoint deleted; null when refused.
 	DeletedID *string `json:"deletedId,omitempty"`
 	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// A page of devices.
+type DeviceConnection struct {
+	// The devices of this page with their cursors.
+	Edges []DeviceEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A device and its cursor.
+type DeviceEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The device.
+	Node db.Device `json:"node"`
+}
+
+// Result of a device mutation.
+type DevicePayload struct {
+	// The device after the change; null when refused.
+	Device *db.Device `json:"device,omitempty"`
+	// Why the change was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -336,6 +399,26 @@ type EnrolmentPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// How many devices were given in one group.
+type EquipmentCount struct {
+	// The group: an age bracket, a situation or a device kind, as the list says.
+	Key string `json:"key"`
+	// Devices given.
+	Count int `json:"count"`
+}
+
+// The devices an organisation handed over in a period, for the funder's report. They survive anonymisation: they count age brackets, situations and kinds, never people.
+type EquipmentFigures struct {
+	// Devices handed over in the period (given back since or not).
+	Given int `json:"given"`
+	// By the person's age bracket (`UNDER_26`...).
+	ByAgeBracket []EquipmentCount `json:"byAgeBracket"`
+	// By the person's situation (`EMPLOYEE_IN_INSERTION`...).
+	BySituation []EquipmentCount `json:"bySituation"`
+	// By kind of device (`LAPTOP`...).
+	ByKind []EquipmentCount `json:"byKind"`
+}
+
 // Equipment of a venue, as input.
 type EquipmentInput struct {
 	// Computers for participants, 0 to 500.
@@ -346,6 +429,82 @@ type EquipmentInput struct {
 	Printer *bool `json:"printer,omitempty"`
 	// A scanner.
 	Scanner *bool `json:"scanner,omitempty"`
+}
+
+// The open requests of your organisation's stock, ranked by its rules.
+type EquipmentRanking struct {
+	// The rules followed.
+	Rules db.EquipmentRules `json:"rules"`
+	// The open requests, the first first: highest score, then the earliest request.
+	Requests []db.RankedRequest `json:"requests"`
+}
+
+// A page of equipment requests.
+type EquipmentRequestConnection struct {
+	// The requests of this page with their cursors.
+	Edges []EquipmentRequestEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An equipment request and its cursor.
+type EquipmentRequestEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The request.
+	Node db.EquipmentRequest `json:"node"`
+}
+
+// Result of an equipment request mutation.
+type EquipmentRequestPayload struct {
+	// The request after the change; null when refused.
+	Request *db.EquipmentRequest `json:"request,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `setEquipmentRules`: every weight, in points (0 turns a rule off).
+type EquipmentRulesInput struct {
+	// Points for under 26 without a computer, 0 to 100,000.
+	YoungWithoutComputer int `json:"youngWithoutComputer"`
+	// Points per full month in the structure, 0 to 10,000.
+	SeniorityPerMonth int `json:"seniorityPerMonth"`
+	// Months beyond this count no more, 0 to 600.
+	SeniorityMaxMonths int `json:"seniorityMaxMonths"`
+	// Points for no computer at home, 0 to 100,000.
+	NoComputer int `json:"noComputer"`
+	// Points for no internet at home, 0 to 100,000.
+	NoInternet int `json:"noInternet"`
+	// Points for no smartphone, 0 to 100,000.
+	NoSmartphone int `json:"noSmartphone"`
+	// Points for coming to a workshop, 0 to 100,000.
+	AttendedWorkshop int `json:"attendedWorkshop"`
+}
+
+// Result of `setEquipmentRules`.
+type EquipmentRulesPayload struct {
+	// The new version of the rules; null when refused.
+	Rules *db.EquipmentRules `json:"rules,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `giveDevice`.
+type GiveDeviceInput struct {
+	// The handover, `PROPOSED`.
+	ID string `json:"id"`
+	// Who hands the device over, 1 to 200 characters.
+	GivenBy string `json:"givenBy"`
+	// How the person acknowledged receiving it, 1 to 500 characters, e.g. `Signature sur la fiche de remise`.
+	Acknowledgement string `json:"acknowledgement"`
+}
+
+// Result of a handover mutation.
+type HandoverPayload struct {
+	// The handover after the change; null when refused.
+	Handover *db.EquipmentHandover `json:"handover,omitempty"`
+	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // A learning resource, as input.
@@ -491,6 +650,16 @@ type ProgrammePayload struct {
 	Programme *db.Programme `json:"programme,omitempty"`
 	// Why the change was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `proposeDevice`.
+type ProposeDeviceInput struct {
+	// A device of your stock, `IN_STOCK`.
+	DeviceID string `json:"deviceId"`
+	// The request to propose it to. Default: the first of the ranking.
+	RequestID *string `json:"requestId,omitempty"`
+	// Why another request than the first is chosen (1 to 500 characters): required then (`NOT_FIRST`), and kept.
+	OverrideReason *string `json:"overrideReason,omitempty"`
 }
 
 // The entry points for reading: the catalogue (slots, workshops, venues, organisations,
@@ -640,6 +809,22 @@ type ReplayWebhookMessageInput struct {
 	ID string `json:"id"`
 }
 
+// Input of `requestEquipment`.
+type RequestEquipmentInput struct {
+	// The organisation whose stock the request is for: yours, or a structure you refer people to.
+	OrganisationID string `json:"organisationId"`
+	// A registration you see the person on: their name, contact, age bracket and equipment are taken from it (what `participant` gives overrides).
+	RegistrationID *string `json:"registrationId,omitempty"`
+	// The person, as for `register` (a phone or an email, their consent); `ageBracket`, `hasComputer`, `hasInternet` and `hasSmartphone` are required here unless the registration gives them. Required without `registrationId`.
+	Participant *ParticipantInput `json:"participant,omitempty"`
+	// The person's situation.
+	Situation db.Situation `json:"situation"`
+	// For an employee of the structure (`EMPLOYEE_IN_INSERTION`), when they started.
+	EmployeeSince *time.Time `json:"employeeSince,omitempty"`
+	// Why the person needs a device, at most 500 characters.
+	Reason *string `json:"reason,omitempty"`
+}
+
 // Input of `rescheduleEnrolment`.
 type RescheduleEnrolmentInput struct {
 	// The enrolment.
@@ -686,6 +871,14 @@ type ReserveSeatsInput struct {
 	ReleaseAt *LocalDateTime `json:"releaseAt,omitempty"`
 	// Make the seats the department's quota as well: its people (registered with this `allocationLabel`) take only these seats, and once they are taken are refused with `QUOTA_REACHED` rather than seated among the public or put on the waiting list. `releaseSeats` ends the quota.
 	Capped *bool `json:"capped,omitempty"`
+}
+
+// Input of `returnDevice`.
+type ReturnDeviceInput struct {
+	// The handover, `GIVEN`.
+	ID string `json:"id"`
+	// A note on the return, at most 500 characters.
+	Note *string `json:"note,omitempty"`
 }
 
 // Input of `revokeApiKey`.
@@ -825,6 +1018,30 @@ type StopRemindersInput struct {
 // subscriptions of one connection and the slots of one subscription, pings idle connections,
 // and closes the connection of a client that does not read its events fast enough.
 type Subscription struct {
+}
+
+// Input of `updateDevice`. Omitted or null fields stay as they are.
+type UpdateDeviceInput struct {
+	// The device.
+	ID string `json:"id"`
+	// New kind.
+	Kind *db.DeviceKind `json:"kind,omitempty"`
+	// New donor.
+	Donor *string `json:"donor,omitempty"`
+	// New reception date.
+	ReceivedOn *time.Time `json:"receivedOn,omitempty"`
+	// New condition.
+	Condition *db.DeviceCondition `json:"condition,omitempty"`
+	// New serial number.
+	SerialNumber *string `json:"serialNumber,omitempty"`
+	// New inventory number.
+	InventoryNumber *string `json:"inventoryNumber,omitempty"`
+	// New list of what is installed.
+	Installed *string `json:"installed,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// `IN_STOCK` (back from a return, wiped and checked) or `SCRAPPED`; a device proposed or given changes status only through its handover (`INVALID`).
+	Status *db.DeviceStatus `json:"status,omitempty"`
 }
 
 // Input of `updateOrganisation`. Omitted or null fields stay as they are; an empty string clears an
@@ -1191,6 +1408,18 @@ const (
 	UserErrorCodeOutOfOrder UserErrorCode = "OUT_OF_ORDER"
 	// The person already attended this workshop of the course: it is not booked again.
 	UserErrorCodeAlreadyAttended UserErrorCode = "ALREADY_ATTENDED"
+	// The person (same name, and same phone or email) already has an open equipment request at this organisation.
+	UserErrorCodeAlreadyRequested UserErrorCode = "ALREADY_REQUESTED"
+	// The equipment request is not open (a device is proposed or given, or it was closed), or none is.
+	UserErrorCodeNotOpen UserErrorCode = "NOT_OPEN"
+	// The equipment request is not the first of the ranking: give an `overrideReason` to choose it all the same.
+	UserErrorCodeNotFirst UserErrorCode = "NOT_FIRST"
+	// The device is not in stock (proposed to someone, given, returned or scrapped).
+	UserErrorCodeNotInStock UserErrorCode = "NOT_IN_STOCK"
+	// The device is no longer proposed: it was given or declined.
+	UserErrorCodeNotProposed UserErrorCode = "NOT_PROPOSED"
+	// The device was not given, or was already returned.
+	UserErrorCodeNotGiven UserErrorCode = "NOT_GIVEN"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -1229,11 +1458,17 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeAlreadyAnswered,
 	UserErrorCodeOutOfOrder,
 	UserErrorCodeAlreadyAttended,
+	UserErrorCodeAlreadyRequested,
+	UserErrorCodeNotOpen,
+	UserErrorCodeNotFirst,
+	UserErrorCodeNotInStock,
+	UserErrorCodeNotProposed,
+	UserErrorCodeNotGiven,
 }
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered, UserErrorCodeOutOfOrder, UserErrorCodeAlreadyAttended:
+	case UserErrorCodeRequired, UserErrorCodeTooLong, UserErrorCodeInvalid, UserErrorCodeNotFound, UserErrorCodeTaken, UserErrorCodeInvalidRange, UserErrorCodeNonexistentLocalTime, UserErrorCodeSlotStarted, UserErrorCodeSlotCancelled, UserErrorCodeCapacityBelowSeatsTaken, UserErrorCodeArchived, UserErrorCodeWrongOrganisation, UserErrorCodeSlotFull, UserErrorCodeRegistrationClosed, UserErrorCodeRegistrationNotOpen, UserErrorCodeAlreadyRegistered, UserErrorCodeInvalidPhone, UserErrorCodeInvalidEmail, UserErrorCodeConsentRequired, UserErrorCodeContactRequired, UserErrorCodeIdempotencyKeyReused, UserErrorCodeAlreadyCancelled, UserErrorCodeSlotNotStarted, UserErrorCodeNotConfirmed, UserErrorCodeNotEnoughFreeSeats, UserErrorCodeNotWaitlisted, UserErrorCodeMessagePending, UserErrorCodeLimitReached, UserErrorCodeQuotaReached, UserErrorCodeOverlap, UserErrorCodeNotPresent, UserErrorCodeAlreadyOriented, UserErrorCodeAlreadyAnswered, UserErrorCodeOutOfOrder, UserErrorCodeAlreadyAttended, UserErrorCodeAlreadyRequested, UserErrorCodeNotOpen, UserErrorCodeNotFirst, UserErrorCodeNotInStock, UserErrorCodeNotProposed, UserErrorCodeNotGiven:
 		return true
 	}
 	return false

@@ -39,6 +39,11 @@ var rootFields = map[string]rootField{
 	"Query.calendarFeeds":        {},
 	"Query.incomingOrientations": {},
 	"Query.enrolments":           {},
+	"Query.devices":              {},
+	"Query.equipmentRequests":    {},
+	"Query.equipmentRanking":     {},
+	"Query.equipmentRules":       {},
+	"Query.equipmentFigures":     {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -85,6 +90,17 @@ var rootFields = map[string]rootField{
 	"Mutation.replayWebhookMessage":  {seatsOnly: true},
 	"Mutation.createCalendarFeed":    {seatsOnly: true}, // changes no page
 	"Mutation.revokeCalendarFeed":    {seatsOnly: true}, // changes no page
+
+	// The equipment stock is no page's business.
+	"Mutation.addDevice":             {seatsOnly: true},
+	"Mutation.updateDevice":          {seatsOnly: true},
+	"Mutation.requestEquipment":      {seatsOnly: true},
+	"Mutation.closeEquipmentRequest": {seatsOnly: true},
+	"Mutation.setEquipmentRules":     {seatsOnly: true},
+	"Mutation.proposeDevice":         {seatsOnly: true},
+	"Mutation.giveDevice":            {seatsOnly: true},
+	"Mutation.declineDevice":         {seatsOnly: true},
+	"Mutation.returnDevice":          {seatsOnly: true},
 
 	"Subscription.seatsChanged": {},
 }

@@ -47,6 +47,24 @@ func UnmarshalDateTime(v any) (time.Time, error) {
 	return t, nil
 }
 
+// MarshalDate writes a date (kept as midnight UTC) as 2026-12-01.
+func MarshalDate(t time.Time) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		io.WriteString(w, strconv.Quote(t.Format(time.DateOnly)))
+	})
+}
+
+// UnmarshalDate reads 2026-12-01 as midnight UTC, the way PostgreSQL's date comes back.
+func UnmarshalDate(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if ok {
+		if t, err := time.Parse(time.DateOnly, s); err == nil && t.Year() >= 1900 && t.Year() <= 2200 {
+			return t, nil
+		}
+	}
+	return time.Time{}, errBadInput("Date must be a date like 2026-12-01, between the years 1900 and 2200")
+}
+
 // LocalDateTime is a Europe/Paris wall-clock date and time, as staff enter it.
 type LocalDateTime struct {
 	Year                      int

@@ -101,6 +101,30 @@ func (r *queryResolver) Node(ctx context.Context, id string) (Node, error) {
 			err = db.ErrNotFound
 		}
 		n = e
+	case kindDevice:
+		var d db.Device
+		d, err = db.DeviceByID(ctx, r.Pool, dbID)
+		if err == nil && !canSeeDevice(c, d) {
+			err = db.ErrNotFound
+		}
+		n = d
+	case kindEquipment:
+		var e db.EquipmentRequest
+		e, err = db.EquipmentRequestByID(ctx, r.Pool, dbID)
+		if err == nil && !canSeeEquipmentRequest(c, e) {
+			err = db.ErrNotFound
+		}
+		n = e
+	case kindHandover:
+		var h db.EquipmentHandover
+		var e db.EquipmentRequest
+		if h, err = db.HandoverByID(ctx, r.Pool, dbID); err == nil {
+			e, err = db.EquipmentRequestByID(ctx, r.Pool, h.RequestID)
+		}
+		if err == nil && !canSeeEquipmentRequest(c, e) {
+			err = db.ErrNotFound
+		}
+		n = h
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, nil

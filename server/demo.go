@@ -157,6 +157,9 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err := story.load(ctx, tx, slots); err != nil {
 		return err
 	}
+	if err := demoEquipment(ctx, tx, regie.ID); err != nil {
+		return err
+	}
 	for _, k := range []struct {
 		org    *int64
 		label  string
@@ -165,7 +168,7 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		secret string
 	}{
 		{nil, "Démo : administration du réseau", nil, true, demoAdminKey},
-		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage}, false, demoRegieKey},
+		{&regie.ID, "Démo : équipe de la Régie", []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage, db.ScopeEquipmentManage}, false, demoRegieKey},
 		{&franceTravail.ID, "Démo : conseillère France Travail", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead, db.ScopeWebhooksManage}, false, demoFranceTravailKey},
 		{&emmaus.ID, "Démo : accueil d'Emmaüs Connect", []db.Scope{db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead}, false, demoEmmausKey},
 	} {

@@ -312,6 +312,41 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 			t.Errorf("Awa's course: %+v; want the CV attended on slot 10, then slots 2, 4 and 6 booked", e)
 		}
 	})
+
+	t.Run("a stock from Ecodair and a ranked list with its reasons", func(t *testing.T) {
+		var got struct {
+			Devices struct {
+				Edges []struct {
+					Node struct{ Status, Donor string }
+				}
+			}
+			EquipmentRanking struct {
+				Requests []struct {
+					Rank    int
+					Reasons []struct{ Detail string }
+					Request struct{ FirstName string }
+				}
+			}
+		}
+		a.query(demoRegieKey, `{ devices { edges { node { status donor } } }
+			equipmentRanking { requests { rank reasons { detail } request { firstName } } } }`, nil, &got)
+		inStock := 0
+		for _, e := range got.Devices.Edges {
+			if e.Node.Status == "IN_STOCK" && e.Node.Donor == "Ecodair" {
+				inStock++
+			}
+		}
+		var names []string
+		for _, r := range got.EquipmentRanking.Requests {
+			names = append(names, r.Request.FirstName)
+		}
+		if len(got.Devices.Edges) != 4 || inStock != 3 || !slices.Equal(names, []string{"Bakary", "Mehdi", "Fatima"}) {
+			t.Fatalf("the Régie's stock and ranking: %d devices, %d in stock, %v; want 4, 3, Bakary, Mehdi, Fatima", len(got.Devices.Edges), inStock, names)
+		}
+		if r := got.EquipmentRanking.Requests[0]; len(r.Reasons) == 0 || r.Reasons[0].Detail != "under 26 without a computer: +10000" {
+			t.Errorf("Bakary's reasons: %+v", r.Reasons)
+		}
+	})
 }
 
 // The story's past slots are dated from the Tuesdays around the day the data is loaded, on

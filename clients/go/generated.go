@@ -543,6 +543,18 @@ const (
 	UserErrorCodeOutOfOrder UserErrorCode = "OUT_OF_ORDER"
 	// The person already attended this workshop of the course: it is not booked again.
 	UserErrorCodeAlreadyAttended UserErrorCode = "ALREADY_ATTENDED"
+	// The person (same name, and same phone or email) already has an open equipment request at this organisation.
+	UserErrorCodeAlreadyRequested UserErrorCode = "ALREADY_REQUESTED"
+	// The equipment request is not open (a device is proposed or given, or it was closed), or none is.
+	UserErrorCodeNotOpen UserErrorCode = "NOT_OPEN"
+	// The equipment request is not the first of the ranking: give an `overrideReason` to choose it all the same.
+	UserErrorCodeNotFirst UserErrorCode = "NOT_FIRST"
+	// The device is not in stock (proposed to someone, given, returned or scrapped).
+	UserErrorCodeNotInStock UserErrorCode = "NOT_IN_STOCK"
+	// The device is no longer proposed: it was given or declined.
+	UserErrorCodeNotProposed UserErrorCode = "NOT_PROPOSED"
+	// The device was not given, or was already returned.
+	UserErrorCodeNotGiven UserErrorCode = "NOT_GIVEN"
 )
 
 var AllUserErrorCode = []UserErrorCode{
@@ -581,6 +593,12 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeAlreadyAnswered,
 	UserErrorCodeOutOfOrder,
 	UserErrorCodeAlreadyAttended,
+	UserErrorCodeAlreadyRequested,
+	UserErrorCodeNotOpen,
+	UserErrorCodeNotFirst,
+	UserErrorCodeNotInStock,
+	UserErrorCodeNotProposed,
+	UserErrorCodeNotGiven,
 }
 
 // __AvailabilityInput is used internally by genqlient

@@ -21,6 +21,7 @@ const config: CodegenConfig = {
           ID: "string", // opaque global ids: never parse them
           DateTime: "string", // RFC 3339 with an offset, 2026-12-01T14:00:00+01:00 (Europe/Paris on output)
           LocalDateTime: "string", // Europe/Paris wall-clock without offset, 2026-12-01T14:00
+          Date: "string", // a calendar date, 2026-12-01
           PhoneNumber: "string", // E.164 on output (+33612345678); national form accepted on input
           Email: "string", // name@example.fr
           PostalCode: "string", // five digits, 93240: a string, never a number (leading zeros)

@@ -93,6 +93,12 @@ export function advice(code: UserErrorCode): string {
     case "ALREADY_ANSWERED":
     case "OUT_OF_ORDER":
     case "ALREADY_ATTENDED":
+    case "ALREADY_REQUESTED":
+    case "NOT_OPEN":
+    case "NOT_FIRST":
+    case "NOT_IN_STOCK":
+    case "NOT_PROPOSED":
+    case "NOT_GIVEN":
       return "unexpected for a registration";
     case "QUOTA_REACHED":
       return "this department's seats on this slot are all taken: ask the host, or choose another slot";
