@@ -78,6 +78,9 @@ var (
 	authzQueryFeeds         = [3]string{"Query.calendarFeeds", `{ calendarFeeds(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryIncoming      = [3]string{"Query.incomingOrientations", `{ incomingOrientations(first: 50) { edges { node { id } } } }`, ""}
 	authzQueryEnrolments    = [3]string{"Query.enrolments", `{ enrolments(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryDevices       = [3]string{"Query.devices", `{ devices(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryEquipment     = [3]string{"Query.equipmentRequests", `{ equipmentRequests(first: 50) { edges { node { id } } } }`, ""}
+	authzQueryRanking       = [3]string{"Query.equipmentRanking", `{ equipmentRanking(first: 50) { requests { request { id } } } }`, ""}
 	authzRegOrientations    = [3]string{"Registration.orientations", `query($p: ID!) { node(id: $p) { ... on Registration { orientations { id } } } }`, "registration:waitlisted"}
 	authzQueryWebhooks      = [3]string{"Query.webhookEndpoints", `{ webhookEndpoints(first: 50) { edges { node { id } } } }`, ""}
 	authzWebhookMessages    = [3]string{"WebhookEndpoint.messages", `query($p: ID!) { node(id: $p) { ... on WebhookEndpoint { messages(first: 50) { edges { node { id } } } } } }`, "webhook:host"}
@@ -180,6 +183,12 @@ func authzRows() []authzRow {
 
 	s = "Query: enrolments (host and referrer)"
 	add(authzPaths(s, "enrolment:partner", authzQueryEnrolments)...)
+
+	s = "Query: equipment (the holder's stock; a request to its holder and its requester)"
+	add(authzPaths(s, "device:host", authzQueryDevices)...)
+	add(authzPaths(s, "equipment-request:partner", authzQueryEquipment, authzQueryRanking)...)
+	add(authzRow{section: s, op: "Query.equipmentRules", object: "-", doc: `{ equipmentRules { version } }`, vars: authzIDs()})
+	add(authzRow{section: s, op: "Query.equipmentFigures", object: "-", doc: `{ equipmentFigures(from: "2026-01-01", to: "2026-12-31") { given } }`, vars: authzIDs()})
 
 	s = "Query: API keys"
 	add(authzPaths(s, "key:host", authzQueryAPIKeys)...)
@@ -296,6 +305,33 @@ func authzRows() []authzRow {
 		authzWith(nil, "id", "webhook:host")))
 	add(authzMutation(s, "replayWebhookMessage", "webhook-message:host", "ReplayWebhookMessageInput", "message { id }",
 		authzWith(nil, "id", "webhook-message:host")))
+
+	s = "Mutation: equipment"
+	add(authzMutation(s, "addDevice", "-", "AddDeviceInput", "device { id }",
+		authzWith(map[string]any{"kind": "TABLET", "donor": "Ecodair ({caller})", "condition": "GOOD"})))
+	add(authzMutation(s, "updateDevice", "device:host", "UpdateDeviceInput", "device { id }",
+		authzWith(map[string]any{"description": "Vérifié ({caller})"}, "id", "device:host")))
+	add(authzMutation(s, "requestEquipment", "org:host", "RequestEquipmentInput", "request { id }",
+		func(_ *testing.T, w *authzWorld, _ string) map[string]any {
+			p := person(int(w.next()))
+			p["ageBracket"], p["hasComputer"], p["hasInternet"], p["hasSmartphone"] = "UNDER_26", false, true, true
+			return map[string]any{"organisationId": w.ids["org:host"], "participant": p, "situation": "RESIDENT"}
+		}))
+	add(authzMutation(s, "closeEquipmentRequest", "equipment-request:fresh", "CloseEquipmentRequestInput", "request { id }",
+		authzOnFresh((*authzWorld).freshEquipmentRequest, map[string]any{"reason": "Équipé par sa famille"})))
+	add(authzMutation(s, "setEquipmentRules", "-", "EquipmentRulesInput", "rules { version }",
+		authzWith(map[string]any{"youngWithoutComputer": 10000, "seniorityPerMonth": 20, "seniorityMaxMonths": 60,
+			"noComputer": 5, "noInternet": 3, "noSmartphone": 1, "attendedWorkshop": 1})))
+	add(authzMutation(s, "proposeDevice", "device:fresh", "ProposeDeviceInput", "handover { id }",
+		func(t *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"deviceId": w.freshDevice(t), "requestId": w.freshEquipmentRequest(t), "overrideReason": "Test"}
+		}))
+	add(authzMutation(s, "giveDevice", "handover:fresh", "GiveDeviceInput", "handover { id }",
+		authzOnFresh((*authzWorld).freshHandover, map[string]any{"givenBy": "Samia", "acknowledgement": "Signé"})))
+	add(authzMutation(s, "declineDevice", "handover:fresh", "DeclineDeviceInput", "handover { id }",
+		authzOnFresh((*authzWorld).freshHandover, map[string]any{"reason": "Préfère une tablette"})))
+	add(authzMutation(s, "returnDevice", "handover:given", "ReturnDeviceInput", "handover { id }",
+		authzOnFresh((*authzWorld).freshGivenHandover, map[string]any{"note": "Rendu"})))
 
 	s = "Mutation: bookings"
 	for _, o := range []string{"slot:public", "slot:partners", "slot:internal", "slot:draft-workshop"} {

@@ -187,7 +187,7 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	w := &authzWorld{a: a, keys: map[string]string{"anonymous": ""}, ids: map[string]string{}}
 	w.seq.Store(100)
 	all := []db.Scope{db.ScopeCatalogueWrite, db.ScopeRegistrationsWrite, db.ScopeRegistrationsRead,
-		db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage}
+		db.ScopeAttendanceWrite, db.ScopeReportsRead, db.ScopeKeysManage, db.ScopeWebhooksManage, db.ScopeEquipmentManage}
 	organisation := func(label, caller string, o db.Organisation, scopes ...db.Scope) {
 		created, err := db.CreateOrganisation(ctx, a.Pool, o)
 		if err != nil {
@@ -259,6 +259,9 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	// Enrolments take seats of a slot of their own, so as to leave slot:public's for the others.
 	w.ids["slot:course"] = w.slot(t, w.ids["workshop:published"], "2031-06-09T14:00", "PUBLIC", 500)
 	w.ids["enrolment:partner"] = w.freshEnrolment(t)
+	// The host's stock, and a need the partner recorded there.
+	w.ids["device:host"] = w.freshDevice(t)
+	w.ids["equipment-request:partner"] = w.freshEquipmentRequest(t)
 	// Marked PRESENT, so that it may have an outcome (recordOutcome).
 	w.must(t, w.keys["host"], `mutation($in: MarkAttendanceInput!) { markAttendance(input: $in) { registration { id } userErrors { code message } } }`,
 		map[string]any{"in": map[string]any{"id": w.ids["registration:started"], "attendance": "PRESENT"}}, "markAttendance", "registration", "id")
@@ -315,6 +318,40 @@ func (w *authzWorld) freshEnrolment(t *testing.T) string {
 		map[string]any{"in": map[string]any{"programmeId": w.ids["programme:course"], "slotIds": []string{w.ids["slot:course"]},
 			"participant": person(int(w.next())), "referral": map[string]any{"counsellorName": "Conseillère France Travail"}}},
 		"enrol", "enrolment", "id")
+}
+
+// freshDevice is a laptop added to the host's stock.
+func (w *authzWorld) freshDevice(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], `mutation($in: AddDeviceInput!) { addDevice(input: $in) { device { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"kind": "LAPTOP", "donor": "Ecodair", "condition": "GOOD"}}, "addDevice", "device", "id")
+}
+
+// freshEquipmentRequest is a need the partner recorded at the host for a new person.
+func (w *authzWorld) freshEquipmentRequest(t *testing.T) string {
+	t.Helper()
+	p := person(int(w.next()))
+	p["ageBracket"], p["hasComputer"], p["hasInternet"], p["hasSmartphone"] = "UNDER_26", false, true, true
+	return w.must(t, w.keys["partner"], `mutation($in: RequestEquipmentInput!) { requestEquipment(input: $in) { request { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"organisationId": w.ids["org:host"], "participant": p, "situation": "RESIDENT"}},
+		"requestEquipment", "request", "id")
+}
+
+// freshHandover is a fresh device proposed by the host to a fresh request (named, with a
+// reason, whatever its rank).
+func (w *authzWorld) freshHandover(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], `mutation($in: ProposeDeviceInput!) { proposeDevice(input: $in) { handover { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"deviceId": w.freshDevice(t), "requestId": w.freshEquipmentRequest(t), "overrideReason": "Test"}},
+		"proposeDevice", "handover", "id")
+}
+
+// freshGivenHandover is a fresh handover, given.
+func (w *authzWorld) freshGivenHandover(t *testing.T) string {
+	t.Helper()
+	return w.must(t, w.keys["host"], `mutation($in: GiveDeviceInput!) { giveDevice(input: $in) { handover { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"id": w.freshHandover(t), "givenBy": "Samia", "acknowledgement": "Signé"}},
+		"giveDevice", "handover", "id")
 }
 
 // freshOrientation is a fresh registration's person re-oriented by the partner to Emmaüs
