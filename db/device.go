@@ -66,7 +66,7 @@ func DevicesByID(ctx context.Context, q Querier, ids []int64) ([]Device, error) 
 }
 
 // Devices lists an organisation's devices in the given statuses (all when none), the latest
-// received first.
+// added first.
 func Devices(ctx context.Context, q Querier, orgID int64, statuses []DeviceStatus, p Page) ([]Device, error) {
 	_, afterID := p.after()
 	if afterID == 0 {

@@ -19,6 +19,7 @@ type EquipmentHandover struct {
 	OrganisationID  int64 // the device's
 	Status          HandoverStatus
 	RulesVersion    int
+	Rules           EquipmentRules // the weights the ranking followed
 	Rank            int
 	Score           int
 	Reasons         []PriorityReason
@@ -38,13 +39,13 @@ var (
 	ErrDeviceNotInStock   = errors.New("the device is not in stock")
 	ErrNoOpenRequest      = errors.New("no open request to propose a device to")
 	ErrNotFirst           = errors.New("the request is not the first of the ranking")
-	ErrHandoverNotPending = errors.New("the device is no longer proposed: it was given or declined")
+	ErrHandoverNotPending = errors.New("the device is no longer proposed: it was given, declined or returned")
 	ErrHandoverNotGiven   = errors.New("the device was not given, or was already returned")
 	// ErrNoSuchRequest is ErrNotFound for the request named to ProposeDevice (not the device).
 	ErrNoSuchRequest = fmt.Errorf("no such equipment request: %w", ErrNotFound)
 )
 
-const handoverColumns = `h.id, h.device_id, h.request_id, d.organisation_id, h.status, h.rules_version, h.rank,
+const handoverColumns = `h.id, h.device_id, h.request_id, d.organisation_id, h.status, h.rules_version, h.rules, h.rank,
 	h.score, h.reasons, h.override_reason, h.proposed_at, h.given_at, h.given_by, h.acknowledgement,
 	h.declined_at, h.decline_reason, h.returned_at, h.return_note`
 
@@ -52,7 +53,7 @@ const handoversFrom = ` FROM equipment_handovers h JOIN devices d ON d.id = h.de
 
 func scanHandover(row pgx.CollectableRow) (EquipmentHandover, error) {
 	var h EquipmentHandover
-	err := row.Scan(&h.ID, &h.DeviceID, &h.RequestID, &h.OrganisationID, &h.Status, &h.RulesVersion, &h.Rank,
+	err := row.Scan(&h.ID, &h.DeviceID, &h.RequestID, &h.OrganisationID, &h.Status, &h.RulesVersion, &h.Rules, &h.Rank,
 		&h.Score, &h.Reasons, &h.OverrideReason, &h.ProposedAt, &h.GivenAt, &h.GivenBy, &h.Acknowledgement,
 		&h.DeclinedAt, &h.DeclineReason, &h.ReturnedAt, &h.ReturnNote)
 	return h, err
@@ -97,7 +98,7 @@ func HandoversOf(ctx context.Context, q Querier, column string, ids []int64) (ma
 func ProposeDevice(ctx context.Context, q Querier, orgID, deviceID, requestID int64, overrideReason *string, keyID int64) (EquipmentHandover, error) {
 	var h EquipmentHandover
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('equipment proposals'), $1::int)`, orgID); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('equipment proposals ' || $1::bigint::text, 0))`, orgID); err != nil {
 			return err
 		}
 		var status DeviceStatus
@@ -108,7 +109,7 @@ func ProposeDevice(ctx context.Context, q Querier, orgID, deviceID, requestID in
 		if status != DeviceInStock {
 			return ErrDeviceNotInStock
 		}
-		rules, ranked, err := Ranking(ctx, tx, orgID)
+		rules, ranked, err := ranking(ctx, tx, orgID, " FOR UPDATE OF e")
 		if err != nil {
 			return err
 		}
@@ -116,11 +117,14 @@ func ProposeDevice(ctx context.Context, q Querier, orgID, deviceID, requestID in
 		if err != nil {
 			return err
 		}
+		if chosen.Rank == 1 {
+			overrideReason = nil // the first needs no reason
+		}
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO equipment_handovers (device_id, request_id, rules_version, rank, score,
+		if err := tx.QueryRow(ctx, `INSERT INTO equipment_handovers (device_id, request_id, rules_version, rules, rank, score,
 				reasons, override_reason, proposed_by_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0)) RETURNING id`,
-			deviceID, chosen.Request.ID, rules.Version, chosen.Rank, chosen.Score, chosen.Reasons, overrideReason, keyID).Scan(&id); err != nil {
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, nullif($9, 0)) RETURNING id`,
+			deviceID, chosen.Request.ID, rules.Version, rules, chosen.Rank, chosen.Score, chosen.Reasons, overrideReason, keyID).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE devices SET status = 'RESERVED', updated_at = now() WHERE id = $1`, deviceID); err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	_ "time/tzdata" // Europe/Paris must resolve on machines without a zoneinfo database.
 
 	"github.com/jackc/pgx/v5"
 )
@@ -56,11 +57,11 @@ func CurrentEquipmentRules(ctx context.Context, q Querier, orgID int64) (Equipme
 }
 
 // SetEquipmentRules records a new version of an organisation's rules. Two at once get two
-// versions, one after the other (the organisation's rules row is the lock).
+// versions, one after the other (an advisory lock per organisation).
 func SetEquipmentRules(ctx context.Context, q Querier, r EquipmentRules) (EquipmentRules, error) {
 	var out EquipmentRules
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('equipment rules'), $1::int)`, r.OrganisationID); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('equipment rules ' || $1::bigint::text, 0))`, r.OrganisationID); err != nil {
 			return err
 		}
 		rows, _ := tx.Query(ctx, `INSERT INTO equipment_rules (organisation_id, version, young_without_computer,
@@ -107,7 +108,7 @@ func (r EquipmentRules) Score(q EquipmentRequest, today time.Time) (int, []Prior
 	if months := monthsBetween(q.EmployeeSince, today); months > 0 {
 		counted := min(months, r.SeniorityMaxMonths)
 		if counted < months {
-			add(RuleSeniority, counted*r.SeniorityPerMonth, "%d months in the structure (%d count)", months, counted)
+			add(RuleSeniority, counted*r.SeniorityPerMonth, "%d months in the structure (at most %d count)", months, counted)
 		} else {
 			add(RuleSeniority, counted*r.SeniorityPerMonth, "%d months in the structure", months)
 		}
@@ -131,7 +132,8 @@ func (r EquipmentRules) Score(q EquipmentRequest, today time.Time) (int, []Prior
 	return total, reasons
 }
 
-// monthsBetween counts the full months from since to today (0 without a date).
+// monthsBetween counts the full months from since to today (0 without a date): a month is
+// full on the same day of the next month, so a start on 31 January makes a month on 1 March.
 func monthsBetween(since *time.Time, today time.Time) int {
 	if since == nil || since.After(today) {
 		return 0
@@ -161,24 +163,36 @@ func (r EquipmentRules) Rank(requests []EquipmentRequest, today time.Time) []Ran
 
 // Ranking ranks an organisation's open requests by its current rules, on today's date.
 func Ranking(ctx context.Context, q Querier, orgID int64) (EquipmentRules, []RankedRequest, error) {
+	return ranking(ctx, q, orgID, "")
+}
+
+// ranking is Ranking, with a lock on the open requests (" FOR UPDATE OF e", for a proposal: a
+// request closed meanwhile then waits, and is not chosen closed).
+func ranking(ctx context.Context, q Querier, orgID int64, lock string) (EquipmentRules, []RankedRequest, error) {
 	rules, err := CurrentEquipmentRules(ctx, q, orgID)
 	if err != nil {
 		return EquipmentRules{}, nil, err
 	}
 	open, err := queryAll(ctx, q, fmt.Sprintf("open equipment requests of organisation %d", orgID), scanEquipmentRequest,
-		`SELECT `+equipmentRequestColumns+` FROM equipment_requests e WHERE e.organisation_id = $1 AND e.status = 'OPEN'`, orgID)
+		`SELECT `+equipmentRequestColumns+` FROM equipment_requests e WHERE e.organisation_id = $1 AND e.status = 'OPEN'`+lock, orgID)
 	if err != nil {
 		return EquipmentRules{}, nil, err
 	}
-	return rules, rules.Rank(open, parisToday()), nil
+	return rules, rules.Rank(open, ParisToday()), nil
 }
 
-// parisToday is today's date in Paris, where seniority is counted.
-func parisToday() time.Time {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		loc = time.UTC
-	}
-	y, m, d := time.Now().In(loc).Date()
+// ParisToday is today's date in Paris, where seniority is counted, at midnight UTC as dates
+// are kept.
+func ParisToday() time.Time {
+	y, m, d := time.Now().In(paris).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// paris is the time zone of the network's days (the embedded tzdata makes it load anywhere).
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()

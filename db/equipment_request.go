@@ -55,7 +55,7 @@ func scanEquipmentRequest(row pgx.CollectableRow) (EquipmentRequest, error) {
 }
 
 // RequestEquipment records a person's need; the same person (contact and name, case aside)
-// has one open request per organisation at most.
+// has one open request per holder and requesting organisation at most.
 func RequestEquipment(ctx context.Context, q Querier, e EquipmentRequest) (EquipmentRequest, error) {
 	var id int64
 	err := q.QueryRow(ctx, `INSERT INTO equipment_requests (organisation_id, requested_by_org_id, registration_id,
@@ -86,17 +86,17 @@ func EquipmentRequestsByID(ctx context.Context, q Querier, ids []int64) ([]Equip
 }
 
 // EquipmentRequests lists, newest first, the requests to organisation orgID's stock (when
-// asHolder) and those it made, in the given statuses (all when none).
-func EquipmentRequests(ctx context.Context, q Querier, orgID int64, asHolder bool, statuses []EquipmentRequestStatus, p Page) ([]EquipmentRequest, error) {
+// asHolder) and those it made (when asRequester), in the given statuses (all when none).
+func EquipmentRequests(ctx context.Context, q Querier, orgID int64, asHolder, asRequester bool, statuses []EquipmentRequestStatus, p Page) ([]EquipmentRequest, error) {
 	_, afterID := p.after()
 	if afterID == 0 {
 		afterID = 1<<63 - 1
 	}
 	return queryAll(ctx, q, fmt.Sprintf("equipment requests of organisation %d", orgID), scanEquipmentRequest, `
 		SELECT `+equipmentRequestColumns+` FROM equipment_requests e
-		WHERE ((e.organisation_id = $1 AND $2) OR e.requested_by_org_id = $1)
-		  AND (cardinality($3::text[]) = 0 OR e.status = ANY($3)) AND e.id < $4
-		ORDER BY e.id DESC LIMIT $5`, orgID, asHolder, nonNil(statuses), afterID, p.limit())
+		WHERE ((e.organisation_id = $1 AND $2) OR (e.requested_by_org_id = $1 AND $3))
+		  AND (cardinality($4::text[]) = 0 OR e.status = ANY($4)) AND e.id < $5
+		ORDER BY e.id DESC LIMIT $6`, orgID, asHolder, asRequester, nonNil(statuses), afterID, p.limit())
 }
 
 // CloseEquipmentRequest withdraws an open request (the person found a device, moved away...).

@@ -68,12 +68,9 @@ func (s stock) need(n int, change func(*db.EquipmentRequest)) db.EquipmentReques
 func TestTheRankingPutsTheYoungWithoutEquipmentFirstAndSaysWhy(t *testing.T) {
 	t.Parallel()
 	s := newStock(t)
-	since := func(months int) *time.Time {
-		d := time.Now().UTC().AddDate(0, -months, -1).Truncate(24 * time.Hour)
-		return &d
-	}
+	since := time.Date(2025, 10, 5, 0, 0, 0, 0, time.UTC) // 14 months before the day of the test below
 	senior := s.need(1, func(e *db.EquipmentRequest) {
-		e.Situation, e.EmployeeSince, e.HasComputer = db.SituationEmployeeInInsertion, since(14), false
+		e.Situation, e.EmployeeSince, e.HasComputer = db.SituationEmployeeInInsertion, &since, false
 	})
 	needy := s.need(2, func(e *db.EquipmentRequest) {
 		e.AgeBracket, e.HasComputer, e.HasInternet, e.HasSmartphone = db.AgeSixtyAndOver, false, false, false
@@ -81,16 +78,29 @@ func TestTheRankingPutsTheYoungWithoutEquipmentFirstAndSaysWhy(t *testing.T) {
 	young := s.need(3, func(e *db.EquipmentRequest) { e.AgeBracket, e.HasComputer = db.AgeUnder26, false })
 	equipped := s.need(4, nil)
 	twin := s.need(5, nil) // as equipped, later: behind it
+	want := []int64{young.ID, senior.ID, needy.ID, equipped.ID, twin.ID}
 	rules, ranked, err := db.Ranking(context.Background(), s.pool, s.org)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var order []int64
-	for _, r := range ranked {
-		order = append(order, r.Request.ID)
+	ids := func(ranked []db.RankedRequest) []int64 {
+		var order []int64
+		for _, r := range ranked {
+			order = append(order, r.Request.ID)
+		}
+		return order
 	}
-	if want := []int64{young.ID, senior.ID, needy.ID, equipped.ID, twin.ID}; rules.Version != 0 || !slices.Equal(order, want) {
-		t.Fatalf("ranking %v (rules version %d), want %v: young, senior, needy, then by date", order, rules.Version, want)
+	if order := ids(ranked); rules.Version != 0 || !slices.Equal(order, want) {
+		t.Fatalf("ranking today %v (rules version %d), want %v: young, senior, needy, then by date", order, rules.Version, want)
+	}
+	// The reasons, on a fixed day.
+	open := make([]db.EquipmentRequest, len(ranked))
+	for i, r := range ranked {
+		open[i] = r.Request
+	}
+	ranked = db.DefaultEquipmentRules.Rank(open, time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC))
+	if order := ids(ranked); !slices.Equal(order, want) {
+		t.Fatalf("ranking on 5 December 2026 %v, want %v", order, want)
 	}
 	explain := func(r db.RankedRequest) string {
 		var lines []string
@@ -125,6 +135,18 @@ func TestTheRankingPutsTheYoungWithoutEquipmentFirstAndSaysWhy(t *testing.T) {
 		FirstName: young.FirstName, Phone: young.Phone, AgeBracket: db.AgeUnder26, Situation: db.SituationResident,
 		ConsentVersion: "2026-11"}); !errors.Is(err, db.ErrAlreadyRequested) {
 		t.Errorf("a second open request for the same person: %v, want ErrAlreadyRequested", err)
+	}
+	// Months are full on the same day of a later month.
+	for _, c := range []struct {
+		since, today string
+		months       int
+	}{{"2026-01-31", "2026-02-28", 0}, {"2026-01-31", "2026-03-01", 1}, {"2025-10-05", "2026-12-05", 14}, {"2025-10-05", "2026-12-04", 13}, {"2027-01-01", "2026-12-05", 0}} {
+		since, _ := time.Parse(time.DateOnly, c.since)
+		today, _ := time.Parse(time.DateOnly, c.today)
+		score, _ := db.EquipmentRules{SeniorityPerMonth: 1, SeniorityMaxMonths: 600}.Score(db.EquipmentRequest{EmployeeSince: &since, HasComputer: true}, today)
+		if score != c.months {
+			t.Errorf("from %s to %s: %d months, want %d", c.since, c.today, score, c.months)
+		}
 	}
 }
 

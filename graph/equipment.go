@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -53,8 +52,16 @@ func checkDevice(p *problems, d *db.Device) {
 	p.optText("inventoryNumber", d.InventoryNumber, 100)
 	p.text("installed", d.Installed, false, 1000)
 	p.text("description", d.Description, false, 1000)
-	if d.ReceivedOn.After(parisToday()) {
+	if d.ReceivedOn.After(db.ParisToday()) {
 		p.add(UserErrorCodeInvalidRange, "receivedOn", "receivedOn is a date not after today")
+	}
+}
+
+// deviceKindChange checks a kind asked of updateDevice: a device that was given keeps the kind
+// the funder's figures counted.
+func deviceKindChange(p *problems, d db.Device, to *db.DeviceKind) {
+	if to != nil && *to != d.Kind && (d.Status == db.DeviceGiven || d.Status == db.DeviceReturned) {
+		p.add(UserErrorCodeInvalid, "kind", "this device was given: its kind is in the funder's figures and does not change")
 	}
 }
 
@@ -70,12 +77,6 @@ func deviceStatusChange(p *problems, from db.DeviceStatus, to *db.DeviceStatus) 
 	case *to == db.DeviceReserved || *to == db.DeviceGiven:
 		p.add(UserErrorCodeInvalid, "status", "a device is proposed with proposeDevice and given with giveDevice")
 	}
-}
-
-// parisToday is today's date in Paris, at midnight UTC as dates are kept.
-func parisToday() time.Time {
-	y, m, d := time.Now().In(paris).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // equipmentRequestOf checks a requestEquipment input and builds the request: the person from
@@ -99,24 +100,38 @@ func (r *Resolver) equipmentRequestOf(ctx context.Context, p *problems, c db.Cal
 		if err != nil {
 			return e, err
 		}
-		e.RegistrationID, person, e.ConsentVersion = &reg.ID, reg.Participant, reg.ConsentVersion
+		e.RegistrationID, person = &reg.ID, reg.Participant
 	}
-	if in.Participant != nil {
+	switch {
+	case in.Participant != nil:
 		given, version := participantOf(p, *in.Participant)
-		person = overlay(person, given)
-		e.ConsentVersion = version
-	} else if in.RegistrationID == nil {
+		person, e.ConsentVersion = overlay(person, given), version
+	case in.RegistrationID == nil:
 		p.add(UserErrorCodeRequired, "participant", "give the person (participant) or a registration of theirs (registrationId)")
 		return e, nil
+	default:
+		// A seat's consent does not cover a request for a device: the person gives their own.
+		if !deref(in.Consent) {
+			p.add(UserErrorCodeConsentRequired, "consent", "the person must consent to this request's processing of their data (consent: true)")
+		}
+		e.ConsentVersion = strings.TrimSpace(deref(in.ConsentVersion))
+		p.text("consentVersion", e.ConsentVersion, true, 50)
 	}
+	keep(&person.AgeBracket, in.AgeBracket)
+	keep(&person.HasComputer, in.HasComputer)
+	keep(&person.HasInternet, in.HasInternet)
+	keep(&person.HasSmartphone, in.HasSmartphone)
 	e.FirstName, e.LastName, e.Phone, e.Email = person.FirstName, person.LastName, person.Phone, person.Email
-	for field, v := range map[string]*bool{"hasComputer": person.HasComputer, "hasInternet": person.HasInternet, "hasSmartphone": person.HasSmartphone} {
-		if v == nil {
-			p.add(UserErrorCodeRequired, "participant."+field, "participant.%s is required: it weighs in the ranking", field)
+	for _, f := range []struct {
+		name string
+		v    *bool
+	}{{"hasComputer", person.HasComputer}, {"hasInternet", person.HasInternet}, {"hasSmartphone", person.HasSmartphone}} {
+		if f.v == nil {
+			p.add(UserErrorCodeRequired, f.name, "%s is required: it weighs in the ranking", f.name)
 		}
 	}
 	if person.AgeBracket == nil {
-		p.add(UserErrorCodeRequired, "participant.ageBracket", "participant.ageBracket is required: it weighs in the ranking")
+		p.add(UserErrorCodeRequired, "ageBracket", "ageBracket is required: it weighs in the ranking")
 	}
 	if len(*p) > 0 {
 		return e, nil
@@ -125,7 +140,7 @@ func (r *Resolver) equipmentRequestOf(ctx context.Context, p *problems, c db.Cal
 	switch {
 	case e.EmployeeSince != nil && e.Situation != db.SituationEmployeeInInsertion:
 		p.add(UserErrorCodeInvalid, "employeeSince", "employeeSince is for an employee of the structure (situation: EMPLOYEE_IN_INSERTION)")
-	case e.EmployeeSince != nil && e.EmployeeSince.After(parisToday()):
+	case e.EmployeeSince != nil && e.EmployeeSince.After(db.ParisToday()):
 		p.add(UserErrorCodeInvalidRange, "employeeSince", "employeeSince is a date not after today")
 	}
 	p.text("reason", e.Reason, false, 500)

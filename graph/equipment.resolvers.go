@@ -98,7 +98,7 @@ func (r *mutationResolver) AddDevice(ctx context.Context, input AddDeviceInput) 
 	if err != nil {
 		return nil, err
 	}
-	d := db.Device{OrganisationID: orgID, Kind: input.Kind, Donor: input.Donor, ReceivedOn: or(input.ReceivedOn, parisToday()),
+	d := db.Device{OrganisationID: orgID, Kind: input.Kind, Donor: input.Donor, ReceivedOn: or(input.ReceivedOn, db.ParisToday()),
 		Condition: input.Condition, SerialNumber: input.SerialNumber, InventoryNumber: input.InventoryNumber,
 		Installed: deref(input.Installed), Description: deref(input.Description)}
 	var p problems
@@ -124,6 +124,7 @@ func (r *mutationResolver) UpdateDevice(ctx context.Context, input UpdateDeviceI
 		return &DevicePayload{UserErrors: p}, err
 	}
 	updated, err := db.UpdateDevice(ctx, r.Pool, d.ID, func(d *db.Device) error {
+		deviceKindChange(&p, *d, input.Kind)
 		set(&d.Kind, input.Kind)
 		set(&d.Donor, input.Donor)
 		set(&d.ReceivedOn, input.ReceivedOn)
@@ -172,11 +173,17 @@ func (r *mutationResolver) RequestEquipment(ctx context.Context, input RequestEq
 	if !c.Has(scope) {
 		return nil, errForbidden("recording a need needs EQUIPMENT_MANAGE for your own stock, REGISTRATIONS_WRITE for another organisation's")
 	}
-	if _, err := db.OrganisationByID(ctx, r.Pool, holder); errors.Is(err, db.ErrNotFound) {
+	o, err := db.OrganisationByID(ctx, r.Pool, holder)
+	if errors.Is(err, db.ErrNotFound) {
 		p.add(UserErrorCodeNotFound, "organisationId", "no organisation with this id")
 		return &EquipmentRequestPayload{UserErrors: p}, nil
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, err
+	}
+	if !c.MemberOf(holder) && !o.HostsWorkshops {
+		p.add(UserErrorCodeInvalid, "organisationId", "this organisation hosts no workshops: record the need at a structure that supports people")
+		return &EquipmentRequestPayload{UserErrors: p}, nil
 	}
 	e, err := r.equipmentRequestOf(ctx, &p, c, holder, input)
 	if err != nil || len(p) > 0 {
@@ -365,7 +372,8 @@ func (r *queryResolver) EquipmentRequests(ctx context.Context, statuses []db.Equ
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.EquipmentRequests(ctx, r.Pool, orgID, c.Has(db.ScopeEquipmentManage), statuses, p)
+	handles := c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite)
+	rows, err := db.EquipmentRequests(ctx, r.Pool, orgID, c.Has(db.ScopeEquipmentManage), handles, statuses, p)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +388,7 @@ func (r *queryResolver) EquipmentRanking(ctx context.Context, first *int) (*Equi
 	if err != nil {
 		return nil, err
 	}
-	n := deref(first)
+	n := or(first, 20)
 	if n < 1 || n > maxFirst {
 		return nil, errBadInput("first must be between 1 and 100")
 	}

@@ -265,6 +265,7 @@ type ComplexityRoot struct {
 		Request         func(childComplexity int) int
 		ReturnNote      func(childComplexity int) int
 		ReturnedAt      func(childComplexity int) int
+		Rules           func(childComplexity int) int
 		RulesVersion    func(childComplexity int) int
 		Score           func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -1861,6 +1862,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EquipmentHandover.ReturnedAt(childComplexity), true
+	case "EquipmentHandover.rules":
+		if e.ComplexityRoot.EquipmentHandover.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentHandover.Rules(childComplexity), true
 	case "EquipmentHandover.rulesVersion":
 		if e.ComplexityRoot.EquipmentHandover.RulesVersion == nil {
 			break
@@ -5229,6 +5236,8 @@ func (ec *executionContext) childFields_EquipmentHandover(ctx context.Context, f
 		return ec.fieldContext_EquipmentHandover_status(ctx, field)
 	case "rulesVersion":
 		return ec.fieldContext_EquipmentHandover_rulesVersion(ctx, field)
+	case "rules":
+		return ec.fieldContext_EquipmentHandover_rules(ctx, field)
 	case "rank":
 		return ec.fieldContext_EquipmentHandover_rank(ctx, field)
 	case "score":
@@ -10836,6 +10845,38 @@ func (ec *executionContext) _EquipmentHandover_rulesVersion(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_EquipmentHandover_rulesVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EquipmentHandover", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EquipmentHandover_rules(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentHandover_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.EquipmentRules) graphql.Marshaler {
+			return ec.marshalNEquipmentRules2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRules(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentHandover_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EquipmentHandover",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRules(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _EquipmentHandover_rank(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentHandover) (ret graphql.Marshaler) {
@@ -26174,7 +26215,7 @@ func (ec *executionContext) unmarshalInputRequestEquipmentInput(ctx context.Cont
 		asMap["reason"] = ""
 	}
 
-	fieldsInOrder := [...]string{"organisationId", "registrationId", "participant", "situation", "employeeSince", "reason"}
+	fieldsInOrder := [...]string{"organisationId", "registrationId", "participant", "ageBracket", "hasComputer", "hasInternet", "hasSmartphone", "consent", "consentVersion", "situation", "employeeSince", "reason"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -26202,6 +26243,48 @@ func (ec *executionContext) unmarshalInputRequestEquipmentInput(ctx context.Cont
 				return it, err
 			}
 			it.Participant = data
+		case "ageBracket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ageBracket"))
+			data, err := ec.unmarshalOAgeBracket2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAgeBracket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AgeBracket = data
+		case "hasComputer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComputer"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasComputer = data
+		case "hasInternet":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInternet"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasInternet = data
+		case "hasSmartphone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasSmartphone"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasSmartphone = data
+		case "consent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consent"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Consent = data
+		case "consentVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("consentVersion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ConsentVersion = data
 		case "situation":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("situation"))
 			data, err := ec.unmarshalNSituation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSituation(ctx, v)
@@ -29535,6 +29618,11 @@ func (ec *executionContext) _EquipmentHandover(ctx context.Context, sel ast.Sele
 			}
 		case "rulesVersion":
 			out.Values[i] = ec._EquipmentHandover_rulesVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rules":
+			out.Values[i] = ec._EquipmentHandover_rules(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -811,12 +811,24 @@ type ReplayWebhookMessageInput struct {
 
 // Input of `requestEquipment`.
 type RequestEquipmentInput struct {
-	// The organisation whose stock the request is for: yours, or a structure you refer people to.
+	// The organisation whose stock the request is for: yours, or a structure that hosts workshops.
 	OrganisationID string `json:"organisationId"`
-	// A registration you see the person on: their name, contact, age bracket and equipment are taken from it (what `participant` gives overrides).
+	// A registration you see the person on: their name, contact, age bracket and equipment are taken from it; the fields below override them.
 	RegistrationID *string `json:"registrationId,omitempty"`
-	// The person, as for `register` (a phone or an email, their consent); `ageBracket`, `hasComputer`, `hasInternet` and `hasSmartphone` are required here unless the registration gives them. Required without `registrationId`.
+	// The person, as for `register` (a phone or an email, their consent to this request). Required without `registrationId`; with it, overrides the registration's person.
 	Participant *ParticipantInput `json:"participant,omitempty"`
+	// Age bracket; required unless `participant` or the registration gives it.
+	AgeBracket *db.AgeBracket `json:"ageBracket,omitempty"`
+	// Has a computer at home; required unless `participant` or the registration says.
+	HasComputer *bool `json:"hasComputer,omitempty"`
+	// Has internet at home; required unless `participant` or the registration says.
+	HasInternet *bool `json:"hasInternet,omitempty"`
+	// Has a smartphone; required unless `participant` or the registration says.
+	HasSmartphone *bool `json:"hasSmartphone,omitempty"`
+	// With `registrationId` and no `participant`: the person agrees to this request's processing of their data (a seat's consent does not cover it). Must be true (`CONSENT_REQUIRED`).
+	Consent *bool `json:"consent,omitempty"`
+	// With `registrationId` and no `participant`: the version of the consent text the person read, 1 to 50 characters.
+	ConsentVersion *string `json:"consentVersion,omitempty"`
 	// The person's situation.
 	Situation db.Situation `json:"situation"`
 	// For an employee of the structure (`EMPLOYEE_IN_INSERTION`), when they started.
@@ -1040,7 +1052,7 @@ type UpdateDeviceInput struct {
 	Installed *string `json:"installed,omitempty"`
 	// New description.
 	Description *string `json:"description,omitempty"`
-	// `IN_STOCK` (back from a return, wiped and checked) or `SCRAPPED`; a device proposed or given changes status only through its handover (`INVALID`).
+	// `IN_STOCK` (back from a return, wiped and checked) or `SCRAPPED`; a device proposed or given changes status only through its handover (`INVALID`). The kind of a device that was given does not change (the funder's figures count it).
 	Status *db.DeviceStatus `json:"status,omitempty"`
 }
 

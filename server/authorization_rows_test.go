@@ -187,6 +187,11 @@ func authzRows() []authzRow {
 	s = "Query: equipment (the holder's stock; a request to its holder and its requester)"
 	add(authzPaths(s, "device:host", authzQueryDevices)...)
 	add(authzPaths(s, "equipment-request:partner", authzQueryEquipment, authzQueryRanking)...)
+	add(authzPaths(s, "handover:host",
+		[3]string{"Device.handovers", `query($p: ID!) { node(id: $p) { ... on Device { handovers { id } } } }`, "device:proposed"},
+		[3]string{"EquipmentRequest.handovers", `query($p: ID!) { node(id: $p) { ... on EquipmentRequest { handovers { id } } } }`, "equipment-request:proposed"})...)
+	add(authzPaths(s, "device:proposed",
+		[3]string{"EquipmentHandover.device", `query($p: ID!) { node(id: $p) { ... on EquipmentHandover { device { id } } } }`, "handover:host"})[2:]...)
 	add(authzRow{section: s, op: "Query.equipmentRules", object: "-", doc: `{ equipmentRules { version } }`, vars: authzIDs()})
 	add(authzRow{section: s, op: "Query.equipmentFigures", object: "-", doc: `{ equipmentFigures(from: "2026-01-01", to: "2026-12-31") { given } }`, vars: authzIDs()})
 

@@ -262,6 +262,10 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 	// The host's stock, and a need the partner recorded there.
 	w.ids["device:host"] = w.freshDevice(t)
 	w.ids["equipment-request:partner"] = w.freshEquipmentRequest(t)
+	w.ids["device:proposed"], w.ids["equipment-request:proposed"] = w.freshDevice(t), w.freshEquipmentRequest(t)
+	w.ids["handover:host"] = w.must(t, w.keys["host"], `mutation($in: ProposeDeviceInput!) { proposeDevice(input: $in) { handover { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"deviceId": w.ids["device:proposed"], "requestId": w.ids["equipment-request:proposed"], "overrideReason": "Test"}},
+		"proposeDevice", "handover", "id")
 	// Marked PRESENT, so that it may have an outcome (recordOutcome).
 	w.must(t, w.keys["host"], `mutation($in: MarkAttendanceInput!) { markAttendance(input: $in) { registration { id } userErrors { code message } } }`,
 		map[string]any{"in": map[string]any{"id": w.ids["registration:started"], "attendance": "PRESENT"}}, "markAttendance", "registration", "id")

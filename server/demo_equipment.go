@@ -42,7 +42,7 @@ func demoEquipment(ctx context.Context, tx pgx.Tx, regie int64) error {
 			FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone, AgeBracket: age, Situation: situation,
 			EmployeeSince: since, HasSmartphone: true, Reason: reason, ConsentVersion: "exemple"})
 	}
-	// Sandrine's laptop went out last week: the figures have one device given.
+	// Sandrine had her laptop when the data was loaded: the figures have one device given.
 	sandrine, err := need("Sandrine", 52, db.Age26To59, db.SituationResident, nil, "Recherche d'emploi depuis chez elle")
 	if err != nil {
 		return err

@@ -92,7 +92,12 @@ func TestEquipmentFromStockToHandover(t *testing.T) {
 		"participant": equipmentPerson(2, "UNDER_26", false), "situation": "EMPLOYEE_IN_INSERTION", "employeeSince": "2026-01-05"})
 	slot := a.withT(t).slot(hostKey, at.workshop(hostKey, nil), at.venue(hostKey, nil), "2032-05-04T14:00", nil)
 	reg, _ := rulesBook(t, a, "", rulesIn(slot, 3, map[string]any{"participant": equipmentPerson(3, "FROM_26_TO_59", false)}), "CONFIRMED")
-	fromReg := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID, "registrationId": reg.ID, "situation": "JOB_SEEKER"})
+	noConsent := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID, "registrationId": reg.ID, "situation": "JOB_SEEKER"})
+	if len(noConsent.UserErrors) == 0 || noConsent.UserErrors[0].Code != "CONSENT_REQUIRED" {
+		t.Errorf("a request from a registration without the person's consent to it: %+v, want CONSENT_REQUIRED", noConsent.UserErrors)
+	}
+	fromReg := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID, "registrationId": reg.ID,
+		"situation": "JOB_SEEKER", "consent": true, "consentVersion": "2026-12"})
 	for what, p := range map[string]equipmentPayload{"older": older, "young": young, "from a registration": fromReg} {
 		if p.Request == nil || p.Request.Status != "OPEN" {
 			t.Fatalf("request %s: %+v", what, p.UserErrors)
@@ -109,7 +114,7 @@ func TestEquipmentFromStockToHandover(t *testing.T) {
 	rulesWantRefusal(t, "the same person twice", twice.UserErrors, "ALREADY_REQUESTED", "input", "participant")
 	noAge := equipmentDo(t, a, partnerKey, requestEquipmentDoc, map[string]any{"organisationId": hostID,
 		"participant": person(9), "situation": "RESIDENT"})
-	if len(noAge.UserErrors) == 0 || noAge.UserErrors[0].Code != "REQUIRED" {
+	if len(noAge.UserErrors) != 4 || noAge.UserErrors[0].Code != "REQUIRED" {
 		t.Errorf("a person without age bracket nor equipment: %+v, want REQUIRED", noAge.UserErrors)
 	}
 	notEmployee := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID,
@@ -251,5 +256,123 @@ func TestEquipmentProposalsAtOnce(t *testing.T) {
 	slices.Sort(made)
 	if len(made) != 2 || made[0] == made[1] {
 		t.Errorf("30 proposals at once: handovers for %v, want one for each of the 2 requests", made)
+	}
+	var perDevice, perRequest int
+	a.Pool.QueryRow(t.Context(), `SELECT (SELECT coalesce(max(n), 0) FROM (SELECT count(*) n FROM equipment_handovers GROUP BY device_id) x),
+		(SELECT coalesce(max(n), 0) FROM (SELECT count(*) n FROM equipment_handovers GROUP BY request_id) y)`).Scan(&perDevice, &perRequest)
+	if perDevice != 1 || perRequest != 1 {
+		t.Errorf("30 proposals at once: at most %d handovers per device and %d per request, want 1 and 1", perDevice, perRequest)
+	}
+}
+
+// The rest of a device's life through the API: a refusal sends it back to stock and the person
+// back to the ranking (or closes their request), a device proposed is not scrapped, a closed
+// request leaves the ranking, the host's own weights are followed and kept with the decision,
+// coming to a workshop counts, and the partner reads what became of its request, not the stock.
+func TestEquipmentDeclinesRulesAndWhatThePartnerSees(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	at := a.withT(t)
+	hostID, hostKey := at.org("equipment-life", "EQUIPMENT_MANAGE", "REGISTRATIONS_WRITE", "REGISTRATIONS_READ", "CATALOGUE_WRITE", "ATTENDANCE_WRITE")
+	_, partnerKey := rulesPartner(t, a, "equipment-life-ft")
+	laptop := equipmentDo(t, a, hostKey, addDeviceDoc, map[string]any{"kind": "LAPTOP", "donor": "Ecodair", "condition": "GOOD"}).Device.ID
+	partners := equipmentDo(t, a, partnerKey, requestEquipmentDoc, map[string]any{"organisationId": hostID,
+		"participant": equipmentPerson(1, "UNDER_26", false), "situation": "JOB_SEEKER"}).Request
+	// Someone who came to a workshop: marked present, then a request from that registration.
+	slot := at.slot(hostKey, at.workshop(hostKey, nil), at.venue(hostKey, nil), "2032-05-04T14:00", nil)
+	came, _ := rulesBook(t, a, "", rulesIn(slot, 2, map[string]any{"participant": equipmentPerson(2, "FROM_26_TO_59", false)}), "CONFIRMED")
+	slotMoveToPast(t, a, slot)
+	rulesDo(t, a, hostKey, rulesAttendanceDoc, map[string]any{"id": came.ID, "attendance": "PRESENT"}, &rulesRegPayload{})
+	attended := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID, "registrationId": came.ID,
+		"situation": "RESIDENT", "consent": true, "consentVersion": "2026-12", "hasInternet": false}).Request
+	closing := equipmentDo(t, a, hostKey, requestEquipmentDoc, map[string]any{"organisationId": hostID,
+		"participant": equipmentPerson(3, "UNDER_26", false), "situation": "RESIDENT"}).Request
+	if partners == nil || attended == nil || closing == nil {
+		t.Fatal("the three requests were not recorded")
+	}
+
+	// Closed: out of the ranking; a closed request is not closed twice.
+	var closed struct{ CloseEquipmentRequest equipmentPayload }
+	closeDoc := rulesDoc("closeEquipmentRequest", "CloseEquipmentRequestInput", "request { id status }")
+	at.query(hostKey, closeDoc, map[string]any{"in": map[string]any{"id": closing.ID, "reason": "Équipée par sa famille"}}, &closed)
+	if r := closed.CloseEquipmentRequest.Request; r == nil || r.Status != "CLOSED" {
+		t.Fatalf("closed: %+v", closed.CloseEquipmentRequest)
+	}
+	closed = struct{ CloseEquipmentRequest equipmentPayload }{}
+	at.query(hostKey, closeDoc, map[string]any{"in": map[string]any{"id": closing.ID, "reason": "encore"}}, &closed)
+	rulesWantRefusal(t, "closed twice", closed.CloseEquipmentRequest.UserErrors, "NOT_OPEN", "input", "id")
+
+	// The ranking: the partner's young person first; the one who came to a workshop has its point.
+	var ranking struct {
+		EquipmentRanking struct {
+			Requests []struct {
+				Reasons []struct{ Rule string }
+				Request struct{ ID string }
+			}
+		}
+	}
+	at.query(hostKey, `{ equipmentRanking { requests { reasons { rule } request { id } } } }`, nil, &ranking)
+	reqs := ranking.EquipmentRanking.Requests
+	if len(reqs) != 2 || reqs[0].Request.ID != partners.ID || reqs[1].Request.ID != attended.ID ||
+		!slices.ContainsFunc(reqs[1].Reasons, func(r struct{ Rule string }) bool { return r.Rule == "ATTENDED_WORKSHOP" }) {
+		t.Fatalf("ranking: %+v; want the partner's young person, then the one who came (ATTENDED_WORKSHOP)", reqs)
+	}
+
+	// Proposed, not scrapped meanwhile, declined: the device back in stock, the person back first.
+	h := equipmentDo(t, a, hostKey, proposeDeviceDoc, map[string]any{"deviceId": laptop}).Handover
+	scrap := equipmentDo(t, a, hostKey, updateDeviceDoc, map[string]any{"id": laptop, "status": "SCRAPPED"})
+	rulesWantRefusal(t, "a proposed device scrapped", scrap.UserErrors, "INVALID", "input", "status")
+	declineDoc := rulesDoc("declineDevice", "DeclineDeviceInput", "handover { "+equipmentHandoverFields+" }")
+	declined := equipmentDo(t, a, hostKey, declineDoc, map[string]any{"id": h.ID, "reason": "Préfère attendre une tablette"})
+	if d := declined.Handover; d == nil || d.Status != "DECLINED" || d.Device.Status != "IN_STOCK" || d.Request.Status != "OPEN" {
+		t.Fatalf("declined: %+v %+v", declined.UserErrors, d)
+	}
+
+	// The host's own weights: coming to a workshop first. The next decision keeps them.
+	var set struct {
+		SetEquipmentRules struct {
+			Rules      *struct{ Version int }
+			UserErrors []userError
+		}
+	}
+	at.query(hostKey, `mutation { setEquipmentRules(input: {youngWithoutComputer: 0, seniorityPerMonth: 0, seniorityMaxMonths: 0,
+		noComputer: 1, noInternet: 1, noSmartphone: 1, attendedWorkshop: 100}) { rules { version } userErrors { field code message } } }`, nil, &set)
+	if r := set.SetEquipmentRules.Rules; r == nil || r.Version != 1 {
+		t.Fatalf("setEquipmentRules: %+v", set.SetEquipmentRules)
+	}
+	var second struct {
+		ProposeDevice struct {
+			Handover *struct {
+				ID           string
+				RulesVersion int
+				Rules        struct{ AttendedWorkshop int }
+				Request      struct{ ID string }
+			}
+		}
+	}
+	at.query(hostKey, `mutation($d: ID!) { proposeDevice(input: {deviceId: $d}) { handover { id rulesVersion rules { attendedWorkshop } request { id } } } }`,
+		map[string]any{"d": laptop}, &second)
+	if h := second.ProposeDevice.Handover; h == nil || h.Request.ID != attended.ID || h.RulesVersion != 1 || h.Rules.AttendedWorkshop != 100 {
+		t.Fatalf("the next proposal under version 1: %+v; want the one who came, with the weights kept", h)
+	}
+	declined = equipmentDo(t, a, hostKey, declineDoc, map[string]any{"id": second.ProposeDevice.Handover.ID, "reason": "Déménage", "closeRequest": true})
+	if d := declined.Handover; d == nil || d.Request.Status != "CLOSED" {
+		t.Errorf("declined for good: %+v %+v, want the request closed", declined.UserErrors, d)
+	}
+
+	// The partner reads its request and what became of it: the kind of device, not the device.
+	var seen struct {
+		Node *struct {
+			Status    string
+			Handovers []struct {
+				Status, DeviceKind string
+				Device             *struct{ ID string }
+			}
+		}
+	}
+	at.query(partnerKey, `query($id: ID!) { node(id: $id) { ... on EquipmentRequest { status handovers { status deviceKind device { id } } } } }`,
+		map[string]any{"id": partners.ID}, &seen)
+	if n := seen.Node; n == nil || len(n.Handovers) != 1 || n.Handovers[0].DeviceKind != "LAPTOP" || n.Handovers[0].Device != nil || n.Handovers[0].Status != "DECLINED" {
+		t.Errorf("the partner's request: %+v; want its declined handover, the kind of device and no device", n)
 	}
 }

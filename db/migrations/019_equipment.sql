@@ -76,11 +76,13 @@ CREATE TABLE equipment_requests (
     CONSTRAINT equipment_requests_contact CHECK (anonymised_at IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL),
     CONSTRAINT equipment_requests_employee CHECK (employee_since IS NULL OR situation = 'EMPLOYEE_IN_INSERTION')
 );
--- One open request per person and organisation: the same contact and name, case aside.
-CREATE UNIQUE INDEX equipment_requests_open_phone ON equipment_requests (organisation_id, phone,
+-- One open request per person, holder and requesting organisation: the same contact and name,
+-- case aside. Not per holder alone: a partner's refusal would then tell it that another
+-- structure already supports the person, which it may not know; the holder sees both.
+CREATE UNIQUE INDEX equipment_requests_open_phone ON equipment_requests (organisation_id, requested_by_org_id, phone,
     lower(coalesce(first_name, '')), lower(coalesce(last_name, '')))
     WHERE status IN ('OPEN', 'PROPOSED') AND phone IS NOT NULL;
-CREATE UNIQUE INDEX equipment_requests_open_email ON equipment_requests (organisation_id, lower(email),
+CREATE UNIQUE INDEX equipment_requests_open_email ON equipment_requests (organisation_id, requested_by_org_id, lower(email),
     lower(coalesce(first_name, '')), lower(coalesce(last_name, '')))
     WHERE status IN ('OPEN', 'PROPOSED') AND email IS NOT NULL;
 CREATE INDEX equipment_requests_organisation ON equipment_requests (organisation_id, status, id);
@@ -96,6 +98,8 @@ CREATE TABLE equipment_handovers (
     request_id        bigint NOT NULL REFERENCES equipment_requests (id),
     status            text NOT NULL DEFAULT 'PROPOSED' CHECK (status IN ('PROPOSED', 'GIVEN', 'DECLINED', 'RETURNED')),
     rules_version     integer NOT NULL,
+    -- The weights themselves: version 0 (the defaults) lives in the code, which may change.
+    rules             jsonb NOT NULL,
     rank              integer NOT NULL CHECK (rank >= 1),
     score             integer NOT NULL,
     reasons           jsonb NOT NULL,
