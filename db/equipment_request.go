@@ -32,7 +32,9 @@ type EquipmentRequest struct {
 	Status           EquipmentRequestStatus
 	ClosedReason     *string
 	CreatedAt        time.Time
-	AttendedWorkshop bool // the registration it came from was marked present
+	AttendedWorkshop bool       // the registration it came from was marked present
+	AnsweredAt       *time.Time // when it was last answered (given, declined, returned, closed), from which retention counts
+	AnonymisedAt     *time.Time // when its person was removed (Anonymise)
 }
 
 // Equipment request refusals.
@@ -44,13 +46,15 @@ var (
 const equipmentRequestColumns = `e.id, e.organisation_id, e.requested_by_org_id, e.registration_id, e.first_name,
 	e.last_name, e.phone, e.email, e.age_bracket, e.situation, e.has_computer, e.has_smartphone, e.has_internet,
 	e.employee_since, e.reason, e.consent_version, e.status, e.closed_reason, e.created_at,
-	EXISTS (SELECT FROM registrations r WHERE r.id = e.registration_id AND r.attendance = 'PRESENT')`
+	EXISTS (SELECT FROM registrations r WHERE r.id = e.registration_id AND r.attendance = 'PRESENT'),
+	CASE WHEN e.status IN ('GIVEN', 'CLOSED') THEN greatest(e.created_at, (SELECT max(greatest(h.proposed_at, h.given_at,
+		h.declined_at, h.returned_at)) FROM equipment_handovers h WHERE h.request_id = e.id)) END, e.anonymised_at`
 
 func scanEquipmentRequest(row pgx.CollectableRow) (EquipmentRequest, error) {
 	var e EquipmentRequest
 	err := row.Scan(&e.ID, &e.OrganisationID, &e.RequestedByOrgID, &e.RegistrationID, &e.FirstName,
 		&e.LastName, &e.Phone, &e.Email, &e.AgeBracket, &e.Situation, &e.HasComputer, &e.HasSmartphone, &e.HasInternet,
-		&e.EmployeeSince, &e.Reason, &e.ConsentVersion, &e.Status, &e.ClosedReason, &e.CreatedAt, &e.AttendedWorkshop)
+		&e.EmployeeSince, &e.Reason, &e.ConsentVersion, &e.Status, &e.ClosedReason, &e.CreatedAt, &e.AttendedWorkshop, &e.AnsweredAt, &e.AnonymisedAt)
 	return e, err
 }
 

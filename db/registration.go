@@ -40,6 +40,8 @@ type Registration struct {
 	Outcome            *Outcome   // after attendance PRESENT, what the workshop led to
 	OrientedByOrgID    *int64     // the structure that re-oriented the person here, if any
 	EnrolmentID        *int64     // the enrolment this seat is a step of, if any
+	AnonymisedAt       *time.Time // when its names and contacts were removed (Anonymise)
+	SlotEndsAt         time.Time  // from which its retention periods count
 
 	// ByToken is true when the registration was loaded with its management token: the person
 	// holding the token sees their own data. It is not a column: it travels only with the
@@ -89,7 +91,7 @@ const registrationColumns = `r.id, r.slot_id, s.organisation_id, r.status, r.con
 	r.referral_reason, r.partner_reference, r.priority, r.priority_reason, r.joined_at,
 	r.confirmed_at, r.cancelled_at, r.cancellation_reason, r.attendance, r.created_at, r.reminders_stopped_at,
 	r.walk_in, r.over_capacity_reason,
-	r.outcome, r.outcome_note, r.outcome_recorded_at, r.oriented_by_org_id, r.enrolment_id,
+	r.outcome, r.outcome_note, r.outcome_recorded_at, r.oriented_by_org_id, r.enrolment_id, r.anonymised_at, s.ends_at,
 	CASE WHEN r.status = 'WAITLISTED' THEN (
 		SELECT count(*) FROM registrations o
 		WHERE o.slot_id = r.slot_id AND o.status = 'WAITLISTED'
@@ -109,7 +111,7 @@ func scanRegistration(row pgx.CollectableRow) (Registration, error) {
 		&r.ConsentVersion, &r.RegisteredByOrgID, &f.OrganisationID, &f.CounsellorName,
 		&f.Reason, &f.PartnerReference, &r.Priority, &r.PriorityReason, &r.JoinedAt,
 		&r.ConfirmedAt, &r.CancelledAt, &r.CancellationReason, &r.Attendance, &r.RegisteredAt, &r.RemindersStoppedAt,
-		&r.WalkIn, &r.OverCapacityReason, &outcome, &note, &recordedAt, &r.OrientedByOrgID, &r.EnrolmentID, &r.WaitlistPosition)
+		&r.WalkIn, &r.OverCapacityReason, &outcome, &note, &recordedAt, &r.OrientedByOrgID, &r.EnrolmentID, &r.AnonymisedAt, &r.SlotEndsAt, &r.WaitlistPosition)
 	if outcome != nil && recordedAt != nil {
 		r.Outcome = &Outcome{Kind: *outcome, Note: note, RecordedAt: *recordedAt}
 	}

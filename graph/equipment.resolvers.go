@@ -92,6 +92,16 @@ func (r *equipmentRequestResolver) Handovers(ctx context.Context, obj *db.Equipm
 	return loadersFrom(ctx).requestHandovers.Load(ctx, obj.ID)
 }
 
+// PersonalDataKeptUntil is the resolver for the personalDataKeptUntil field.
+func (r *equipmentRequestResolver) PersonalDataKeptUntil(ctx context.Context, obj *db.EquipmentRequest) (*time.Time, error) {
+	// Kept while open; then the equipment retention from the answer.
+	if obj.AnonymisedAt != nil || obj.AnsweredAt == nil {
+		return nil, nil
+	}
+	t := obj.AnsweredAt.Add(r.Retention.Equipment)
+	return &t, nil
+}
+
 // AddDevice is the resolver for the addDevice field.
 func (r *mutationResolver) AddDevice(ctx context.Context, input AddDeviceInput) (*DevicePayload, error) {
 	orgID, err := requireOwnScope(callerFrom(ctx), db.ScopeEquipmentManage)

@@ -277,25 +277,27 @@ type ComplexityRoot struct {
 	}
 
 	EquipmentRequest struct {
-		AgeBracket    func(childComplexity int) int
-		ClosedReason  func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Email         func(childComplexity int) int
-		EmployeeSince func(childComplexity int) int
-		FirstName     func(childComplexity int) int
-		Handovers     func(childComplexity int) int
-		HasComputer   func(childComplexity int) int
-		HasInternet   func(childComplexity int) int
-		HasSmartphone func(childComplexity int) int
-		ID            func(childComplexity int) int
-		LastName      func(childComplexity int) int
-		Organisation  func(childComplexity int) int
-		Phone         func(childComplexity int) int
-		Reason        func(childComplexity int) int
-		Registration  func(childComplexity int) int
-		RequestedBy   func(childComplexity int) int
-		Situation     func(childComplexity int) int
-		Status        func(childComplexity int) int
+		AgeBracket            func(childComplexity int) int
+		AnonymisedAt          func(childComplexity int) int
+		ClosedReason          func(childComplexity int) int
+		CreatedAt             func(childComplexity int) int
+		Email                 func(childComplexity int) int
+		EmployeeSince         func(childComplexity int) int
+		FirstName             func(childComplexity int) int
+		Handovers             func(childComplexity int) int
+		HasComputer           func(childComplexity int) int
+		HasInternet           func(childComplexity int) int
+		HasSmartphone         func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		LastName              func(childComplexity int) int
+		Organisation          func(childComplexity int) int
+		PersonalDataKeptUntil func(childComplexity int) int
+		Phone                 func(childComplexity int) int
+		Reason                func(childComplexity int) int
+		Registration          func(childComplexity int) int
+		RequestedBy           func(childComplexity int) int
+		Situation             func(childComplexity int) int
+		Status                func(childComplexity int) int
 	}
 
 	EquipmentRequestConnection struct {
@@ -587,28 +589,30 @@ type ComplexityRoot struct {
 	}
 
 	Registration struct {
-		Attendance         func(childComplexity int) int
-		CancellationReason func(childComplexity int) int
-		CancelledAt        func(childComplexity int) int
-		ConfirmationCode   func(childComplexity int) int
-		ConfirmedAt        func(childComplexity int) int
-		Enrolment          func(childComplexity int) int
-		HasReservedSeat    func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		Messages           func(childComplexity int) int
-		Orientations       func(childComplexity int) int
-		Outcome            func(childComplexity int) int
-		OverCapacityReason func(childComplexity int) int
-		Participant        func(childComplexity int) int
-		Priority           func(childComplexity int) int
-		PriorityReason     func(childComplexity int) int
-		Referral           func(childComplexity int) int
-		RegisteredAt       func(childComplexity int) int
-		RemindersStopped   func(childComplexity int) int
-		Slot               func(childComplexity int) int
-		Status             func(childComplexity int) int
-		WaitlistPosition   func(childComplexity int) int
-		WalkIn             func(childComplexity int) int
+		AnonymisedAt          func(childComplexity int) int
+		Attendance            func(childComplexity int) int
+		CancellationReason    func(childComplexity int) int
+		CancelledAt           func(childComplexity int) int
+		ConfirmationCode      func(childComplexity int) int
+		ConfirmedAt           func(childComplexity int) int
+		Enrolment             func(childComplexity int) int
+		HasReservedSeat       func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		Messages              func(childComplexity int) int
+		Orientations          func(childComplexity int) int
+		Outcome               func(childComplexity int) int
+		OverCapacityReason    func(childComplexity int) int
+		Participant           func(childComplexity int) int
+		PersonalDataKeptUntil func(childComplexity int) int
+		Priority              func(childComplexity int) int
+		PriorityReason        func(childComplexity int) int
+		Referral              func(childComplexity int) int
+		RegisteredAt          func(childComplexity int) int
+		RemindersStopped      func(childComplexity int) int
+		Slot                  func(childComplexity int) int
+		Status                func(childComplexity int) int
+		WaitlistPosition      func(childComplexity int) int
+		WalkIn                func(childComplexity int) int
 	}
 
 	RegistrationConnection struct {
@@ -906,6 +910,7 @@ type EquipmentRequestResolver interface {
 	Registration(ctx context.Context, obj *db.EquipmentRequest) (*db.Registration, error)
 
 	Handovers(ctx context.Context, obj *db.EquipmentRequest) ([]db.EquipmentHandover, error)
+	PersonalDataKeptUntil(ctx context.Context, obj *db.EquipmentRequest) (*time.Time, error)
 }
 type MessageResolver interface {
 	ID(ctx context.Context, obj *db.Message) (string, error)
@@ -1026,6 +1031,8 @@ type RegistrationResolver interface {
 	OverCapacityReason(ctx context.Context, obj *db.Registration) (*string, error)
 
 	CancellationReason(ctx context.Context, obj *db.Registration) (*string, error)
+	PersonalDataKeptUntil(ctx context.Context, obj *db.Registration) (*time.Time, error)
+
 	Enrolment(ctx context.Context, obj *db.Registration) (*db.Enrolment, error)
 	Messages(ctx context.Context, obj *db.Registration) ([]db.Message, error)
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
@@ -1906,6 +1913,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EquipmentRequest.AgeBracket(childComplexity), true
+	case "EquipmentRequest.anonymisedAt":
+		if e.ComplexityRoot.EquipmentRequest.AnonymisedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.AnonymisedAt(childComplexity), true
 	case "EquipmentRequest.closedReason":
 		if e.ComplexityRoot.EquipmentRequest.ClosedReason == nil {
 			break
@@ -1978,6 +1991,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EquipmentRequest.Organisation(childComplexity), true
+	case "EquipmentRequest.personalDataKeptUntil":
+		if e.ComplexityRoot.EquipmentRequest.PersonalDataKeptUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EquipmentRequest.PersonalDataKeptUntil(childComplexity), true
 	case "EquipmentRequest.phone":
 		if e.ComplexityRoot.EquipmentRequest.Phone == nil {
 			break
@@ -3587,6 +3606,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegisterPayload.UserErrors(childComplexity), true
 
+	case "Registration.anonymisedAt":
+		if e.ComplexityRoot.Registration.AnonymisedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.AnonymisedAt(childComplexity), true
 	case "Registration.attendance":
 		if e.ComplexityRoot.Registration.Attendance == nil {
 			break
@@ -3665,6 +3690,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Registration.Participant(childComplexity), true
+	case "Registration.personalDataKeptUntil":
+		if e.ComplexityRoot.Registration.PersonalDataKeptUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Registration.PersonalDataKeptUntil(childComplexity), true
 	case "Registration.priority":
 		if e.ComplexityRoot.Registration.Priority == nil {
 			break
@@ -5316,6 +5347,10 @@ func (ec *executionContext) childFields_EquipmentRequest(ctx context.Context, fi
 		return ec.fieldContext_EquipmentRequest_createdAt(ctx, field)
 	case "handovers":
 		return ec.fieldContext_EquipmentRequest_handovers(ctx, field)
+	case "personalDataKeptUntil":
+		return ec.fieldContext_EquipmentRequest_personalDataKeptUntil(ctx, field)
+	case "anonymisedAt":
+		return ec.fieldContext_EquipmentRequest_anonymisedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EquipmentRequest", field.Name)
 }
@@ -5772,6 +5807,10 @@ func (ec *executionContext) childFields_Registration(ctx context.Context, field 
 		return ec.fieldContext_Registration_cancelledAt(ctx, field)
 	case "cancellationReason":
 		return ec.fieldContext_Registration_cancellationReason(ctx, field)
+	case "personalDataKeptUntil":
+		return ec.fieldContext_Registration_personalDataKeptUntil(ctx, field)
+	case "anonymisedAt":
+		return ec.fieldContext_Registration_anonymisedAt(ctx, field)
 	case "enrolment":
 		return ec.fieldContext_Registration_enrolment(ctx, field)
 	case "messages":
@@ -11699,6 +11738,52 @@ func (ec *executionContext) fieldContext_EquipmentRequest_handovers(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _EquipmentRequest_personalDataKeptUntil(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_personalDataKeptUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EquipmentRequest().PersonalDataKeptUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_personalDataKeptUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _EquipmentRequest_anonymisedAt(ctx context.Context, field graphql.CollectedField, obj *db.EquipmentRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EquipmentRequest_anonymisedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnonymisedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EquipmentRequest_anonymisedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EquipmentRequest", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _EquipmentRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *EquipmentRequestConnection) (ret graphql.Marshaler) {
@@ -18583,6 +18668,52 @@ func (ec *executionContext) _Registration_cancellationReason(ctx context.Context
 }
 func (ec *executionContext) fieldContext_Registration_cancellationReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Registration", field, true, true, "String")
+}
+
+func (ec *executionContext) _Registration_personalDataKeptUntil(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_personalDataKeptUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Registration().PersonalDataKeptUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_personalDataKeptUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, true, true, "DateTime")
+}
+
+func (ec *executionContext) _Registration_anonymisedAt(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Registration_anonymisedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnonymisedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Registration_anonymisedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Registration", field, false, false, "DateTime")
 }
 
 func (ec *executionContext) _Registration_enrolment(ctx context.Context, field graphql.CollectedField, obj *db.Registration) (ret graphql.Marshaler) {
@@ -29847,6 +29978,16 @@ func (ec *executionContext) _EquipmentRequest(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "personalDataKeptUntil":
+			out.Values[i] = ec._EquipmentRequest_personalDataKeptUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "anonymisedAt":
+			out.Values[i] = ec._EquipmentRequest_anonymisedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31957,6 +32098,16 @@ func (ec *executionContext) _Registration(ctx context.Context, sel ast.Selection
 			}
 		case "cancellationReason":
 			out.Values[i] = ec._Registration_cancellationReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "personalDataKeptUntil":
+			out.Values[i] = ec._Registration_personalDataKeptUntil(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "anonymisedAt":
+			out.Values[i] = ec._Registration_anonymisedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

@@ -31,8 +31,8 @@ import (
 // memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
 // package never talks to the driver itself. hooks says where webhook endpoints may point, and
 // keeps their secrets.
-func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints, lv *LiveConfig) http.Handler {
-	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks, Live: lv}
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints, lv *LiveConfig, ret db.Retention) http.Handler {
+	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks, Live: lv, Retention: ret}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	if lv != nil {
 		for _, t := range liveTransports(lv) {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/limits"
 	"github.com/regiestains/ateliers/webhooks"
 )
@@ -44,7 +45,7 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 
 	lim := limits.DefaultLimits()
 	lim.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{}, nil)
+	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{}, nil, db.DefaultRetention)
 
 	type result struct {
 		Data   map[string]any

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/pagecache"
@@ -376,6 +377,16 @@ func (r *registrationResolver) CancellationReason(ctx context.Context, obj *db.R
 		return nil, nil
 	}
 	return obj.CancellationReason, nil
+}
+
+// PersonalDataKeptUntil is the resolver for the personalDataKeptUntil field.
+func (r *registrationResolver) PersonalDataKeptUntil(ctx context.Context, obj *db.Registration) (*time.Time, error) {
+	// The contact retention from the end of the slot (db.Anonymise removes it then).
+	if obj.AnonymisedAt != nil {
+		return nil, nil
+	}
+	t := obj.SlotEndsAt.Add(r.Retention.Contact)
+	return &t, nil
 }
 
 // Referral returns ReferralResolver implementation.

@@ -22,6 +22,8 @@ type Resolver struct {
 	Webhooks webhooks.Endpoints
 	// Live, when set, serves subscriptions (live.go).
 	Live *LiveConfig
+	// Retention is how long personal data is kept, for the dates the API shows.
+	Retention db.Retention
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/limits"
 	"github.com/regiestains/ateliers/webhooks"
 )
@@ -68,6 +69,10 @@ type config struct {
 	Limits limits.Limits
 	// Live are the limits of live seat counts (LIVE_*, live_config.go).
 	Live liveSettings
+	// Retention is how long personal data is kept, by purpose (db.Retention, in days):
+	// RETENTION_CONTACT_DAYS [183], RETENTION_FOLLOW_UP_DAYS [548],
+	// RETENTION_EQUIPMENT_DAYS [365], RETENTION_AUDIT_DAYS [365].
+	Retention db.Retention
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -77,6 +82,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Limits: limits.DefaultLimits(), PageCache: true, ReminderHour: 18, JobWorkers: 10,
 		SMSPerSecond: 10, EmailPerSecond: 10, WebhookTimeout: 10 * time.Second, WebhookWorkers: 10,
 		WebhookRetries: webhooks.DefaultRetries, ReadMaxLag: 5 * time.Second, ReadTimeout: 2 * time.Second,
+		Retention: db.DefaultRetention,
 	}
 	var errs []string
 	intVar := func(name string, dst *int) {
@@ -190,6 +196,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 				break
 			}
 			c.WebhookRetries = append(c.WebhookRetries, d)
+		}
+	}
+	for _, r := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"RETENTION_CONTACT_DAYS", &c.Retention.Contact}, {"RETENTION_FOLLOW_UP_DAYS", &c.Retention.FollowUp},
+		{"RETENTION_EQUIPMENT_DAYS", &c.Retention.Equipment}, {"RETENTION_AUDIT_DAYS", &c.Retention.Audit}} {
+		if v := getenv(r.name); v != "" {
+			if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 3650 {
+				errs = append(errs, r.name+" must be a number of days from 1 to 3650")
+			} else {
+				*r.dst = time.Duration(n) * 24 * time.Hour
+			}
 		}
 	}
 	intVar("SMS_PER_SECOND", &c.SMSPerSecond)

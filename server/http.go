@@ -32,7 +32,7 @@ import (
 func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache, hub *live.Hub) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Endpoints{
-		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets}, liveConfig(c, pool, hub))
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets}, liveConfig(c, pool, hub), c.Retention)
 	var api http.Handler = corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	if hub != nil {

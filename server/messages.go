@@ -30,6 +30,7 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 	}
 	workers := river.NewWorkers()
 	messages.AddWorkers(workers, pool, mc)
+	river.AddWorker(workers, &retentionWorker{pool: pool, retention: c.Retention})
 	webhooks.AddWorkers(workers, pool, webhooks.Config{
 		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets, Timeout: c.WebhookTimeout,
 		Retries: c.WebhookRetries, GlobalID: graph.GlobalID, UserAgent: "ateliers-webhooks/1",
@@ -41,9 +42,10 @@ func startJobs(ctx context.Context, c config, pool *pgxpool.Pool) (stop func(con
 			river.QueueDefault: {MaxWorkers: c.JobWorkers},
 			db.WebhookQueue:    {MaxWorkers: c.WebhookWorkers},
 		},
-		Workers:    workers,
-		Logger:     slog.Default(),
-		Middleware: jobMiddleware(c),
+		Workers:      workers,
+		PeriodicJobs: retentionJobs(),
+		Logger:       slog.Default(),
+		Middleware:   jobMiddleware(c),
 		// Completed jobs are kept a day, for whoever investigates; the delivery log is the
 		// record of messages.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
