@@ -35,6 +35,7 @@ type EquipmentRequest struct {
 	AttendedWorkshop bool       // the registration it came from was marked present
 	AnsweredAt       *time.Time // when it was last answered (given, declined, returned, closed), from which retention counts
 	AnonymisedAt     *time.Time // when its person was removed (Anonymise)
+	ByToken          bool       // reached by the person's management link (their own data)
 }
 
 // Equipment request refusals.

@@ -23,6 +23,7 @@ type Orientation struct {
 	DeclineReason     *string // why the receiver declined, once DECLINED
 	SentAt            time.Time
 	AnsweredAt        *time.Time
+	ByToken           bool // reached by the person's management link (their own data)
 }
 
 // OrientedPerson is what the receiving structure needs to call the person back, copied from

@@ -17,6 +17,9 @@ func canSeeDevice(c db.Caller, d db.Device) bool {
 // canSeeEquipmentRequest: the holding organisation's EQUIPMENT_MANAGE keys and the requesting
 // organisation's keys that handle registrations, since a request holds a person's data.
 func canSeeEquipmentRequest(c db.Caller, e db.EquipmentRequest) bool {
+	if e.ByToken {
+		return true // the person's own, from their link
+	}
 	if c.MemberOf(e.OrganisationID) && c.Has(db.ScopeEquipmentManage) {
 		return true
 	}

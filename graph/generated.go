@@ -332,6 +332,18 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	Erasure struct {
+		CancelledSeats    func(childComplexity int) int
+		EquipmentRequests func(childComplexity int) int
+		Orientations      func(childComplexity int) int
+		Registrations     func(childComplexity int) int
+	}
+
+	ErasurePayload struct {
+		Erasure    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	HandoverPayload struct {
 		Handover   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
@@ -383,6 +395,8 @@ type ComplexityRoot struct {
 		DeclineOrientation      func(childComplexity int, input DeclineOrientationInput) int
 		DeleteWebhookEndpoint   func(childComplexity int, input WebhookEndpointInput) int
 		Enrol                   func(childComplexity int, input EnrolInput) int
+		EraseMyPersonalData     func(childComplexity int, input EraseMyPersonalDataInput) int
+		ErasePersonalData       func(childComplexity int, input ErasePersonalDataInput) int
 		GiveDevice              func(childComplexity int, input GiveDeviceInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
@@ -507,6 +521,13 @@ type ComplexityRoot struct {
 		PreferredChannel func(childComplexity int) int
 	}
 
+	PersonalData struct {
+		EquipmentRequests func(childComplexity int) int
+		ExportedAt        func(childComplexity int) int
+		Orientations      func(childComplexity int) int
+		Registrations     func(childComplexity int) int
+	}
+
 	PriorityReason struct {
 		Detail func(childComplexity int) int
 		Points func(childComplexity int) int
@@ -548,10 +569,12 @@ type ComplexityRoot struct {
 		EquipmentRequests    func(childComplexity int, statuses []db.EquipmentRequestStatus, first *int, after *string) int
 		EquipmentRules       func(childComplexity int) int
 		IncomingOrientations func(childComplexity int, first *int, after *string) int
+		MyPersonalData       func(childComplexity int, token string) int
 		Node                 func(childComplexity int, id string) int
 		Nodes                func(childComplexity int, ids []string) int
 		Organisations        func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
 		PersonHistory        func(childComplexity int, phone *string, email *string, name *string) int
+		PersonalData         func(childComplexity int, registrationID string) int
 		Programmes           func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
 		Referrals            func(childComplexity int, first *int, after *string) int
 		RegistrationByToken  func(childComplexity int, token string) int
@@ -942,6 +965,8 @@ type MutationResolver interface {
 	Reorient(ctx context.Context, input ReorientInput) (*ReorientPayload, error)
 	DeclineOrientation(ctx context.Context, input DeclineOrientationInput) (*ReorientPayload, error)
 	RecordOutcome(ctx context.Context, input RecordOutcomeInput) (*RegistrationPayload, error)
+	EraseMyPersonalData(ctx context.Context, input EraseMyPersonalDataInput) (*ErasurePayload, error)
+	ErasePersonalData(ctx context.Context, input ErasePersonalDataInput) (*ErasurePayload, error)
 	CreateProgramme(ctx context.Context, input CreateProgrammeInput) (*ProgrammePayload, error)
 	UpdateProgramme(ctx context.Context, input UpdateProgrammeInput) (*ProgrammePayload, error)
 	ArchiveProgramme(ctx context.Context, input ArchiveInput) (*ProgrammePayload, error)
@@ -1007,6 +1032,8 @@ type QueryResolver interface {
 	EquipmentFigures(ctx context.Context, from time.Time, to time.Time) (*EquipmentFigures, error)
 	Organisations(ctx context.Context, filter *db.OrganisationFilter, first *int, after *string) (*OrganisationConnection, error)
 	IncomingOrientations(ctx context.Context, first *int, after *string) (*OrientationConnection, error)
+	MyPersonalData(ctx context.Context, token string) (*db.PersonalData, error)
+	PersonalData(ctx context.Context, registrationID string) (*db.PersonalData, error)
 	Programmes(ctx context.Context, filter *db.ProgrammeFilter, first *int, after *string) (*ProgrammeConnection, error)
 	PersonHistory(ctx context.Context, phone *string, email *string, name *string) ([]db.Registration, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
@@ -2141,6 +2168,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EquipmentRulesPayload.UserErrors(childComplexity), true
 
+	case "Erasure.cancelledSeats":
+		if e.ComplexityRoot.Erasure.CancelledSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.CancelledSeats(childComplexity), true
+	case "Erasure.equipmentRequests":
+		if e.ComplexityRoot.Erasure.EquipmentRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.EquipmentRequests(childComplexity), true
+	case "Erasure.orientations":
+		if e.ComplexityRoot.Erasure.Orientations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Orientations(childComplexity), true
+	case "Erasure.registrations":
+		if e.ComplexityRoot.Erasure.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Erasure.Registrations(childComplexity), true
+
+	case "ErasurePayload.erasure":
+		if e.ComplexityRoot.ErasurePayload.Erasure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasurePayload.Erasure(childComplexity), true
+	case "ErasurePayload.userErrors":
+		if e.ComplexityRoot.ErasurePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ErasurePayload.UserErrors(childComplexity), true
+
 	case "HandoverPayload.handover":
 		if e.ComplexityRoot.HandoverPayload.Handover == nil {
 			break
@@ -2478,6 +2543,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Enrol(childComplexity, args["input"].(EnrolInput)), true
+	case "Mutation.eraseMyPersonalData":
+		if e.ComplexityRoot.Mutation.EraseMyPersonalData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseMyPersonalData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseMyPersonalData(childComplexity, args["input"].(EraseMyPersonalDataInput)), true
+	case "Mutation.erasePersonalData":
+		if e.ComplexityRoot.Mutation.ErasePersonalData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_erasePersonalData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ErasePersonalData(childComplexity, args["input"].(ErasePersonalDataInput)), true
 	case "Mutation.giveDevice":
 		if e.ComplexityRoot.Mutation.GiveDevice == nil {
 			break
@@ -3194,6 +3281,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Participant.PreferredChannel(childComplexity), true
 
+	case "PersonalData.equipmentRequests":
+		if e.ComplexityRoot.PersonalData.EquipmentRequests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.EquipmentRequests(childComplexity), true
+	case "PersonalData.exportedAt":
+		if e.ComplexityRoot.PersonalData.ExportedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.ExportedAt(childComplexity), true
+	case "PersonalData.orientations":
+		if e.ComplexityRoot.PersonalData.Orientations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Orientations(childComplexity), true
+	case "PersonalData.registrations":
+		if e.ComplexityRoot.PersonalData.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalData.Registrations(childComplexity), true
+
 	case "PriorityReason.detail":
 		if e.ComplexityRoot.PriorityReason.Detail == nil {
 			break
@@ -3390,6 +3502,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.IncomingOrientations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.myPersonalData":
+		if e.ComplexityRoot.Query.MyPersonalData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myPersonalData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyPersonalData(childComplexity, args["token"].(string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3434,6 +3557,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PersonHistory(childComplexity, args["phone"].(*string), args["email"].(*string), args["name"].(*string)), true
+	case "Query.personalData":
+		if e.ComplexityRoot.Query.PersonalData == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalData(childComplexity, args["registrationId"].(string)), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -4713,6 +4847,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EnrolInput", ec.unmarshalInputEnrolInput),
 			graphql.NewInputUnmarshaler("EquipmentInput", ec.unmarshalInputEquipmentInput),
 			graphql.NewInputUnmarshaler("EquipmentRulesInput", ec.unmarshalInputEquipmentRulesInput),
+			graphql.NewInputUnmarshaler("EraseMyPersonalDataInput", ec.unmarshalInputEraseMyPersonalDataInput),
+			graphql.NewInputUnmarshaler("ErasePersonalDataInput", ec.unmarshalInputErasePersonalDataInput),
 			graphql.NewInputUnmarshaler("GiveDeviceInput", ec.unmarshalInputGiveDeviceInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
 			graphql.NewInputUnmarshaler("MarkAttendanceInput", ec.unmarshalInputMarkAttendanceInput),
@@ -4845,7 +4981,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4867,6 +5003,7 @@ var sources = []*ast.Source{
 	{Name: "schema/organisation.graphqls", Input: sourceData("schema/organisation.graphqls"), BuiltIn: false},
 	{Name: "schema/orientation.graphqls", Input: sourceData("schema/orientation.graphqls"), BuiltIn: false},
 	{Name: "schema/outcome.graphqls", Input: sourceData("schema/outcome.graphqls"), BuiltIn: false},
+	{Name: "schema/personaldata.graphqls", Input: sourceData("schema/personaldata.graphqls"), BuiltIn: false},
 	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
 	{Name: "schema/registration.graphqls", Input: sourceData("schema/registration.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
@@ -5419,6 +5556,30 @@ func (ec *executionContext) childFields_EquipmentRulesPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type EquipmentRulesPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Erasure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cancelledSeats":
+		return ec.fieldContext_Erasure_cancelledSeats(ctx, field)
+	case "registrations":
+		return ec.fieldContext_Erasure_registrations(ctx, field)
+	case "orientations":
+		return ec.fieldContext_Erasure_orientations(ctx, field)
+	case "equipmentRequests":
+		return ec.fieldContext_Erasure_equipmentRequests(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Erasure", field.Name)
+}
+
+func (ec *executionContext) childFields_ErasurePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "erasure":
+		return ec.fieldContext_ErasurePayload_erasure(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ErasurePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ErasurePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_HandoverPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "handover":
@@ -5655,6 +5816,20 @@ func (ec *executionContext) childFields_Participant(ctx context.Context, field g
 		return ec.fieldContext_Participant_preferredChannel(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Participant", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalData(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "exportedAt":
+		return ec.fieldContext_PersonalData_exportedAt(ctx, field)
+	case "registrations":
+		return ec.fieldContext_PersonalData_registrations(ctx, field)
+	case "orientations":
+		return ec.fieldContext_PersonalData_orientations(ctx, field)
+	case "equipmentRequests":
+		return ec.fieldContext_PersonalData_equipmentRequests(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalData", field.Name)
 }
 
 func (ec *executionContext) childFields_PriorityReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6715,6 +6890,34 @@ func (ec *executionContext) field_Mutation_enrol_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_eraseMyPersonalData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (EraseMyPersonalDataInput, error) {
+			return ec.unmarshalNEraseMyPersonalDataInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEraseMyPersonalDataInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_erasePersonalData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ErasePersonalDataInput, error) {
+			return ec.unmarshalNErasePersonalDataInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐErasePersonalDataInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_giveDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7413,6 +7616,20 @@ func (ec *executionContext) field_Query_incomingOrientations_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_myPersonalData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7498,6 +7715,20 @@ func (ec *executionContext) field_Query_personHistory_args(ctx context.Context, 
 		return nil, err
 	}
 	args["name"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "registrationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["registrationId"] = arg0
 	return args, nil
 }
 
@@ -12240,6 +12471,162 @@ func (ec *executionContext) fieldContext_EquipmentRulesPayload_userErrors(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Erasure_cancelledSeats(ctx context.Context, field graphql.CollectedField, obj *db.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_cancelledSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_cancelledSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Erasure_registrations(ctx context.Context, field graphql.CollectedField, obj *db.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Erasure_orientations(ctx context.Context, field graphql.CollectedField, obj *db.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_orientations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orientations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_orientations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Erasure_equipmentRequests(ctx context.Context, field graphql.CollectedField, obj *db.Erasure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Erasure_equipmentRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EquipmentRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Erasure_equipmentRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Erasure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ErasurePayload_erasure(ctx context.Context, field graphql.CollectedField, obj *ErasurePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasurePayload_erasure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Erasure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Erasure) graphql.Marshaler {
+			return ec.marshalOErasure2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐErasure(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ErasurePayload_erasure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasurePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Erasure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ErasurePayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *ErasurePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ErasurePayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ErasurePayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ErasurePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _HandoverPayload_handover(ctx context.Context, field graphql.CollectedField, obj *HandoverPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13717,6 +14104,94 @@ func (ec *executionContext) fieldContext_Mutation_recordOutcome(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_recordOutcome_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_eraseMyPersonalData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseMyPersonalData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseMyPersonalData(ctx, fc.Args["input"].(EraseMyPersonalDataInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ErasurePayload) graphql.Marshaler {
+			return ec.marshalNErasurePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐErasurePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseMyPersonalData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasurePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseMyPersonalData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_erasePersonalData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_erasePersonalData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ErasePersonalData(ctx, fc.Args["input"].(ErasePersonalDataInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ErasurePayload) graphql.Marshaler {
+			return ec.marshalNErasurePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐErasurePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_erasePersonalData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ErasurePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_erasePersonalData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16460,6 +16935,125 @@ func (ec *executionContext) fieldContext_Participant_preferredChannel(_ context.
 	return graphql.NewScalarFieldContext("Participant", field, false, false, "ContactChannel")
 }
 
+func (ec *executionContext) _PersonalData_exportedAt(ctx context.Context, field graphql.CollectedField, obj *db.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_exportedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExportedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_exportedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalData", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PersonalData_registrations(ctx context.Context, field graphql.CollectedField, obj *db.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Registration) graphql.Marshaler {
+			return ec.marshalNRegistration2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐRegistrationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Registration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_orientations(ctx context.Context, field graphql.CollectedField, obj *db.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_orientations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orientations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Orientation) graphql.Marshaler {
+			return ec.marshalNOrientation2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrientationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_orientations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Orientation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalData_equipmentRequests(ctx context.Context, field graphql.CollectedField, obj *db.PersonalData) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalData_equipmentRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EquipmentRequests, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.EquipmentRequest) graphql.Marshaler {
+			return ec.marshalNEquipmentRequest2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalData_equipmentRequests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalData",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PriorityReason_rule(ctx context.Context, field graphql.CollectedField, obj *db.PriorityReason) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17433,6 +18027,94 @@ func (ec *executionContext) fieldContext_Query_incomingOrientations(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_incomingOrientations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myPersonalData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myPersonalData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyPersonalData(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.PersonalData) graphql.Marshaler {
+			return ec.marshalOPersonalData2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myPersonalData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myPersonalData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalData(ctx, fc.Args["registrationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.PersonalData) graphql.Marshaler {
+			return ec.marshalOPersonalData2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPersonalData(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalData(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25348,6 +26030,104 @@ func UnmarshalEquipmentRulesInput(ctx context.Context, raw any) (EquipmentRulesI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEraseMyPersonalDataInput(ctx context.Context, obj any) (EraseMyPersonalDataInput, error) {
+	var it EraseMyPersonalDataInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEraseMyPersonalDataInput unmarshals raw into the EraseMyPersonalDataInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEraseMyPersonalDataInput(ctx context.Context, raw any) (EraseMyPersonalDataInput, error) {
+	var out EraseMyPersonalDataInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EraseMyPersonalDataInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputErasePersonalDataInput(ctx context.Context, obj any) (ErasePersonalDataInput, error) {
+	var it ErasePersonalDataInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"registrationId", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "registrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("registrationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegistrationID = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalErasePersonalDataInput unmarshals raw into the ErasePersonalDataInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalErasePersonalDataInput(ctx context.Context, raw any) (ErasePersonalDataInput, error) {
+	var out ErasePersonalDataInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ErasePersonalDataInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputGiveDeviceInput(ctx context.Context, obj any) (GiveDeviceInput, error) {
 	var it GiveDeviceInput
 	if obj == nil {
@@ -30230,6 +31010,92 @@ func (ec *executionContext) _EquipmentRulesPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var erasureImplementors = []string{"Erasure"}
+
+func (ec *executionContext) _Erasure(ctx context.Context, sel ast.SelectionSet, obj *db.Erasure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Erasure")
+		case "cancelledSeats":
+			out.Values[i] = ec._Erasure_cancelledSeats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registrations":
+			out.Values[i] = ec._Erasure_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orientations":
+			out.Values[i] = ec._Erasure_orientations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "equipmentRequests":
+			out.Values[i] = ec._Erasure_equipmentRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var erasurePayloadImplementors = []string{"ErasurePayload"}
+
+func (ec *executionContext) _ErasurePayload(ctx context.Context, sel ast.SelectionSet, obj *ErasurePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, erasurePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ErasurePayload")
+		case "erasure":
+			out.Values[i] = ec._ErasurePayload_erasure(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ErasurePayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var handoverPayloadImplementors = []string{"HandoverPayload"}
 
 func (ec *executionContext) _HandoverPayload(ctx context.Context, sel ast.SelectionSet, obj *HandoverPayload) graphql.Marshaler {
@@ -30610,6 +31476,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "recordOutcome":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_recordOutcome(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eraseMyPersonalData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseMyPersonalData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "erasePersonalData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_erasePersonalData(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31427,6 +32307,54 @@ func (ec *executionContext) _Participant(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var personalDataImplementors = []string{"PersonalData"}
+
+func (ec *executionContext) _PersonalData(ctx context.Context, sel ast.SelectionSet, obj *db.PersonalData) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalData")
+		case "exportedAt":
+			out.Values[i] = ec._PersonalData_exportedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registrations":
+			out.Values[i] = ec._PersonalData_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orientations":
+			out.Values[i] = ec._PersonalData_orientations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "equipmentRequests":
+			out.Values[i] = ec._PersonalData_equipmentRequests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var priorityReasonImplementors = []string{"PriorityReason"}
 
 func (ec *executionContext) _PriorityReason(ctx context.Context, sel ast.SelectionSet, obj *db.PriorityReason) graphql.Marshaler {
@@ -31743,6 +32671,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_incomingOrientations(ctx, field)
+				})
+		case "myPersonalData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myPersonalData(ctx, field)
+				})
+		case "personalData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personalData(ctx, field)
 				})
 		case "programmes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -34751,6 +35691,22 @@ func (ec *executionContext) marshalNEquipmentRequest2githubᚗcomᚋregiestains�
 	return ec._EquipmentRequest(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNEquipmentRequest2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []db.EquipmentRequest) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEquipmentRequest2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEquipmentRequest2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐEquipmentRequest(ctx context.Context, sel ast.SelectionSet, v *db.EquipmentRequest) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EquipmentRequest!")
@@ -34833,6 +35789,24 @@ func (ec *executionContext) marshalNEquipmentRulesPayload2ᚖgithubᚗcomᚋregi
 		return graphql.Null
 	}
 	return ec._EquipmentRulesPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEraseMyPersonalDataInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEraseMyPersonalDataInput(ctx context.Context, v any) (EraseMyPersonalDataInput, error) {
+	res, err := ec.unmarshalInputEraseMyPersonalDataInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNErasePersonalDataInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐErasePersonalDataInput(ctx context.Context, v any) (ErasePersonalDataInput, error) {
+	res, err := ec.unmarshalInputErasePersonalDataInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNErasurePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐErasurePayload(ctx context.Context, sel ast.SelectionSet, v *ErasurePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ErasurePayload!")
+		return graphql.Null
+	}
+	return ec._ErasurePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
@@ -36831,6 +37805,13 @@ func (ec *executionContext) marshalOEquipmentRules2ᚖgithubᚗcomᚋregiestains
 	return ec._EquipmentRules(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOErasure2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐErasure(ctx context.Context, sel ast.SelectionSet, v *db.Erasure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Erasure(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -37090,6 +38071,13 @@ func (ec *executionContext) unmarshalOParticipantInput2ᚖgithubᚗcomᚋregiest
 	}
 	res, err := ec.unmarshalInputParticipantInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPersonalData2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐPersonalData(ctx context.Context, sel ast.SelectionSet, v *db.PersonalData) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersonalData(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPhoneNumber2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -489,6 +489,30 @@ type EquipmentRulesPayload struct {
 	UserErrors []UserError `json:"userErrors"`
 }
 
+// Input of `eraseMyPersonalData`.
+type EraseMyPersonalDataInput struct {
+	// The person's management token (their link `/r/<token>`).
+	Token string `json:"token"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Input of `erasePersonalData`.
+type ErasePersonalDataInput struct {
+	// A registration of the person on one of your organisation's slots.
+	RegistrationID string `json:"registrationId"`
+	// Idempotency key (or the `Idempotency-Key` header).
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of an erasure.
+type ErasurePayload struct {
+	// What was erased; null when refused.
+	Erasure *db.Erasure `json:"erasure,omitempty"`
+	// Why the erasure was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `giveDevice`.
 type GiveDeviceInput struct {
 	// The handover, `PROPOSED`.

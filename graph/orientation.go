@@ -11,6 +11,9 @@ import (
 // canSeeOrientation: the sending and the receiving organisations' keys that handle
 // registrations; nobody else, since an orientation holds the person's name and contact.
 func canSeeOrientation(c db.Caller, o db.Orientation) bool {
+	if o.ByToken {
+		return true // the person's own, from their link
+	}
 	return (c.MemberOf(o.FromOrgID) || c.MemberOf(o.ToOrgID)) &&
 		(c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite))
 }

@@ -44,6 +44,8 @@ var rootFields = map[string]rootField{
 	"Query.equipmentRanking":     {},
 	"Query.equipmentRules":       {},
 	"Query.equipmentFigures":     {},
+	"Query.myPersonalData":       {},
+	"Query.personalData":         {},
 
 	"Mutation.createOrganisation":      {},
 	"Mutation.updateOrganisation":      {},
@@ -101,6 +103,10 @@ var rootFields = map[string]rootField{
 	"Mutation.giveDevice":            {seatsOnly: true},
 	"Mutation.declineDevice":         {seatsOnly: true},
 	"Mutation.returnDevice":          {seatsOnly: true},
+
+	// An erasure cancels seats to come: every page is forgotten.
+	"Mutation.eraseMyPersonalData": {},
+	"Mutation.erasePersonalData":   {},
 
 	"Subscription.seatsChanged": {},
 }

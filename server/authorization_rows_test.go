@@ -178,6 +178,9 @@ func authzRows() []authzRow {
 	s = "Query: registrations (personal data: privacy_test.go)"
 	add(authzPaths(s, "registration:waitlisted", authzSlotRegistrations, authzQueryReferrals)...)
 
+	add(authzRow{section: s, op: "Query.personalData", object: "registration:waitlisted",
+		doc: `query($p: ID!) { personalData(registrationId: $p) { registrations { id } } }`, vars: authzIDs("p", "registration:waitlisted"), target: "registration:waitlisted"})
+
 	s = "Query: re-orientations (sender and receiver only)"
 	add(authzPaths(s, "orientation:partner", authzQueryIncoming, authzRegOrientations)...)
 
@@ -364,6 +367,10 @@ func authzRows() []authzRow {
 		}))
 	add(authzMutation(s, "cancelEnrolment", "enrolment:fresh", "CancelEnrolmentInput", "enrolment { id }",
 		authzOnFresh((*authzWorld).freshEnrolment, map[string]any{"reason": "Quitte le parcours"})))
+	add(authzMutation(s, "erasePersonalData", "registration:fresh", "ErasePersonalDataInput", "erasure { registrations }",
+		func(t *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"registrationId": w.freshRegistration(t)}
+		}))
 	add(authzMutation(s, "cancelRegistration", "registration:fresh", "CancelRegistrationInput", "registration { id }",
 		authzOnFresh((*authzWorld).freshRegistration, map[string]any{"reason": "Empêchement"})))
 	add(authzMutation(s, "setRegistrationPriority", "registration:waitlisted", "SetRegistrationPriorityInput", "registration { id }",
