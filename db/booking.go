@@ -81,6 +81,9 @@ func Register(ctx context.Context, q Querier, req RegisterRequest) (Registration
 		if err := s.registrationRefusal(time.Now()); err != nil {
 			return err
 		}
+		if err := checkConsentVersion(ctx, tx, s.OrganisationID, req.ConsentVersion); err != nil {
+			return err
+		}
 		// A partner records who referred the person. The host may: a colleague of another of
 		// its departments orienting someone is kept, the host itself as the referrer.
 		switch {

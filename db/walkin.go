@@ -37,6 +37,9 @@ func RecordWalkIn(ctx context.Context, q Querier, req RegisterRequest, overCapac
 		case now.After(s.EndsAt.Add(WalkInWindow)):
 			return ErrWalkInTooLate
 		}
+		if err := checkConsentVersion(ctx, tx, s.OrganisationID, req.ConsentVersion); err != nil {
+			return err
+		}
 		allocID, seat, err := seatFor(ctx, tx, s, req.Caller.OrganisationID, req.AllocationLabel)
 		if err != nil {
 			return err

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
 	CalendarFeed() CalendarFeedResolver
+	ConsentText() ConsentTextResolver
 	Device() DeviceResolver
 	Enrolment() EnrolmentResolver
 	EnrolmentStep() EnrolmentStepResolver
@@ -137,6 +138,18 @@ type ComplexityRoot struct {
 	CalendarFeedPayload struct {
 		CalendarFeed func(childComplexity int) int
 		UserErrors   func(childComplexity int) int
+	}
+
+	ConsentText struct {
+		Organisation func(childComplexity int) int
+		PublishedAt  func(childComplexity int) int
+		Text         func(childComplexity int) int
+		Version      func(childComplexity int) int
+	}
+
+	ConsentTextPayload struct {
+		ConsentText func(childComplexity int) int
+		UserErrors  func(childComplexity int) int
 	}
 
 	CreateApiKeyPayload struct {
@@ -401,6 +414,7 @@ type ComplexityRoot struct {
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
 		ProposeDevice           func(childComplexity int, input ProposeDeviceInput) int
+		PublishConsentText      func(childComplexity int, input PublishConsentTextInput) int
 		RecordOutcome           func(childComplexity int, input RecordOutcomeInput) int
 		RecordWalkIn            func(childComplexity int, input RecordWalkInInput) int
 		Register                func(childComplexity int, input RegisterInput) int
@@ -432,6 +446,7 @@ type ComplexityRoot struct {
 	}
 
 	Organisation struct {
+		ConsentTexts   func(childComplexity int) int
 		CreatedAt      func(childComplexity int) int
 		Description    func(childComplexity int) int
 		Email          func(childComplexity int) int
@@ -902,6 +917,9 @@ type CalendarFeedResolver interface {
 	ID(ctx context.Context, obj *db.CalendarFeed) (string, error)
 	Organisation(ctx context.Context, obj *db.CalendarFeed) (*db.Organisation, error)
 }
+type ConsentTextResolver interface {
+	Organisation(ctx context.Context, obj *db.ConsentText) (*db.Organisation, error)
+}
 type DeviceResolver interface {
 	ID(ctx context.Context, obj *db.Device) (string, error)
 	Organisation(ctx context.Context, obj *db.Device) (*db.Organisation, error)
@@ -947,6 +965,7 @@ type MutationResolver interface {
 	RevokeAPIKey(ctx context.Context, input RevokeAPIKeyInput) (*APIKeyPayload, error)
 	CreateCalendarFeed(ctx context.Context, input CreateCalendarFeedInput) (*CreateCalendarFeedPayload, error)
 	RevokeCalendarFeed(ctx context.Context, input RevokeCalendarFeedInput) (*CalendarFeedPayload, error)
+	PublishConsentText(ctx context.Context, input PublishConsentTextInput) (*ConsentTextPayload, error)
 	RescheduleEnrolment(ctx context.Context, input RescheduleEnrolmentInput) (*RescheduleEnrolmentPayload, error)
 	CancelEnrolment(ctx context.Context, input CancelEnrolmentInput) (*EnrolmentPayload, error)
 	AddDevice(ctx context.Context, input AddDeviceInput) (*DevicePayload, error)
@@ -1002,6 +1021,8 @@ type OrganisationResolver interface {
 
 	Venues(ctx context.Context, obj *db.Organisation, first *int, after *string) (*VenueConnection, error)
 	Workshops(ctx context.Context, obj *db.Organisation, first *int, after *string) (*WorkshopConnection, error)
+
+	ConsentTexts(ctx context.Context, obj *db.Organisation) ([]db.ConsentText, error)
 }
 type OrientationResolver interface {
 	ID(ctx context.Context, obj *db.Orientation) (string, error)
@@ -1417,6 +1438,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CalendarFeedPayload.UserErrors(childComplexity), true
+
+	case "ConsentText.organisation":
+		if e.ComplexityRoot.ConsentText.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.Organisation(childComplexity), true
+	case "ConsentText.publishedAt":
+		if e.ComplexityRoot.ConsentText.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.PublishedAt(childComplexity), true
+	case "ConsentText.text":
+		if e.ComplexityRoot.ConsentText.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.Text(childComplexity), true
+	case "ConsentText.version":
+		if e.ComplexityRoot.ConsentText.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentText.Version(childComplexity), true
+
+	case "ConsentTextPayload.consentText":
+		if e.ComplexityRoot.ConsentTextPayload.ConsentText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentTextPayload.ConsentText(childComplexity), true
+	case "ConsentTextPayload.userErrors":
+		if e.ComplexityRoot.ConsentTextPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsentTextPayload.UserErrors(childComplexity), true
 
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
@@ -2609,6 +2668,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ProposeDevice(childComplexity, args["input"].(ProposeDeviceInput)), true
+	case "Mutation.publishConsentText":
+		if e.ComplexityRoot.Mutation.PublishConsentText == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishConsentText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishConsentText(childComplexity, args["input"].(PublishConsentTextInput)), true
 	case "Mutation.recordOutcome":
 		if e.ComplexityRoot.Mutation.RecordOutcome == nil {
 			break
@@ -2918,6 +2988,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UpdateWorkshop(childComplexity, args["input"].(UpdateWorkshopInput)), true
 
+	case "Organisation.consentTexts":
+		if e.ComplexityRoot.Organisation.ConsentTexts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organisation.ConsentTexts(childComplexity), true
 	case "Organisation.createdAt":
 		if e.ComplexityRoot.Organisation.CreatedAt == nil {
 			break
@@ -4857,6 +4933,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ParticipantInput", ec.unmarshalInputParticipantInput),
 			graphql.NewInputUnmarshaler("ProgrammeFilter", ec.unmarshalInputProgrammeFilter),
 			graphql.NewInputUnmarshaler("ProposeDeviceInput", ec.unmarshalInputProposeDeviceInput),
+			graphql.NewInputUnmarshaler("PublishConsentTextInput", ec.unmarshalInputPublishConsentTextInput),
 			graphql.NewInputUnmarshaler("RecordOutcomeInput", ec.unmarshalInputRecordOutcomeInput),
 			graphql.NewInputUnmarshaler("RecordWalkInInput", ec.unmarshalInputRecordWalkInInput),
 			graphql.NewInputUnmarshaler("ReferralInput", ec.unmarshalInputReferralInput),
@@ -4981,7 +5058,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/consent.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4996,6 +5073,7 @@ var sources = []*ast.Source{
 	{Name: "schema/allocation.graphqls", Input: sourceData("schema/allocation.graphqls"), BuiltIn: false},
 	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
 	{Name: "schema/calendarfeed.graphqls", Input: sourceData("schema/calendarfeed.graphqls"), BuiltIn: false},
+	{Name: "schema/consent.graphqls", Input: sourceData("schema/consent.graphqls"), BuiltIn: false},
 	{Name: "schema/enrolment.graphqls", Input: sourceData("schema/enrolment.graphqls"), BuiltIn: false},
 	{Name: "schema/equipment.graphqls", Input: sourceData("schema/equipment.graphqls"), BuiltIn: false},
 	{Name: "schema/live.graphqls", Input: sourceData("schema/live.graphqls"), BuiltIn: false},
@@ -5168,6 +5246,30 @@ func (ec *executionContext) childFields_CalendarFeedPayload(ctx context.Context,
 		return ec.fieldContext_CalendarFeedPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CalendarFeedPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentText(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisation":
+		return ec.fieldContext_ConsentText_organisation(ctx, field)
+	case "version":
+		return ec.fieldContext_ConsentText_version(ctx, field)
+	case "text":
+		return ec.fieldContext_ConsentText_text(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_ConsentText_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentText", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsentTextPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consentText":
+		return ec.fieldContext_ConsentTextPayload_consentText(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConsentTextPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsentTextPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5670,6 +5772,8 @@ func (ec *executionContext) childFields_Organisation(ctx context.Context, field 
 		return ec.fieldContext_Organisation_workshops(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Organisation_createdAt(ctx, field)
+	case "consentTexts":
+		return ec.fieldContext_Organisation_consentTexts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organisation", field.Name)
 }
@@ -6966,6 +7070,20 @@ func (ec *executionContext) field_Mutation_proposeDevice_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ProposeDeviceInput, error) {
 			return ec.unmarshalNProposeDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProposeDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishConsentText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (PublishConsentTextInput, error) {
+			return ec.unmarshalNPublishConsentTextInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPublishConsentTextInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9264,6 +9382,171 @@ func (ec *executionContext) _CalendarFeedPayload_userErrors(ctx context.Context,
 func (ec *executionContext) fieldContext_CalendarFeedPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "CalendarFeedPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentText_organisation(ctx context.Context, field graphql.CollectedField, obj *db.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ConsentText().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalNOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentText",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentText_version(ctx context.Context, field graphql.CollectedField, obj *db.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConsentText_text(ctx context.Context, field graphql.CollectedField, obj *db.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConsentText_publishedAt(ctx context.Context, field graphql.CollectedField, obj *db.ConsentText) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentText_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentText_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConsentText", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _ConsentTextPayload_consentText(ctx context.Context, field graphql.CollectedField, obj *ConsentTextPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentTextPayload_consentText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConsentText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ConsentText) graphql.Marshaler {
+			return ec.marshalOConsentText2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentText(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentTextPayload_consentText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentTextPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentText(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ConsentTextPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *ConsentTextPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConsentTextPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConsentTextPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ConsentTextPayload",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -13318,6 +13601,50 @@ func (ec *executionContext) fieldContext_Mutation_revokeCalendarFeed(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publishConsentText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishConsentText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishConsentText(ctx, fc.Args["input"].(PublishConsentTextInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ConsentTextPayload) graphql.Marshaler {
+			return ec.marshalNConsentTextPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐConsentTextPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishConsentText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentTextPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishConsentText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_rescheduleEnrolment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15859,6 +16186,38 @@ func (ec *executionContext) _Organisation_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Organisation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Organisation", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Organisation_consentTexts(ctx context.Context, field graphql.CollectedField, obj *db.Organisation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Organisation_consentTexts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Organisation().ConsentTexts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.ConsentText) graphql.Marshaler {
+			return ec.marshalNConsentText2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentTextᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Organisation_consentTexts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Organisation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsentText(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OrganisationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *OrganisationConnection) (ret graphql.Marshaler) {
@@ -26620,6 +26979,55 @@ func UnmarshalProposeDeviceInput(ctx context.Context, raw any) (ProposeDeviceInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishConsentTextInput(ctx context.Context, obj any) (PublishConsentTextInput, error) {
+	var it PublishConsentTextInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"version", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPublishConsentTextInput unmarshals raw into the PublishConsentTextInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishConsentTextInput(ctx context.Context, raw any) (PublishConsentTextInput, error) {
+	var out PublishConsentTextInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishConsentTextInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordOutcomeInput(ctx context.Context, obj any) (RecordOutcomeInput, error) {
 	var it RecordOutcomeInput
 	if obj == nil {
@@ -29733,6 +30141,92 @@ func (ec *executionContext) _CalendarFeedPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var consentTextImplementors = []string{"ConsentText"}
+
+func (ec *executionContext) _ConsentText(ctx context.Context, sel ast.SelectionSet, obj *db.ConsentText) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentTextImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentText")
+		case "organisation":
+			out.Values[i] = ec._ConsentText_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._ConsentText_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._ConsentText_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._ConsentText_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var consentTextPayloadImplementors = []string{"ConsentTextPayload"}
+
+func (ec *executionContext) _ConsentTextPayload(ctx context.Context, sel ast.SelectionSet, obj *ConsentTextPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, consentTextPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConsentTextPayload")
+		case "consentText":
+			out.Values[i] = ec._ConsentTextPayload_consentText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ConsentTextPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createApiKeyPayloadImplementors = []string{"CreateApiKeyPayload"}
 
 func (ec *executionContext) _CreateApiKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *CreateAPIKeyPayload) graphql.Marshaler {
@@ -31354,6 +31848,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publishConsentText":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishConsentText(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "rescheduleEnrolment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rescheduleEnrolment(ctx, field)
@@ -31797,6 +32298,11 @@ func (ec *executionContext) _Organisation(ctx context.Context, sel ast.Selection
 			}
 		case "createdAt":
 			out.Values[i] = ec._Organisation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "consentTexts":
+			out.Values[i] = ec._Organisation_consentTexts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35337,6 +35843,34 @@ func (ec *executionContext) unmarshalNCloseEquipmentRequestInput2githubᚗcomᚋ
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNConsentText2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentText(ctx context.Context, sel ast.SelectionSet, v db.ConsentText) graphql.Marshaler {
+	return ec._ConsentText(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNConsentText2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentTextᚄ(ctx context.Context, sel ast.SelectionSet, v []db.ConsentText) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNConsentText2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentText(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNConsentTextPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐConsentTextPayload(ctx context.Context, sel ast.SelectionSet, v *ConsentTextPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ConsentTextPayload!")
+		return graphql.Null
+	}
+	return ec._ConsentTextPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateApiKeyInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐCreateAPIKeyInput(ctx context.Context, v any) (CreateAPIKeyInput, error) {
 	res, err := ec.unmarshalInputCreateApiKeyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36302,6 +36836,11 @@ func (ec *executionContext) marshalNProgrammePayload2ᚖgithubᚗcomᚋregiestai
 
 func (ec *executionContext) unmarshalNProposeDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐProposeDeviceInput(ctx context.Context, v any) (ProposeDeviceInput, error) {
 	res, err := ec.unmarshalInputProposeDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPublishConsentTextInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPublishConsentTextInput(ctx context.Context, v any) (PublishConsentTextInput, error) {
+	res, err := ec.unmarshalInputPublishConsentTextInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -37558,6 +38097,13 @@ func (ec *executionContext) marshalOCalendarFeed2ᚖgithubᚗcomᚋregiestains�
 		return graphql.Null
 	}
 	return ec._CalendarFeed(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConsentText2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐConsentText(ctx context.Context, sel ast.SelectionSet, v *db.ConsentText) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConsentText(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOContactChannel2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐContactChannel(ctx context.Context, v any) (*db.ContactChannel, error) {

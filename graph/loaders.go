@@ -27,6 +27,7 @@ type loaders struct {
 	enrolment    *batch.Loader[int64, db.Enrolment]
 	programme    *batch.Loader[int64, db.Programme]
 	device       *batch.Loader[int64, db.Device]
+	consentTexts *batch.Loader[int64, []db.ConsentText] // by organisation id
 	// equipmentRequest is read by those a handover's request was checked for.
 	equipmentRequest *batch.Loader[int64, db.EquipmentRequest]
 	deviceHandovers  *batch.Loader[int64, []db.EquipmentHandover] // by device id
@@ -63,12 +64,15 @@ func newLoaders(q db.Querier) *loaders {
 		venueRooms: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.Room, error) {
 			return db.RoomsOfVenues(ctx, q, ids, true)
 		}),
-		workshop:         batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
-		slot:             batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
-		registration:     batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
-		enrolment:        batch.New(p, byID(q, db.EnrolmentsByID, func(e db.Enrolment) int64 { return e.ID })),
-		programme:        batch.New(p, byID(q, db.ProgrammesByID, func(p db.Programme) int64 { return p.ID })),
-		device:           batch.New(p, byID(q, db.DevicesByID, func(d db.Device) int64 { return d.ID })),
+		workshop:     batch.New(p, byID(q, db.WorkshopsByID, func(w db.Workshop) int64 { return w.ID })),
+		slot:         batch.New(p, byID(q, db.SlotsByID, func(s db.Slot) int64 { return s.ID })),
+		registration: batch.New(p, byID(q, db.RegistrationsByID, func(r db.Registration) int64 { return r.ID })),
+		enrolment:    batch.New(p, byID(q, db.EnrolmentsByID, func(e db.Enrolment) int64 { return e.ID })),
+		programme:    batch.New(p, byID(q, db.ProgrammesByID, func(p db.Programme) int64 { return p.ID })),
+		device:       batch.New(p, byID(q, db.DevicesByID, func(d db.Device) int64 { return d.ID })),
+		consentTexts: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.ConsentText, error) {
+			return db.ConsentTextsOf(ctx, q, ids)
+		}),
 		equipmentRequest: batch.New(p, byID(q, db.EquipmentRequestsByID, func(e db.EquipmentRequest) int64 { return e.ID })),
 		deviceHandovers: batch.New(p, func(ctx context.Context, ids []int64) (map[int64][]db.EquipmentHandover, error) {
 			return db.HandoversOf(ctx, q, "device_id", ids)

@@ -142,6 +142,14 @@ type CloseEquipmentRequestInput struct {
 	Reason string `json:"reason"`
 }
 
+// Result of `publishConsentText`.
+type ConsentTextPayload struct {
+	// The text published; null when refused.
+	ConsentText *db.ConsentText `json:"consentText,omitempty"`
+	// Why it was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
 // Input of `createApiKey`.
 type CreateAPIKeyInput struct {
 	// The organisation the key acts for. Default: yours. Network administrators: omit it to create another administrator key.
@@ -684,6 +692,14 @@ type ProposeDeviceInput struct {
 	RequestID *string `json:"requestId,omitempty"`
 	// Why another request than the first is chosen (1 to 500 characters): required then (`NOT_FIRST`), and kept.
 	OverrideReason *string `json:"overrideReason,omitempty"`
+}
+
+// Input of `publishConsentText`.
+type PublishConsentTextInput struct {
+	// A new version, 1 to 50 characters (`TAKEN` when it exists: a published text never changes).
+	Version string `json:"version"`
+	// The text, 1 to 20,000 characters.
+	Text string `json:"text"`
 }
 
 // The entry points for reading: the catalogue (slots, workshops, venues, organisations,

@@ -38,6 +38,7 @@ var refusals = []struct {
 	{db.ErrNotAStructure, UserErrorCodeInvalid, "this organisation neither hosts workshops nor refers people", "toOrganisationId"},
 	{db.ErrOrientationAnswered, UserErrorCodeAlreadyAnswered, "this orientation has already been answered: the person is registered, or it was declined", ""},
 	{db.ErrNoSuchOrientation, UserErrorCodeNotFound, "no orientation with this id was sent to your organisation", ""},
+	{db.ErrUnknownConsentVersion, UserErrorCodeInvalid, "consentVersion is not a version of the host's consent texts (Organisation.consentTexts): show the person the current text and send its version", "participant.consentVersion"},
 	{db.ErrNotFound, UserErrorCodeNotFound, "not found, or not yours to change", ""},
 }
 

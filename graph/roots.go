@@ -104,6 +104,7 @@ var rootFields = map[string]rootField{
 	"Mutation.declineDevice":         {seatsOnly: true},
 	"Mutation.returnDevice":          {seatsOnly: true},
 
+	"Mutation.publishConsentText": {},
 	// An erasure cancels seats to come: every page is forgotten.
 	"Mutation.eraseMyPersonalData": {},
 	"Mutation.erasePersonalData":   {},

@@ -217,6 +217,9 @@ func authzRows() []authzRow {
 	add(authzMutation(s, "updateOrganisation", "org:host", "UpdateOrganisationInput", "organisation { id }",
 		authzWith(map[string]any{"description": "Régie de quartier ({caller})"}, "id", "org:host")))
 
+	add(authzMutation(s, "publishConsentText", "-", "PublishConsentTextInput", "consentText { version }",
+		authzWith(map[string]any{"version": "v-{caller}", "text": "Texte de consentement ({caller})"})))
+
 	s = "Mutation: venues"
 	add(authzMutation(s, "createVenue", "-", "CreateVenueInput", "venue { id }",
 		func(_ *testing.T, w *authzWorld, _ string) map[string]any {

@@ -67,6 +67,9 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return err
 	}
+	if _, err := db.PublishConsentText(ctx, tx, db.ConsentText{OrganisationID: regie.ID, Version: demoConsentVersion, Text: demoConsentText}); err != nil {
+		return err
+	}
 	partners := []db.Organisation{
 		{Name: "France Travail Stains (exemple)", Slug: "france-travail-stains", Kind: db.KindFranceTravail, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Agence France Travail."},
 		{Name: "Emmaüs Connect (exemple)", Slug: "emmaus-connect", Kind: db.KindAssociation, RefersPeople: true, IsSample: true, Description: "Données d'exemple. Association d'inclusion numérique."},
@@ -215,14 +218,14 @@ func demoSlots(orgID int64, ws []db.Workshop, espace, computerRoom, salle int64)
 func demoRegistrations(ctx context.Context, tx pgx.Tx, slots []db.Slot, franceTravailID int64) error {
 	full := slots[0]
 	for n := range full.Capacity + 2 {
-		req := db.RegisterRequest{SlotID: full.ID, Participant: samplePerson(n + 1), ConsentVersion: "exemple", JoinWaitlist: true}
+		req := db.RegisterRequest{SlotID: full.ID, Participant: samplePerson(n + 1), ConsentVersion: demoConsentVersion, JoinWaitlist: true}
 		if _, _, err := db.Register(ctx, tx, req); err != nil {
 			return err
 		}
 	}
 	ft := db.Caller{KeyID: -1, OrganisationID: franceTravailID, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
 	_, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: slots[1].ID, Caller: ft, Participant: samplePerson(20),
-		ConsentVersion: "exemple", Referral: db.Referral{OrganisationID: &franceTravailID,
+		ConsentVersion: demoConsentVersion, Referral: db.Referral{OrganisationID: &franceTravailID,
 			CounsellorName: ptr("Conseillère (exemple)"), Reason: ptr("Inscription France Travail à finaliser")}})
 	return err
 }
@@ -254,3 +257,9 @@ func demoPerson(first, last string, n int, age db.AgeBracket) db.Participant {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The Régie's consent text in the demo: the README's registrations name its version.
+const (
+	demoConsentVersion = "2026-11"
+	demoConsentText    = `Données d'exemple. La Régie de Quartier de Stains enregistre vos prénom, nom et téléphone (ou email) pour vous inscrire à l'atelier, vous prévenir par SMS et tenir la liste d'attente ; votre tranche d'âge, votre code postal et votre équipement servent aux statistiques de l'atelier, sans votre nom. Vos coordonnées sont effacées six mois après l'atelier. Depuis le lien reçu par SMS, vous pouvez voir vos données, annuler votre place ou tout effacer.`
+)

@@ -40,7 +40,7 @@ func demoEquipment(ctx context.Context, tx pgx.Tx, regie int64) error {
 		p := demoPerson(first, "Exemple", phone, age)
 		return db.RequestEquipment(ctx, tx, db.EquipmentRequest{OrganisationID: regie, RequestedByOrgID: regie,
 			FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone, AgeBracket: age, Situation: situation,
-			EmployeeSince: since, HasSmartphone: true, Reason: reason, ConsentVersion: "exemple"})
+			EmployeeSince: since, HasSmartphone: true, Reason: reason, ConsentVersion: demoConsentVersion})
 	}
 	// Sandrine had her laptop when the data was loaded: the figures have one device given.
 	sandrine, err := need("Sandrine", 52, db.Age26To59, db.SituationResident, nil, "Recherche d'emploi depuis chez elle")

@@ -58,7 +58,7 @@ func (d demoStory) quota(ctx context.Context, tx pgx.Tx, internal db.Slot) error
 		}
 		for _, n := range q.taken {
 			if _, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: internal.ID, Caller: regie,
-				Participant: samplePerson(n), ConsentVersion: "exemple", AllocationLabel: q.label}); err != nil {
+				Participant: samplePerson(n), ConsentVersion: demoConsentVersion, AllocationLabel: q.label}); err != nil {
 				return err
 			}
 		}
@@ -73,8 +73,8 @@ func (d demoStory) household(ctx context.Context, tx pgx.Tx, public db.Slot) err
 	son := demoPerson("Issa", "Exemple", 60, db.AgeUnder26)
 	son.HasSmartphone = ptr(false)
 	_, _, err := db.RegisterAll(ctx, tx, []db.RegisterRequest{
-		{SlotID: public.ID, Participant: mother, ConsentVersion: "exemple"},
-		{SlotID: public.ID, Participant: son, ConsentVersion: "exemple"},
+		{SlotID: public.ID, Participant: mother, ConsentVersion: demoConsentVersion},
+		{SlotID: public.ID, Participant: son, ConsentVersion: demoConsentVersion},
 	})
 	return err
 }
@@ -122,7 +122,7 @@ func (d demoStory) justEnded(ctx context.Context, tx pgx.Tx) (db.Registration, e
 	}
 	regie := db.Caller{KeyID: -1, OrganisationID: d.regie, Scopes: []db.Scope{db.ScopeAttendanceWrite}}
 	_, err = db.RecordWalkIn(ctx, tx, db.RegisterRequest{SlotID: s.ID, Caller: regie,
-		Participant: demoPerson("Nadia", "Exemple", 55, db.Age26To59), ConsentVersion: "exemple"}, nil)
+		Participant: demoPerson("Nadia", "Exemple", 55, db.Age26To59), ConsentVersion: demoConsentVersion}, nil)
 	return regs[3], err
 }
 
@@ -147,7 +147,7 @@ func (d demoStory) course(ctx context.Context, tx pgx.Tx, cv db.Registration, sl
 	regie := db.Caller{KeyID: -1, OrganisationID: d.regie, Scopes: []db.Scope{db.ScopeRegistrationsWrite}}
 	for _, s := range []db.Slot{slots[1], slots[3], slots[5]} {
 		if _, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: s.ID, Caller: regie, Participant: cv.Participant,
-			ConsentVersion: "exemple", EnrolmentID: id}); err != nil {
+			ConsentVersion: demoConsentVersion, EnrolmentID: id}); err != nil {
 			return err
 		}
 	}
@@ -170,7 +170,7 @@ func (d demoStory) pastSlot(ctx context.Context, tx pgx.Tx, w db.Workshop, start
 	s := scheduled[0]
 	var regs []db.Registration
 	for _, p := range people {
-		reg, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: s.ID, Participant: p, ConsentVersion: "exemple"})
+		reg, _, err := db.Register(ctx, tx, db.RegisterRequest{SlotID: s.ID, Participant: p, ConsentVersion: demoConsentVersion})
 		if err != nil {
 			return db.Slot{}, nil, err
 		}
