@@ -28,7 +28,9 @@ func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
 	listening := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.ListenCatalogue(ctx, listener, 50*time.Millisecond, func() { close(listening) }, func(slot int64) { notices <- slot })
+		// A beat of 250 ms: the listener gives up after three missed beats, and a loaded
+		// machine (the suite with -race on two cores) stalled 50 ms beats past that.
+		done <- db.ListenCatalogue(ctx, listener, 250*time.Millisecond, func() { close(listening) }, func(slot int64) { notices <- slot })
 	}()
 	<-listening
 
@@ -71,7 +73,7 @@ func TestListenCatalogueHearsCommitsAndKeepsAlive(t *testing.T) {
 		t.Errorf("notices before the seat change: %v, want two (the committed transaction, the new slot)", before)
 	}
 	// Quiet for ten beats: the heartbeat keeps the listener going.
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(2500 * time.Millisecond)
 	select {
 	case err := <-done:
 		t.Fatalf("the listener stopped during a quiet spell: %v", err)
