@@ -24,7 +24,8 @@ type Retention struct {
 	// Equipment: the person of an equipment request once it is answered (given or closed), and
 	// the handover's notes: a device may come back within a year.
 	Equipment time.Duration
-	// Audit: the record of who read personal data (personal_data_reads).
+	// Audit: the record of who read personal data (personal_data_reads) and of who changed
+	// what (audit_log).
 	Audit time.Duration
 }
 
@@ -52,6 +53,7 @@ type Anonymised struct {
 	EquipmentRequests int64
 	HandoverNotes     int64
 	Reads             int64 // records of reads deleted
+	Changes           int64 // entries of the audit log deleted
 }
 
 // Anonymise removes the personal data past its period at instant now, in one transaction per
@@ -114,6 +116,18 @@ func Anonymise(ctx context.Context, q Querier, now time.Time, r Retention) (Anon
 		if err != nil {
 			return a, fmt.Errorf("anonymise: %w", err)
 		}
+	}
+	// The audit log refuses deletes but the retention job's, which says so in its transaction.
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('ateliers.retention', 'on', true)`); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM audit_log WHERE at < $1`, now.Add(-r.Audit))
+		a.Changes = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return a, fmt.Errorf("anonymise: audit log: %w", err)
 	}
 	return a, nil
 }

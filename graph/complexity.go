@@ -47,6 +47,8 @@ func complexity() ComplexityRoot {
 		return pageCost(child, first)
 	}
 	c.Query.EquipmentRanking = func(child int, first *int) int { return pageCost(child, first) }
+	c.Query.AuditLog = func(child int, first *int, _ *string) int { return pageCost(child, first) }
+	c.Query.PersonalDataReads = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.CalendarFeeds = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Query.Nodes = func(child int, ids []string) int { return 1 + len(ids)*child }
 	c.Subscription.SeatsChanged = func(child int, ids []string) int { return 1 + len(ids)*child }

@@ -32,6 +32,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Allocation() AllocationResolver
 	ApiKey() ApiKeyResolver
+	AuditEntry() AuditEntryResolver
 	CalendarFeed() CalendarFeedResolver
 	ConsentText() ConsentTextResolver
 	Device() DeviceResolver
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Organisation() OrganisationResolver
 	Orientation() OrientationResolver
+	PersonalDataRead() PersonalDataReadResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Referral() ReferralResolver
@@ -113,6 +115,25 @@ type ComplexityRoot struct {
 	ApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		APIKeyID     func(childComplexity int) int
+		At           func(childComplexity int) int
+		NetworkAdmin func(childComplexity int) int
+		ObjectIDs    func(childComplexity int) int
+		Operation    func(childComplexity int) int
+		Organisation func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CalendarFeed struct {
@@ -543,6 +564,23 @@ type ComplexityRoot struct {
 		Registrations     func(childComplexity int) int
 	}
 
+	PersonalDataRead struct {
+		APIKeyID        func(childComplexity int) int
+		At              func(childComplexity int) int
+		Operation       func(childComplexity int) int
+		RegistrationIds func(childComplexity int) int
+	}
+
+	PersonalDataReadConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	PersonalDataReadEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	PriorityReason struct {
 		Detail func(childComplexity int) int
 		Points func(childComplexity int) int
@@ -576,6 +614,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys              func(childComplexity int, first *int, after *string) int
+		AuditLog             func(childComplexity int, first *int, after *string) int
 		CalendarFeeds        func(childComplexity int, first *int, after *string) int
 		Devices              func(childComplexity int, statuses []db.DeviceStatus, first *int, after *string) int
 		Enrolments           func(childComplexity int, programmeID *string, first *int, after *string) int
@@ -590,6 +629,7 @@ type ComplexityRoot struct {
 		Organisations        func(childComplexity int, filter *db.OrganisationFilter, first *int, after *string) int
 		PersonHistory        func(childComplexity int, phone *string, email *string, name *string) int
 		PersonalData         func(childComplexity int, registrationID string) int
+		PersonalDataReads    func(childComplexity int, first *int, after *string) int
 		Programmes           func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
 		Referrals            func(childComplexity int, first *int, after *string) int
 		RegistrationByToken  func(childComplexity int, token string) int
@@ -913,6 +953,10 @@ type ApiKeyResolver interface {
 	ID(ctx context.Context, obj *db.APIKey) (string, error)
 	Organisation(ctx context.Context, obj *db.APIKey) (*db.Organisation, error)
 }
+type AuditEntryResolver interface {
+	APIKeyID(ctx context.Context, obj *db.AuditEntry) (*string, error)
+	Organisation(ctx context.Context, obj *db.AuditEntry) (*db.Organisation, error)
+}
 type CalendarFeedResolver interface {
 	ID(ctx context.Context, obj *db.CalendarFeed) (string, error)
 	Organisation(ctx context.Context, obj *db.CalendarFeed) (*db.Organisation, error)
@@ -1033,6 +1077,11 @@ type OrientationResolver interface {
 
 	NewRegistration(ctx context.Context, obj *db.Orientation) (*db.Registration, error)
 }
+type PersonalDataReadResolver interface {
+	APIKeyID(ctx context.Context, obj *db.PersonalDataRead) (string, error)
+
+	RegistrationIds(ctx context.Context, obj *db.PersonalDataRead) ([]string, error)
+}
 type ProgrammeResolver interface {
 	ID(ctx context.Context, obj *db.Programme) (string, error)
 	Organisation(ctx context.Context, obj *db.Programme) (*db.Organisation, error)
@@ -1044,6 +1093,8 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]Node, error)
 	Viewer(ctx context.Context) (*Viewer, error)
 	APIKeys(ctx context.Context, first *int, after *string) (*APIKeyConnection, error)
+	AuditLog(ctx context.Context, first *int, after *string) (*AuditEntryConnection, error)
+	PersonalDataReads(ctx context.Context, first *int, after *string) (*PersonalDataReadConnection, error)
 	CalendarFeeds(ctx context.Context, first *int, after *string) (*CalendarFeedConnection, error)
 	Enrolments(ctx context.Context, programmeID *string, first *int, after *string) (*EnrolmentConnection, error)
 	Devices(ctx context.Context, statuses []db.DeviceStatus, first *int, after *string) (*DeviceConnection, error)
@@ -1356,6 +1407,69 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKeyPayload.UserErrors(childComplexity), true
+
+	case "AuditEntry.apiKeyId":
+		if e.ComplexityRoot.AuditEntry.APIKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.APIKeyID(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.networkAdmin":
+		if e.ComplexityRoot.AuditEntry.NetworkAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.NetworkAdmin(childComplexity), true
+	case "AuditEntry.objectIds":
+		if e.ComplexityRoot.AuditEntry.ObjectIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ObjectIDs(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.organisation":
+		if e.ComplexityRoot.AuditEntry.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Organisation(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
 	case "CalendarFeed.createdAt":
 		if e.ComplexityRoot.CalendarFeed.CreatedAt == nil {
@@ -3382,6 +3496,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersonalData.Registrations(childComplexity), true
 
+	case "PersonalDataRead.apiKeyId":
+		if e.ComplexityRoot.PersonalDataRead.APIKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataRead.APIKeyID(childComplexity), true
+	case "PersonalDataRead.at":
+		if e.ComplexityRoot.PersonalDataRead.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataRead.At(childComplexity), true
+	case "PersonalDataRead.operation":
+		if e.ComplexityRoot.PersonalDataRead.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataRead.Operation(childComplexity), true
+	case "PersonalDataRead.registrationIds":
+		if e.ComplexityRoot.PersonalDataRead.RegistrationIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataRead.RegistrationIds(childComplexity), true
+
+	case "PersonalDataReadConnection.edges":
+		if e.ComplexityRoot.PersonalDataReadConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataReadConnection.Edges(childComplexity), true
+	case "PersonalDataReadConnection.pageInfo":
+		if e.ComplexityRoot.PersonalDataReadConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataReadConnection.PageInfo(childComplexity), true
+
+	case "PersonalDataReadEdge.cursor":
+		if e.ComplexityRoot.PersonalDataReadEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataReadEdge.Cursor(childComplexity), true
+	case "PersonalDataReadEdge.node":
+		if e.ComplexityRoot.PersonalDataReadEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersonalDataReadEdge.Node(childComplexity), true
+
 	case "PriorityReason.detail":
 		if e.ComplexityRoot.PriorityReason.Detail == nil {
 			break
@@ -3494,6 +3659,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.calendarFeeds":
 		if e.ComplexityRoot.Query.CalendarFeeds == nil {
 			break
@@ -3644,6 +3820,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PersonalData(childComplexity, args["registrationId"].(string)), true
+	case "Query.personalDataReads":
+		if e.ComplexityRoot.Query.PersonalDataReads == nil {
+			break
+		}
+
+		args, err := ec.field_Query_personalDataReads_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersonalDataReads(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -5058,7 +5245,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/calendarfeed.graphqls" "schema/consent.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/audit.graphqls" "schema/calendarfeed.graphqls" "schema/consent.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5072,6 +5259,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "schema/allocation.graphqls", Input: sourceData("schema/allocation.graphqls"), BuiltIn: false},
 	{Name: "schema/apikey.graphqls", Input: sourceData("schema/apikey.graphqls"), BuiltIn: false},
+	{Name: "schema/audit.graphqls", Input: sourceData("schema/audit.graphqls"), BuiltIn: false},
 	{Name: "schema/calendarfeed.graphqls", Input: sourceData("schema/calendarfeed.graphqls"), BuiltIn: false},
 	{Name: "schema/consent.graphqls", Input: sourceData("schema/consent.graphqls"), BuiltIn: false},
 	{Name: "schema/enrolment.graphqls", Input: sourceData("schema/enrolment.graphqls"), BuiltIn: false},
@@ -5196,6 +5384,44 @@ func (ec *executionContext) childFields_ApiKeyPayload(ctx context.Context, field
 		return ec.fieldContext_ApiKeyPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "apiKeyId":
+		return ec.fieldContext_AuditEntry_apiKeyId(ctx, field)
+	case "organisation":
+		return ec.fieldContext_AuditEntry_organisation(ctx, field)
+	case "networkAdmin":
+		return ec.fieldContext_AuditEntry_networkAdmin(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "objectIds":
+		return ec.fieldContext_AuditEntry_objectIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CalendarFeed(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5934,6 +6160,40 @@ func (ec *executionContext) childFields_PersonalData(ctx context.Context, field 
 		return ec.fieldContext_PersonalData_equipmentRequests(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PersonalData", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataRead(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_PersonalDataRead_at(ctx, field)
+	case "apiKeyId":
+		return ec.fieldContext_PersonalDataRead_apiKeyId(ctx, field)
+	case "operation":
+		return ec.fieldContext_PersonalDataRead_operation(ctx, field)
+	case "registrationIds":
+		return ec.fieldContext_PersonalDataRead_registrationIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataRead", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataReadConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersonalDataReadConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersonalDataReadConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataReadConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersonalDataReadEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PersonalDataReadEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PersonalDataReadEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersonalDataReadEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PriorityReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7564,6 +7824,28 @@ func (ec *executionContext) field_Query_apiKeys_args(ctx context.Context, rawArg
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_calendarFeeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7833,6 +8115,28 @@ func (ec *executionContext) field_Query_personHistory_args(ctx context.Context, 
 		return nil, err
 	}
 	args["name"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_personalDataReads_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -9034,6 +9338,272 @@ func (ec *executionContext) fieldContext_ApiKeyPayload_userErrors(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _AuditEntry_apiKeyId(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_apiKeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().APIKeyID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_apiKeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "ID")
+}
+
+func (ec *executionContext) _AuditEntry_organisation(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntry_networkAdmin(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_networkAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NetworkAdmin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_networkAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AuditEntry_operation(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_objectIds(ctx context.Context, field graphql.CollectedField, obj *db.AuditEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_objectIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ObjectIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_objectIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AuditEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []AuditEntryEdge) graphql.Marshaler {
+			return ec.marshalNAuditEntryEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *AuditEntryConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *AuditEntryEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.AuditEntry) graphql.Marshaler {
+			return ec.marshalNAuditEntry2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAuditEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntryEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEntryEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntry(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17413,6 +17983,217 @@ func (ec *executionContext) fieldContext_PersonalData_equipmentRequests(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PersonalDataRead_at(ctx context.Context, field graphql.CollectedField, obj *db.PersonalDataRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataRead_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataRead_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataRead", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _PersonalDataRead_apiKeyId(ctx context.Context, field graphql.CollectedField, obj *db.PersonalDataRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataRead_apiKeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataRead().APIKeyID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataRead_apiKeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataRead", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PersonalDataRead_operation(ctx context.Context, field graphql.CollectedField, obj *db.PersonalDataRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataRead_operation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataRead_operation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataRead", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersonalDataRead_registrationIds(ctx context.Context, field graphql.CollectedField, obj *db.PersonalDataRead) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataRead_registrationIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersonalDataRead().RegistrationIds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataRead_registrationIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataRead", field, true, true, "ID")
+}
+
+func (ec *executionContext) _PersonalDataReadConnection_edges(ctx context.Context, field graphql.CollectedField, obj *PersonalDataReadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataReadConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []PersonalDataReadEdge) graphql.Marshaler {
+			return ec.marshalNPersonalDataReadEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataReadConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataReadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataReadEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataReadConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *PersonalDataReadConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataReadConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataReadConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataReadConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersonalDataReadEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *PersonalDataReadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataReadEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataReadEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersonalDataReadEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersonalDataReadEdge_node(ctx context.Context, field graphql.CollectedField, obj *PersonalDataReadEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersonalDataReadEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.PersonalDataRead) graphql.Marshaler {
+			return ec.marshalNPersonalDataRead2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPersonalDataRead(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersonalDataReadEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersonalDataReadEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataRead(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PriorityReason_rule(ctx context.Context, field graphql.CollectedField, obj *db.PriorityReason) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18002,6 +18783,94 @@ func (ec *executionContext) fieldContext_Query_apiKeys(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_apiKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditLog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditLog(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AuditEntryConnection) graphql.Marshaler {
+			return ec.marshalNAuditEntryConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditLog(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEntryConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditLog_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_personalDataReads(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_personalDataReads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersonalDataReads(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PersonalDataReadConnection) graphql.Marshaler {
+			return ec.marshalNPersonalDataReadConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_personalDataReads(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersonalDataReadConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_personalDataReads_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29964,6 +30833,140 @@ func (ec *executionContext) _ApiKeyPayload(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var auditEntryImplementors = []string{"AuditEntry"}
+
+func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSet, obj *db.AuditEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntry")
+		case "at":
+			out.Values[i] = ec._AuditEntry_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiKeyId":
+			out.Values[i] = ec._AuditEntry_apiKeyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "organisation":
+			out.Values[i] = ec._AuditEntry_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "networkAdmin":
+			out.Values[i] = ec._AuditEntry_networkAdmin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._AuditEntry_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "objectIds":
+			out.Values[i] = ec._AuditEntry_objectIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryConnectionImplementors = []string{"AuditEntryConnection"}
+
+func (ec *executionContext) _AuditEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *AuditEntryConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryConnection")
+		case "edges":
+			out.Values[i] = ec._AuditEntryConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AuditEntryConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEntryEdgeImplementors = []string{"AuditEntryEdge"}
+
+func (ec *executionContext) _AuditEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *AuditEntryEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEntryEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEntryEdge")
+		case "cursor":
+			out.Values[i] = ec._AuditEntryEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AuditEntryEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var calendarFeedImplementors = []string{"CalendarFeed", "Node"}
 
 func (ec *executionContext) _CalendarFeed(ctx context.Context, sel ast.SelectionSet, obj *db.CalendarFeed) graphql.Marshaler {
@@ -32861,6 +33864,130 @@ func (ec *executionContext) _PersonalData(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var personalDataReadImplementors = []string{"PersonalDataRead"}
+
+func (ec *executionContext) _PersonalDataRead(ctx context.Context, sel ast.SelectionSet, obj *db.PersonalDataRead) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataReadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataRead")
+		case "at":
+			out.Values[i] = ec._PersonalDataRead_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "apiKeyId":
+			out.Values[i] = ec._PersonalDataRead_apiKeyId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operation":
+			out.Values[i] = ec._PersonalDataRead_operation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registrationIds":
+			out.Values[i] = ec._PersonalDataRead_registrationIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var personalDataReadConnectionImplementors = []string{"PersonalDataReadConnection"}
+
+func (ec *executionContext) _PersonalDataReadConnection(ctx context.Context, sel ast.SelectionSet, obj *PersonalDataReadConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataReadConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataReadConnection")
+		case "edges":
+			out.Values[i] = ec._PersonalDataReadConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersonalDataReadConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var personalDataReadEdgeImplementors = []string{"PersonalDataReadEdge"}
+
+func (ec *executionContext) _PersonalDataReadEdge(ctx context.Context, sel ast.SelectionSet, obj *PersonalDataReadEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, personalDataReadEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersonalDataReadEdge")
+		case "cursor":
+			out.Values[i] = ec._PersonalDataReadEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PersonalDataReadEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var priorityReasonImplementors = []string{"PriorityReason"}
 
 func (ec *executionContext) _PriorityReason(ctx context.Context, sel ast.SelectionSet, obj *db.PriorityReason) graphql.Marshaler {
@@ -33123,6 +34250,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiKeys(ctx, field)
+				})
+		case "auditLog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_auditLog(ctx, field)
+				})
+		case "personalDataReads":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_personalDataReads(ctx, field)
 				})
 		case "calendarFeeds":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35769,6 +36908,38 @@ func (ec *executionContext) marshalNAudience2ᚕgithubᚗcomᚋregiestainsᚋate
 	return ret
 }
 
+func (ec *executionContext) marshalNAuditEntry2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAuditEntry(ctx context.Context, sel ast.SelectionSet, v db.AuditEntry) graphql.Marshaler {
+	return ec._AuditEntry(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEntryConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryConnection(ctx context.Context, sel ast.SelectionSet, v *AuditEntryConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEntryConnection!")
+		return graphql.Null
+	}
+	return ec._AuditEntryConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryEdge(ctx context.Context, sel ast.SelectionSet, v AuditEntryEdge) graphql.Marshaler {
+	return ec._AuditEntryEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAuditEntryEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []AuditEntryEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEntryEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAuditEntryEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36720,6 +37891,38 @@ func (ec *executionContext) unmarshalNParticipantInput2ᚕgithubᚗcomᚋregiest
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNPersonalDataRead2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐPersonalDataRead(ctx context.Context, sel ast.SelectionSet, v db.PersonalDataRead) graphql.Marshaler {
+	return ec._PersonalDataRead(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalDataReadConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadConnection(ctx context.Context, sel ast.SelectionSet, v *PersonalDataReadConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersonalDataReadConnection!")
+		return graphql.Null
+	}
+	return ec._PersonalDataReadConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersonalDataReadEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadEdge(ctx context.Context, sel ast.SelectionSet, v PersonalDataReadEdge) graphql.Marshaler {
+	return ec._PersonalDataReadEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersonalDataReadEdge2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []PersonalDataReadEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersonalDataReadEdge2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐPersonalDataReadEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNPostalCode2string(ctx context.Context, v any) (string, error) {

@@ -69,6 +69,7 @@ func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, li
 		slog.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("panic: %v", v) // masked as an internal error by PresentError
 	})
+	srv.AroundFields(res.auditChanges)
 	srv.AroundOperations(withLoaders(res))
 	srv.AroundOperations(labelOperation)
 	srv.AroundResponses(res.freshLoaders)

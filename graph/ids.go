@@ -29,6 +29,8 @@ const (
 	kindDevice       kind = "Device"
 	kindEquipment    kind = "EquipmentRequest"
 	kindHandover     kind = "EquipmentHandover"
+	kindAudit        kind = "AuditEntry"
+	kindRead         kind = "PersonalDataRead"
 )
 
 // globalID makes the opaque id clients see: base64url of "Kind:123". Clients must not parse it;

@@ -80,6 +80,22 @@ type ArchiveInput struct {
 	ID string `json:"id"`
 }
 
+// A page of audit entries.
+type AuditEntryConnection struct {
+	// The entries of this page with their cursors.
+	Edges []AuditEntryEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// An audit entry and its cursor.
+type AuditEntryEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The entry.
+	Node db.AuditEntry `json:"node"`
+}
+
 // A page of calendar feeds.
 type CalendarFeedConnection struct {
 	// The feeds of this page with their cursors.
@@ -658,6 +674,22 @@ type ParticipantInput struct {
 	Consent bool `json:"consent"`
 	// Version of the consent text the person read, e.g. `2026-11`, 1 to 50 characters.
 	ConsentVersion string `json:"consentVersion"`
+}
+
+// A page of reads of personal data.
+type PersonalDataReadConnection struct {
+	// The reads of this page with their cursors.
+	Edges []PersonalDataReadEdge `json:"edges"`
+	// Paging information.
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A read of personal data and its cursor.
+type PersonalDataReadEdge struct {
+	// Opaque cursor.
+	Cursor string `json:"cursor"`
+	// The read.
+	Node db.PersonalDataRead `json:"node"`
 }
 
 // A page of programmes.

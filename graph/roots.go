@@ -45,6 +45,8 @@ var rootFields = map[string]rootField{
 	"Query.equipmentRules":       {},
 	"Query.equipmentFigures":     {},
 	"Query.myPersonalData":       {},
+	"Query.auditLog":             {},
+	"Query.personalDataReads":    {},
 	"Query.personalData":         {},
 
 	"Mutation.createOrganisation":      {},
