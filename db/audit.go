@@ -77,3 +77,16 @@ func PersonalDataReads(ctx context.Context, q Querier, orgID int64, p Page) ([]P
 	}, `SELECT id, read_at, api_key_id, operation, registration_ids FROM personal_data_reads
 		WHERE organisation_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, orgID, afterID, p.limit())
 }
+
+// RecordRead records that caller's key read the personal data of registrations in operation.
+func RecordRead(ctx context.Context, q Querier, c Caller, operation string, registrationIDs []int64) error {
+	if len(operation) > 100 {
+		operation = operation[:100]
+	}
+	_, err := q.Exec(ctx, `INSERT INTO personal_data_reads (api_key_id, organisation_id, operation, registration_ids)
+		VALUES ($1, $2, $3, $4)`, c.KeyID, c.OrganisationID, operation, registrationIDs)
+	if err != nil {
+		return fmt.Errorf("record a read: %w", err)
+	}
+	return nil
+}

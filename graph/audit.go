@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -100,4 +102,57 @@ func idsOut(v reflect.Value, ids []string, depth int) []string {
 		}
 	}
 	return ids
+}
+
+// readSet collects the registrations whose person an operation returned to an API key.
+type readSet struct {
+	mu   sync.Mutex
+	ids  []int64
+	seen map[int64]bool
+}
+
+func (s *readSet) add(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.seen[id] {
+		s.seen[id] = true
+		s.ids = append(s.ids, id)
+	}
+}
+
+// recordReads records, once the operation has answered, which registrations' personal data it
+// returned to the caller's key, with the operation's label (query slots, query referrals...),
+// in the record of reads the organisation's administrators audit (personalDataReads). The
+// person's own reads (by their link) are not recorded; personHistory and personalData record
+// theirs in their own transaction.
+func (r *Resolver) recordReads(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	l, ok := ctx.Value(loadersKey).(*loaders)
+	c := callerFrom(ctx)
+	if !ok || c.KeyID == 0 || c.OrganisationID == 0 || !graphql.HasOperationContext(ctx) {
+		return resp
+	}
+	l.reads.mu.Lock()
+	ids := l.reads.ids
+	l.reads.ids = nil
+	l.reads.mu.Unlock()
+	op := graphql.GetOperationContext(ctx).Operation
+	if len(ids) == 0 || op == nil || recordsItsReads(op) {
+		return resp
+	}
+	if err := db.RecordRead(context.WithoutCancel(ctx), r.Pool, c, operationLabel(op), ids); err != nil {
+		slog.ErrorContext(ctx, "record of reads", "err", err)
+	}
+	return resp
+}
+
+// recordsItsReads: an operation made only of personHistory and personalData, which record
+// their reads themselves.
+func recordsItsReads(op *ast.OperationDefinition) bool {
+	for _, s := range op.SelectionSet {
+		if f, ok := s.(*ast.Field); !ok || (f.Name != "personHistory" && f.Name != "personalData") {
+			return false
+		}
+	}
+	return true
 }

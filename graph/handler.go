@@ -73,6 +73,7 @@ func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, li
 	srv.AroundOperations(withLoaders(res))
 	srv.AroundOperations(labelOperation)
 	srv.AroundResponses(res.freshLoaders)
+	srv.AroundResponses(res.recordReads)
 	return withStatus(srv)
 }
 

@@ -28,6 +28,8 @@ type loaders struct {
 	programme    *batch.Loader[int64, db.Programme]
 	device       *batch.Loader[int64, db.Device]
 	consentTexts *batch.Loader[int64, []db.ConsentText] // by organisation id
+	// reads are the registrations whose personal data the operation returned (recordReads).
+	reads *readSet
 	// equipmentRequest is read by those a handover's request was checked for.
 	equipmentRequest *batch.Loader[int64, db.EquipmentRequest]
 	deviceHandovers  *batch.Loader[int64, []db.EquipmentHandover] // by device id
@@ -58,6 +60,7 @@ type slotArgs struct {
 func newLoaders(q db.Querier) *loaders {
 	p := batch.NewPlaces()
 	l := &loaders{
+		reads:        &readSet{seen: map[int64]bool{}},
 		organisation: batch.New(p, byID(q, db.OrganisationsByID, func(o db.Organisation) int64 { return o.ID })),
 		venue:        batch.New(p, byID(q, db.VenuesByID, func(v db.Venue) int64 { return v.ID })),
 		room:         batch.New(p, byID(q, db.RoomsByID, func(r db.Room) int64 { return r.ID })),

@@ -344,6 +344,9 @@ func (r *registrationResolver) Participant(ctx context.Context, obj *db.Registra
 	if !canSeePersonalData(callerFrom(ctx), *obj) {
 		return nil, nil
 	}
+	if !obj.ByToken {
+		loadersFrom(ctx).reads.add(obj.ID) // a key read the person: recorded (recordReads)
+	}
 	return &obj.Participant, nil
 }
 

@@ -74,9 +74,18 @@ func TestAuditLogRecordsChangesAndReads(t *testing.T) {
 			}
 		}
 	}
-	at.query(admin, `{ personalDataReads { edges { node { operation registrationIds apiKeyId at } } } }`, nil, &reads)
-	if e := reads.PersonalDataReads.Edges; len(e) != 1 || e[0].Node.Operation != "personHistory" || !slices.Contains(e[0].Node.RegistrationIDs, reg.ID) {
-		t.Errorf("the reads of personal data: %+v", e)
+	var listed struct {
+		Node struct{ Registrations struct{ Edges []struct{} } }
+	}
+	at.query(h.Key, `query($s: ID!) { node(id: $s) { ... on Slot { registrations { edges { node { participant { phone } } } } } } }`,
+		map[string]any{"s": slot}, &listed)
+	at.query(admin, `{ personalDataReads(first: 100) { edges { node { operation registrationIds apiKeyId at } } } }`, nil, &reads)
+	byOp := map[string][]string{}
+	for _, e := range reads.PersonalDataReads.Edges {
+		byOp[e.Node.Operation] = append(byOp[e.Node.Operation], e.Node.RegistrationIDs...)
+	}
+	if !slices.Contains(byOp["personHistory"], reg.ID) || !slices.Contains(byOp["query node"], reg.ID) {
+		t.Errorf("the reads of personal data: %v; want the history search and the slot's list, each naming the registration", byOp)
 	}
 	// Append-only: neither an update nor a delete gets through.
 	for _, sql := range []string{`UPDATE audit_log SET operation = 'rien'`, `DELETE FROM audit_log`} {
