@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
@@ -33,9 +32,8 @@ func (r *mutationResolver) PublishConsentText(ctx context.Context, input Publish
 		return &ConsentTextPayload{UserErrors: p}, nil
 	}
 	c, err := db.PublishConsentText(ctx, r.Pool, db.ConsentText{OrganisationID: orgID, Version: version, Text: text})
-	if errors.Is(err, db.ErrConsentVersionTaken) {
-		p.add(UserErrorCodeTaken, "version", "this version is published already, and a published text never changes: publish a new version")
-		return &ConsentTextPayload{UserErrors: p}, nil
+	if ue, ok := refusal(err, "version"); ok {
+		return &ConsentTextPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {
 		return nil, err

@@ -70,28 +70,6 @@ func (r *Resolver) managedEnrolment(ctx context.Context, p *problems, gid, field
 	return e, err
 }
 
-// enrolmentRefusal turns a db refusal of a course change into a userError: the enrolment's
-// own refusals, then the booking ones (on the new slot).
-func enrolmentRefusal(err error, slotField string) (UserError, bool) {
-	var order *db.OrderError
-	field := append([]string{"input"}, strings.Split(slotField, ".")...)
-	switch {
-	case errors.As(err, &order):
-		msg := "the programme's workshops are taken in order: this slot must start after the slot of the workshop before it ends, and end before the slot of the workshop after it starts"
-		return UserError{Field: field, Message: msg, Code: UserErrorCodeOutOfOrder}, true
-	case errors.Is(err, db.ErrNotInProgramme):
-		return UserError{Field: field, Message: "this slot is not of a workshop of the programme", Code: UserErrorCodeInvalid}, true
-	case errors.Is(err, db.ErrAlreadyAttended):
-		return UserError{Field: field, Message: "the person already attended this workshop of the course", Code: UserErrorCodeAlreadyAttended}, true
-	case errors.Is(err, db.ErrStepUnderWay):
-		msg := "the person's seat for this workshop is on a slot that has started: mark their attendance first (a missed workshop can then be booked again)"
-		return UserError{Field: field, Message: msg, Code: UserErrorCodeSlotStarted}, true
-	case errors.Is(err, db.ErrEnrolmentCancelled):
-		return UserError{Field: []string{"input", "enrolmentId"}, Message: "the person left this course (cancelEnrolment): enrol them again", Code: UserErrorCodeAlreadyCancelled}, true
-	}
-	return refusal(err, slotField)
-}
-
 // cancelEnrolmentReason checks the reason of cancelEnrolment: optional, at most 500 characters.
 func cancelEnrolmentReason(p *problems, reason *string) string {
 	s := strings.TrimSpace(deref(reason))

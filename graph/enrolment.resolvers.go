@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/regiestains/ateliers/db"
 )
@@ -72,7 +71,7 @@ func (r *mutationResolver) RescheduleEnrolment(ctx context.Context, input Resche
 	c := callerFrom(ctx)
 	res, problems, err := idempotent(ctx, r.Pool, "rescheduleEnrolment", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*rescheduleResult, []UserError, error) {
 		after, reg, token, err := db.Reschedule(ctx, q, c, e.ID, slotID, deref(input.JoinWaitlist))
-		if ue, ok := enrolmentRefusal(err, "slotId"); ok {
+		if ue, ok := refusal(err, "slotId"); ok {
 			return nil, []UserError{ue}, nil
 		}
 		if err != nil {
@@ -101,9 +100,6 @@ func (r *mutationResolver) CancelEnrolment(ctx context.Context, input CancelEnro
 	}
 	res, problems, err := idempotent(ctx, r.Pool, "cancelEnrolment", input.IdempotencyKey, withoutKey(input), func(q db.Querier) (*db.Enrolment, []UserError, error) {
 		cancelled, err := db.CancelEnrolment(ctx, q, e.ID, reason)
-		if errors.Is(err, db.ErrEnrolmentCompleted) {
-			return nil, []UserError{{Field: []string{"input", "id"}, Message: "the person completed this course: there is nothing left to cancel", Code: UserErrorCodeInvalid}}, nil
-		}
 		if ue, ok := refusal(err, "id"); ok {
 			return nil, []UserError{ue}, nil
 		}

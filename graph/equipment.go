@@ -170,30 +170,6 @@ func keep[T any](dst **T, v *T) {
 	}
 }
 
-// handoverRefusal turns a db refusal of the equipment's into a userError on field.
-func handoverRefusal(err error, field string) (UserError, bool) {
-	for _, r := range []struct {
-		err   error
-		code  UserErrorCode
-		msg   string
-		field string
-	}{
-		{db.ErrDeviceNotInStock, UserErrorCodeNotInStock, "the device is not in stock: proposed to someone, given, returned or scrapped", "deviceId"},
-		{db.ErrNoOpenRequest, UserErrorCodeNotOpen, "nobody waits for a device: no open request", "requestId"},
-		{db.ErrNotFirst, UserErrorCodeNotFirst, "this request is not the first of the ranking: give an overrideReason to choose it all the same", "overrideReason"},
-		{db.ErrRequestNotOpen, UserErrorCodeNotOpen, "the request is not open: a device is proposed or given, or it was closed", "requestId"},
-		{db.ErrHandoverNotPending, UserErrorCodeNotProposed, "the device is no longer proposed: it was given or declined", "id"},
-		{db.ErrHandoverNotGiven, UserErrorCodeNotGiven, "the device was not given, or was already returned", "id"},
-		{db.ErrAlreadyRequested, UserErrorCodeAlreadyRequested, "this person (same name, and same phone or email) already has an open request at this organisation", "participant"},
-		{db.ErrInventoryNumberTaken, UserErrorCodeTaken, "another device of your stock has this inventory number", "inventoryNumber"},
-	} {
-		if errors.Is(err, r.err) {
-			return UserError{Field: append([]string{"input"}, strings.Split(r.field, ".")...), Message: r.msg, Code: r.code}, true
-		}
-	}
-	return refusal(err, field)
-}
-
 // moveHandover runs a change of a handover of the caller's stock: check adds the input's
 // problems, apply changes it in db (NOT_FOUND for another organisation's).
 func (r *mutationResolver) moveHandover(ctx context.Context, gid string, check func(*problems), apply func(orgID, id int64) (db.EquipmentHandover, error)) (*HandoverPayload, error) {
@@ -215,7 +191,7 @@ func (r *mutationResolver) moveHandover(ctx context.Context, gid string, check f
 		p.add(UserErrorCodeNotFound, "id", "no handover with this id for your stock")
 		return &HandoverPayload{UserErrors: p}, nil
 	}
-	if ue, ok := handoverRefusal(err, "id"); ok {
+	if ue, ok := refusal(err, "id"); ok {
 		return &HandoverPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

@@ -117,7 +117,7 @@ func (r *mutationResolver) AddDevice(ctx context.Context, input AddDeviceInput) 
 		return &DevicePayload{UserErrors: p}, nil
 	}
 	added, err := db.AddDevice(ctx, r.Pool, d)
-	if ue, ok := handoverRefusal(err, "inventoryNumber"); ok {
+	if ue, ok := refusal(err, "inventoryNumber"); ok {
 		return &DevicePayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {
@@ -151,7 +151,7 @@ func (r *mutationResolver) UpdateDevice(ctx context.Context, input UpdateDeviceI
 	if errors.Is(err, errInvalid) {
 		return &DevicePayload{UserErrors: p}, nil
 	}
-	if ue, ok := handoverRefusal(err, "inventoryNumber"); ok {
+	if ue, ok := refusal(err, "inventoryNumber"); ok {
 		return &DevicePayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {
@@ -200,7 +200,7 @@ func (r *mutationResolver) RequestEquipment(ctx context.Context, input RequestEq
 		return &EquipmentRequestPayload{UserErrors: p}, err
 	}
 	created, err := db.RequestEquipment(ctx, r.Pool, e)
-	if ue, ok := handoverRefusal(err, "participant"); ok {
+	if ue, ok := refusal(err, "participant"); ok {
 		return &EquipmentRequestPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {
@@ -238,8 +238,7 @@ func (r *mutationResolver) CloseEquipmentRequest(ctx context.Context, input Clos
 		return nil, errForbidden("closing a request needs EQUIPMENT_MANAGE of its holder or REGISTRATIONS_WRITE of the organisation that recorded it")
 	}
 	closed, err := db.CloseEquipmentRequest(ctx, r.Pool, id, reason)
-	if ue, ok := handoverRefusal(err, "id"); ok {
-		ue.Field = []string{"input", "id"}
+	if ue, ok := refusal(err, "id"); ok {
 		return &EquipmentRequestPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {
@@ -307,7 +306,7 @@ func (r *mutationResolver) ProposeDevice(ctx context.Context, input ProposeDevic
 		p.add(UserErrorCodeNotFound, "deviceId", "no device with this id in your stock")
 		return &HandoverPayload{UserErrors: p}, nil
 	}
-	if ue, ok := handoverRefusal(err, "deviceId"); ok {
+	if ue, ok := refusal(err, "requestId"); ok {
 		return &HandoverPayload{UserErrors: []UserError{ue}}, nil
 	}
 	if err != nil {

@@ -17,6 +17,24 @@ var refusals = []struct {
 	message string
 	field   string
 }{
+	// Courses (enrolments): the slot named by the mutation, but where the enrolment says.
+	{db.ErrOutOfOrder, UserErrorCodeOutOfOrder, "the programme's workshops are taken in order: this slot must start after the slot of the workshop before it ends, and end before the slot of the workshop after it starts", ""},
+	{db.ErrNotInProgramme, UserErrorCodeInvalid, "this slot is not of a workshop of the programme", ""},
+	{db.ErrAlreadyAttended, UserErrorCodeAlreadyAttended, "the person already attended this workshop of the course", ""},
+	{db.ErrStepUnderWay, UserErrorCodeSlotStarted, "the person's seat for this workshop is on a slot that has started: mark their attendance first (a missed workshop can then be booked again)", ""},
+	{db.ErrEnrolmentCancelled, UserErrorCodeAlreadyCancelled, "the person left this course (cancelEnrolment): enrol them again", "enrolmentId"},
+	{db.ErrEnrolmentCompleted, UserErrorCodeInvalid, "the person completed this course: there is nothing left to cancel", ""},
+	// Equipment.
+	{db.ErrDeviceNotInStock, UserErrorCodeNotInStock, "the device is not in stock: proposed to someone, given, returned or scrapped", "deviceId"},
+	{db.ErrNoOpenRequest, UserErrorCodeNotOpen, "nobody waits for a device: no open request", "requestId"},
+	{db.ErrNotFirst, UserErrorCodeNotFirst, "this request is not the first of the ranking: give an overrideReason to choose it all the same", "overrideReason"},
+	{db.ErrRequestNotOpen, UserErrorCodeNotOpen, "the request is not open: a device is proposed or given, or it was closed", ""},
+	{db.ErrHandoverNotPending, UserErrorCodeNotProposed, "the device is no longer proposed: it was given, declined or returned", ""},
+	{db.ErrHandoverNotGiven, UserErrorCodeNotGiven, "the device was not given, or was already returned", ""},
+	{db.ErrAlreadyRequested, UserErrorCodeAlreadyRequested, "this person (same name, and same phone or email) already has an open request that you recorded at this organisation", "participant"},
+	{db.ErrInventoryNumberTaken, UserErrorCodeTaken, "another device of your stock has this inventory number", "inventoryNumber"},
+	{db.ErrConsentVersionTaken, UserErrorCodeTaken, "this version is published already, and a published text never changes: publish a new version", "version"},
+	// Bookings.
 	{db.ErrQuotaReached, UserErrorCodeQuotaReached, "your department's quota of seats on this slot is used up: ask the host for more, or choose another slot", "allocationLabel"},
 	{db.ErrSlotFull, UserErrorCodeSlotFull, "no seat is left on this slot; ask again with joinWaitlist: true to join the waiting list", ""},
 	{db.ErrWalkInTooLate, UserErrorCodeRegistrationClosed, "the slot ended more than 24 hours ago: who came can no longer be recorded", ""},

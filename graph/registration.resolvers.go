@@ -73,7 +73,7 @@ func (r *mutationResolver) Enrol(ctx context.Context, input EnrolInput) (*EnrolP
 		e, regs, tokens, err := db.Enrol(ctx, q, programmeID, reqs)
 		var allErr *db.RegisterAllError
 		if errors.As(err, &allErr) {
-			if ue, ok := enrolmentRefusal(allErr.Err, fmt.Sprintf("slotIds.%d", allErr.Index)); ok {
+			if ue, ok := refusal(allErr.Err, fmt.Sprintf("slotIds.%d", allErr.Index)); ok {
 				return nil, []UserError{ue}, nil
 			}
 		}
