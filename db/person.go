@@ -119,10 +119,7 @@ func ErasePerson(ctx context.Context, q Querier, regID int64, cause CancelCause)
 		}
 		var ids []int64
 		if err := tx.QueryRow(ctx, `WITH due AS (
-				UPDATE registrations r SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
-					priority_reason = NULL, cancellation_reason = NULL, over_capacity_reason = NULL,
-					counsellor_name = NULL, referral_reason = NULL, partner_reference = NULL, outcome_note = NULL,
-					token_hash = decode(md5('anonymised registration ' || r.id), 'hex'),
+				UPDATE registrations r SET `+clearContact+`, `+clearFollowUp+`,
 					anonymised_at = now(), follow_up_removed_at = now()
 				WHERE r.id IN (`+samePerson+`) RETURNING r.id),
 			links AS (DELETE FROM registration_links l USING due WHERE l.registration_id = due.id)
@@ -130,8 +127,7 @@ func ErasePerson(ctx context.Context, q Querier, regID int64, cause CancelCause)
 			return err
 		}
 		e.Registrations = len(ids)
-		tag, err := tx.Exec(ctx, `UPDATE orientations SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
-				reason = NULL, decline_reason = NULL, anonymised_at = now()
+		tag, err := tx.Exec(ctx, `UPDATE orientations SET `+clearOrientedPerson+`, reason = NULL, decline_reason = NULL, anonymised_at = now()
 			WHERE registration_id = ANY($1) AND anonymised_at IS NULL`, ids)
 		if err != nil {
 			return err
@@ -161,10 +157,8 @@ func eraseEquipmentRequests(ctx context.Context, tx pgx.Tx, regID int64) (int, e
 			SELECT device_id FROM equipment_handovers WHERE request_id = ANY($1) AND status = 'PROPOSED')`, ids},
 		[]any{`UPDATE equipment_handovers SET status = 'DECLINED', declined_at = now()
 			WHERE request_id = ANY($1) AND status = 'PROPOSED'`, ids},
-		[]any{`UPDATE equipment_handovers SET acknowledgement = NULL, decline_reason = NULL, return_note = NULL,
-			override_reason = NULL, notes_removed_at = now() WHERE request_id = ANY($1)`, ids},
+		[]any{`UPDATE equipment_handovers SET ` + clearHandoverNotes + `, notes_removed_at = now() WHERE request_id = ANY($1)`, ids},
 		[]any{`UPDATE equipment_requests SET status = CASE WHEN status IN ('OPEN', 'PROPOSED') THEN 'CLOSED' ELSE status END,
-			first_name = NULL, last_name = NULL, phone = NULL, email = NULL, reason = '', closed_reason = NULL,
-			anonymised_at = now() WHERE id = ANY($1)`, ids})
+			` + clearRequestPerson + `, anonymised_at = now() WHERE id = ANY($1)`, ids})
 	return len(ids), err
 }

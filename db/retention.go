@@ -56,6 +56,23 @@ type Anonymised struct {
 	Changes           int64 // entries of the audit log deleted
 }
 
+// What anonymisation clears, shared by retention (Anonymise) and erasure (ErasePerson).
+const (
+	// clearContact: a registration's names, contacts and free-text reasons, and its management
+	// token made unusable (a 16-byte value no SHA-256 equals); anonymised_at is the caller's.
+	clearContact = `first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
+		priority_reason = NULL, cancellation_reason = NULL, over_capacity_reason = NULL,
+		token_hash = decode(md5('anonymised registration ' || r.id), 'hex')`
+	// clearFollowUp: a registration's referral and the outcome's note.
+	clearFollowUp = `counsellor_name = NULL, referral_reason = NULL, partner_reference = NULL, outcome_note = NULL`
+	// clearOrientedPerson: an orientation's copy of the person.
+	clearOrientedPerson = `first_name = NULL, last_name = NULL, phone = NULL, email = NULL`
+	// clearRequestPerson: an equipment request's person and reasons.
+	clearRequestPerson = `first_name = NULL, last_name = NULL, phone = NULL, email = NULL, reason = '', closed_reason = NULL`
+	// clearHandoverNotes: a handover's free-text notes.
+	clearHandoverNotes = `acknowledgement = NULL, decline_reason = NULL, return_note = NULL, override_reason = NULL`
+)
+
 // Anonymise removes the personal data past its period at instant now, in one transaction per
 // kind (each statement is idempotent: a second run, or two at once, finds nothing more).
 func Anonymise(ctx context.Context, q Querier, now time.Time, r Retention) (Anonymised, error) {
@@ -68,22 +85,19 @@ func Anonymise(ctx context.Context, q Querier, now time.Time, r Retention) (Anon
 		// Names, contacts, free-text reasons; the management token made unusable (a 16-byte
 		// value no SHA-256 equals) and the links of messages deleted.
 		{&a.Registrations, `WITH due AS (
-				UPDATE registrations r SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
-					priority_reason = NULL, cancellation_reason = NULL, over_capacity_reason = NULL,
-					token_hash = decode(md5('anonymised registration ' || r.id), 'hex'), anonymised_at = $2
+				UPDATE registrations r SET ` + clearContact + `, anonymised_at = $2
 				FROM slots s WHERE s.id = r.slot_id AND r.anonymised_at IS NULL AND s.ends_at < $1
 				RETURNING r.id),
 			links AS (DELETE FROM registration_links l USING due WHERE l.registration_id = due.id)
 			SELECT count(*) FROM due`, now.Add(-r.Contact)},
 		{&a.FollowUps, `WITH due AS (
-				UPDATE registrations r SET counsellor_name = NULL, referral_reason = NULL, partner_reference = NULL,
-					outcome_note = NULL, follow_up_removed_at = $2
+				UPDATE registrations r SET ` + clearFollowUp + `, follow_up_removed_at = $2
 				FROM slots s WHERE s.id = r.slot_id AND r.follow_up_removed_at IS NULL AND s.ends_at < $1
 				  AND r.anonymised_at IS NOT NULL
 				RETURNING r.id)
 			SELECT count(*) FROM due`, now.Add(-r.FollowUp)},
 		{&a.Orientations, `WITH due AS (
-				UPDATE orientations SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL, anonymised_at = $2
+				UPDATE orientations SET ` + clearOrientedPerson + `, anonymised_at = $2
 				WHERE anonymised_at IS NULL AND created_at < $1 RETURNING id)
 			SELECT count(*) FROM due`, now.Add(-r.Contact)},
 		{&a.OrientationNotes, `WITH due AS (
@@ -92,16 +106,14 @@ func Anonymise(ctx context.Context, q Querier, now time.Time, r Retention) (Anon
 			SELECT count(*) FROM due`, now.Add(-r.FollowUp)},
 		// An answered request: its last handover's end, or its creation (closed without one).
 		{&a.EquipmentRequests, `WITH due AS (
-				UPDATE equipment_requests e SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
-					reason = '', closed_reason = NULL, anonymised_at = $2
+				UPDATE equipment_requests e SET ` + clearRequestPerson + `, anonymised_at = $2
 				WHERE e.anonymised_at IS NULL AND e.status IN ('GIVEN', 'CLOSED')
 				  AND greatest(e.created_at, (SELECT max(greatest(h.proposed_at, h.given_at, h.declined_at, h.returned_at))
 					FROM equipment_handovers h WHERE h.request_id = e.id)) < $1
 				RETURNING e.id)
 			SELECT count(*) FROM due`, now.Add(-r.Equipment)},
 		{&a.HandoverNotes, `WITH due AS (
-				UPDATE equipment_handovers h SET acknowledgement = NULL, decline_reason = NULL, return_note = NULL,
-					override_reason = NULL, notes_removed_at = $2
+				UPDATE equipment_handovers h SET ` + clearHandoverNotes + `, notes_removed_at = $2
 				FROM equipment_requests e WHERE e.id = h.request_id AND e.anonymised_at IS NOT NULL AND h.notes_removed_at IS NULL
 				  AND $1::timestamptz IS NOT NULL -- with the request's person
 				RETURNING h.id)
