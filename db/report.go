@@ -1,0 +1,307 @@
+package db
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The funder's report: what the workshops of an organisation (or of the whole network) did over
+// a period. Every figure comes from what anonymisation keeps (slots, statuses, attendance, age
+// bracket, postal code, the referring organisation, the outcome, the person key), so a report
+// made after the retention job gives the same numbers as one made before.
+
+// ReportDimension is one way the report breaks its figures down.
+type ReportDimension string
+
+// The report's breakdowns. The first five group slots and their registrations; the others
+// group registrations by the person's data, where slots do not apply.
+const (
+	ByWorkshop     ReportDimension = "workshop"
+	ByTopic        ReportDimension = "topic" // a slot counts under each of its workshop's topics
+	ByMonth        ReportDimension = "month" // the month of the slot's start, in Paris, 2026-11
+	ByVenue        ReportDimension = "venue"
+	ByOrganisation ReportDimension = "organisation" // the host, for the network's report
+	ByAgeBracket   ReportDimension = "age_bracket"
+	ByPostalCode   ReportDimension = "postal_code"
+	ByReferrer     ReportDimension = "referrer" // the organisation that referred the person
+	ByOutcome      ReportDimension = "outcome"
+)
+
+// ReportDimensions lists the breakdowns in the order reports show them.
+var ReportDimensions = []ReportDimension{ByWorkshop, ByTopic, ByMonth, ByVenue, ByOrganisation,
+	ByAgeBracket, ByPostalCode, ByReferrer, ByOutcome}
+
+// slotDimension reports whether a breakdown groups slots (so slots and seats apply to it).
+func (d ReportDimension) slotDimension() bool {
+	switch d {
+	case ByWorkshop, ByTopic, ByMonth, ByVenue, ByOrganisation:
+		return true
+	}
+	return false
+}
+
+// ReportFigures are the counts of one row of the report.
+type ReportFigures struct {
+	// Slots of the period that started by the time of the report: held (not cancelled) and
+	// cancelled, and the seats the held ones offered (their capacity). Nil where the row
+	// groups people rather than slots (age bracket, postal code, referrer, outcome).
+	SlotsHeld      *int
+	SlotsCancelled *int
+	SeatsOffered   *int
+	// Registrations on the held slots, whatever became of them, and their status at the
+	// time of the report.
+	Registrations int
+	Confirmed     int
+	Waitlisted    int // still on the waiting list when the slot started: never had a seat
+	Cancelled     int
+	// Attendance as marked, and confirmed seats left unmarked.
+	Attended int
+	Absent   int
+	Excused  int
+	Unmarked int
+	WalkIns  int // people recorded at the door (confirmed, among Registrations)
+	// People: distinct persons who attended at least once, and those among them who had never
+	// attended a workshop of the organisation (of the network) before the period.
+	UniqueParticipants    int
+	FirstTimeParticipants int
+}
+
+// AttendanceRate is attended over confirmed seats, or nil with no confirmed seat.
+func (f ReportFigures) AttendanceRate() *float64 {
+	if f.Confirmed == 0 {
+		return nil
+	}
+	r := float64(f.Attended) / float64(f.Confirmed)
+	return &r
+}
+
+// ReportRow is one group of a breakdown: an organisation's, venue's or workshop's row has its
+// ID; a topic, month, age bracket, postal code or outcome its Key ("" where the person's data
+// does not say, or for the referrer: came without a referral).
+type ReportRow struct {
+	ID      int64
+	Key     string
+	Label   string
+	Figures ReportFigures
+}
+
+// Report is the report of one organisation (OrganisationID) or of the network (0) over
+// [From, To).
+type Report struct {
+	OrganisationID int64
+	From, To       time.Time
+	GeneratedAt    time.Time
+	Totals         ReportFigures
+	Rows           map[ReportDimension][]ReportRow
+	Devices        EquipmentTotals // handed over in the period
+}
+
+// reportPeople counts the registrations of the period's held slots, once for the totals and
+// once per breakdown (a lateral fan-out, one scan). $1 is the organisation (0: the network),
+// [$2, $3) the period, $4 the time of the report.
+const reportPeople = `
+WITH s AS (
+	SELECT s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at,
+		to_char(s.starts_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM') AS month, w.topics
+	FROM slots s JOIN workshops w ON w.id = s.workshop_id
+	WHERE ($1 = 0 OR s.organisation_id = $1) AND s.starts_at >= $2 AND s.starts_at < $3
+	  AND s.starts_at <= $4 AND s.status = 'SCHEDULED'),
+r AS (
+	SELECT s.*, r.status, r.attendance, r.walk_in, r.person_key, r.age_bracket, r.postal_code,
+		r.referring_org_id, r.outcome
+	FROM s JOIN registrations r ON r.slot_id = s.id),
+-- When each person who came in the period first came, in the scope, ever.
+firsts AS (
+	SELECT r.person_key, min(sl.starts_at) AS first_at
+	FROM registrations r JOIN slots sl ON sl.id = r.slot_id
+	WHERE r.attendance = 'PRESENT' AND ($1 = 0 OR sl.organisation_id = $1)
+	  AND r.person_key IN (SELECT person_key FROM r WHERE attendance = 'PRESENT')
+	GROUP BY r.person_key),
+g AS (
+	SELECT d.dim, d.key, r.*, f.first_at
+	FROM r LEFT JOIN firsts f ON f.person_key = r.person_key
+	CROSS JOIN LATERAL (VALUES ('', ''), ('workshop', r.workshop_id::text), ('month', r.month),
+		('venue', r.venue_id::text), ('organisation', r.organisation_id::text),
+		('age_bracket', coalesce(r.age_bracket, '')), ('postal_code', coalesce(r.postal_code, '')),
+		('referrer', coalesce(r.referring_org_id::text, '')), ('outcome', coalesce(r.outcome, ''))) d(dim, key)
+	UNION ALL
+	SELECT 'topic', t, r.*, f.first_at
+	FROM r LEFT JOIN firsts f ON f.person_key = r.person_key CROSS JOIN LATERAL unnest(r.topics) t)
+SELECT dim, key, count(*),
+	count(*) FILTER (WHERE status = 'CONFIRMED'),
+	count(*) FILTER (WHERE status = 'WAITLISTED'),
+	count(*) FILTER (WHERE status = 'CANCELLED'),
+	count(*) FILTER (WHERE attendance = 'PRESENT'),
+	count(*) FILTER (WHERE attendance = 'ABSENT'),
+	count(*) FILTER (WHERE attendance = 'EXCUSED'),
+	count(*) FILTER (WHERE status = 'CONFIRMED' AND attendance IS NULL),
+	count(*) FILTER (WHERE walk_in),
+	count(DISTINCT person_key) FILTER (WHERE attendance = 'PRESENT'),
+	count(DISTINCT person_key) FILTER (WHERE attendance = 'PRESENT' AND first_at >= $2)
+FROM g GROUP BY dim, key`
+
+// reportSlots counts the period's slots that started, per slot breakdown.
+const reportSlots = `
+WITH s AS (
+	SELECT s.id, s.organisation_id, s.workshop_id, s.venue_id, s.capacity, s.status,
+		to_char(s.starts_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM') AS month, w.topics
+	FROM slots s JOIN workshops w ON w.id = s.workshop_id
+	WHERE ($1 = 0 OR s.organisation_id = $1) AND s.starts_at >= $2 AND s.starts_at < $3 AND s.starts_at <= $4),
+g AS (
+	SELECT d.dim, d.key, s.status, s.capacity FROM s
+	CROSS JOIN LATERAL (VALUES ('', ''), ('workshop', s.workshop_id::text), ('month', s.month),
+		('venue', s.venue_id::text), ('organisation', s.organisation_id::text)) d(dim, key)
+	UNION ALL
+	SELECT 'topic', t, s.status, s.capacity FROM s CROSS JOIN LATERAL unnest(s.topics) t)
+SELECT dim, key, count(*) FILTER (WHERE status = 'SCHEDULED'), count(*) FILTER (WHERE status = 'CANCELLED'),
+	coalesce(sum(capacity) FILTER (WHERE status = 'SCHEDULED'), 0)::int
+FROM g GROUP BY dim, key`
+
+// reportLabels names the organisations, venues and workshops the rows refer to.
+const reportLabels = `
+SELECT 'organisation', id, name FROM organisations WHERE id = ANY($1)
+UNION ALL SELECT 'venue', id, name FROM venues WHERE id = ANY($2)
+UNION ALL SELECT 'workshop', id, title FROM workshops WHERE id = ANY($3)`
+
+// MakeReport computes the report of organisation orgID (0: the whole network) for the slots
+// that start in [from, to) and have started by now.
+func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (Report, error) {
+	rep := Report{OrganisationID: orgID, From: from, To: to, GeneratedAt: now}
+	type group struct {
+		dim ReportDimension
+		key string
+	}
+	figures := map[group]*ReportFigures{}
+	at := func(g group) *ReportFigures {
+		f, ok := figures[g]
+		if !ok {
+			f = &ReportFigures{}
+			if g.dim == "" || g.dim.slotDimension() {
+				f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered = new(int), new(int), new(int)
+			}
+			figures[g] = f
+		}
+		return f
+	}
+	at(group{}) // the totals, even of a period without slots
+	// One read-only snapshot for the three reads, so that slots, registrations and devices agree.
+	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
+			return err
+		}
+		var g group
+		var held, cancelled, seats int
+		rows, _ := tx.Query(ctx, reportSlots, orgID, from, to, now)
+		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &held, &cancelled, &seats}, func() error {
+			f := at(g)
+			*f.SlotsHeld, *f.SlotsCancelled, *f.SeatsOffered = held, cancelled, seats
+			return nil
+		}); err != nil {
+			return err
+		}
+		var p ReportFigures
+		rows, _ = tx.Query(ctx, reportPeople, orgID, from, to, now)
+		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &p.Registrations, &p.Confirmed, &p.Waitlisted,
+			&p.Cancelled, &p.Attended, &p.Absent, &p.Excused, &p.Unmarked, &p.WalkIns,
+			&p.UniqueParticipants, &p.FirstTimeParticipants}, func() error {
+			f := at(g)
+			p.SlotsHeld, p.SlotsCancelled, p.SeatsOffered = f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered
+			*f = p
+			return nil
+		}); err != nil {
+			return err
+		}
+		var err error
+		rep.Devices, err = EquipmentGiven(ctx, tx, orgID, from, to)
+		return err
+	})
+	if err != nil {
+		return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
+	}
+
+	// Rows by breakdown, named: organisations, venues and workshops by their current name.
+	rep.Totals = *figures[group{}]
+	rep.Rows = map[ReportDimension][]ReportRow{}
+	ids := map[ReportDimension][]int64{}
+	for g, f := range figures {
+		if g.dim == "" {
+			continue
+		}
+		row := ReportRow{Key: g.key, Label: g.key, Figures: *f}
+		switch g.dim {
+		case ByWorkshop, ByVenue, ByOrganisation, ByReferrer:
+			if g.key == "" {
+				row.Key, row.Label = "NONE", "NONE" // came without a referral
+				break
+			}
+			row.ID, err = strconv.ParseInt(g.key, 10, 64)
+			if err != nil {
+				return Report{}, fmt.Errorf("report: %s %q: %w", g.dim, g.key, err)
+			}
+			row.Key = ""
+			nameDim := g.dim
+			if nameDim == ByReferrer {
+				nameDim = ByOrganisation
+			}
+			ids[nameDim] = append(ids[nameDim], row.ID)
+		case ByAgeBracket, ByPostalCode:
+			if g.key == "" {
+				row.Key, row.Label = "UNKNOWN", "UNKNOWN"
+			}
+		case ByOutcome:
+			if g.key == "" {
+				row.Key, row.Label = "NONE", "NONE" // no outcome recorded
+			}
+		}
+		rep.Rows[g.dim] = append(rep.Rows[g.dim], row)
+	}
+	names := map[ReportDimension]map[int64]string{ByOrganisation: {}, ByVenue: {}, ByWorkshop: {}}
+	var dim ReportDimension
+	var id int64
+	var name string
+	rows, _ := q.Query(ctx, reportLabels, ids[ByOrganisation], ids[ByVenue], ids[ByWorkshop])
+	if _, err := pgx.ForEachRow(rows, []any{&dim, &id, &name}, func() error {
+		names[dim][id] = name
+		return nil
+	}); err != nil {
+		return Report{}, fmt.Errorf("report: names: %w", err)
+	}
+	for dim, rows := range rep.Rows {
+		for i, r := range rows {
+			if r.ID == 0 {
+				continue
+			}
+			if dim == ByReferrer {
+				rows[i].Label = names[ByOrganisation][r.ID]
+			} else {
+				rows[i].Label = names[dim][r.ID]
+			}
+		}
+		sortReportRows(dim, rows)
+	}
+	return rep, nil
+}
+
+// sortReportRows orders months in time, and the other breakdowns from the most registrations,
+// then by name: the largest groups first, in the same order on every call.
+func sortReportRows(dim ReportDimension, rows []ReportRow) {
+	slices.SortFunc(rows, func(a, b ReportRow) int {
+		if dim == ByMonth {
+			return strings.Compare(a.Key, b.Key)
+		}
+		if c := cmp.Compare(b.Figures.Registrations, a.Figures.Registrations); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Label, b.Label); c != 0 {
+			return c
+		}
+		return cmp.Or(strings.Compare(a.Key, b.Key), cmp.Compare(a.ID, b.ID))
+	})
+}

@@ -1,0 +1,292 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/db/dbtest"
+)
+
+// reportWorld is a small network with known answers: the Régie's slots in January and
+// February 2026 (one cancelled), one before and one after, and a slot of Emmaüs Connect.
+type reportWorld struct {
+	pool                      *pgxpool.Pool
+	regie, emmaus, ft         int64
+	cv, caf                   int64 // the Régie's workshops
+	venueA, venueB            int64
+	from, to, now             time.Time
+	awaFirst, awaCAF, bakaryE int64 // registrations whose person keys the tests compare
+}
+
+func newReportWorld(t *testing.T) reportWorld {
+	t.Helper()
+	ctx := context.Background()
+	w := reportWorld{pool: dbtest.New(t)}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	w.from = time.Date(2026, 1, 1, 0, 0, 0, 0, paris)
+	w.to = time.Date(2026, 3, 1, 0, 0, 0, 0, paris)
+	w.now = time.Date(2026, 6, 1, 12, 0, 0, 0, paris)
+	q := func(dst *int64, sql string, args ...any) {
+		t.Helper()
+		if err := w.pool.QueryRow(ctx, sql, args...).Scan(dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q(&w.regie, `INSERT INTO organisations (name, slug, kind, hosts_workshops) VALUES ('Régie de Quartier', 'regie', 'REGIE_DE_QUARTIER', true) RETURNING id`)
+	q(&w.emmaus, `INSERT INTO organisations (name, slug, kind, hosts_workshops) VALUES ('Emmaüs Connect', 'emmaus', 'ASSOCIATION', true) RETURNING id`)
+	q(&w.ft, `INSERT INTO organisations (name, slug, kind, refers_people) VALUES ('France Travail', 'ft', 'FRANCE_TRAVAIL', true) RETURNING id`)
+	workshop := func(org int64, title, topics string) (id int64) {
+		q(&id, `INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
+			VALUES ($1, $2, $3, 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED') RETURNING id`, org, title, topics)
+		return id
+	}
+	venue := func(org int64, name string) (id int64) {
+		q(&id, `INSERT INTO venues (organisation_id, name, street_address, postal_code, city) VALUES ($1, $2, '1 rue', '93240', 'Stains') RETURNING id`, org, name)
+		return id
+	}
+	w.cv, w.caf = workshop(w.regie, "Faire son CV", "{CV_AND_JOB_SEARCH,EMAIL}"), workshop(w.regie, "Mon compte CAF", "{CAF_PROCEDURES}")
+	w.venueA, w.venueB = venue(w.regie, "Espace Jean Ferrat"), venue(w.regie, "Maison du Temps Libre")
+	emmausWorkshop, emmausVenue := workshop(w.emmaus, "Smartphone", "{SMARTPHONE}"), venue(w.emmaus, "Emmaüs Saint-Denis")
+	slot := func(org, workshop, venue int64, start time.Time, capacity int, status string) (id int64) {
+		cancelled := any(nil)
+		if status == "CANCELLED" {
+			cancelled = start
+		}
+		q(&id, `INSERT INTO slots (organisation_id, workshop_id, venue_id, starts_at, ends_at, capacity, visibility,
+				registration_closes_at, allow_overlap, status, cancelled_at)
+			VALUES ($1, $2, $3, $4::timestamptz, $4::timestamptz + interval '2 hours', $5, 'PUBLIC', $4::timestamptz, true, $6, $7) RETURNING id`,
+			org, workshop, venue, start, capacity, status, cancelled)
+		return id
+	}
+	at := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 14, 0, 0, 0, paris) }
+	before := slot(w.regie, w.cv, w.venueA, time.Date(2025, 12, 10, 14, 0, 0, 0, paris), 10, "SCHEDULED")
+	s1 := slot(w.regie, w.cv, w.venueA, at(1, 13), 10, "SCHEDULED")
+	s2 := slot(w.regie, w.caf, w.venueB, at(2, 10), 8, "SCHEDULED")
+	s3 := slot(w.regie, w.cv, w.venueA, at(2, 20), 10, "CANCELLED")
+	after := slot(w.regie, w.cv, w.venueA, at(3, 5), 10, "SCHEDULED")
+	s5 := slot(w.emmaus, emmausWorkshop, emmausVenue, at(1, 20), 5, "SCHEDULED")
+	n := 0
+	type person struct{ first, last, phone, age, postal string }
+	awa := person{"Awa", "Diallo", "+33639980001", "UNDER_26", "93240"}
+	bakary := person{"Bakary", "Camara", "+33639980002", "FROM_26_TO_59", "93240"}
+	reg := func(slot int64, p person, status, attendance string, extra string) (id int64) {
+		n++
+		var att, age, postal any
+		if attendance != "" {
+			att = attendance
+		}
+		if p.age != "" {
+			age = p.age
+		}
+		if p.postal != "" {
+			postal = p.postal
+		}
+		q(&id, `INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, first_name, last_name, phone,
+				postal_code, age_bracket, consent_version, consented_at, attendance, confirmed_at, cancelled_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '2026-01', now(), $10,
+				CASE WHEN $2 <> 'WAITLISTED' THEN now() END, CASE WHEN $2 = 'CANCELLED' THEN now() END) RETURNING id`,
+			slot, status, fmt.Sprintf("REP%04d", n), []byte(fmt.Sprintf("report-token-%d", n)), p.first, p.last, p.phone,
+			postal, age, att)
+		if extra != "" {
+			if _, err := w.pool.Exec(ctx, `UPDATE registrations SET `+extra+` WHERE id = $1`, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	reg(before, awa, "CONFIRMED", "PRESENT", "")
+	// January: Awa referred by France Travail, a CV written; Bakary; Chloé absent; Dina
+	// cancelled; Eli never had a seat.
+	w.awaFirst = reg(s1, person{"AWA", "diallo", awa.phone, awa.age, awa.postal}, "CONFIRMED", "PRESENT",
+		fmt.Sprintf(`referring_org_id = %d, counsellor_name = 'Mme Benali', outcome = 'CV_WRITTEN', outcome_recorded_at = now()`, w.ft))
+	reg(s1, bakary, "CONFIRMED", "PRESENT", "")
+	reg(s1, person{"Chloé", "Martin", "+33639980003", "SIXTY_AND_OVER", "93380"}, "CONFIRMED", "ABSENT", "")
+	reg(s1, person{"Dina", "Petit", "+33639980004", "UNDER_26", "93240"}, "CANCELLED", "", "")
+	reg(s1, person{"Eli", "Roux", "+33639980005", "SIXTY_AND_OVER", "93240"}, "WAITLISTED", "", "")
+	// February: Awa again; Fatou excused (no age nor postal code given); Gaby at the door;
+	// Hugo not marked.
+	w.awaCAF = reg(s2, awa, "CONFIRMED", "PRESENT", "")
+	reg(s2, person{"Fatou", "Sy", "+33639980006", "", ""}, "CONFIRMED", "EXCUSED", "")
+	reg(s2, person{"Gaby", "Leroy", "+33639980007", "FROM_26_TO_59", "93240"}, "CONFIRMED", "PRESENT", "walk_in = true")
+	reg(s2, person{"Hugo", "Blanc", "+33639980008", "FROM_26_TO_59", "93240"}, "CONFIRMED", "", "")
+	reg(s3, awa, "CANCELLED", "", "")
+	reg(after, bakary, "CONFIRMED", "PRESENT", "")
+	// Bakary also went to Emmaüs Connect: one person in the network, first there in January.
+	w.bakaryE = reg(s5, bakary, "CONFIRMED", "PRESENT", "")
+	return w
+}
+
+func intp(n int) *int { return &n }
+
+func row(t *testing.T, r db.Report, dim db.ReportDimension, id int64, key string) db.ReportFigures {
+	t.Helper()
+	for _, x := range r.Rows[dim] {
+		if x.ID == id && (id != 0 || x.Key == key) {
+			return x.Figures
+		}
+	}
+	t.Fatalf("no %s row %d %q in %+v", dim, id, key, r.Rows[dim])
+	return db.ReportFigures{}
+}
+
+func TestReportCountsSlotsSeatsAttendanceAndPeople(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	r, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Régie: January's and February's slots held, the one of 20 February cancelled.
+	// Awa came before the period, so she is not a first-timer; Bakary's visit to Emmaüs
+	// Connect does not count for the Régie.
+	want := db.ReportFigures{SlotsHeld: intp(2), SlotsCancelled: intp(1), SeatsOffered: intp(18),
+		Registrations: 9, Confirmed: 7, Waitlisted: 1, Cancelled: 1, Attended: 4, Absent: 1, Excused: 1,
+		Unmarked: 1, WalkIns: 1, UniqueParticipants: 3, FirstTimeParticipants: 2}
+	if !reflect.DeepEqual(r.Totals, want) {
+		t.Errorf("totals:\n got %s\nwant %s", show(r.Totals), show(want))
+	}
+	if got := *r.Totals.AttendanceRate(); got != 4.0/7 {
+		t.Errorf("attendance rate %v, want 4/7", got)
+	}
+	for _, c := range []struct {
+		dim  db.ReportDimension
+		id   int64
+		key  string
+		want db.ReportFigures
+	}{
+		{db.ByWorkshop, w.cv, "", db.ReportFigures{SlotsHeld: intp(1), SlotsCancelled: intp(1), SeatsOffered: intp(10),
+			Registrations: 5, Confirmed: 3, Waitlisted: 1, Cancelled: 1, Attended: 2, Absent: 1, UniqueParticipants: 2, FirstTimeParticipants: 1}},
+		{db.ByTopic, 0, "EMAIL", db.ReportFigures{SlotsHeld: intp(1), SlotsCancelled: intp(1), SeatsOffered: intp(10),
+			Registrations: 5, Confirmed: 3, Waitlisted: 1, Cancelled: 1, Attended: 2, Absent: 1, UniqueParticipants: 2, FirstTimeParticipants: 1}},
+		{db.ByMonth, 0, "2026-02", db.ReportFigures{SlotsHeld: intp(1), SlotsCancelled: intp(1), SeatsOffered: intp(8),
+			Registrations: 4, Confirmed: 4, Attended: 2, Excused: 1, Unmarked: 1, WalkIns: 1, UniqueParticipants: 2, FirstTimeParticipants: 1}},
+		{db.ByVenue, w.venueB, "", db.ReportFigures{SlotsHeld: intp(1), SlotsCancelled: intp(0), SeatsOffered: intp(8),
+			Registrations: 4, Confirmed: 4, Attended: 2, Excused: 1, Unmarked: 1, WalkIns: 1, UniqueParticipants: 2, FirstTimeParticipants: 1}},
+		{db.ByAgeBracket, 0, "UNDER_26", db.ReportFigures{Registrations: 3, Confirmed: 2, Cancelled: 1, Attended: 2, UniqueParticipants: 1}},
+		{db.ByAgeBracket, 0, "UNKNOWN", db.ReportFigures{Registrations: 1, Confirmed: 1, Excused: 1}},
+		{db.ByPostalCode, 0, "93380", db.ReportFigures{Registrations: 1, Confirmed: 1, Absent: 1}},
+		{db.ByReferrer, w.ft, "", db.ReportFigures{Registrations: 1, Confirmed: 1, Attended: 1, UniqueParticipants: 1}},
+		{db.ByReferrer, 0, "NONE", db.ReportFigures{Registrations: 8, Confirmed: 6, Waitlisted: 1, Cancelled: 1, Attended: 3,
+			Absent: 1, Excused: 1, Unmarked: 1, WalkIns: 1, UniqueParticipants: 3, FirstTimeParticipants: 2}},
+		{db.ByOutcome, 0, "CV_WRITTEN", db.ReportFigures{Registrations: 1, Confirmed: 1, Attended: 1, UniqueParticipants: 1}},
+	} {
+		if got := row(t, r, c.dim, c.id, c.key); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s %d %q:\n got %s\nwant %s", c.dim, c.id, c.key, show(got), show(c.want))
+		}
+	}
+	if got := r.Rows[db.ByMonth]; len(got) != 2 || got[0].Key != "2026-01" || got[1].Key != "2026-02" {
+		t.Errorf("months %+v, want 2026-01 then 2026-02", got)
+	}
+	if got := r.Rows[db.ByWorkshop][0].Label; got != "Faire son CV" {
+		t.Errorf("first workshop %q, want the one with most registrations, Faire son CV", got)
+	}
+	if got := row(t, r, db.ByReferrer, w.ft, "").Attended; got != 1 || r.Rows[db.ByReferrer][1].Label != "France Travail" {
+		t.Errorf("referrers %+v", r.Rows[db.ByReferrer])
+	}
+}
+
+func TestReportOfTheNetworkCountsEachPersonOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	r, err := db.MakeReport(ctx, w.pool, 0, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Emmaüs Connect's slot joins; Bakary, at both, is one person, first seen in January.
+	if got := r.Totals; *got.SlotsHeld != 3 || *got.SeatsOffered != 23 || got.Registrations != 10 || got.Attended != 5 ||
+		got.UniqueParticipants != 3 || got.FirstTimeParticipants != 2 {
+		t.Errorf("network totals %s", show(got))
+	}
+	// First-time means new to the network in the period: Bakary is, at either structure.
+	if got := row(t, r, db.ByOrganisation, w.emmaus, ""); *got.SlotsHeld != 1 || got.UniqueParticipants != 1 || got.FirstTimeParticipants != 1 {
+		t.Errorf("Emmaüs Connect's row %s", show(got))
+	}
+	if got := row(t, r, db.ByOrganisation, w.regie, ""); got.UniqueParticipants != 3 || got.FirstTimeParticipants != 2 {
+		t.Errorf("the Régie's row %s", show(got))
+	}
+}
+
+func TestReportCountsOnlySlotsThatStarted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	r, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, time.Date(2026, 2, 1, 0, 0, 0, 0, paris))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Totals; *got.SlotsHeld != 1 || *got.SlotsCancelled != 0 || got.Registrations != 5 {
+		t.Errorf("on 1 February, totals %s; want January's slot only", show(got))
+	}
+}
+
+func TestReportIsTheSameAfterAnonymisation(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	before, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.Anonymise(ctx, w.pool, w.now.AddDate(2, 0, 0), db.DefaultRetention)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Registrations != 13 || a.FollowUps != 13 {
+		t.Fatalf("anonymised %+v, want every registration", a)
+	}
+	after, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("the report changed with anonymisation:\nbefore %+v\n after %+v", before, after)
+	}
+}
+
+// A person's registrations share a key (the duplicate rule, case aside); a relative on the
+// same phone is someone else.
+func TestPersonKeyFollowsTheDuplicateRule(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	key := func(id int64) (k string) {
+		if err := w.pool.QueryRow(ctx, `SELECT person_key::text FROM registrations WHERE id = $1`, id).Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if key(w.awaFirst) != key(w.awaCAF) {
+		t.Error("Awa's two seats (her name in capitals on one) have different keys")
+	}
+	var son int64
+	if err := w.pool.QueryRow(ctx, `INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, first_name,
+			last_name, phone, consent_version, consented_at, confirmed_at)
+		SELECT slot_id, 'CONFIRMED', 'REPSON', '\x0102', 'Moussa', 'Diallo', phone, '2026-01', now(), now()
+		FROM registrations WHERE id = $1 RETURNING id`, w.awaCAF).Scan(&son); err != nil {
+		t.Fatal(err)
+	}
+	if key(son) == key(w.awaCAF) {
+		t.Error("Awa's son, on her phone, has her key")
+	}
+}
+
+func show(f db.ReportFigures) string {
+	p := func(n *int) string {
+		if n == nil {
+			return "-"
+		}
+		return fmt.Sprint(*n)
+	}
+	return fmt.Sprintf("slots %s/%s seats %s regs %d conf %d wait %d canc %d att %d abs %d exc %d unm %d walk %d uniq %d first %d",
+		p(f.SlotsHeld), p(f.SlotsCancelled), p(f.SeatsOffered), f.Registrations, f.Confirmed, f.Waitlisted, f.Cancelled,
+		f.Attended, f.Absent, f.Excused, f.Unmarked, f.WalkIns, f.UniqueParticipants, f.FirstTimeParticipants)
+}
