@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,12 +74,14 @@ type ReportFigures struct {
 	FirstTimeParticipants int
 }
 
-// AttendanceRate is attended over confirmed seats, or nil with no confirmed seat.
+// AttendanceRate is attended over confirmed seats, rounded to four decimals (0.6667: the
+// same number in the API, in CSV and in a spreadsheet's 15 digits), or nil with no confirmed
+// seat.
 func (f ReportFigures) AttendanceRate() *float64 {
 	if f.Confirmed == 0 {
 		return nil
 	}
-	r := float64(f.Attended) / float64(f.Confirmed)
+	r := math.Round(float64(f.Attended)/float64(f.Confirmed)*10000) / 10000
 	return &r
 }
 
@@ -93,10 +96,10 @@ type ReportRow struct {
 }
 
 // Report is the report of one organisation (OrganisationID) or of the network (0) over
-// [From, To).
+// [Start, End).
 type Report struct {
 	OrganisationID int64
-	From, To       time.Time
+	Start, End     time.Time
 	GeneratedAt    time.Time
 	Totals         ReportFigures
 	Rows           map[ReportDimension][]ReportRow
@@ -173,7 +176,7 @@ UNION ALL SELECT 'workshop', id, title FROM workshops WHERE id = ANY($3)`
 // MakeReport computes the report of organisation orgID (0: the whole network) for the slots
 // that start in [from, to) and have started by now.
 func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (Report, error) {
-	rep := Report{OrganisationID: orgID, From: from, To: to, GeneratedAt: now}
+	rep := Report{OrganisationID: orgID, Start: from, End: to, GeneratedAt: now}
 	type group struct {
 		dim ReportDimension
 		key string

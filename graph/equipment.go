@@ -200,6 +200,11 @@ func (r *mutationResolver) moveHandover(ctx context.Context, gid string, check f
 	return &HandoverPayload{Handover: &h, UserErrors: []UserError{}}, nil
 }
 
+// equipmentFigures shows the devices given in a period.
+func equipmentFigures(t db.EquipmentTotals) *EquipmentFigures {
+	return &EquipmentFigures{Given: t.Given, ByAgeBracket: counts(t.ByAgeBracket), BySituation: counts(t.BySituation), ByKind: counts(t.ByKind)}
+}
+
 // counts turns a count by key into the API's list, by key.
 func counts[K ~string](m map[K]int) []EquipmentCount {
 	out := make([]EquipmentCount, 0, len(m))

@@ -439,7 +439,7 @@ func (r *queryResolver) EquipmentFigures(ctx context.Context, from time.Time, to
 	if err != nil {
 		return nil, err
 	}
-	return &EquipmentFigures{Given: t.Given, ByAgeBracket: counts(t.ByAgeBracket), BySituation: counts(t.BySituation), ByKind: counts(t.ByKind)}, nil
+	return equipmentFigures(t), nil
 }
 
 // Device returns DeviceResolver implementation.

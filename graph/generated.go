@@ -49,6 +49,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Referral() ReferralResolver
 	Registration() RegistrationResolver
+	Report() ReportResolver
 	Room() RoomResolver
 	Slot() SlotResolver
 	Subscription() SubscriptionResolver
@@ -633,6 +634,7 @@ type ComplexityRoot struct {
 		Programmes           func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
 		Referrals            func(childComplexity int, first *int, after *string) int
 		RegistrationByToken  func(childComplexity int, token string) int
+		Report               func(childComplexity int, from time.Time, to time.Time, organisationID *string) int
 		Slots                func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
 		Venues               func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
 		Viewer               func(childComplexity int) int
@@ -711,6 +713,48 @@ type ComplexityRoot struct {
 	ReorientPayload struct {
 		Orientation func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
+	}
+
+	Report struct {
+		ByAgeBracket   func(childComplexity int) int
+		ByMonth        func(childComplexity int) int
+		ByOrganisation func(childComplexity int) int
+		ByOutcome      func(childComplexity int) int
+		ByPostalCode   func(childComplexity int) int
+		ByReferrer     func(childComplexity int) int
+		ByTopic        func(childComplexity int) int
+		ByVenue        func(childComplexity int) int
+		ByWorkshop     func(childComplexity int) int
+		DevicesGiven   func(childComplexity int) int
+		From           func(childComplexity int) int
+		GeneratedAt    func(childComplexity int) int
+		Organisation   func(childComplexity int) int
+		To             func(childComplexity int) int
+		Totals         func(childComplexity int) int
+	}
+
+	ReportFigures struct {
+		Absent                func(childComplexity int) int
+		AttendanceRate        func(childComplexity int) int
+		Attended              func(childComplexity int) int
+		Cancelled             func(childComplexity int) int
+		Confirmed             func(childComplexity int) int
+		Excused               func(childComplexity int) int
+		FirstTimeParticipants func(childComplexity int) int
+		Registrations         func(childComplexity int) int
+		SeatsOffered          func(childComplexity int) int
+		SlotsCancelled        func(childComplexity int) int
+		SlotsHeld             func(childComplexity int) int
+		UniqueParticipants    func(childComplexity int) int
+		Unmarked              func(childComplexity int) int
+		Waitlisted            func(childComplexity int) int
+		WalkIns               func(childComplexity int) int
+	}
+
+	ReportRow struct {
+		Figures func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Label   func(childComplexity int) int
 	}
 
 	RescheduleEnrolmentPayload struct {
@@ -1110,6 +1154,7 @@ type QueryResolver interface {
 	PersonHistory(ctx context.Context, phone *string, email *string, name *string) ([]db.Registration, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
 	Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error)
+	Report(ctx context.Context, from time.Time, to time.Time, organisationID *string) (*db.Report, error)
 	Slots(ctx context.Context, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error)
 	Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*WebhookEndpointConnection, error)
@@ -1137,6 +1182,22 @@ type RegistrationResolver interface {
 	RemindersStopped(ctx context.Context, obj *db.Registration) (*bool, error)
 	Orientations(ctx context.Context, obj *db.Registration) ([]db.Orientation, error)
 	Outcome(ctx context.Context, obj *db.Registration) (*db.Outcome, error)
+}
+type ReportResolver interface {
+	Organisation(ctx context.Context, obj *db.Report) (*db.Organisation, error)
+	From(ctx context.Context, obj *db.Report) (*time.Time, error)
+	To(ctx context.Context, obj *db.Report) (*time.Time, error)
+
+	ByWorkshop(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByTopic(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByMonth(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByVenue(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByOrganisation(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByAgeBracket(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByPostalCode(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByReferrer(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	ByOutcome(ctx context.Context, obj *db.Report) ([]ReportLine, error)
+	DevicesGiven(ctx context.Context, obj *db.Report) (*EquipmentFigures, error)
 }
 type RoomResolver interface {
 	ID(ctx context.Context, obj *db.Room) (string, error)
@@ -3864,6 +3925,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RegistrationByToken(childComplexity, args["token"].(string)), true
+	case "Query.report":
+		if e.ComplexityRoot.Query.Report == nil {
+			break
+		}
+
+		args, err := ec.field_Query_report_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Report(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["organisationId"].(*string)), true
 	case "Query.slots":
 		if e.ComplexityRoot.Query.Slots == nil {
 			break
@@ -4199,6 +4271,207 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReorientPayload.UserErrors(childComplexity), true
+
+	case "Report.byAgeBracket":
+		if e.ComplexityRoot.Report.ByAgeBracket == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByAgeBracket(childComplexity), true
+	case "Report.byMonth":
+		if e.ComplexityRoot.Report.ByMonth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByMonth(childComplexity), true
+	case "Report.byOrganisation":
+		if e.ComplexityRoot.Report.ByOrganisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByOrganisation(childComplexity), true
+	case "Report.byOutcome":
+		if e.ComplexityRoot.Report.ByOutcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByOutcome(childComplexity), true
+	case "Report.byPostalCode":
+		if e.ComplexityRoot.Report.ByPostalCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByPostalCode(childComplexity), true
+	case "Report.byReferrer":
+		if e.ComplexityRoot.Report.ByReferrer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByReferrer(childComplexity), true
+	case "Report.byTopic":
+		if e.ComplexityRoot.Report.ByTopic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByTopic(childComplexity), true
+	case "Report.byVenue":
+		if e.ComplexityRoot.Report.ByVenue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByVenue(childComplexity), true
+	case "Report.byWorkshop":
+		if e.ComplexityRoot.Report.ByWorkshop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ByWorkshop(childComplexity), true
+	case "Report.devicesGiven":
+		if e.ComplexityRoot.Report.DevicesGiven == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.DevicesGiven(childComplexity), true
+	case "Report.from":
+		if e.ComplexityRoot.Report.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.From(childComplexity), true
+	case "Report.generatedAt":
+		if e.ComplexityRoot.Report.GeneratedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.GeneratedAt(childComplexity), true
+	case "Report.organisation":
+		if e.ComplexityRoot.Report.Organisation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Organisation(childComplexity), true
+	case "Report.to":
+		if e.ComplexityRoot.Report.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.To(childComplexity), true
+	case "Report.totals":
+		if e.ComplexityRoot.Report.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Totals(childComplexity), true
+
+	case "ReportFigures.absent":
+		if e.ComplexityRoot.ReportFigures.Absent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Absent(childComplexity), true
+	case "ReportFigures.attendanceRate":
+		if e.ComplexityRoot.ReportFigures.AttendanceRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.AttendanceRate(childComplexity), true
+	case "ReportFigures.attended":
+		if e.ComplexityRoot.ReportFigures.Attended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Attended(childComplexity), true
+	case "ReportFigures.cancelled":
+		if e.ComplexityRoot.ReportFigures.Cancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Cancelled(childComplexity), true
+	case "ReportFigures.confirmed":
+		if e.ComplexityRoot.ReportFigures.Confirmed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Confirmed(childComplexity), true
+	case "ReportFigures.excused":
+		if e.ComplexityRoot.ReportFigures.Excused == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Excused(childComplexity), true
+	case "ReportFigures.firstTimeParticipants":
+		if e.ComplexityRoot.ReportFigures.FirstTimeParticipants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.FirstTimeParticipants(childComplexity), true
+	case "ReportFigures.registrations":
+		if e.ComplexityRoot.ReportFigures.Registrations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Registrations(childComplexity), true
+	case "ReportFigures.seatsOffered":
+		if e.ComplexityRoot.ReportFigures.SeatsOffered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.SeatsOffered(childComplexity), true
+	case "ReportFigures.slotsCancelled":
+		if e.ComplexityRoot.ReportFigures.SlotsCancelled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.SlotsCancelled(childComplexity), true
+	case "ReportFigures.slotsHeld":
+		if e.ComplexityRoot.ReportFigures.SlotsHeld == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.SlotsHeld(childComplexity), true
+	case "ReportFigures.uniqueParticipants":
+		if e.ComplexityRoot.ReportFigures.UniqueParticipants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.UniqueParticipants(childComplexity), true
+	case "ReportFigures.unmarked":
+		if e.ComplexityRoot.ReportFigures.Unmarked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Unmarked(childComplexity), true
+	case "ReportFigures.waitlisted":
+		if e.ComplexityRoot.ReportFigures.Waitlisted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.Waitlisted(childComplexity), true
+	case "ReportFigures.walkIns":
+		if e.ComplexityRoot.ReportFigures.WalkIns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportFigures.WalkIns(childComplexity), true
+
+	case "ReportRow.figures":
+		if e.ComplexityRoot.ReportRow.Figures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Figures(childComplexity), true
+	case "ReportRow.key":
+		if e.ComplexityRoot.ReportRow.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Key(childComplexity), true
+	case "ReportRow.label":
+		if e.ComplexityRoot.ReportRow.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportRow.Label(childComplexity), true
 
 	case "RescheduleEnrolmentPayload.enrolment":
 		if e.ComplexityRoot.RescheduleEnrolmentPayload.Enrolment == nil {
@@ -5245,7 +5518,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/audit.graphqls" "schema/calendarfeed.graphqls" "schema/consent.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
+//go:embed "schema/allocation.graphqls" "schema/apikey.graphqls" "schema/audit.graphqls" "schema/calendarfeed.graphqls" "schema/consent.graphqls" "schema/enrolment.graphqls" "schema/equipment.graphqls" "schema/live.graphqls" "schema/message.graphqls" "schema/organisation.graphqls" "schema/orientation.graphqls" "schema/outcome.graphqls" "schema/personaldata.graphqls" "schema/programme.graphqls" "schema/registration.graphqls" "schema/report.graphqls" "schema/schema.graphqls" "schema/slot.graphqls" "schema/venue.graphqls" "schema/webhook.graphqls" "schema/workshop.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5272,6 +5545,7 @@ var sources = []*ast.Source{
 	{Name: "schema/personaldata.graphqls", Input: sourceData("schema/personaldata.graphqls"), BuiltIn: false},
 	{Name: "schema/programme.graphqls", Input: sourceData("schema/programme.graphqls"), BuiltIn: false},
 	{Name: "schema/registration.graphqls", Input: sourceData("schema/registration.graphqls"), BuiltIn: false},
+	{Name: "schema/report.graphqls", Input: sourceData("schema/report.graphqls"), BuiltIn: false},
 	{Name: "schema/schema.graphqls", Input: sourceData("schema/schema.graphqls"), BuiltIn: false},
 	{Name: "schema/slot.graphqls", Input: sourceData("schema/slot.graphqls"), BuiltIn: false},
 	{Name: "schema/venue.graphqls", Input: sourceData("schema/venue.graphqls"), BuiltIn: false},
@@ -6402,6 +6676,90 @@ func (ec *executionContext) childFields_ReorientPayload(ctx context.Context, fie
 		return ec.fieldContext_ReorientPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReorientPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "organisation":
+		return ec.fieldContext_Report_organisation(ctx, field)
+	case "from":
+		return ec.fieldContext_Report_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Report_to(ctx, field)
+	case "generatedAt":
+		return ec.fieldContext_Report_generatedAt(ctx, field)
+	case "totals":
+		return ec.fieldContext_Report_totals(ctx, field)
+	case "byWorkshop":
+		return ec.fieldContext_Report_byWorkshop(ctx, field)
+	case "byTopic":
+		return ec.fieldContext_Report_byTopic(ctx, field)
+	case "byMonth":
+		return ec.fieldContext_Report_byMonth(ctx, field)
+	case "byVenue":
+		return ec.fieldContext_Report_byVenue(ctx, field)
+	case "byOrganisation":
+		return ec.fieldContext_Report_byOrganisation(ctx, field)
+	case "byAgeBracket":
+		return ec.fieldContext_Report_byAgeBracket(ctx, field)
+	case "byPostalCode":
+		return ec.fieldContext_Report_byPostalCode(ctx, field)
+	case "byReferrer":
+		return ec.fieldContext_Report_byReferrer(ctx, field)
+	case "byOutcome":
+		return ec.fieldContext_Report_byOutcome(ctx, field)
+	case "devicesGiven":
+		return ec.fieldContext_Report_devicesGiven(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportFigures(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "slotsHeld":
+		return ec.fieldContext_ReportFigures_slotsHeld(ctx, field)
+	case "slotsCancelled":
+		return ec.fieldContext_ReportFigures_slotsCancelled(ctx, field)
+	case "seatsOffered":
+		return ec.fieldContext_ReportFigures_seatsOffered(ctx, field)
+	case "registrations":
+		return ec.fieldContext_ReportFigures_registrations(ctx, field)
+	case "confirmed":
+		return ec.fieldContext_ReportFigures_confirmed(ctx, field)
+	case "waitlisted":
+		return ec.fieldContext_ReportFigures_waitlisted(ctx, field)
+	case "cancelled":
+		return ec.fieldContext_ReportFigures_cancelled(ctx, field)
+	case "attended":
+		return ec.fieldContext_ReportFigures_attended(ctx, field)
+	case "absent":
+		return ec.fieldContext_ReportFigures_absent(ctx, field)
+	case "excused":
+		return ec.fieldContext_ReportFigures_excused(ctx, field)
+	case "unmarked":
+		return ec.fieldContext_ReportFigures_unmarked(ctx, field)
+	case "walkIns":
+		return ec.fieldContext_ReportFigures_walkIns(ctx, field)
+	case "attendanceRate":
+		return ec.fieldContext_ReportFigures_attendanceRate(ctx, field)
+	case "uniqueParticipants":
+		return ec.fieldContext_ReportFigures_uniqueParticipants(ctx, field)
+	case "firstTimeParticipants":
+		return ec.fieldContext_ReportFigures_firstTimeParticipants(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportFigures", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_ReportRow_key(ctx, field)
+	case "label":
+		return ec.fieldContext_ReportRow_label(ctx, field)
+	case "figures":
+		return ec.fieldContext_ReportRow_figures(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportRow", field.Name)
 }
 
 func (ec *executionContext) childFields_RescheduleEnrolmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8217,6 +8575,36 @@ func (ec *executionContext) field_Query_registrationByToken_args(ctx context.Con
 		return nil, err
 	}
 	args["token"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "organisationId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["organisationId"] = arg2
 	return args, nil
 }
 
@@ -19525,6 +19913,50 @@ func (ec *executionContext) fieldContext_Query_referrals(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Report(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["organisationId"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_slots(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21019,6 +21451,882 @@ func (ec *executionContext) fieldContext_ReorientPayload_userErrors(_ context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_organisation(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_organisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Organisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Organisation) graphql.Marshaler {
+			return ec.marshalOOrganisation2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_organisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organisation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_from(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Report_to(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalNDate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, true, true, "Date")
+}
+
+func (ec *executionContext) _Report_generatedAt(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_generatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GeneratedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDateTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_generatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "DateTime")
+}
+
+func (ec *executionContext) _Report_totals(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.ReportFigures) graphql.Marshaler {
+			return ec.marshalNReportFigures2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐReportFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byWorkshop(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byWorkshop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByWorkshop(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byWorkshop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byTopic(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byTopic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByTopic(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byTopic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byMonth(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byMonth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByMonth(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byMonth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byVenue(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byVenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByVenue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byVenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byOrganisation(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byOrganisation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByOrganisation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byOrganisation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byAgeBracket(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byAgeBracket(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByAgeBracket(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byAgeBracket(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byPostalCode(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byPostalCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByPostalCode(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byPostalCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byReferrer(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byReferrer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByReferrer(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byReferrer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_byOutcome(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_byOutcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().ByOutcome(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+			return ec.marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_byOutcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_devicesGiven(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_devicesGiven(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().DevicesGiven(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EquipmentFigures) graphql.Marshaler {
+			return ec.marshalNEquipmentFigures2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐEquipmentFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_devicesGiven(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EquipmentFigures(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportFigures_slotsHeld(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_slotsHeld(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SlotsHeld, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_slotsHeld(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_slotsCancelled(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_slotsCancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SlotsCancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_slotsCancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_seatsOffered(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_seatsOffered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeatsOffered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_seatsOffered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_registrations(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_registrations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Registrations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_registrations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_confirmed(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_confirmed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Confirmed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_confirmed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_waitlisted(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_waitlisted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waitlisted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_waitlisted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_cancelled(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_cancelled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cancelled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_cancelled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_attended(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_attended(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attended, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_attended(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_absent(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_absent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Absent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_absent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_excused(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_excused(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Excused, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_excused(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_unmarked(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_unmarked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unmarked, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_unmarked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_walkIns(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_walkIns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WalkIns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_walkIns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_attendanceRate(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_attendanceRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttendanceRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_attendanceRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, true, false, "Float")
+}
+
+func (ec *executionContext) _ReportFigures_uniqueParticipants(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_uniqueParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UniqueParticipants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_uniqueParticipants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportFigures_firstTimeParticipants(ctx context.Context, field graphql.CollectedField, obj *db.ReportFigures) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportFigures_firstTimeParticipants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstTimeParticipants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportFigures_firstTimeParticipants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportFigures", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportRow_key(ctx context.Context, field graphql.CollectedField, obj *ReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportRow_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportRow_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportRow_label(ctx context.Context, field graphql.CollectedField, obj *ReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportRow_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportRow_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportRow_figures(ctx context.Context, field graphql.CollectedField, obj *ReportLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportRow_figures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Figures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v db.ReportFigures) graphql.Marshaler {
+			return ec.marshalNReportFigures2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐReportFigures(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportRow_figures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportFigures(ctx, field)
 		},
 	}
 	return fc, nil
@@ -34353,6 +35661,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_referrals(ctx, field)
 				})
+		case "report":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_report(ctx, field)
+				})
 		case "slots":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34870,6 +36184,255 @@ func (ec *executionContext) _ReorientPayload(ctx context.Context, sel ast.Select
 			}
 		case "userErrors":
 			out.Values[i] = ec._ReorientPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportImplementors = []string{"Report"}
+
+func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *db.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Report")
+		case "organisation":
+			out.Values[i] = ec._Report_organisation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Report_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Report_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "generatedAt":
+			out.Values[i] = ec._Report_generatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._Report_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byWorkshop":
+			out.Values[i] = ec._Report_byWorkshop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byTopic":
+			out.Values[i] = ec._Report_byTopic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byMonth":
+			out.Values[i] = ec._Report_byMonth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byVenue":
+			out.Values[i] = ec._Report_byVenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byOrganisation":
+			out.Values[i] = ec._Report_byOrganisation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byAgeBracket":
+			out.Values[i] = ec._Report_byAgeBracket(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byPostalCode":
+			out.Values[i] = ec._Report_byPostalCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byReferrer":
+			out.Values[i] = ec._Report_byReferrer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "byOutcome":
+			out.Values[i] = ec._Report_byOutcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "devicesGiven":
+			out.Values[i] = ec._Report_devicesGiven(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportFiguresImplementors = []string{"ReportFigures"}
+
+func (ec *executionContext) _ReportFigures(ctx context.Context, sel ast.SelectionSet, obj *db.ReportFigures) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportFiguresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportFigures")
+		case "slotsHeld":
+			out.Values[i] = ec._ReportFigures_slotsHeld(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "slotsCancelled":
+			out.Values[i] = ec._ReportFigures_slotsCancelled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "seatsOffered":
+			out.Values[i] = ec._ReportFigures_seatsOffered(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "registrations":
+			out.Values[i] = ec._ReportFigures_registrations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmed":
+			out.Values[i] = ec._ReportFigures_confirmed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitlisted":
+			out.Values[i] = ec._ReportFigures_waitlisted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelled":
+			out.Values[i] = ec._ReportFigures_cancelled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attended":
+			out.Values[i] = ec._ReportFigures_attended(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "absent":
+			out.Values[i] = ec._ReportFigures_absent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "excused":
+			out.Values[i] = ec._ReportFigures_excused(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unmarked":
+			out.Values[i] = ec._ReportFigures_unmarked(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "walkIns":
+			out.Values[i] = ec._ReportFigures_walkIns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attendanceRate":
+			out.Values[i] = ec._ReportFigures_attendanceRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uniqueParticipants":
+			out.Values[i] = ec._ReportFigures_uniqueParticipants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstTimeParticipants":
+			out.Values[i] = ec._ReportFigures_firstTimeParticipants(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportRowImplementors = []string{"ReportRow"}
+
+func (ec *executionContext) _ReportRow(ctx context.Context, sel ast.SelectionSet, obj *ReportLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportRow")
+		case "key":
+			out.Values[i] = ec._ReportRow_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ReportRow_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "figures":
+			out.Values[i] = ec._ReportRow_figures(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37112,6 +38675,24 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNDate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Date!")
+		return graphql.Null
+	}
+	_ = sel
+	res := MarshalDate(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -38195,6 +39776,38 @@ func (ec *executionContext) marshalNReorientPayload2ᚖgithubᚗcomᚋregiestain
 func (ec *executionContext) unmarshalNReplayWebhookMessageInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReplayWebhookMessageInput(ctx context.Context, v any) (ReplayWebhookMessageInput, error) {
 	res, err := ec.unmarshalInputReplayWebhookMessageInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐReport(ctx context.Context, sel ast.SelectionSet, v *db.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Report!")
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReportFigures2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐReportFigures(ctx context.Context, sel ast.SelectionSet, v db.ReportFigures) graphql.Marshaler {
+	return ec._ReportFigures(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReportRow2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLine(ctx context.Context, sel ast.SelectionSet, v ReportLine) graphql.Marshaler {
+	return ec._ReportRow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReportRow2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLineᚄ(ctx context.Context, sel ast.SelectionSet, v []ReportLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportRow2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReportLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNRequestEquipmentInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRequestEquipmentInput(ctx context.Context, v any) (RequestEquipmentInput, error) {

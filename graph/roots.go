@@ -44,6 +44,7 @@ var rootFields = map[string]rootField{
 	"Query.equipmentRanking":     {},
 	"Query.equipmentRules":       {},
 	"Query.equipmentFigures":     {},
+	"Query.report":               {},
 	"Query.myPersonalData":       {},
 	"Query.auditLog":             {},
 	"Query.personalDataReads":    {},

@@ -198,6 +198,10 @@ func authzRows() []authzRow {
 	add(authzRow{section: s, op: "Query.equipmentRules", object: "-", doc: `{ equipmentRules { version } }`, vars: authzIDs()})
 	add(authzRow{section: s, op: "Query.equipmentFigures", object: "-", doc: `{ equipmentFigures(from: "2026-01-01", to: "2026-12-31") { given } }`, vars: authzIDs()})
 
+	s = "Query: reports"
+	add(authzRow{section: s, op: "Query.report", object: "-", doc: `{ report(from: "2026-01-01", to: "2026-12-31") { totals { registrations } } }`, vars: authzIDs()})
+	add(authzRow{section: s, op: "Query.report", object: "org:other", doc: `query($p: ID!) { report(from: "2026-01-01", to: "2026-12-31", organisationId: $p) { totals { registrations } } }`, vars: authzIDs("p", "org:other")})
+
 	s = "Query: audit"
 	add(authzRow{section: s, op: "Query.auditLog", object: "-", doc: `{ auditLog(first: 1) { edges { node { operation } } } }`, vars: authzIDs()})
 	add(authzRow{section: s, op: "Query.personalDataReads", object: "-", doc: `{ personalDataReads(first: 1) { edges { node { operation } } } }`, vars: authzIDs()})
