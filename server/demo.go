@@ -38,6 +38,11 @@ Try: curl -s http://localhost:%d/graphql -H 'Content-Type: application/json' \
 // together load it once between them.
 func loadDemo(ctx context.Context, pool *pgxpool.Pool) error {
 	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// The other instance may take a few seconds to load it: wait for it, past the
+		// lock_timeout that bounds the API's own waits.
+		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '60s'`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ateliers demo data'))`); err != nil {
 			return err
 		}
@@ -161,6 +166,9 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	if err := demoEquipment(ctx, tx, regie.ID); err != nil {
+		return err
+	}
+	if err := story.history(ctx, tx, franceTravail.ID); err != nil {
 		return err
 	}
 	for _, k := range []struct {

@@ -28,8 +28,8 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	}
 	var orgs, slots int
 	a.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM organisations), (SELECT count(*) FROM slots)`).Scan(&orgs, &slots)
-	if orgs != 4 || slots != 10 {
-		t.Errorf("got %d organisations and %d slots, want 4 and 10 (loaded once)", orgs, slots)
+	if orgs != 4 || slots != 22 {
+		t.Errorf("got %d organisations and %d slots, want 4 and 22 (loaded once)", orgs, slots)
 	}
 
 	// The full slot is full of real (sample) registrations, with two people waiting, France
@@ -38,9 +38,10 @@ func TestDemoDataLoadsOnce(t *testing.T) {
 	a.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status = 'CONFIRMED'), count(*) FILTER (WHERE status = 'WAITLISTED'),
 		count(*) FILTER (WHERE referring_org_id IS NOT NULL) FROM registrations`).Scan(&confirmed, &waiting, &referred)
 	// 8 + 1 referral, 3 on the quotas, a household of 2, 3 last Tuesday, 4 + 1 walk-in on the
-	// slot that just ended, and Awa's 3 seats to come in her course.
-	if confirmed != 25 || waiting != 2 || referred != 1 {
-		t.Errorf("got %d confirmed, %d waiting, %d referred; want 25, 2, 1", confirmed, waiting, referred)
+	// slot that just ended, Awa's 3 seats to come in her course, and the 12 workshops of 6 of
+	// the last three months (one referred at each).
+	if confirmed != 97 || waiting != 2 || referred != 13 {
+		t.Errorf("got %d confirmed, %d waiting, %d referred; want 97, 2, 13", confirmed, waiting, referred)
 	}
 
 	var regie struct {
@@ -310,6 +311,20 @@ func TestDemoDataTellsTheStory(t *testing.T) {
 			!slices.Equal(states, []string{"ATTENDED", "BOOKED", "BOOKED", "BOOKED"}) ||
 			!slices.Equal(slots, []string{"U2xvdDoxMA", "U2xvdDoy", "U2xvdDo0", "U2xvdDo2"}) {
 			t.Errorf("Awa's course: %+v; want the CV attended on slot 10, then slots 2, 4 and 6 booked", e)
+		}
+	})
+
+	t.Run("the Régie's report of its last months", func(t *testing.T) {
+		var got reportAnswer
+		paris, _ := time.LoadLocation("Europe/Paris")
+		today := time.Now().In(paris)
+		a.query(demoRegieKey, reportDoc, map[string]any{"from": today.AddDate(0, 0, -120).Format(time.DateOnly),
+			"to": today.Format(time.DateOnly)}, &got)
+		r := got.Report
+		// Twelve Mondays, last Tuesday's and the slot that just ended.
+		if *r.Totals.SlotsHeld != 14 || r.Totals.Registrations < 72 || r.Totals.UniqueParticipants >= r.Totals.Attended ||
+			r.Totals.FirstTimeParticipants == 0 || len(r.ByMonth) < 3 || len(r.ByOutcome) < 3 || len(r.ByReferrer) != 2 {
+			t.Errorf("the Régie's report: %+v", r)
 		}
 	})
 
