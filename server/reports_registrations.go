@@ -47,6 +47,7 @@ func registrationsExport(pool *pgxpool.Pool) http.Handler {
 				}
 			}
 		}()
+		startFile(w, e, "inscriptions") // before the first byte of the body
 		var t spreadsheet.Table
 		var csv *spreadsheet.CSV
 		var sheet *spreadsheet.Sheet
@@ -60,7 +61,6 @@ func registrationsExport(pool *pgxpool.Pool) http.Handler {
 			sheet, err = book.Sheet("Inscriptions")
 			t = sheet
 		}
-		startFile(w, e, "inscriptions")
 		if err == nil {
 			err = t.Row(registrationHeader...)
 		}

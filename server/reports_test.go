@@ -344,9 +344,11 @@ func TestRegistrationsExportListsTheHostsSlotsAndRecordsTheRead(t *testing.T) {
 	a.exec(`UPDATE registrations SET first_name = NULL, last_name = NULL, phone = NULL, email = NULL,
 		anonymised_at = now(), token_hash = '\x00' WHERE id = $1`, dbID(t, h.regs[0]))
 
-	status, body, _ := a.export(h.key, "/reports/registrations.csv?from=2026-01-01&to=2026-12-31")
-	if status != http.StatusOK {
-		t.Fatalf("%d %s", status, body)
+	status, body, header := a.export(h.key, "/reports/registrations.csv?from=2026-01-01&to=2026-12-31")
+	if status != http.StatusOK || header.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		header.Get("Content-Disposition") != `attachment; filename="inscriptions-2026-01-01-2026-12-31.csv"` ||
+		header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("%d %v %s", status, header, body)
 	}
 	rows := readCSV(t, body)
 	if len(rows) != 1+12+1 || rows[0][0] != "créneau" || len(rows[0]) != 21 {
@@ -378,8 +380,8 @@ func TestRegistrationsExportListsTheHostsSlotsAndRecordsTheRead(t *testing.T) {
 		t.Errorf("%d reads of %d registrations recorded, want one of the 11 not anonymised", reads, len(ids))
 	}
 
-	status, body, _ = a.export(h.key, "/reports/registrations.xlsx?from=2026-01-01&to=2026-12-31")
-	if status != http.StatusOK {
+	status, body, header = a.export(h.key, "/reports/registrations.xlsx?from=2026-01-01&to=2026-12-31")
+	if status != http.StatusOK || header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
 		t.Fatalf("%d %s", status, body)
 	}
 	sheet := readXLSX(t, body, "Inscriptions")
