@@ -174,7 +174,8 @@ UNION ALL SELECT 'venue', id, name FROM venues WHERE id = ANY($2)
 UNION ALL SELECT 'workshop', id, title FROM workshops WHERE id = ANY($3)`
 
 // MakeReport computes the report of organisation orgID (0: the whole network) for the slots
-// that start in [from, to) and have started by now.
+// that start in [from, to) and have started by now; ErrNotFound if there is no such
+// organisation.
 func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (Report, error) {
 	rep := Report{OrganisationID: orgID, Start: from, End: to, GeneratedAt: now}
 	type group struct {
@@ -194,6 +195,14 @@ func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.
 		return f
 	}
 	at(group{}) // the totals, even of a period without slots
+	if orgID != 0 {
+		var known bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)`, orgID).Scan(&known); err != nil {
+			return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
+		} else if !known {
+			return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, ErrNotFound)
+		}
+	}
 	// One read-only snapshot for the three reads, so that slots, registrations and devices agree.
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {

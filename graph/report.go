@@ -15,6 +15,9 @@ import (
 // before it.
 const reportMaxDays = 1096
 
+// errNoSuchOrganisation answers a report of an organisation id that names none.
+var errNoSuchOrganisation = errBadInput("organisationId: no such organisation")
+
 // ReportLine is one row of a report's breakdown as clients read it.
 type ReportLine struct {
 	Key     string
@@ -97,6 +100,9 @@ func dateOf(t time.Time) time.Time {
 // ErrorCode returns the code a client is shown for err (UNAUTHENTICATED, FORBIDDEN,
 // BAD_USER_INPUT...), or "" for an error the client is not shown.
 func ErrorCode(err error) string {
+	if errors.Is(err, db.ErrNotFound) {
+		err = errNoSuchOrganisation // the only not-found of a report
+	}
 	var coded *codedError
 	if errors.As(err, &coded) {
 		return coded.code

@@ -24,14 +24,10 @@ func (r *queryResolver) Report(ctx context.Context, from time.Time, to time.Time
 	if err != nil {
 		return nil, err
 	}
-	if orgID != 0 {
-		if _, err := loadersFrom(ctx).organisation.Load(ctx, orgID); errors.Is(err, db.ErrNotFound) {
-			return nil, errBadInput("organisationId: no such organisation")
-		} else if err != nil {
-			return nil, err
-		}
-	}
 	rep, err := db.MakeReport(ctx, r.Pool, orgID, start, end, time.Now())
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, errNoSuchOrganisation
+	}
 	return &rep, err
 }
 

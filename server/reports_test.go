@@ -299,6 +299,7 @@ func TestReportOfTheNetworkAndWhoMayReadIt(t *testing.T) {
 		{"without REPORTS_READ", noReports, nil, "FORBIDDEN"},
 		{"another organisation's", h.key, map[string]any{"org": other.id}, "FORBIDDEN"},
 		{"not an organisation id", admin, map[string]any{"org": h.slots[0]}, "BAD_USER_INPUT"},
+		{"an organisation that does not exist", admin, map[string]any{"org": "T3JnYW5pc2F0aW9uOjk5OTk"}, "BAD_USER_INPUT"},
 		{"to before from", h.key, map[string]any{"from": "2026-02-01", "to": "2026-01-31"}, "BAD_USER_INPUT"},
 		{"over three years", h.key, map[string]any{"from": "2020-01-01", "to": "2026-12-31"}, "BAD_USER_INPUT"},
 	} {
@@ -322,6 +323,7 @@ func TestReportOfTheNetworkAndWhoMayReadIt(t *testing.T) {
 		{"another organisation's", h.key, "/reports/figures.csv?from=2026-01-01&to=2026-12-31&organisation=" + other.id, 403},
 		{"no dates", h.key, "/reports/figures.csv", 400},
 		{"a date in another form", h.key, "/reports/figures.csv?from=01/01/2026&to=2026-12-31", 400},
+		{"an organisation that does not exist", admin, "/reports/figures.csv?from=2026-01-01&to=2026-12-31&organisation=T3JnYW5pc2F0aW9uOjk5OTk", 400},
 		{"another format", h.key, "/reports/figures.pdf?from=2026-01-01&to=2026-12-31", 404},
 		{"the lists without REGISTRATIONS_READ", h.readOnly, "/reports/registrations.csv?from=2026-01-01&to=2026-12-31", 403},
 		{"the lists with an administrator key", admin, "/reports/registrations.csv?from=2026-01-01&to=2026-12-31", 403},
