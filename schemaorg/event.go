@@ -129,7 +129,7 @@ func (e Event) JSON() string {
 	ev := event{
 		Context: "https://schema.org", Type: "Event",
 		Name:        w.Title,
-		Description: description(w),
+		Description: Description(w),
 		URL:         e.URL,
 		StartDate:   Time(s.StartsAt), EndDate: Time(s.EndsAt),
 		EventStatus:         Scheduled,
@@ -192,15 +192,17 @@ func previousStarts(s db.Slot) []string {
 	return out
 }
 
-// description is the workshop's summary and description, one paragraph each.
-func description(w db.Workshop) string {
-	var parts []string
-	for _, p := range []string{w.Summary, w.Description} {
-		if p = strings.TrimSpace(p); p != "" {
-			parts = append(parts, p)
-		}
+// Description is what a workshop is: its summary, then its description, one paragraph each;
+// the description alone when it begins with the summary (as many do); "" when both are empty.
+func Description(w db.Workshop) string {
+	summary, text := strings.TrimSpace(w.Summary), strings.TrimSpace(w.Description)
+	switch {
+	case summary == "" || strings.HasPrefix(text, summary):
+		return text
+	case text == "":
+		return summary
 	}
-	return strings.Join(parts, "\n\n")
+	return summary + "\n\n" + text
 }
 
 // Time writes t in ISO 8601 with the Europe/Paris offset of its date, to the second.

@@ -278,14 +278,9 @@ var reseauxPorteurs = map[db.OrganisationKind][]string{
 // serviceDescription says what the workshop is, for how long, and what to bring: 5 to 10,000
 // characters, as the schema wants.
 func serviceDescription(w db.Workshop) string {
-	var parts []string
-	for _, p := range []string{w.Summary, w.Description} {
-		if p = strings.TrimSpace(p); p != "" {
-			parts = append(parts, p)
-		}
-	}
-	if len(parts) == 0 {
-		parts = append(parts, "Atelier numérique : "+w.Title+".")
+	parts := []string{schemaorg.Description(w)}
+	if parts[0] == "" {
+		parts[0] = "Atelier numérique : " + w.Title + "."
 	}
 	parts = append(parts, fmt.Sprintf("Durée : %s. Gratuit, sur inscription.", duration(w.DurationMinutes)))
 	if len(w.WhatToBring) > 0 {
