@@ -30,9 +30,14 @@ const organisationColumns = `id, name, slug, kind, siret, phone, email, website,
 
 func scanOrganisation(row pgx.CollectableRow) (Organisation, error) {
 	var o Organisation
-	err := row.Scan(&o.ID, &o.Name, &o.Slug, &o.Kind, &o.Siret, &o.Phone, &o.Email, &o.Website,
-		&o.Description, &o.HostsWorkshops, &o.RefersPeople, &o.IsSample, &o.CreatedAt)
+	err := row.Scan(o.fields()...)
 	return o, err
+}
+
+// fields are the destinations of organisationColumns, in order.
+func (o *Organisation) fields() []any {
+	return []any{&o.ID, &o.Name, &o.Slug, &o.Kind, &o.Siret, &o.Phone, &o.Email, &o.Website,
+		&o.Description, &o.HostsWorkshops, &o.RefersPeople, &o.IsSample, &o.CreatedAt}
 }
 
 // OrganisationsByID returns the organisations with the given ids, in no particular order.

@@ -33,6 +33,9 @@ type Slot struct {
 	// Revision counts the changes of its time, venue and status (migration 010): a calendar
 	// event's SEQUENCE.
 	Revision int
+	// PreviousStartsAt are the starts the slot had before it was moved while public, oldest
+	// first (migration 024): a search engine's previousStartDate.
+	PreviousStartsAt []time.Time
 
 	// The slot's workshop and venue, when the read that returned it was asked for them (With):
 	// they come in the slot's own statement, so that nothing fetches them again.
@@ -107,14 +110,16 @@ func (s Slot) registrationRefusal(now time.Time) error {
 
 const slotColumns = `s.id, s.organisation_id, s.workshop_id, s.venue_id, s.starts_at, s.ends_at,
 	s.capacity, s.seats_taken, s.seats_reserved, s.waitlist_length, s.status, s.cancellation_reason, s.visibility,
-	s.registration_opens_at, s.registration_closes_at, s.facilitator_name, s.revision, s.room_id, s.allow_overlap`
+	s.registration_opens_at, s.registration_closes_at, s.facilitator_name, s.revision, s.room_id, s.allow_overlap,
+	s.previous_starts_at`
 
 // fields are the destinations of slotColumns, in order. (A slot is always read whole: its
 // columns are few and small, and seatsLeft, the rules and the page cache need most of them.)
 func (s *Slot) fields() []any {
 	return []any{&s.ID, &s.OrganisationID, &s.WorkshopID, &s.VenueID, &s.StartsAt, &s.EndsAt,
 		&s.Capacity, &s.SeatsTaken, &s.SeatsReserved, &s.WaitlistLength, &s.Status, &s.CancellationReason, &s.Visibility,
-		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName, &s.Revision, &s.RoomID, &s.AllowOverlap}
+		&s.RegistrationOpensAt, &s.RegistrationClosesAt, &s.FacilitatorName, &s.Revision, &s.RoomID, &s.AllowOverlap,
+		&s.PreviousStartsAt}
 }
 
 func scanSlot(row pgx.CollectableRow) (Slot, error) {
@@ -306,10 +311,17 @@ func UpdateSlot(ctx context.Context, q Querier, id int64, change func(*Slot) err
 		if s.Capacity < s.SeatsTaken+s.SeatsReserved {
 			return ErrCapacityBelowSeatsTaken
 		}
+		// A start the public could see is kept when it changes (migration 024): the old row's
+		// values are those on the right of SET.
 		if _, err := tx.Exec(ctx, `
 			UPDATE slots SET venue_id = $2, starts_at = $3, ends_at = $4, capacity = $5,
 				visibility = $6, registration_opens_at = $7, registration_closes_at = $8,
-				facilitator_name = $9, room_id = $10, allow_overlap = $11, updated_at = now()
+				facilitator_name = $9, room_id = $10, allow_overlap = $11, updated_at = now(),
+				previous_starts_at = CASE
+					WHEN starts_at <> $3 AND visibility = 'PUBLIC' AND EXISTS (
+						SELECT 1 FROM workshops w WHERE w.id = slots.workshop_id AND w.status = 'PUBLISHED')
+					THEN (array_append(previous_starts_at, starts_at))[greatest(cardinality(previous_starts_at) - 18, 1):]
+					ELSE previous_starts_at END
 			WHERE id = $1`,
 			s.ID, s.VenueID, s.StartsAt, s.EndsAt, s.Capacity, s.Visibility,
 			s.RegistrationOpensAt, s.RegistrationClosesAt, s.FacilitatorName, s.RoomID, s.AllowOverlap); err != nil {

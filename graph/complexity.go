@@ -56,6 +56,8 @@ func complexity() ComplexityRoot {
 	c.Organisation.Workshops = func(child int, first *int, _ *string) int { return pageCost(child, first) }
 	c.Venue.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }
 	c.Workshop.Slots = func(child int, _ *db.SlotFilter, first *int, _ *string) int { return pageCost(child, first) }
+	// The slot's workshop, venue and host, each through its loader.
+	c.Slot.StructuredData = func(int) int { return 3 }
 	c.Slot.Registrations = func(child int, _ []db.RegistrationStatus, first *int, _ *string) int {
 		return pageCost(child, first)
 	}

@@ -795,6 +795,7 @@ type ComplexityRoot struct {
 		SeatsTaken            func(childComplexity int) int
 		StartsAt              func(childComplexity int) int
 		Status                func(childComplexity int) int
+		StructuredData        func(childComplexity int) int
 		Venue                 func(childComplexity int) int
 		Visibility            func(childComplexity int) int
 		WaitlistLength        func(childComplexity int) int
@@ -1213,6 +1214,7 @@ type SlotResolver interface {
 
 	Registrations(ctx context.Context, obj *db.Slot, statuses []db.RegistrationStatus, first *int, after *string) (*RegistrationConnection, error)
 	Allocations(ctx context.Context, obj *db.Slot) ([]db.Allocation, error)
+	StructuredData(ctx context.Context, obj *db.Slot) (*string, error)
 }
 type SubscriptionResolver interface {
 	SeatsChanged(ctx context.Context, slotIds []string) (<-chan *db.Slot, error)
@@ -4649,6 +4651,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Slot.Status(childComplexity), true
+	case "Slot.structuredData":
+		if e.ComplexityRoot.Slot.StructuredData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slot.StructuredData(childComplexity), true
 	case "Slot.venue":
 		if e.ComplexityRoot.Slot.Venue == nil {
 			break
@@ -6846,6 +6854,8 @@ func (ec *executionContext) childFields_Slot(ctx context.Context, field graphql.
 		return ec.fieldContext_Slot_registrations(ctx, field)
 	case "allocations":
 		return ec.fieldContext_Slot_allocations(ctx, field)
+	case "structuredData":
+		return ec.fieldContext_Slot_structuredData(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Slot", field.Name)
 }
@@ -23179,6 +23189,29 @@ func (ec *executionContext) fieldContext_Slot_allocations(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Slot_structuredData(ctx context.Context, field graphql.CollectedField, obj *db.Slot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slot_structuredData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Slot().StructuredData(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slot_structuredData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slot", field, true, true, "String")
+}
+
 func (ec *executionContext) _SlotConnection_edges(ctx context.Context, field graphql.CollectedField, obj *SlotConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36706,6 +36739,11 @@ func (ec *executionContext) _Slot(ctx context.Context, sel ast.SelectionSet, obj
 		case "allocations":
 			out.Values[i] = ec._Slot_allocations(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "structuredData":
+			out.Values[i] = ec._Slot_structuredData(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:

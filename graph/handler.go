@@ -30,9 +30,9 @@ import (
 // it is healthy (Resolver.reader); pages, if not nil, answers anonymous catalogue queries from
 // memory (package pagecache). The databases are db.Queriers (pools) behind db's types: this
 // package never talks to the driver itself. hooks says where webhook endpoints may point, and
-// keeps their secrets.
-func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints, lv *LiveConfig, ret db.Retention) http.Handler {
-	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks, Live: lv, Retention: ret}
+// keeps their secrets. links are the website's pages the API links to.
+func NewHandler(pool db.Querier, standby *db.Standby, pages *pagecache.Cache, lim limits.Limits, hooks webhooks.Endpoints, lv *LiveConfig, ret db.Retention, links Links) http.Handler {
+	res := &Resolver{Pool: pool, Standby: standby, Webhooks: hooks, Live: lv, Retention: ret, Links: links}
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: res, Complexity: complexity()}))
 	if lv != nil {
 		for _, t := range liveTransports(lv) {

@@ -45,7 +45,7 @@ func TestResolverPanicIsRecoveredAndMasked(t *testing.T) {
 
 	lim := limits.DefaultLimits()
 	lim.RateLimits = false // the rate limits draw from the database, before any resolver
-	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{}, nil, db.DefaultRetention)
+	h := NewHandler(nil, nil, nil, lim, webhooks.Endpoints{}, nil, db.DefaultRetention, Links{})
 
 	type result struct {
 		Data   map[string]any

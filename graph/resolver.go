@@ -24,6 +24,22 @@ type Resolver struct {
 	Live *LiveConfig
 	// Retention is how long personal data is kept, for the dates the API shows.
 	Retention db.Retention
+	// Links are the public website's pages the API links to.
+	Links Links
+}
+
+// Links are the public website's pages the API links to; an empty base links nowhere.
+type Links struct {
+	// SlotPage is the page of a slot, followed by its global id (SLOT_PAGE_BASE).
+	SlotPage string
+}
+
+// Slot is the website's page of the slot with id, or "" when there is none.
+func (l Links) Slot(id int64) string {
+	if l.SlotPage == "" {
+		return ""
+	}
+	return l.SlotPage + globalID(kindSlot, id)
 }
 
 // reader is where the operation of ctx reads: the replica, when there is one, for a catalogue

@@ -7,6 +7,7 @@ import (
 
 	"github.com/regiestains/ateliers/batch"
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/schemaorg"
 )
 
 // localTime turns a Paris wall-clock input into an instant, or records why it cannot.
@@ -167,4 +168,28 @@ func allocationsOf(ctx context.Context, s *db.Slot) ([]db.Allocation, error) {
 		return s.WithAllocations, nil
 	}
 	return loadersFrom(ctx).allocations.Load(ctx, s.ID)
+}
+
+// structuredData is Slot.structuredData: the slot as a schema.org Event, when the public may see
+// it. Its workshop, venue and host come whole from the loaders (the slot's With parents may
+// hold a few fields only), batched across a page of slots.
+func (r *Resolver) structuredData(ctx context.Context, s *db.Slot) (*string, error) {
+	if s.Visibility != db.VisibilityPublic {
+		return nil, nil
+	}
+	l := loadersFrom(ctx)
+	w, err := l.workshop.Load(ctx, s.WorkshopID)
+	if err != nil || w.Status != db.StatusPublished {
+		return nil, err
+	}
+	v, err := l.venue.Load(ctx, s.VenueID)
+	if err != nil {
+		return nil, err
+	}
+	o, err := l.organisation.Load(ctx, s.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	text := schemaorg.Event{Slot: *s, Workshop: w, Venue: v, Organisation: o, URL: r.Links.Slot(s.ID), Now: time.Now()}.JSON()
+	return &text, nil
 }

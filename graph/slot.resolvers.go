@@ -270,6 +270,11 @@ func (r *slotResolver) Allocations(ctx context.Context, obj *db.Slot) ([]db.Allo
 	return slotAllocations(ctx, obj)
 }
 
+// StructuredData is the resolver for the structuredData field.
+func (r *slotResolver) StructuredData(ctx context.Context, obj *db.Slot) (*string, error) {
+	return r.structuredData(ctx, obj)
+}
+
 // WorkshopIds is the resolver for the workshopIds field.
 func (r *slotFilterResolver) WorkshopIds(ctx context.Context, obj *db.SlotFilter, data []string) error {
 	ids, err := filterIDs(kindWorkshop, "workshopIds", data)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -61,6 +63,13 @@ type config struct {
 	// PublicURL is the API's address as the world reaches it (PUBLIC_URL, e.g.
 	// https://api.example.fr): delivery receipts are posted to PUBLIC_URL/receipts/twilio.
 	PublicURL string
+	// The public website's pages the open data and the structured data link to, each followed
+	// by a global id: SLOT_PAGE_BASE (e.g. https://ateliers.example.fr/creneaux/) and
+	// WORKSHOP_PAGE_BASE (e.g. https://ateliers.example.fr/ateliers/) [none: no link].
+	SlotPageBase, WorkshopPageBase string
+	// DataInclusionSource is the producer's name in the data·inclusion records
+	// (DATA_INCLUSION_SOURCE [ateliers-numeriques]), the prefix of their ids.
+	DataInclusionSource string
 	// TrustedProxies are the proxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
 	// prefixes [none]) whose X-Forwarded-For names the client of an anonymous call.
 	TrustedProxies []netip.Prefix
@@ -160,6 +169,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.SMTPURL, c.MailFrom, c.MessageLinkBase = getenv("SMTP_URL"), getenv("MAIL_FROM"), getenv("MESSAGE_LINK_BASE")
 	if c.SMTPURL != "" && c.MailFrom == "" {
 		errs = append(errs, "MAIL_FROM must name the sender of emails when SMTP_URL is set")
+	}
+	for name, base := range map[string]*string{"SLOT_PAGE_BASE": &c.SlotPageBase, "WORKSHOP_PAGE_BASE": &c.WorkshopPageBase} {
+		if *base = getenv(name); *base != "" && !isPageBase(*base) {
+			errs = append(errs, name+" must be an absolute http(s) address ending in / or =, e.g. https://ateliers.example.fr/creneaux/")
+		}
+	}
+	c.DataInclusionSource = cmp.Or(getenv("DATA_INCLUSION_SOURCE"), "ateliers-numeriques")
+	if !sourcePattern.MatchString(c.DataInclusionSource) {
+		errs = append(errs, "DATA_INCLUSION_SOURCE must be 3 to 50 lowercase letters, digits and dashes")
 	}
 	if v := getenv("REMINDER_HOUR"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n < 9 || n > 19 {
@@ -289,4 +307,15 @@ func loopback(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// sourcePattern is a data·inclusion producer's name: its ids are "<source>--<id>".
+var sourcePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{2,49}$`)
+
+// isPageBase reports whether base can be followed by an id to make a page's address: absolute,
+// http(s), with a host, no fragment, and ending where an id may follow.
+func isPageBase(base string) bool {
+	u, err := url.Parse(base)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Fragment == "" &&
+		len(base) <= 500 && (strings.HasSuffix(base, "/") || strings.HasSuffix(base, "="))
 }

@@ -22,6 +22,13 @@ func TestConfigRefusesUnsafeOrUnclearSettings(t *testing.T) {
 		{"PAGE_CACHE", "on", ""},
 		{"PAGE_CACHE", "no", "PAGE_CACHE must be on or off"},
 		{"RATE_LIMITS", "false", "RATE_LIMITS must be on or off"},
+		{"SLOT_PAGE_BASE", "https://ateliers.example.fr/creneaux/", ""},
+		{"SLOT_PAGE_BASE", "https://ateliers.example.fr/creneau?id=", ""},
+		{"SLOT_PAGE_BASE", "/creneaux/", "SLOT_PAGE_BASE must be an absolute http(s) address"},
+		{"SLOT_PAGE_BASE", "javascript:alert(1)//", "SLOT_PAGE_BASE must be an absolute http(s) address"},
+		{"WORKSHOP_PAGE_BASE", "https://ateliers.example.fr/ateliers", "WORKSHOP_PAGE_BASE must be an absolute http(s) address"},
+		{"DATA_INCLUSION_SOURCE", "reseau-stains", ""},
+		{"DATA_INCLUSION_SOURCE", "Réseau Stains", "DATA_INCLUSION_SOURCE must be"},
 	} {
 		_, err := loadConfig(func(k string) string {
 			if k == c.name {

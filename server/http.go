@@ -32,7 +32,7 @@ import (
 func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pagecache.Cache, hub *live.Hub) http.Handler {
 	mux := http.NewServeMux()
 	gql := graph.NewHandler(pool, standby, pages, c.Limits, webhooks.Endpoints{
-		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets}, liveConfig(c, pool, hub), c.Retention)
+		Policy: webhooks.Policy{AllowLoopback: c.WebhookAllowLoopback}, Vault: c.WebhookSecrets}, liveConfig(c, pool, hub), c.Retention, graph.Links{SlotPage: c.SlotPageBase})
 	var api http.Handler = corsFor(c.CORSOrigins).Handler(allowMethods(refuseGETMutations(requireJSON(limitBody(c.MaxBodyBytes,
 		withDeadline(c.RequestTimeout, authenticate(pool, withClientAddr(c.TrustedProxies, withIdempotencyKey(gql)))))))))
 	if hub != nil {
@@ -41,6 +41,7 @@ func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pageca
 	mux.Handle("/graphql", api)
 	routeCalendars(mux, c, pool)
 	routeReports(mux, c, pool)
+	routeOpenData(mux, c, pool)
 	if c.TwilioAuthToken != "" {
 		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
 	}
