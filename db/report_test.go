@@ -290,3 +290,51 @@ func show(f db.ReportFigures) string {
 		p(f.SlotsHeld), p(f.SlotsCancelled), p(f.SeatsOffered), f.Registrations, f.Confirmed, f.Waitlisted, f.Cancelled,
 		f.Attended, f.Absent, f.Excused, f.Unmarked, f.WalkIns, f.UniqueParticipants, f.FirstTimeParticipants)
 }
+
+// BenchmarkReportOfAYear: a busy network's year, 2,000 slots and 50,000 registrations of
+// 8,000 people, reported on in one call (go test -bench Report -run '^$' ./db/).
+func BenchmarkReportOfAYear(b *testing.B) {
+	ctx := context.Background()
+	pool := benchWorld(b)
+	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for b.Loop() {
+		r, err := db.MakeReport(ctx, pool, 1, from, to, to)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Totals.Registrations < 40000 {
+			b.Fatalf("%d registrations", r.Totals.Registrations)
+		}
+	}
+}
+
+// benchWorld is the busy year of BenchmarkReportOfAYear.
+func benchWorld(b testing.TB) *pgxpool.Pool {
+	ctx := context.Background()
+	pool := dbtest.New(b)
+	for _, sql := range []string{
+		`INSERT INTO organisations (name, slug, kind, hosts_workshops) VALUES ('Régie', 'regie', 'REGIE_DE_QUARTIER', true)`,
+		`INSERT INTO workshops (organisation_id, title, topics, level, duration_minutes, audiences, status)
+			SELECT 1, 'Atelier ' || n, '{CV_AND_JOB_SEARCH,EMAIL}', 'BEGINNER', 120, '{EVERYONE}', 'PUBLISHED' FROM generate_series(1, 8) n`,
+		`INSERT INTO venues (organisation_id, name, street_address, postal_code, city)
+			SELECT 1, 'Lieu ' || n, '1 rue', '93240', 'Stains' FROM generate_series(1, 4) n`,
+		`INSERT INTO slots (organisation_id, workshop_id, venue_id, starts_at, ends_at, capacity, visibility, registration_closes_at, allow_overlap)
+			SELECT 1, 1 + n % 8, 1 + n % 4, t, t + interval '2 hours', 30, 'PUBLIC', t, true
+			FROM generate_series(1, 2000) n, LATERAL (SELECT timestamptz '2025-01-01' + n * interval '4 hours 20 minutes' AS t) x`,
+		`ALTER TABLE registrations DISABLE TRIGGER registrations_person_key`,
+		`INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, phone, postal_code, age_bracket,
+				consent_version, consented_at, attendance, confirmed_at, person_key)
+			SELECT s, 'CONFIRMED', 'B' || s || '-' || k, decode(md5(s || '-' || k), 'hex'), '+3363998' || lpad((s * 25 + k) % 8000 || '', 4, '0'),
+				'9324' || k % 10, (ARRAY['UNDER_26', 'FROM_26_TO_59', 'SIXTY_AND_OVER'])[1 + k % 3], '1', now(),
+				(ARRAY['PRESENT', 'PRESENT', 'PRESENT', 'ABSENT', 'EXCUSED'])[1 + (s + k) % 5], now(),
+				md5('person ' || (s * 25 + k) % 8000)::uuid
+			FROM generate_series(1, 2000) s, generate_series(1, 25) k`,
+		`ALTER TABLE registrations ENABLE TRIGGER registrations_person_key`,
+		`ANALYZE`,
+	} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return pool
+}
