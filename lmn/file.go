@@ -86,12 +86,24 @@ func WriteJSON(w io.Writer, records []Record) error {
 // has a header of field names (any order, optional fields may be left out), separated by
 // commas or semicolons, in UTF-8 with or without a byte order mark.
 func Decode(format Format, content []byte) ([]Record, error) {
+	records, err := decode(format, content)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	return records, nil
+}
+
+// ErrUnreadable is a file that is not one of records: not UTF-8, not a JSON array of
+// objects, not a CSV, a header naming an unknown field.
+var ErrUnreadable = errors.New("the file cannot be read")
+
+func decode(format Format, content []byte) ([]Record, error) {
 	content = bytes.TrimPrefix(content, []byte("\uFEFF"))
 	if !utf8.Valid(content) {
-		return nil, errors.New("the file is not in UTF-8")
+		return nil, errors.New("it is not in UTF-8")
 	}
 	if bytes.IndexByte(content, 0) >= 0 {
-		return nil, errors.New("the file contains NUL bytes")
+		return nil, errors.New("it contains NUL bytes")
 	}
 	var records []Record
 	var err error
@@ -104,7 +116,7 @@ func Decode(format Format, content []byte) ([]Record, error) {
 		return nil, fmt.Errorf("unknown format %q: JSON or CSV", format)
 	}
 	if err == nil && len(records) > MaxRecords {
-		err = fmt.Errorf("the file holds %d records, more than %d", len(records), MaxRecords)
+		err = fmt.Errorf("it holds %d records, more than %d", len(records), MaxRecords)
 	}
 	return records, err
 }
@@ -114,10 +126,10 @@ func decodeJSON(content []byte) ([]Record, error) {
 	d.UseNumber()
 	var records []Record
 	if err := d.Decode(&records); err != nil {
-		return nil, fmt.Errorf("the file is not a JSON array of objects: %w", err)
+		return nil, fmt.Errorf("it is not a JSON array of objects: %w", err)
 	}
 	if d.More() {
-		return nil, errors.New("the file holds more than one JSON value")
+		return nil, errors.New("it holds more than one JSON value")
 	}
 	for i, r := range records {
 		if r == nil {
@@ -135,10 +147,10 @@ func decodeCSV(content []byte) ([]Record, error) {
 	}
 	rows, err := cr.ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("the file is not a valid CSV: %w", err)
+		return nil, fmt.Errorf("it is not a valid CSV: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, errors.New("the file is empty: it needs a header of field names")
+		return nil, errors.New("it is empty: a CSV needs a header of field names")
 	}
 	names := rows[0]
 	for i, name := range names {

@@ -40,6 +40,7 @@ func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pageca
 	}
 	mux.Handle("/graphql", api)
 	routeCalendars(mux, c, pool)
+	routeOpenData(mux, c, pool)
 	if c.TwilioAuthToken != "" {
 		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
 	}
