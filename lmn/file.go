@@ -122,18 +122,16 @@ func decode(format Format, content []byte) ([]Record, error) {
 }
 
 func decodeJSON(content []byte) ([]Record, error) {
-	d := json.NewDecoder(bytes.NewReader(content))
-	d.UseNumber()
-	var records []Record
-	if err := d.Decode(&records); err != nil {
-		return nil, fmt.Errorf("it is not a JSON array of objects: %w", err)
+	var items []json.RawMessage
+	if err := json.Unmarshal(content, &items); err != nil {
+		return nil, errors.New("it is not a JSON array of objects")
 	}
-	if d.More() {
-		return nil, errors.New("it holds more than one JSON value")
-	}
-	for i, r := range records {
-		if r == nil {
-			return nil, fmt.Errorf("record %d is null, not an object", i+1)
+	records := make([]Record, len(items))
+	for i, item := range items {
+		d := json.NewDecoder(bytes.NewReader(item))
+		d.UseNumber()
+		if err := d.Decode(&records[i]); err != nil || records[i] == nil {
+			return nil, fmt.Errorf("record %d is not a JSON object", i+1)
 		}
 	}
 	return records, nil
