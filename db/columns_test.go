@@ -25,13 +25,15 @@ func TestPickTakesTheColumnsOfTheNamedFields(t *testing.T) {
 		"twice":         {[]string{"Name", "Name", "ID"}, []string{"v.id", "v.name"}},
 		"several cols":  {[]string{"Accessibility"}, []string{"v.id", "v.wheelchair_accessible", "v.hearing_loop", "v.other_support"}},
 		"unknown field": {[]string{"Name", "FullAddress"}, sqlOf(all(cs))},
-		"every field":   {[]string{"OrganisationID", "Name", "StreetAddress", "PostalCode", "City", "InseeCode", "Latitude", "Longitude", "OpeningHours", "Accessibility", "Equipment", "Phone", "Email", "AccessInstructions", "ArchivedAt"}, sqlOf(all(cs))},
+		"every field": {[]string{"OrganisationID", "Name", "StreetAddress", "PostalCode", "City", "InseeCode", "Latitude", "Longitude", "OpeningHours", "Accessibility", "Equipment", "Phone", "Email", "AccessInstructions", "ArchivedAt",
+			"OpenDataID", "Pivot", "OpenDataSource", "SourceUpdatedOn", "Summary", "Description", "Website", "AccesLibreURL", "BookingURL",
+			"Services", "SpecificAudiences", "SpecificSupport", "Fees", "AccessModes", "SupportModes", "Mobility"}, sqlOf(all(cs))},
 	} {
 		if got := sqlOf(pick(cs, c.fields)); !slices.Equal(got, c.want) {
 			t.Errorf("%s: got %v, want %v", name, got, c.want)
 		}
 	}
-	if got, want := venueColumns, columnList(cs); got != want || len(cs) != 21 {
+	if got, want := venueColumns, columnList(cs); got != want || len(cs) != 37 {
 		t.Errorf("venueColumns %q, %d columns", got, len(cs))
 	}
 }

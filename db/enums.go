@@ -366,3 +366,91 @@ const (
 	RuleNoSmartphone         PriorityRule = "NO_SMARTPHONE"
 	RuleAttendedWorkshop     PriorityRule = "ATTENDED_WORKSHOP"
 )
+
+// The lists below are a venue's answers to the national "lieux de médiation numérique" standard
+// (lmn/schema.json); package lmn maps each value to the standard's French label.
+
+// VenueService is a kind of help a venue offers (LMN `services`).
+type VenueService string
+
+// Services of venues.
+const (
+	ServiceAdministrativeProcedures   VenueService = "ADMINISTRATIVE_PROCEDURES"
+	ServiceEverydayDigitalTools       VenueService = "EVERYDAY_DIGITAL_TOOLS"
+	ServiceJobInsertion               VenueService = "JOB_INSERTION"
+	ServiceSafeDigitalUse             VenueService = "SAFE_DIGITAL_USE"
+	ServiceParentingAndEducation      VenueService = "PARENTING_AND_EDUCATION"
+	ServiceLeisureAndCreation         VenueService = "LEISURE_AND_CREATION"
+	ServiceUnderstandingDigitalWorld  VenueService = "UNDERSTANDING_DIGITAL_WORLD"
+	ServiceInternetAndEquipmentAccess VenueService = "INTERNET_AND_EQUIPMENT_ACCESS"
+	ServiceAffordableEquipment        VenueService = "AFFORDABLE_EQUIPMENT"
+)
+
+// VenueAudience is a public a venue specifically addresses (LMN `publics_specifiquement_adresses`).
+type VenueAudience string
+
+// Audiences of venues.
+const (
+	VenueAudienceYoungPeople VenueAudience = "YOUNG_PEOPLE"
+	VenueAudienceStudents    VenueAudience = "STUDENTS"
+	VenueAudienceFamilies    VenueAudience = "FAMILIES"
+	VenueAudienceSeniors     VenueAudience = "SENIORS"
+	VenueAudienceWomen       VenueAudience = "WOMEN"
+)
+
+// SpecificSupport is a particular need a venue's staff can support (LMN `prise_en_charge_specifique`).
+type SpecificSupport string
+
+// Specific supports.
+const (
+	SupportDeafness         SpecificSupport = "DEAFNESS"
+	SupportMotorDisability  SpecificSupport = "MOTOR_DISABILITY"
+	SupportMentalDisability SpecificSupport = "MENTAL_DISABILITY"
+	SupportIlliteracy       SpecificSupport = "ILLITERACY"
+	SupportEnglish          SpecificSupport = "ENGLISH"
+	SupportOtherLanguages   SpecificSupport = "OTHER_LANGUAGES"
+	SupportVisualImpairment SpecificSupport = "VISUAL_IMPAIRMENT"
+)
+
+// VenueFee is what a venue's help costs (LMN `frais_a_charge`).
+type VenueFee string
+
+// Fees.
+const (
+	FeeFree                VenueFee = "FREE"
+	FeeFreeUnderConditions VenueFee = "FREE_UNDER_CONDITIONS"
+	FeePaid                VenueFee = "PAID"
+)
+
+// AccessMode is how a person gets a venue's help (LMN `modalites_acces`).
+type AccessMode string
+
+// Access modes.
+const (
+	AccessWalkIn              AccessMode = "WALK_IN"
+	AccessPhone               AccessMode = "PHONE"
+	AccessEmail               AccessMode = "EMAIL"
+	AccessOnlineBooking       AccessMode = "ONLINE_BOOKING"
+	AccessNoPublic            AccessMode = "NO_PUBLIC"
+	AccessPrescriptionByEmail AccessMode = "PRESCRIPTION_BY_EMAIL"
+)
+
+// SupportMode is how a venue accompanies people (LMN `modalites_accompagnement`).
+type SupportMode string
+
+// Support modes.
+const (
+	SupportSelfService   SupportMode = "SELF_SERVICE"
+	SupportIndividual    SupportMode = "INDIVIDUAL"
+	SupportGroupWorkshop SupportMode = "GROUP_WORKSHOP"
+	SupportRemote        SupportMode = "REMOTE"
+)
+
+// VenueMobility says whether a venue is a fixed place or travels (LMN `itinerance`).
+type VenueMobility string
+
+// Mobilities.
+const (
+	MobilityFixed     VenueMobility = "FIXED"
+	MobilityItinerant VenueMobility = "ITINERANT"
+)

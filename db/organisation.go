@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -124,4 +125,26 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// ValidSiret reports whether s is a SIRET: 14 digits whose Luhn sum is a multiple of 10.
+// La Poste's establishments (SIREN 356000000) may follow another rule instead: the sum of
+// their digits is a multiple of 5.
+func ValidSiret(s string) bool {
+	if len(s) != 14 || strings.Trim(s, "0123456789") != "" {
+		return false
+	}
+	luhn, digits := 0, 0
+	for i, c := range s {
+		d := int(c - '0')
+		digits += d
+		if i%2 == 0 { // from the left, every other digit starting with the first is doubled
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		luhn += d
+	}
+	return luhn%10 == 0 || (strings.HasPrefix(s, "356000000") && digits%5 == 0)
 }

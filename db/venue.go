@@ -27,6 +27,28 @@ type Venue struct {
 	Email              *string
 	AccessInstructions string
 	ArchivedAt         *time.Time
+	OpenData
+}
+
+// OpenData holds what the national "lieux de médiation numérique" standard says of a venue
+// beyond its address and hours (package lmn publishes and imports it).
+type OpenData struct {
+	OpenDataID        string     // the record's `id`, the key of an import
+	Pivot             *string    // SIRET, RNA or RIDET, when not the organisation's SIRET
+	OpenDataSource    *string    // who collected an imported venue's data
+	SourceUpdatedOn   *time.Time // an imported record's `date_maj`, until the venue is edited here
+	Summary           string
+	Description       string
+	Website           *string
+	AccesLibreURL     *string
+	BookingURL        *string
+	Services          []VenueService
+	SpecificAudiences []VenueAudience
+	SpecificSupport   []SpecificSupport
+	Fees              []VenueFee
+	AccessModes       []AccessMode
+	SupportModes      []SupportMode
+	Mobility          []VenueMobility
 }
 
 // Accessibility of a venue.
@@ -60,7 +82,16 @@ func (v *Venue) columns() []column {
 		{"Equipment", "v.computers", &v.Equipment.Computers}, {"Equipment", "v.wifi", &v.Equipment.Wifi},
 		{"Equipment", "v.printer", &v.Equipment.Printer}, {"Equipment", "v.scanner", &v.Equipment.Scanner},
 		{"Phone", "v.phone", &v.Phone}, {"Email", "v.email", &v.Email},
-		{"AccessInstructions", "v.access_instructions", &v.AccessInstructions}, {"ArchivedAt", "v.archived_at", &v.ArchivedAt}}
+		{"AccessInstructions", "v.access_instructions", &v.AccessInstructions}, {"ArchivedAt", "v.archived_at", &v.ArchivedAt},
+		{"OpenDataID", "v.open_data_id", &v.OpenDataID}, {"Pivot", "v.pivot", &v.Pivot},
+		{"OpenDataSource", "v.open_data_source", &v.OpenDataSource}, {"SourceUpdatedOn", "v.source_updated_on", &v.SourceUpdatedOn},
+		{"Summary", "v.summary", &v.Summary}, {"Description", "v.description", &v.Description},
+		{"Website", "v.website", &v.Website}, {"AccesLibreURL", "v.acces_libre_url", &v.AccesLibreURL},
+		{"BookingURL", "v.booking_url", &v.BookingURL}, {"Services", "v.services", &v.Services},
+		{"SpecificAudiences", "v.specific_audiences", &v.SpecificAudiences},
+		{"SpecificSupport", "v.specific_support", &v.SpecificSupport}, {"Fees", "v.fees", &v.Fees},
+		{"AccessModes", "v.access_modes", &v.AccessModes}, {"SupportModes", "v.support_modes", &v.SupportModes},
+		{"Mobility", "v.mobility", &v.Mobility}}
 }
 
 var venueColumns = columnList(new(Venue).columns())
@@ -140,15 +171,23 @@ func CreateVenue(ctx context.Context, q Querier, v Venue) (Venue, error) {
 		WITH v AS (
 			INSERT INTO venues (organisation_id, name, street_address, postal_code, city, insee_code,
 				latitude, longitude, opening_hours, wheelchair_accessible, hearing_loop, other_support,
-				computers, wifi, printer, scanner, phone, email, access_instructions)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+				computers, wifi, printer, scanner, phone, email, access_instructions,
+				open_data_id, pivot, open_data_source, source_updated_on, summary, description, website,
+				acces_libre_url, booking_url, services, specific_audiences, specific_support, fees,
+				access_modes, support_modes, mobility)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+				coalesce(nullif($20, ''), gen_random_uuid()::text), $21, $22, $23, $24, $25, $26, $27, $28,
+				$29, $30, $31, $32, $33, $34, $35)
 			RETURNING *)
 		SELECT `+venueColumns+` FROM v`,
 		v.OrganisationID, v.Name, v.StreetAddress, v.PostalCode, v.City, v.InseeCode,
 		v.Latitude, v.Longitude, v.OpeningHours,
 		v.Accessibility.WheelchairAccessible, v.Accessibility.HearingLoop, v.Accessibility.OtherSupport,
 		v.Equipment.Computers, v.Equipment.Wifi, v.Equipment.Printer, v.Equipment.Scanner,
-		v.Phone, v.Email, v.AccessInstructions)
+		v.Phone, v.Email, v.AccessInstructions,
+		v.OpenDataID, v.Pivot, v.OpenDataSource, v.SourceUpdatedOn, v.Summary, v.Description, v.Website,
+		v.AccesLibreURL, v.BookingURL, nonNil(v.Services), nonNil(v.SpecificAudiences), nonNil(v.SpecificSupport),
+		nonNil(v.Fees), nonNil(v.AccessModes), nonNil(v.SupportModes), nonNil(v.Mobility))
 	created, err := pgx.CollectExactlyOneRow(rows, scanVenue)
 	if err != nil {
 		return Venue{}, fmt.Errorf("create venue: %w", err)
@@ -173,7 +212,11 @@ func writeVenue(ctx context.Context, tx pgx.Tx, v Venue) (Venue, error) {
 				insee_code = $6, latitude = $7, longitude = $8, opening_hours = $9,
 				wheelchair_accessible = $10, hearing_loop = $11, other_support = $12,
 				computers = $13, wifi = $14, printer = $15, scanner = $16, phone = $17, email = $18,
-				access_instructions = $19, updated_at = now()
+				access_instructions = $19, pivot = $20, summary = $21, description = $22, website = $23,
+				acces_libre_url = $24, booking_url = $25, services = $26, specific_audiences = $27,
+				specific_support = $28, fees = $29, access_modes = $30, support_modes = $31, mobility = $32,
+				-- edited here: the open data's date_maj is now updated_at, no longer the source's
+				source_updated_on = NULL, updated_at = now()
 			WHERE id = $1
 			RETURNING *)
 		SELECT `+venueColumns+` FROM v`,
@@ -181,7 +224,10 @@ func writeVenue(ctx context.Context, tx pgx.Tx, v Venue) (Venue, error) {
 		v.Latitude, v.Longitude, v.OpeningHours,
 		v.Accessibility.WheelchairAccessible, v.Accessibility.HearingLoop, v.Accessibility.OtherSupport,
 		v.Equipment.Computers, v.Equipment.Wifi, v.Equipment.Printer, v.Equipment.Scanner,
-		v.Phone, v.Email, v.AccessInstructions)
+		v.Phone, v.Email, v.AccessInstructions,
+		v.Pivot, v.Summary, v.Description, v.Website, v.AccesLibreURL, v.BookingURL,
+		nonNil(v.Services), nonNil(v.SpecificAudiences), nonNil(v.SpecificSupport),
+		nonNil(v.Fees), nonNil(v.AccessModes), nonNil(v.SupportModes), nonNil(v.Mobility))
 	return pgx.CollectExactlyOneRow(rows, scanVenue)
 }
 

@@ -47,10 +47,18 @@ var enumColumns = map[string][]string{
 	"WebhookEventType":       {"webhook_endpoints.event_types", "webhook_messages.type"},
 	"WebhookEndpointStatus":  {"webhook_endpoints.status"},
 	"WebhookMessageStatus":   {"webhook_messages.status"},
+	"VenueService":           {"venues.services"},
+	"VenueAudience":          {"venues.specific_audiences"},
+	"SpecificSupport":        {"venues.specific_support"},
+	"VenueFee":               {"venues.fees"},
+	"AccessMode":             {"venues.access_modes"},
+	"SupportMode":            {"venues.support_modes"},
+	"VenueMobility":          {"venues.mobility"},
 }
 
 var enumsNotStored = map[string]string{
 	"UserErrorCode":      "graph's own (models_gen.go), only ever written to clients",
+	"OpenDataFormat":     "an argument of importVenues: the form of a file, not stored",
 	"AccessibilityNeed":  "a search filter: venues store one boolean per need",
 	"EnrolmentStatus":    "derived from the steps and enrolments.cancelled_at (db.Enrolment.Status)",
 	"PriorityRule":       "inside equipment_handovers.reasons (jsonb), written by db from its own constants",

@@ -384,6 +384,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	ImportVenuesPayload struct {
+		Report     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	LearningResource struct {
 		Title func(childComplexity int) int
 		URL   func(childComplexity int) int
@@ -433,6 +438,7 @@ type ComplexityRoot struct {
 		EraseMyPersonalData     func(childComplexity int, input EraseMyPersonalDataInput) int
 		ErasePersonalData       func(childComplexity int, input ErasePersonalDataInput) int
 		GiveDevice              func(childComplexity int, input GiveDeviceInput) int
+		ImportVenues            func(childComplexity int, input ImportVenuesInput) int
 		MarkAttendance          func(childComplexity int, input MarkAttendanceInput) int
 		PingWebhookEndpoint     func(childComplexity int, input WebhookEndpointInput) int
 		ProposeDevice           func(childComplexity int, input ProposeDeviceInput) int
@@ -710,6 +716,13 @@ type ComplexityRoot struct {
 		UserErrors   func(childComplexity int) int
 	}
 
+	RejectedVenueRecord struct {
+		Field    func(childComplexity int) int
+		Reason   func(childComplexity int) int
+		RecordID func(childComplexity int) int
+		Row      func(childComplexity int) int
+	}
+
 	ReorientPayload struct {
 		Orientation func(childComplexity int) int
 		UserErrors  func(childComplexity int) int
@@ -833,24 +846,39 @@ type ComplexityRoot struct {
 	}
 
 	Venue struct {
+		AccesLibreURL      func(childComplexity int) int
 		AccessInstructions func(childComplexity int) int
+		AccessModes        func(childComplexity int) int
 		Accessibility      func(childComplexity int) int
+		BookingURL         func(childComplexity int) int
 		City               func(childComplexity int) int
+		Description        func(childComplexity int) int
 		Email              func(childComplexity int) int
 		Equipment          func(childComplexity int) int
+		Fees               func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		InseeCode          func(childComplexity int) int
 		IsArchived         func(childComplexity int) int
 		Latitude           func(childComplexity int) int
 		Longitude          func(childComplexity int) int
+		Mobility           func(childComplexity int) int
 		Name               func(childComplexity int) int
+		OpenDataID         func(childComplexity int) int
+		OpenDataSource     func(childComplexity int) int
 		OpeningHours       func(childComplexity int) int
 		Organisation       func(childComplexity int) int
 		Phone              func(childComplexity int) int
+		Pivot              func(childComplexity int) int
 		PostalCode         func(childComplexity int) int
 		Rooms              func(childComplexity int, includeArchived *bool) int
+		Services           func(childComplexity int) int
 		Slots              func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
+		SpecificAudiences  func(childComplexity int) int
+		SpecificSupport    func(childComplexity int) int
 		StreetAddress      func(childComplexity int) int
+		Summary            func(childComplexity int) int
+		SupportModes       func(childComplexity int) int
+		Website            func(childComplexity int) int
 	}
 
 	VenueConnection struct {
@@ -861,6 +889,14 @@ type ComplexityRoot struct {
 	VenueEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	VenueImportReport struct {
+		Applied   func(childComplexity int) int
+		Created   func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
 	}
 
 	VenuePayload struct {
@@ -1094,6 +1130,7 @@ type MutationResolver interface {
 	ArchiveVenue(ctx context.Context, input ArchiveInput) (*VenuePayload, error)
 	CreateRoom(ctx context.Context, input CreateRoomInput) (*RoomPayload, error)
 	UpdateRoom(ctx context.Context, input UpdateRoomInput) (*RoomPayload, error)
+	ImportVenues(ctx context.Context, input ImportVenuesInput) (*ImportVenuesPayload, error)
 	ArchiveRoom(ctx context.Context, input ArchiveInput) (*RoomPayload, error)
 	CreateWebhookEndpoint(ctx context.Context, input CreateWebhookEndpointInput) (*WebhookSecretPayload, error)
 	UpdateWebhookEndpoint(ctx context.Context, input UpdateWebhookEndpointInput) (*WebhookEndpointPayload, error)
@@ -2455,6 +2492,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.HandoverPayload.UserErrors(childComplexity), true
 
+	case "ImportVenuesPayload.report":
+		if e.ComplexityRoot.ImportVenuesPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVenuesPayload.Report(childComplexity), true
+	case "ImportVenuesPayload.userErrors":
+		if e.ComplexityRoot.ImportVenuesPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportVenuesPayload.UserErrors(childComplexity), true
+
 	case "LearningResource.title":
 		if e.ComplexityRoot.LearningResource.Title == nil {
 			break
@@ -2812,6 +2862,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GiveDevice(childComplexity, args["input"].(GiveDeviceInput)), true
+	case "Mutation.importVenues":
+		if e.ComplexityRoot.Mutation.ImportVenues == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importVenues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportVenues(childComplexity, args["input"].(ImportVenuesInput)), true
 	case "Mutation.markAttendance":
 		if e.ComplexityRoot.Mutation.MarkAttendance == nil {
 			break
@@ -4261,6 +4322,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RegistrationPayload.UserErrors(childComplexity), true
 
+	case "RejectedVenueRecord.field":
+		if e.ComplexityRoot.RejectedVenueRecord.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedVenueRecord.Field(childComplexity), true
+	case "RejectedVenueRecord.reason":
+		if e.ComplexityRoot.RejectedVenueRecord.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedVenueRecord.Reason(childComplexity), true
+	case "RejectedVenueRecord.recordId":
+		if e.ComplexityRoot.RejectedVenueRecord.RecordID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedVenueRecord.RecordID(childComplexity), true
+	case "RejectedVenueRecord.row":
+		if e.ComplexityRoot.RejectedVenueRecord.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectedVenueRecord.Row(childComplexity), true
+
 	case "ReorientPayload.orientation":
 		if e.ComplexityRoot.ReorientPayload.Orientation == nil {
 			break
@@ -4765,24 +4851,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserError.Message(childComplexity), true
 
+	case "Venue.accesLibreUrl":
+		if e.ComplexityRoot.Venue.AccesLibreURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.AccesLibreURL(childComplexity), true
 	case "Venue.accessInstructions":
 		if e.ComplexityRoot.Venue.AccessInstructions == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Venue.AccessInstructions(childComplexity), true
+	case "Venue.accessModes":
+		if e.ComplexityRoot.Venue.AccessModes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.AccessModes(childComplexity), true
 	case "Venue.accessibility":
 		if e.ComplexityRoot.Venue.Accessibility == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Venue.Accessibility(childComplexity), true
+	case "Venue.bookingUrl":
+		if e.ComplexityRoot.Venue.BookingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.BookingURL(childComplexity), true
 	case "Venue.city":
 		if e.ComplexityRoot.Venue.City == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Venue.City(childComplexity), true
+	case "Venue.description":
+		if e.ComplexityRoot.Venue.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Description(childComplexity), true
 	case "Venue.email":
 		if e.ComplexityRoot.Venue.Email == nil {
 			break
@@ -4795,6 +4905,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.Equipment(childComplexity), true
+	case "Venue.fees":
+		if e.ComplexityRoot.Venue.Fees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Fees(childComplexity), true
 	case "Venue.id":
 		if e.ComplexityRoot.Venue.ID == nil {
 			break
@@ -4825,12 +4941,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.Longitude(childComplexity), true
+	case "Venue.mobility":
+		if e.ComplexityRoot.Venue.Mobility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Mobility(childComplexity), true
 	case "Venue.name":
 		if e.ComplexityRoot.Venue.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Venue.Name(childComplexity), true
+	case "Venue.openDataId":
+		if e.ComplexityRoot.Venue.OpenDataID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.OpenDataID(childComplexity), true
+	case "Venue.openDataSource":
+		if e.ComplexityRoot.Venue.OpenDataSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.OpenDataSource(childComplexity), true
 	case "Venue.openingHours":
 		if e.ComplexityRoot.Venue.OpeningHours == nil {
 			break
@@ -4849,6 +4983,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.Phone(childComplexity), true
+	case "Venue.pivot":
+		if e.ComplexityRoot.Venue.Pivot == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Pivot(childComplexity), true
 	case "Venue.postalCode":
 		if e.ComplexityRoot.Venue.PostalCode == nil {
 			break
@@ -4866,6 +5006,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.Rooms(childComplexity, args["includeArchived"].(*bool)), true
+	case "Venue.services":
+		if e.ComplexityRoot.Venue.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Services(childComplexity), true
 	case "Venue.slots":
 		if e.ComplexityRoot.Venue.Slots == nil {
 			break
@@ -4877,12 +5023,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Venue.Slots(childComplexity, args["filter"].(*db.SlotFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Venue.specificAudiences":
+		if e.ComplexityRoot.Venue.SpecificAudiences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.SpecificAudiences(childComplexity), true
+	case "Venue.specificSupport":
+		if e.ComplexityRoot.Venue.SpecificSupport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.SpecificSupport(childComplexity), true
 	case "Venue.streetAddress":
 		if e.ComplexityRoot.Venue.StreetAddress == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Venue.StreetAddress(childComplexity), true
+	case "Venue.summary":
+		if e.ComplexityRoot.Venue.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Summary(childComplexity), true
+	case "Venue.supportModes":
+		if e.ComplexityRoot.Venue.SupportModes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.SupportModes(childComplexity), true
+	case "Venue.website":
+		if e.ComplexityRoot.Venue.Website == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Venue.Website(childComplexity), true
 
 	case "VenueConnection.edges":
 		if e.ComplexityRoot.VenueConnection.Edges == nil {
@@ -4909,6 +5085,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VenueEdge.Node(childComplexity), true
+
+	case "VenueImportReport.applied":
+		if e.ComplexityRoot.VenueImportReport.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Applied(childComplexity), true
+	case "VenueImportReport.created":
+		if e.ComplexityRoot.VenueImportReport.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Created(childComplexity), true
+	case "VenueImportReport.rejected":
+		if e.ComplexityRoot.VenueImportReport.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Rejected(childComplexity), true
+	case "VenueImportReport.unchanged":
+		if e.ComplexityRoot.VenueImportReport.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Unchanged(childComplexity), true
+	case "VenueImportReport.updated":
+		if e.ComplexityRoot.VenueImportReport.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Updated(childComplexity), true
 
 	case "VenuePayload.userErrors":
 		if e.ComplexityRoot.VenuePayload.UserErrors == nil {
@@ -5394,6 +5601,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("EraseMyPersonalDataInput", ec.unmarshalInputEraseMyPersonalDataInput),
 			graphql.NewInputUnmarshaler("ErasePersonalDataInput", ec.unmarshalInputErasePersonalDataInput),
 			graphql.NewInputUnmarshaler("GiveDeviceInput", ec.unmarshalInputGiveDeviceInput),
+			graphql.NewInputUnmarshaler("ImportVenuesInput", ec.unmarshalInputImportVenuesInput),
 			graphql.NewInputUnmarshaler("LearningResourceInput", ec.unmarshalInputLearningResourceInput),
 			graphql.NewInputUnmarshaler("MarkAttendanceInput", ec.unmarshalInputMarkAttendanceInput),
 			graphql.NewInputUnmarshaler("NearInput", ec.unmarshalInputNearInput),
@@ -6200,6 +6408,16 @@ func (ec *executionContext) childFields_HandoverPayload(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type HandoverPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ImportVenuesPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_ImportVenuesPayload_report(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ImportVenuesPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportVenuesPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_LearningResource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "title":
@@ -6676,6 +6894,20 @@ func (ec *executionContext) childFields_RegistrationPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type RegistrationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RejectedVenueRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_RejectedVenueRecord_row(ctx, field)
+	case "recordId":
+		return ec.fieldContext_RejectedVenueRecord_recordId(ctx, field)
+	case "field":
+		return ec.fieldContext_RejectedVenueRecord_field(ctx, field)
+	case "reason":
+		return ec.fieldContext_RejectedVenueRecord_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectedVenueRecord", field.Name)
+}
+
 func (ec *executionContext) childFields_ReorientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "orientation":
@@ -6946,6 +7178,36 @@ func (ec *executionContext) childFields_Venue(ctx context.Context, field graphql
 		return ec.fieldContext_Venue_accessInstructions(ctx, field)
 	case "isArchived":
 		return ec.fieldContext_Venue_isArchived(ctx, field)
+	case "openDataId":
+		return ec.fieldContext_Venue_openDataId(ctx, field)
+	case "pivot":
+		return ec.fieldContext_Venue_pivot(ctx, field)
+	case "openDataSource":
+		return ec.fieldContext_Venue_openDataSource(ctx, field)
+	case "summary":
+		return ec.fieldContext_Venue_summary(ctx, field)
+	case "description":
+		return ec.fieldContext_Venue_description(ctx, field)
+	case "website":
+		return ec.fieldContext_Venue_website(ctx, field)
+	case "accesLibreUrl":
+		return ec.fieldContext_Venue_accesLibreUrl(ctx, field)
+	case "bookingUrl":
+		return ec.fieldContext_Venue_bookingUrl(ctx, field)
+	case "services":
+		return ec.fieldContext_Venue_services(ctx, field)
+	case "specificAudiences":
+		return ec.fieldContext_Venue_specificAudiences(ctx, field)
+	case "specificSupport":
+		return ec.fieldContext_Venue_specificSupport(ctx, field)
+	case "fees":
+		return ec.fieldContext_Venue_fees(ctx, field)
+	case "accessModes":
+		return ec.fieldContext_Venue_accessModes(ctx, field)
+	case "supportModes":
+		return ec.fieldContext_Venue_supportModes(ctx, field)
+	case "mobility":
+		return ec.fieldContext_Venue_mobility(ctx, field)
 	case "rooms":
 		return ec.fieldContext_Venue_rooms(ctx, field)
 	case "slots":
@@ -6972,6 +7234,22 @@ func (ec *executionContext) childFields_VenueEdge(ctx context.Context, field gra
 		return ec.fieldContext_VenueEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VenueEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_VenueImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applied":
+		return ec.fieldContext_VenueImportReport_applied(ctx, field)
+	case "created":
+		return ec.fieldContext_VenueImportReport_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_VenueImportReport_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_VenueImportReport_unchanged(ctx, field)
+	case "rejected":
+		return ec.fieldContext_VenueImportReport_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VenueImportReport", field.Name)
 }
 
 func (ec *executionContext) childFields_VenuePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7656,6 +7934,20 @@ func (ec *executionContext) field_Mutation_giveDevice_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (GiveDeviceInput, error) {
 			return ec.unmarshalNGiveDeviceInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐGiveDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importVenues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (ImportVenuesInput, error) {
+			return ec.unmarshalNImportVenuesInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐImportVenuesInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13942,6 +14234,70 @@ func (ec *executionContext) fieldContext_HandoverPayload_userErrors(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _ImportVenuesPayload_report(ctx context.Context, field graphql.CollectedField, obj *ImportVenuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVenuesPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *VenueImportReport) graphql.Marshaler {
+			return ec.marshalOVenueImportReport2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenueImportReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVenuesPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportVenuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VenueImportReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportVenuesPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *ImportVenuesPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportVenuesPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportVenuesPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportVenuesPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LearningResource_title(ctx context.Context, field graphql.CollectedField, obj *db.LearningResource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16323,6 +16679,50 @@ func (ec *executionContext) fieldContext_Mutation_updateRoom(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importVenues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importVenues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportVenues(ctx, fc.Args["input"].(ImportVenuesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ImportVenuesPayload) graphql.Marshaler {
+			return ec.marshalNImportVenuesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐImportVenuesPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importVenues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportVenuesPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importVenues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21402,6 +21802,98 @@ func (ec *executionContext) fieldContext_RegistrationPayload_userErrors(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _RejectedVenueRecord_row(ctx context.Context, field graphql.CollectedField, obj *RejectedVenueRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedVenueRecord_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedVenueRecord_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedVenueRecord", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RejectedVenueRecord_recordId(ctx context.Context, field graphql.CollectedField, obj *RejectedVenueRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedVenueRecord_recordId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedVenueRecord_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedVenueRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _RejectedVenueRecord_field(ctx context.Context, field graphql.CollectedField, obj *RejectedVenueRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedVenueRecord_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedVenueRecord_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedVenueRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _RejectedVenueRecord_reason(ctx context.Context, field graphql.CollectedField, obj *RejectedVenueRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectedVenueRecord_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectedVenueRecord_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectedVenueRecord", field, false, false, "String")
+}
+
 func (ec *executionContext) _ReorientPayload_orientation(ctx context.Context, field graphql.CollectedField, obj *ReorientPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23967,6 +24459,351 @@ func (ec *executionContext) fieldContext_Venue_isArchived(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Venue", field, true, false, "Boolean")
 }
 
+func (ec *executionContext) _Venue_openDataId(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_openDataId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenDataID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_openDataId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Venue_pivot(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_pivot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pivot, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_pivot(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Venue_openDataSource(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_openDataSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenDataSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_openDataSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Venue_summary(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Venue_description(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "String")
+}
+
+func (ec *executionContext) _Venue_website(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_website(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Website, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOURL2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_website(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "URL")
+}
+
+func (ec *executionContext) _Venue_accesLibreUrl(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_accesLibreUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccesLibreURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOURL2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_accesLibreUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "URL")
+}
+
+func (ec *executionContext) _Venue_bookingUrl(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_bookingUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BookingURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOURL2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_bookingUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "URL")
+}
+
+func (ec *executionContext) _Venue_services(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.VenueService) graphql.Marshaler {
+			return ec.marshalNVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "VenueService")
+}
+
+func (ec *executionContext) _Venue_specificAudiences(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_specificAudiences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpecificAudiences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.VenueAudience) graphql.Marshaler {
+			return ec.marshalNVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_specificAudiences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "VenueAudience")
+}
+
+func (ec *executionContext) _Venue_specificSupport(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_specificSupport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpecificSupport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.SpecificSupport) graphql.Marshaler {
+			return ec.marshalNSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_specificSupport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "SpecificSupport")
+}
+
+func (ec *executionContext) _Venue_fees(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_fees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.VenueFee) graphql.Marshaler {
+			return ec.marshalNVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_fees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "VenueFee")
+}
+
+func (ec *executionContext) _Venue_accessModes(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_accessModes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessModes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.AccessMode) graphql.Marshaler {
+			return ec.marshalNAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_accessModes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "AccessMode")
+}
+
+func (ec *executionContext) _Venue_supportModes(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_supportModes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SupportModes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.SupportMode) graphql.Marshaler {
+			return ec.marshalNSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_supportModes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "SupportMode")
+}
+
+func (ec *executionContext) _Venue_mobility(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Venue_mobility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mobility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.VenueMobility) graphql.Marshaler {
+			return ec.marshalNVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Venue_mobility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Venue", field, false, false, "VenueMobility")
+}
+
 func (ec *executionContext) _Venue_rooms(ctx context.Context, field graphql.CollectedField, obj *db.Venue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24169,6 +25006,130 @@ func (ec *executionContext) fieldContext_VenueEdge_node(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Venue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VenueImportReport_applied(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _VenueImportReport_created(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VenueImportReport_updated(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VenueImportReport_unchanged(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VenueImportReport_rejected(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []RejectedVenueRecord) graphql.Marshaler {
+			return ec.marshalNRejectedVenueRecord2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRejectedVenueRecordᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VenueImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectedVenueRecord(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27927,7 +28888,7 @@ func (ec *executionContext) unmarshalInputCreateVenueInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "streetAddress", "postalCode", "city", "inseeCode", "latitude", "longitude", "openingHours", "accessibility", "equipment", "phone", "email", "accessInstructions"}
+	fieldsInOrder := [...]string{"name", "streetAddress", "postalCode", "city", "inseeCode", "latitude", "longitude", "openingHours", "accessibility", "equipment", "phone", "email", "accessInstructions", "pivot", "summary", "description", "website", "accesLibreUrl", "bookingUrl", "services", "specificAudiences", "specificSupport", "fees", "accessModes", "supportModes", "mobility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28025,6 +28986,97 @@ func (ec *executionContext) unmarshalInputCreateVenueInput(ctx context.Context, 
 				return it, err
 			}
 			it.AccessInstructions = data
+		case "pivot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pivot"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pivot = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "accesLibreUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accesLibreUrl"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccesLibreURL = data
+		case "bookingUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingUrl"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingURL = data
+		case "services":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("services"))
+			data, err := ec.unmarshalOVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Services = data
+		case "specificAudiences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificAudiences"))
+			data, err := ec.unmarshalOVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificAudiences = data
+		case "specificSupport":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificSupport"))
+			data, err := ec.unmarshalOSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificSupport = data
+		case "fees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fees"))
+			data, err := ec.unmarshalOVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fees = data
+		case "accessModes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessModes"))
+			data, err := ec.unmarshalOAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessModes = data
+		case "supportModes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supportModes"))
+			data, err := ec.unmarshalOSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupportModes = data
+		case "mobility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobility"))
+			data, err := ec.unmarshalOVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mobility = data
 		}
 	}
 	return it, nil
@@ -28750,6 +29802,55 @@ func (ec *executionContext) unmarshalInputGiveDeviceInput(ctx context.Context, o
 func UnmarshalGiveDeviceInput(ctx context.Context, raw any) (GiveDeviceInput, error) {
 	var out GiveDeviceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "GiveDeviceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImportVenuesInput(ctx context.Context, obj any) (ImportVenuesInput, error) {
+	var it ImportVenuesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"format", "content"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "format":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("format"))
+			data, err := ec.unmarshalNOpenDataFormat2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOpenDataFormat(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Format = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImportVenuesInput unmarshals raw into the ImportVenuesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImportVenuesInput(ctx context.Context, raw any) (ImportVenuesInput, error) {
+	var out ImportVenuesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImportVenuesInput", raw, &out)
 	return out, err
 }
 
@@ -31178,7 +32279,7 @@ func (ec *executionContext) unmarshalInputUpdateVenueInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "streetAddress", "postalCode", "city", "inseeCode", "latitude", "longitude", "openingHours", "accessibility", "equipment", "phone", "email", "accessInstructions"}
+	fieldsInOrder := [...]string{"id", "name", "streetAddress", "postalCode", "city", "inseeCode", "latitude", "longitude", "openingHours", "accessibility", "equipment", "phone", "email", "accessInstructions", "pivot", "summary", "description", "website", "accesLibreUrl", "bookingUrl", "services", "specificAudiences", "specificSupport", "fees", "accessModes", "supportModes", "mobility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31283,6 +32384,97 @@ func (ec *executionContext) unmarshalInputUpdateVenueInput(ctx context.Context, 
 				return it, err
 			}
 			it.AccessInstructions = data
+		case "pivot":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pivot"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pivot = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "website":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("website"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Website = data
+		case "accesLibreUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accesLibreUrl"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccesLibreURL = data
+		case "bookingUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bookingUrl"))
+			data, err := ec.unmarshalOURL2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BookingURL = data
+		case "services":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("services"))
+			data, err := ec.unmarshalOVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Services = data
+		case "specificAudiences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificAudiences"))
+			data, err := ec.unmarshalOVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificAudiences = data
+		case "specificSupport":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificSupport"))
+			data, err := ec.unmarshalOSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificSupport = data
+		case "fees":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fees"))
+			data, err := ec.unmarshalOVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fees = data
+		case "accessModes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accessModes"))
+			data, err := ec.unmarshalOAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AccessModes = data
+		case "supportModes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("supportModes"))
+			data, err := ec.unmarshalOSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SupportModes = data
+		case "mobility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mobility"))
+			data, err := ec.unmarshalOVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mobility = data
 		}
 	}
 	return it, nil
@@ -33972,6 +35164,44 @@ func (ec *executionContext) _HandoverPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
+var importVenuesPayloadImplementors = []string{"ImportVenuesPayload"}
+
+func (ec *executionContext) _ImportVenuesPayload(ctx context.Context, sel ast.SelectionSet, obj *ImportVenuesPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importVenuesPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportVenuesPayload")
+		case "report":
+			out.Values[i] = ec._ImportVenuesPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._ImportVenuesPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var learningResourceImplementors = []string{"LearningResource"}
 
 func (ec *executionContext) _LearningResource(ctx context.Context, sel ast.SelectionSet, obj *db.LearningResource) graphql.Marshaler {
@@ -34468,6 +35698,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importVenues":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importVenues(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -36199,6 +37436,54 @@ func (ec *executionContext) _RegistrationPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var rejectedVenueRecordImplementors = []string{"RejectedVenueRecord"}
+
+func (ec *executionContext) _RejectedVenueRecord(ctx context.Context, sel ast.SelectionSet, obj *RejectedVenueRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectedVenueRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectedVenueRecord")
+		case "row":
+			out.Values[i] = ec._RejectedVenueRecord_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordId":
+			out.Values[i] = ec._RejectedVenueRecord_recordId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._RejectedVenueRecord_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._RejectedVenueRecord_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var reorientPayloadImplementors = []string{"ReorientPayload"}
 
 func (ec *executionContext) _ReorientPayload(ctx context.Context, sel ast.SelectionSet, obj *ReorientPayload) graphql.Marshaler {
@@ -37069,6 +38354,81 @@ func (ec *executionContext) _Venue(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "openDataId":
+			out.Values[i] = ec._Venue_openDataId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pivot":
+			out.Values[i] = ec._Venue_pivot(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "openDataSource":
+			out.Values[i] = ec._Venue_openDataSource(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._Venue_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Venue_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "website":
+			out.Values[i] = ec._Venue_website(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "accesLibreUrl":
+			out.Values[i] = ec._Venue_accesLibreUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bookingUrl":
+			out.Values[i] = ec._Venue_bookingUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "services":
+			out.Values[i] = ec._Venue_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "specificAudiences":
+			out.Values[i] = ec._Venue_specificAudiences(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "specificSupport":
+			out.Values[i] = ec._Venue_specificSupport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fees":
+			out.Values[i] = ec._Venue_fees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accessModes":
+			out.Values[i] = ec._Venue_accessModes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "supportModes":
+			out.Values[i] = ec._Venue_supportModes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mobility":
+			out.Values[i] = ec._Venue_mobility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "rooms":
 			out.Values[i] = ec._Venue_rooms(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -37152,6 +38512,59 @@ func (ec *executionContext) _VenueEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._VenueEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var venueImportReportImplementors = []string{"VenueImportReport"}
+
+func (ec *executionContext) _VenueImportReport(ctx context.Context, sel ast.SelectionSet, obj *VenueImportReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, venueImportReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VenueImportReport")
+		case "applied":
+			out.Values[i] = ec._VenueImportReport_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._VenueImportReport_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._VenueImportReport_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._VenueImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._VenueImportReport_rejected(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38337,6 +39750,51 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx context.Context, v any) (db.AccessMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.AccessMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx context.Context, sel ast.SelectionSet, v db.AccessMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AccessMode!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx context.Context, v any) ([]db.AccessMode, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.AccessMode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.AccessMode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAccessibility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessibility(ctx context.Context, sel ast.SelectionSet, v db.Accessibility) graphql.Marshaler {
 	return ec._Accessibility(ctx, sel, &v)
 }
@@ -39218,6 +40676,19 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalNImportVenuesInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐImportVenuesInput(ctx context.Context, v any) (ImportVenuesInput, error) {
+	res, err := ec.unmarshalInputImportVenuesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImportVenuesPayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐImportVenuesPayload(ctx context.Context, sel ast.SelectionSet, v *ImportVenuesPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportVenuesPayload!")
+		return graphql.Null
+	}
+	return ec._ImportVenuesPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -39338,6 +40809,16 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋregiestainsᚋatelier
 	})
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNOpenDataFormat2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOpenDataFormat(ctx context.Context, v any) (OpenDataFormat, error) {
+	var res OpenDataFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOpenDataFormat2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐOpenDataFormat(ctx context.Context, sel ast.SelectionSet, v OpenDataFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNOrganisation2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐOrganisation(ctx context.Context, sel ast.SelectionSet, v db.Organisation) graphql.Marshaler {
@@ -39793,6 +41274,26 @@ func (ec *executionContext) marshalNRegistrationStatus2githubᚗcomᚋregiestain
 	return res
 }
 
+func (ec *executionContext) marshalNRejectedVenueRecord2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRejectedVenueRecord(ctx context.Context, sel ast.SelectionSet, v RejectedVenueRecord) graphql.Marshaler {
+	return ec._RejectedVenueRecord(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRejectedVenueRecord2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRejectedVenueRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []RejectedVenueRecord) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRejectedVenueRecord2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐRejectedVenueRecord(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNReleaseSeatsInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐReleaseSeatsInput(ctx context.Context, v any) (ReleaseSeatsInput, error) {
 	res, err := ec.unmarshalInputReleaseSeatsInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40101,6 +41602,51 @@ func (ec *executionContext) marshalNSlotVisibility2githubᚗcomᚋregiestainsᚋ
 	return res
 }
 
+func (ec *executionContext) unmarshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx context.Context, v any) (db.SpecificSupport, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.SpecificSupport(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx context.Context, sel ast.SelectionSet, v db.SpecificSupport) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SpecificSupport!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx context.Context, v any) ([]db.SpecificSupport, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.SpecificSupport, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SpecificSupport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNStopRemindersInput2githubᚗcomᚋregiestainsᚋateliersᚋgraphᚐStopRemindersInput(ctx context.Context, v any) (StopRemindersInput, error) {
 	res, err := ec.unmarshalInputStopRemindersInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -40165,6 +41711,51 @@ func (ec *executionContext) marshalNString2ᚖstring(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx context.Context, v any) (db.SupportMode, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.SupportMode(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx context.Context, sel ast.SelectionSet, v db.SupportMode) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SupportMode!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx context.Context, v any) ([]db.SupportMode, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.SupportMode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SupportMode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNTopic2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐTopic(ctx context.Context, v any) (db.Topic, error) {
@@ -40308,6 +41899,51 @@ func (ec *executionContext) marshalNVenue2ᚖgithubᚗcomᚋregiestainsᚋatelie
 	return ec._Venue(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx context.Context, v any) (db.VenueAudience, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.VenueAudience(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx context.Context, sel ast.SelectionSet, v db.VenueAudience) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "VenueAudience!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx context.Context, v any) ([]db.VenueAudience, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueAudience, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueAudience) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNVenueConnection2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenueConnection(ctx context.Context, sel ast.SelectionSet, v *VenueConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "VenueConnection!")
@@ -40336,12 +41972,147 @@ func (ec *executionContext) marshalNVenueEdge2ᚕgithubᚗcomᚋregiestainsᚋat
 	return ret
 }
 
+func (ec *executionContext) unmarshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx context.Context, v any) (db.VenueFee, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.VenueFee(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx context.Context, sel ast.SelectionSet, v db.VenueFee) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "VenueFee!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx context.Context, v any) ([]db.VenueFee, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueFee, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueFee) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx context.Context, v any) (db.VenueMobility, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.VenueMobility(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx context.Context, sel ast.SelectionSet, v db.VenueMobility) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "VenueMobility!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx context.Context, v any) ([]db.VenueMobility, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueMobility, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueMobility) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNVenuePayload2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenuePayload(ctx context.Context, sel ast.SelectionSet, v *VenuePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "VenuePayload!")
 		return graphql.Null
 	}
 	return ec._VenuePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx context.Context, v any) (db.VenueService, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := db.VenueService(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx context.Context, sel ast.SelectionSet, v db.VenueService) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "VenueService!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx context.Context, v any) ([]db.VenueService, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueService, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueService) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐViewer(ctx context.Context, sel ast.SelectionSet, v *Viewer) graphql.Marshaler {
@@ -40782,6 +42553,42 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx context.Context, v any) ([]db.AccessMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.AccessMode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAccessMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessModeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.AccessMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAccessMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐAccessMode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOAccessibilityInput2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐAccessibilityInput(ctx context.Context, v any) (*AccessibilityInput, error) {
@@ -41720,6 +43527,42 @@ func (ec *executionContext) marshalOSlotVisibility2ᚖgithubᚗcomᚋregiestains
 	return res
 }
 
+func (ec *executionContext) unmarshalOSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx context.Context, v any) ([]db.SpecificSupport, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.SpecificSupport, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSpecificSupport2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupportᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SpecificSupport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSpecificSupport2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSpecificSupport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -41785,6 +43628,42 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx context.Context, v any) ([]db.SupportMode, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.SupportMode, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSupportMode2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportModeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.SupportMode) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSupportMode2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐSupportMode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOTopic2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐTopicᚄ(ctx context.Context, v any) ([]db.Topic, error) {
 	if v == nil {
 		return nil, nil
@@ -41846,12 +43725,163 @@ func (ec *executionContext) marshalOVenue2ᚖgithubᚗcomᚋregiestainsᚋatelie
 	return ec._Venue(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx context.Context, v any) ([]db.VenueAudience, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueAudience, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOVenueAudience2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudienceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueAudience) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueAudience2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueAudience(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx context.Context, v any) ([]db.VenueFee, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueFee, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOVenueFee2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFeeᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueFee) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueFee2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFee(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOVenueFilter2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueFilter(ctx context.Context, v any) (*db.VenueFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputVenueFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVenueImportReport2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋgraphᚐVenueImportReport(ctx context.Context, sel ast.SelectionSet, v *VenueImportReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VenueImportReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx context.Context, v any) ([]db.VenueMobility, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueMobility, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOVenueMobility2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobilityᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueMobility) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueMobility2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueMobility(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx context.Context, v any) ([]db.VenueService, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]db.VenueService, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOVenueService2ᚕgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []db.VenueService) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVenueService2githubᚗcomᚋregiestainsᚋateliersᚋdbᚐVenueService(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOWebhookEndpoint2ᚖgithubᚗcomᚋregiestainsᚋateliersᚋdbᚐWebhookEndpoint(ctx context.Context, sel ast.SelectionSet, v *db.WebhookEndpoint) graphql.Marshaler {

@@ -281,6 +281,32 @@ type CreateVenueInput struct {
 	Email *string `json:"email,omitempty"`
 	// How to get there and in, at most 2,000 characters.
 	AccessInstructions *string `json:"accessInstructions,omitempty"`
+	// SIRET, RNA or RIDET of the venue when not its organisation's SIRET: 9 to 14 letters and digits.
+	Pivot *string `json:"pivot,omitempty"`
+	// Short presentation, at most 280 characters.
+	Summary *string `json:"summary,omitempty"`
+	// Longer presentation, at most 5,000 characters.
+	Description *string `json:"description,omitempty"`
+	// Website.
+	Website *string `json:"website,omitempty"`
+	// acceslibre page.
+	AccesLibreURL *string `json:"accesLibreUrl,omitempty"`
+	// Online booking page.
+	BookingURL *string `json:"bookingUrl,omitempty"`
+	// Kinds of help offered.
+	Services []db.VenueService `json:"services,omitempty"`
+	// Publics specifically addressed.
+	SpecificAudiences []db.VenueAudience `json:"specificAudiences,omitempty"`
+	// Particular needs supported.
+	SpecificSupport []db.SpecificSupport `json:"specificSupport,omitempty"`
+	// What the help costs.
+	Fees []db.VenueFee `json:"fees,omitempty"`
+	// How a person gets the help.
+	AccessModes []db.AccessMode `json:"accessModes,omitempty"`
+	// How people are accompanied.
+	SupportModes []db.SupportMode `json:"supportModes,omitempty"`
+	// Fixed, travelling, or both.
+	Mobility []db.VenueMobility `json:"mobility,omitempty"`
 }
 
 // Input of `createWebhookEndpoint`.
@@ -552,6 +578,22 @@ type HandoverPayload struct {
 	// The handover after the change; null when refused.
 	Handover *db.EquipmentHandover `json:"handover,omitempty"`
 	// Why the change was refused; empty on success.
+	UserErrors []UserError `json:"userErrors"`
+}
+
+// Input of `importVenues`.
+type ImportVenuesInput struct {
+	// The form of `content`.
+	Format OpenDataFormat `json:"format"`
+	// The file's text, at most 1,000,000 characters (and the request's body limit, 64 KiB by default: larger files go through the command `server import-lieux FILE`).
+	Content string `json:"content"`
+}
+
+// Result of `importVenues`.
+type ImportVenuesPayload struct {
+	// What the import did; null when the file could not be read at all (see `userErrors`).
+	Report *VenueImportReport `json:"report,omitempty"`
+	// Why the file was refused: unreadable (`INVALID` on `content`), or some records rejected (`INVALID`, the report lists them).
 	UserErrors []UserError `json:"userErrors"`
 }
 
@@ -849,6 +891,18 @@ type RegistrationPayload struct {
 	Registration *db.Registration `json:"registration,omitempty"`
 	// Why the change was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
+}
+
+// A record `importVenues` refused.
+type RejectedVenueRecord struct {
+	// The record's position in the file, 1 for the first (in a CSV, the line after the header).
+	Row int `json:"row"`
+	// The record's `id`; null when it has none.
+	RecordID *string `json:"recordId,omitempty"`
+	// The field at fault, a name of the standard (`code_postal`); null when the record as a whole is.
+	Field *string `json:"field,omitempty"`
+	// Why, to fix in the file.
+	Reason string `json:"reason"`
 }
 
 // Input of `releaseSeats`.
@@ -1235,6 +1289,32 @@ type UpdateVenueInput struct {
 	Email *string `json:"email,omitempty"`
 	// New access instructions.
 	AccessInstructions *string `json:"accessInstructions,omitempty"`
+	// New SIRET, RNA or RIDET of the venue when not its organisation's SIRET: 9 to 14 letters and digits; empty string clears it.
+	Pivot *string `json:"pivot,omitempty"`
+	// New short presentation, at most 280 characters.
+	Summary *string `json:"summary,omitempty"`
+	// New longer presentation, at most 5,000 characters.
+	Description *string `json:"description,omitempty"`
+	// Website.
+	Website *string `json:"website,omitempty"`
+	// acceslibre page.
+	AccesLibreURL *string `json:"accesLibreUrl,omitempty"`
+	// Online booking page.
+	BookingURL *string `json:"bookingUrl,omitempty"`
+	// New kinds of help offered.
+	Services []db.VenueService `json:"services,omitempty"`
+	// Publics specifically addressed.
+	SpecificAudiences []db.VenueAudience `json:"specificAudiences,omitempty"`
+	// Particular needs supported.
+	SpecificSupport []db.SpecificSupport `json:"specificSupport,omitempty"`
+	// What the help costs.
+	Fees []db.VenueFee `json:"fees,omitempty"`
+	// How a person gets the help.
+	AccessModes []db.AccessMode `json:"accessModes,omitempty"`
+	// How people are accompanied.
+	SupportModes []db.SupportMode `json:"supportModes,omitempty"`
+	// Fixed, travelling, or both.
+	Mobility []db.VenueMobility `json:"mobility,omitempty"`
 }
 
 // Input of `updateWebhookEndpoint`: the fields given change, the others stay.
@@ -1305,6 +1385,20 @@ type VenueEdge struct {
 	Cursor string `json:"cursor"`
 	// The venue.
 	Node db.Venue `json:"node"`
+}
+
+// What `importVenues` did.
+type VenueImportReport struct {
+	// Whether the venues were written: false when any record was rejected (then nothing is).
+	Applied bool `json:"applied"`
+	// Venues created (a new `id`).
+	Created int `json:"created"`
+	// Venues updated (a known `id` with different data).
+	Updated int `json:"updated"`
+	// Venues already as the file says.
+	Unchanged int `json:"unchanged"`
+	// Every record refused, with each reason; empty when the import was applied.
+	Rejected []RejectedVenueRecord `json:"rejected"`
 }
 
 // Result of a venue mutation.
@@ -1413,6 +1507,64 @@ type WorkshopPayload struct {
 	Workshop *db.Workshop `json:"workshop,omitempty"`
 	// Why the change was refused; empty on success.
 	UserErrors []UserError `json:"userErrors"`
+}
+
+// The form of a file in the LMN standard.
+type OpenDataFormat string
+
+const (
+	// A JSON array of objects keyed by the standard's field names, as `/open-data/lieux-mediation-numerique.json` serves.
+	OpenDataFormatJSON OpenDataFormat = "JSON"
+	// A CSV in UTF-8 with a header of the standard's field names, separated by commas (or semicolons), as `/open-data/lieux-mediation-numerique.csv` serves.
+	OpenDataFormatCSV OpenDataFormat = "CSV"
+)
+
+var AllOpenDataFormat = []OpenDataFormat{
+	OpenDataFormatJSON,
+	OpenDataFormatCSV,
+}
+
+func (e OpenDataFormat) IsValid() bool {
+	switch e {
+	case OpenDataFormatJSON, OpenDataFormatCSV:
+		return true
+	}
+	return false
+}
+
+func (e OpenDataFormat) String() string {
+	return string(e)
+}
+
+func (e *OpenDataFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OpenDataFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OpenDataFormat", str)
+	}
+	return nil
+}
+
+func (e OpenDataFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OpenDataFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OpenDataFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Stable codes of `UserError`.

@@ -58,6 +58,7 @@ var rootFields = map[string]rootField{
 	"Mutation.createRoom":              {},
 	"Mutation.updateRoom":              {},
 	"Mutation.archiveRoom":             {},
+	"Mutation.importVenues":            {},
 	"Mutation.createWorkshop":          {},
 	"Mutation.updateWorkshop":          {},
 	"Mutation.archiveWorkshop":         {},

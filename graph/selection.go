@@ -42,6 +42,7 @@ func slotParents(ctx context.Context, path ...string) db.With {
 // Go type does not have makes db read every column: never a wrong answer.
 var fieldOf = map[string]string{
 	"id": "ID", "__typename": "ID", "organisation": "OrganisationID", "isArchived": "ArchivedAt", "slots": "ID",
+	"openDataId": "OpenDataID", "accesLibreUrl": "AccesLibreURL", "bookingUrl": "BookingURL",
 }
 
 // goFields appends to names the Go fields behind the fields of sel on type typ; the result is

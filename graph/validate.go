@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/regiestains/ateliers/db"
 	"github.com/regiestains/ateliers/openinghours"
 )
 
@@ -88,29 +89,10 @@ func (p *problems) siret(field string, s *string) *string {
 	if n == "" {
 		return nil
 	}
-	if !validSiret(n) {
+	if !db.ValidSiret(n) {
 		p.add(UserErrorCodeInvalid, field, "%s must be 14 digits with a valid check digit (Luhn)", field)
 	}
 	return &n
-}
-
-func validSiret(s string) bool {
-	if len(s) != 14 || strings.Trim(s, "0123456789") != "" {
-		return false
-	}
-	luhn, digits := 0, 0
-	for i, c := range s {
-		d := int(c - '0')
-		digits += d
-		if i%2 == 0 { // from the left, every other digit starting with the first is doubled
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		luhn += d
-	}
-	return luhn%10 == 0 || (strings.HasPrefix(s, "356000000") && digits%5 == 0)
 }
 
 var inseePattern = regexp.MustCompile(`^([0-9]{2}|2A|2B)[0-9]{3}$`)

@@ -1,6 +1,10 @@
 package graph
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/regiestains/ateliers/db"
+)
 
 func TestSiretsAreLuhnChecked(t *testing.T) {
 	for s, want := range map[string]bool{
@@ -12,8 +16,8 @@ func TestSiretsAreLuhnChecked(t *testing.T) {
 		"7328293200007":  false, // 13 digits
 		"7328293200007A": false,
 	} {
-		if got := validSiret(s); got != want {
-			t.Errorf("validSiret(%q) = %v, want %v", s, got, want)
+		if got := db.ValidSiret(s); got != want {
+			t.Errorf("db.ValidSiret(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/regiestains/ateliers/db"
+	"github.com/regiestains/ateliers/lmn"
 )
 
 // CreateVenue is the resolver for the createVenue field.
@@ -25,6 +26,11 @@ func (r *mutationResolver) CreateVenue(ctx context.Context, input CreateVenueInp
 		OpeningHours: input.OpeningHours, Accessibility: accessibilityOf(input.Accessibility),
 		Equipment: equipmentOf(input.Equipment), Phone: input.Phone, Email: input.Email,
 		AccessInstructions: strings.TrimSpace(deref(input.AccessInstructions)),
+		OpenData: db.OpenData{Pivot: nonEmpty(input.Pivot), Summary: strings.TrimSpace(deref(input.Summary)),
+			Description: strings.TrimSpace(deref(input.Description)), Website: input.Website,
+			AccesLibreURL: input.AccesLibreURL, BookingURL: input.BookingURL, Services: input.Services,
+			SpecificAudiences: input.SpecificAudiences, SpecificSupport: input.SpecificSupport, Fees: input.Fees,
+			AccessModes: input.AccessModes, SupportModes: input.SupportModes, Mobility: input.Mobility},
 	}
 	var p problems
 	checkVenue(&p, &v)
@@ -72,6 +78,7 @@ func (r *mutationResolver) UpdateVenue(ctx context.Context, input UpdateVenueInp
 			v.Email = input.Email
 		}
 		set(&v.AccessInstructions, input.AccessInstructions)
+		updateOpenData(&v.OpenData, input)
 		checkVenue(&p, v)
 		return p.err()
 	})
@@ -139,6 +146,30 @@ func (r *mutationResolver) UpdateRoom(ctx context.Context, input UpdateRoomInput
 		return nil, err
 	}
 	return &RoomPayload{Room: &updated, UserErrors: p.errs()}, nil
+}
+
+// ImportVenues is the resolver for the importVenues field.
+func (r *mutationResolver) ImportVenues(ctx context.Context, input ImportVenuesInput) (*ImportVenuesPayload, error) {
+	if err := requireAdmin(callerFrom(ctx)); err != nil {
+		return nil, err
+	}
+	var p problems
+	if len(input.Content) > maxImportContent {
+		p.add(UserErrorCodeTooLong, "content", "content must be at most %d characters: import larger files with the command server import-lieux", maxImportContent)
+		return &ImportVenuesPayload{UserErrors: p}, nil
+	}
+	report, err := lmn.Import(ctx, r.Pool, lmn.Format(input.Format), []byte(input.Content))
+	if errors.Is(err, lmn.ErrUnreadable) {
+		p.add(UserErrorCodeInvalid, "content", "%v", err)
+		return &ImportVenuesPayload{UserErrors: p}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(report.Rejected) > 0 {
+		p.add(UserErrorCodeInvalid, "content", "%d problem(s) in the file: nothing was imported (see report.rejected)", len(report.Rejected))
+	}
+	return &ImportVenuesPayload{Report: importReport(report), UserErrors: p.errs()}, nil
 }
 
 // ArchiveRoom is the resolver for the archiveRoom field.

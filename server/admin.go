@@ -10,8 +10,11 @@ import (
 
 // runCommand runs an administration command instead of the server.
 func runCommand(ctx context.Context, c config, args []string) error {
+	if len(args) == 2 && args[0] == "import-lieux" {
+		return importLieux(ctx, c, args[1])
+	}
 	if len(args) < 2 || args[0] != "admin" || args[1] != "create-key" {
-		return fmt.Errorf("unknown command %q; usage: server [admin create-key -label LABEL]", args)
+		return fmt.Errorf("unknown command %q; usage: server [admin create-key -label LABEL | import-lieux FILE]", args)
 	}
 	fs := flag.NewFlagSet("admin create-key", flag.ContinueOnError)
 	label := fs.String("label", "network administrator", "label of the new key")

@@ -245,6 +245,11 @@ func authzRows() []authzRow {
 		authzWith(map[string]any{"description": "Au fond ({caller})"}, "id", "room:open")))
 	add(authzMutation(s, "archiveRoom", "room:fresh", "ArchiveInput", "room { id }",
 		authzOnFresh((*authzWorld).freshRoom, nil)))
+	add(authzMutation(s, "importVenues", "-", "ImportVenuesInput", "report { applied created }",
+		func(_ *testing.T, w *authzWorld, _ string) map[string]any {
+			return map[string]any{"format": "CSV", "content": fmt.Sprintf("id,pivot,nom,commune,code_postal,adresse,date_maj\n"+
+				"authz-%d,43493312300029,Z lieu importé,Stains,93240,1 rue Carnot,2024-04-02\n", w.next())}
+		}))
 
 	s = "Mutation: workshops"
 	add(authzMutation(s, "createWorkshop", "-", "CreateWorkshopInput", "workshop { id }",

@@ -22,6 +22,9 @@ const (
 	demoEmmausKey        = "ateliers_demo-emmaus-not-a-secret"
 )
 
+// demoPivot is the demo venues' LMN pivot: plainly not a SIRET (a real one might be someone's).
+const demoPivot = "EXEMPLE0000001"
+
 func printDemoKeys(port int) {
 	fmt.Printf(`
 Sample data for Stains is loaded. Demo API keys (public, for this local database only):
@@ -94,6 +97,18 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		Accessibility:      db.Accessibility{WheelchairAccessible: true, OtherSupport: "Accompagnement possible en arabe et en tamoul"},
 		Equipment:          db.Equipment{Computers: 8, Wifi: true, Printer: true, Scanner: true},
 		AccessInstructions: "Bus 150 et 252, arrêt Clos Saint-Lazare. Rez-de-chaussée, entrée par la cour.",
+		OpenData: db.OpenData{Pivot: str(demoPivot),
+			Summary:     "Ateliers numériques de la Régie : CV, France Travail, CAF, scanner un document. Ouverts aux habitants de Stains.",
+			Description: "Données d'exemple. Un parcours de quatre ateliers de deux heures, des postes en libre accès le matin, une médiatrice numérique pour les démarches.",
+			Website:     str("https://regie-stains.example/ateliers"),
+			Services: []db.VenueService{db.ServiceAdministrativeProcedures, db.ServiceEverydayDigitalTools,
+				db.ServiceJobInsertion, db.ServiceInternetAndEquipmentAccess},
+			SpecificAudiences: []db.VenueAudience{db.VenueAudienceYoungPeople, db.VenueAudienceSeniors},
+			SpecificSupport:   []db.SpecificSupport{db.SupportMotorDisability, db.SupportOtherLanguages},
+			Fees:              []db.VenueFee{db.FeeFree},
+			AccessModes:       []db.AccessMode{db.AccessWalkIn, db.AccessPhone, db.AccessPrescriptionByEmail},
+			SupportModes:      []db.SupportMode{db.SupportSelfService, db.SupportIndividual, db.SupportGroupWorkshop},
+			Mobility:          []db.VenueMobility{db.MobilityFixed}},
 	})
 	if err != nil {
 		return err
@@ -103,6 +118,13 @@ func seedDemo(ctx context.Context, tx pgx.Tx) error {
 		PostalCode: "93240", City: "Stains", InseeCode: str("93072"), Latitude: f(48.9497), Longitude: f(2.3833),
 		OpeningHours: str("Tu,Th 09:00-17:00"), Equipment: db.Equipment{Wifi: true},
 		AccessInstructions: "Premier étage, sans ascenseur. Apportez votre téléphone.",
+		OpenData: db.OpenData{Pivot: str(demoPivot),
+			Summary:      "Ateliers collectifs de la Régie le mardi et le jeudi : apportez votre téléphone.",
+			Services:     []db.VenueService{db.ServiceEverydayDigitalTools, db.ServiceSafeDigitalUse},
+			Fees:         []db.VenueFee{db.FeeFree},
+			AccessModes:  []db.AccessMode{db.AccessPhone},
+			SupportModes: []db.SupportMode{db.SupportGroupWorkshop},
+			Mobility:     []db.VenueMobility{db.MobilityFixed}},
 	})
 	if err != nil {
 		return err

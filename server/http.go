@@ -42,6 +42,7 @@ func newHandler(c config, pool *pgxpool.Pool, standby *db.Standby, pages *pageca
 	routeCalendars(mux, c, pool)
 	routeReports(mux, c, pool)
 	routeOpenData(mux, c, pool)
+	routeVenueOpenData(mux, c, pool)
 	if c.TwilioAuthToken != "" {
 		mux.Handle("POST /receipts/twilio", twilioReceipts(c, pool))
 	}

@@ -122,8 +122,12 @@ func (v *AvailabilitySlotsSlotConnectionEdgesSlotEdgeNodeSlot) GetVenue() Availa
 // The GraphQL type's documentation follows.
 //
 // A venue (lieu) where slots happen. Its fields follow the national "schéma des lieux de médiation
-// numérique" where they make sense: `nom` → `name`, `adresse` → `streetAddress`, `horaires` →
-// `openingHours`, `prise_en_charge_specifique` → `accessibility`, `modalites_acces` → `accessInstructions`.
+// numérique" (LMN): `id` → `openDataId`, `nom` → `name`, `adresse` → `streetAddress`, `horaires` →
+// `openingHours`, `services`, `publics_specifiquement_adresses` → `specificAudiences`,
+// `prise_en_charge_specifique` → `specificSupport`, `modalites_acces` → `accessModes`,
+// `modalites_accompagnement` → `supportModes`, `fiche_acces_libre` → `accesLibreUrl`,
+// `prise_rdv` → `bookingUrl`. The network publishes its venues in that standard at
+// `/open-data/lieux-mediation-numerique.json` and `.csv`.
 type AvailabilitySlotsSlotConnectionEdgesSlotEdgeNodeSlotVenue struct {
 	// Name of the place, e.g. `Espace numérique de la Régie`.
 	Name string `json:"name"`
