@@ -22,7 +22,7 @@ import (
 // GET /open-data/data-inclusion/structures.json and services.json, each a JSON array of
 // records, public like the calendar feeds. server/testdata/data-inclusion holds the JSON
 // Schemas the tests hold every record to. Fields the API has no data for are null (the schema
-// allows it): a structure's accessibilite_lieu and complement_adresse, a service's
+// allows it): a structure's complement_adresse, a service's
 // horaires_accueil, zone_eligibilite, nombre_semaines, volume_horaire_hebdomadaire,
 // contact_nom_prenom (never a person's name in open data).
 
@@ -142,6 +142,7 @@ func inclusionStructures(ctx context.Context, c config, q db.Querier) ([]inclusi
 		if v := s.Venue; v != nil {
 			r.Adresse, r.CodePostal, r.Commune, r.CodeInsee = &v.StreetAddress, &v.PostalCode, &v.City, v.InseeCode
 			r.Latitude, r.Longitude, r.HorairesAccueil = v.Latitude, v.Longitude, v.OpeningHours
+			r.AccessibiliteLieu = v.AccesLibreURL // its Acceslibre page, as the venues' open data has it
 		}
 		out = append(out, r)
 	}

@@ -114,7 +114,8 @@ func TestDataInclusionRecords(t *testing.T) {
 		phone = '+33148210000', email = 'contact@regie-stains.example', website = 'https://regie-stains.example/',
 		description = 'Structure d''insertion par l''activité économique.' WHERE id = $1`, dbID(t, orgGID))
 	center := a.venue(key, map[string]any{"name": "Centre social Yamina Setti", "inseeCode": "93072",
-		"openingHours": "Mo-Fr 09:00-12:00,14:00-17:30", "phone": "+33148211111"})
+		"openingHours": "Mo-Fr 09:00-12:00,14:00-17:30", "phone": "+33148211111",
+		"accesLibreUrl": "https://acceslibre.beta.gouv.fr/app/93-stains/a/centre-social/erp/centre-social-yamina-setti/"})
 	library := a.venue(key, map[string]any{"name": "Médiathèque Louis Aragon", "streetAddress": "2 rue Jean Durand"})
 	_, otherKey := a.host("ccas-stains")
 	a.exec(`UPDATE organisations SET kind = 'CCAS', name = 'CCAS' WHERE slug = 'ccas-stains'`)
@@ -166,7 +167,8 @@ func TestDataInclusionRecords(t *testing.T) {
 	}
 	for field, want := range map[string]any{"nom": "Régie de Quartier de Stains", "siret": "13003013300016",
 		"adresse": "6 avenue George Sand", "code_postal": "93240", "commune": "Stains", "code_insee": "93072",
-		"horaires_accueil": "Mo-Fr 09:00-12:00,14:00-17:30", "site_web": "https://regie-stains.example/", "source": "ateliers-numeriques"} {
+		"horaires_accueil": "Mo-Fr 09:00-12:00,14:00-17:30", "site_web": "https://regie-stains.example/", "source": "ateliers-numeriques",
+		"accessibilite_lieu": "https://acceslibre.beta.gouv.fr/app/93-stains/a/centre-social/erp/centre-social-yamina-setti/"} {
 		if regie[field] != want {
 			t.Errorf("the régie's structure: %s %v, want %v (its oldest venue gives the address)", field, regie[field], want)
 		}
