@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/regiestains/ateliers/db"
@@ -192,7 +193,7 @@ func TestReportCountsSlotsSeatsAttendanceAndPeople(t *testing.T) {
 	}
 }
 
-func TestReportOfTheNetworkCountsEachPersonOnce(t *testing.T) {
+func TestReportOfTheNetworkCountsPeoplePerOrganisation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newReportWorld(t)
@@ -200,12 +201,12 @@ func TestReportOfTheNetworkCountsEachPersonOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Emmaüs Connect's slot joins; Bakary, at both, is one person, first seen in January.
+	// Emmaüs Connect's slot joins. People are told apart at each organisation, as their rights
+	// are: Bakary, at both, counts once at each.
 	if got := r.Totals; *got.SlotsHeld != 3 || *got.SeatsOffered != 23 || got.Registrations != 10 || got.Attended != 5 ||
-		got.UniqueParticipants != 3 || got.FirstTimeParticipants != 2 {
+		got.UniqueParticipants != 4 || got.FirstTimeParticipants != 3 {
 		t.Errorf("network totals %s", show(got))
 	}
-	// First-time means new to the network in the period: Bakary is, at either structure.
 	if got := row(t, r, db.ByOrganisation, w.emmaus, ""); *got.SlotsHeld != 1 || got.UniqueParticipants != 1 || got.FirstTimeParticipants != 1 {
 		t.Errorf("Emmaüs Connect's row %s", show(got))
 	}
@@ -252,19 +253,14 @@ func TestReportIsTheSameAfterAnonymisation(t *testing.T) {
 	}
 }
 
-// A person's registrations share a key (the duplicate rule, case aside); a relative on the
-// same phone is someone else.
+// A person's registrations at one organisation share a key (the duplicate rule, case aside);
+// a relative on the same phone is someone else; the same person at another organisation has
+// another key.
 func TestPersonKeyFollowsTheDuplicateRule(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newReportWorld(t)
-	key := func(id int64) (k string) {
-		if err := w.pool.QueryRow(ctx, `SELECT person_key::text FROM registrations WHERE id = $1`, id).Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	if key(w.awaFirst) != key(w.awaCAF) {
+	if personKey(t, w, w.awaFirst) != personKey(t, w, w.awaCAF) {
 		t.Error("Awa's two seats (her name in capitals on one) have different keys")
 	}
 	var son int64
@@ -274,8 +270,106 @@ func TestPersonKeyFollowsTheDuplicateRule(t *testing.T) {
 		FROM registrations WHERE id = $1 RETURNING id`, w.awaCAF).Scan(&son); err != nil {
 		t.Fatal(err)
 	}
-	if key(son) == key(w.awaCAF) {
+	if personKey(t, w, son) == personKey(t, w, w.awaCAF) {
 		t.Error("Awa's son, on her phone, has her key")
+	}
+	var bakaryRegie int64
+	if err := w.pool.QueryRow(ctx, `SELECT r.id FROM registrations r JOIN slots s ON s.id = r.slot_id
+		WHERE r.first_name = 'Bakary' AND s.organisation_id = $1 LIMIT 1`, w.regie).Scan(&bakaryRegie); err != nil {
+		t.Fatal(err)
+	}
+	if personKey(t, w, bakaryRegie) == personKey(t, w, w.bakaryE) {
+		t.Error("Bakary has one key at the Régie and at Emmaüs Connect")
+	}
+}
+
+func personKey(t *testing.T, w reportWorld, id int64) (k string) {
+	t.Helper()
+	if err := w.pool.QueryRow(context.Background(), `SELECT person_key::text FROM registrations WHERE id = $1`, id).Scan(&k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// A new person registered on two slots at once (a retry on two tabs, a household's course)
+// gets one key: the second registration waits for the first's commit, then finds its key.
+func TestPersonKeyOfConcurrentFirstRegistrations(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	insert := func(tx pgx.Tx, slot int64, n int) error {
+		_, err := tx.Exec(ctx, `INSERT INTO registrations (slot_id, status, confirmation_code, token_hash,
+				first_name, last_name, phone, consent_version, consented_at, confirmed_at)
+			SELECT $1, 'CONFIRMED', $2, $3, 'Zoé', 'Martin', '+33639980099', '2026-01', now(), now()`,
+			slot, fmt.Sprintf("ZOE%d", n), []byte(fmt.Sprintf("zoe-%d", n)))
+		return err
+	}
+	var slots [2]int64
+	if err := w.pool.QueryRow(ctx, `SELECT min(id), max(id) FROM slots WHERE organisation_id = $1`, w.regie).Scan(&slots[0], &slots[1]); err != nil {
+		t.Fatal(err)
+	}
+	first, err := w.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback(ctx)
+	if err := insert(first, slots[0], 1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return insert(tx, slots[1], 2) })
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the second registration did not wait for the first (%v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := first.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var keys int
+	if err := w.pool.QueryRow(ctx, `SELECT count(DISTINCT person_key) FROM registrations WHERE phone = '+33639980099'`).Scan(&keys); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 1 {
+		t.Errorf("Zoé's two seats registered at once have %d keys, want 1", keys)
+	}
+}
+
+// Erasure leaves the erased seats linked to no one: the person registering again is a new
+// person, and their erased seats keep counting as someone's in past reports.
+func TestPersonKeyAfterErasure(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	erased := personKey(t, w, w.awaCAF)
+	before, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ErasePerson(ctx, w.pool, w.awaCAF, db.CancelledByPerson); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(before.Totals, after.Totals) {
+		t.Errorf("erasure changed the report: %s, then %s", show(before.Totals), show(after.Totals))
+	}
+	var again int64
+	if err := w.pool.QueryRow(ctx, `INSERT INTO registrations (slot_id, status, confirmation_code, token_hash, first_name,
+			last_name, phone, consent_version, consented_at, confirmed_at)
+		SELECT slot_id, 'CONFIRMED', 'REPAGAIN', '\x0103', 'Awa', 'Diallo', '+33639980001', '2026-01', now(), now()
+		FROM registrations WHERE id = $1 RETURNING id`, w.awaCAF).Scan(&again); err != nil {
+		t.Fatal(err)
+	}
+	if personKey(t, w, again) == erased {
+		t.Error("Awa, registering again after erasure, is linked to her erased seats")
 	}
 }
 

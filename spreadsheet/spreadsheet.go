@@ -108,9 +108,10 @@ func cell(v any) any {
 }
 
 // guard keeps a text cell a text: spreadsheet software runs a cell that starts with = + - @ as a
-// formula (CSV injection, OWASP), and names and free text come from the public. A leading
-// apostrophe shows the text as typed. A phone number in E.164 form (+33...) is not a formula
-// but is taken for a number and loses its +: it is guarded the same way.
+// formula (CSV injection, OWASP), and names and free text come from the public. The leading
+// apostrophe OWASP advises stays visible in the opened file ('+33612345678): the price of a
+// file that runs nothing. A phone in E.164 form would otherwise be read as a number and lose
+// its +.
 func guard(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
