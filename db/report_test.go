@@ -432,3 +432,31 @@ func benchWorld(b testing.TB) *pgxpool.Pool {
 	}
 	return pool
 }
+
+// The host's list reads page by page and gives every line once, in order, whatever the page.
+func TestEachRegistrationOfHostPages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	read := func(page int) (lines []string) {
+		t.Helper()
+		err := db.EachRegistrationOfHost(ctx, w.pool, w.regie, w.from.AddDate(-1, 0, 0), w.to.AddDate(1, 0, 0), page,
+			func(l db.RegistrationLine) error {
+				lines = append(lines, fmt.Sprintf("%s/%d/%d", l.StartsAt.UTC().Format(time.DateOnly), l.SlotID, l.RegistrationID))
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lines
+	}
+	all := read(1000)
+	if len(all) != 12 {
+		t.Fatalf("%d lines, want the Régie's 12 registrations: %v", len(all), all)
+	}
+	for _, page := range []int{1, 2, 5, 12} {
+		if got := read(page); !reflect.DeepEqual(got, all) {
+			t.Errorf("pages of %d: %v, want %v", page, got, all)
+		}
+	}
+}
