@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,9 @@ func routeReports(mux *http.ServeMux, c config, pool *pgxpool.Pool) {
 	})))
 }
 
+// exportBudget bounds a key's exports: ten at once, then one every two minutes.
+var exportBudget = db.Bucket{Burst: 10, PerSecond: 1.0 / 120}
+
 // exportRequest is what every export reads from its request: the caller, the format and the
 // period.
 type exportRequest struct {
@@ -62,7 +67,18 @@ func readExport(w http.ResponseWriter, r *http.Request, pool *pgxpool.Pool) (exp
 		return e, false
 	}
 	e.caller = caller
-	var err error
+	// Each export is a heavy read (three years of figures, a year's list): a key's exports
+	// draw from a budget of their own, shared by the instances like the API's.
+	draw, err := db.TakeTokens(r.Context(), pool, fmt.Sprintf("exports|key:%d", caller.KeyID), exportBudget, 1)
+	if err != nil {
+		exportFailed(w, r, err)
+		return e, false
+	}
+	if !draw.Granted {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil((1-draw.Available)/exportBudget.PerSecond))))
+		exportRefused(w, r, http.StatusTooManyRequests, "too many exports with this key: retry after the number of seconds Retry-After says")
+		return e, false
+	}
 	q := r.URL.Query()
 	if e.from, err = graph.UnmarshalDate(q.Get("from")); err != nil {
 		exportRefused(w, r, http.StatusBadRequest, "from: "+err.Error())

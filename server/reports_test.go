@@ -391,3 +391,24 @@ func TestRegistrationsExportListsTheHostsSlotsAndRecordsTheRead(t *testing.T) {
 		t.Errorf("the workbook's list: %v", sheet[:min(3, len(sheet))])
 	}
 }
+
+// A key's exports draw from a budget of their own: ten at once, then 429 with Retry-After.
+func TestExportsHaveABudget(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	_, key := a.org("report-budget", "REPORTS_READ")
+	for i := range 10 {
+		if status, body, _ := a.export(key, "/reports/figures.csv?from=2026-01-01&to=2026-12-31"); status != http.StatusOK {
+			t.Fatalf("export %d: %d %s", i+1, status, body)
+		}
+	}
+	status, body, header := a.export(key, "/reports/figures.csv?from=2026-01-01&to=2026-12-31")
+	if status != http.StatusTooManyRequests || header.Get("Retry-After") == "" {
+		t.Errorf("the eleventh export: %d %s, Retry-After %q", status, body, header.Get("Retry-After"))
+	}
+	// Another key has its own budget.
+	_, other := a.org("report-budget-2", "REPORTS_READ")
+	if status, _, _ := a.export(other, "/reports/figures.csv?from=2026-01-01&to=2026-12-31"); status != http.StatusOK {
+		t.Errorf("another key's export: %d", status)
+	}
+}
