@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/thedatashed/xlsxreader"
+
+	"github.com/regiestains/ateliers/db"
 )
 
 // The funder's report as a host and a network administrator read it: the GraphQL report, and
@@ -91,6 +95,19 @@ func newReportHost(t *testing.T, a *testAPI, slug string) reportHost {
 			a.exec(`UPDATE registrations SET attendance = $2, attendance_marked_at = now() WHERE id = $1`, dbID(t, h.regs[i]), att)
 		}
 	}
+	// The first was referred by a partner and wrote her CV; a laptop was given in February.
+	partner, _ := a.org(slug+"-partner", "REGISTRATIONS_WRITE")
+	a.exec(`UPDATE registrations SET referring_org_id = $2, counsellor_name = 'Mme Benali', outcome = 'CV_WRITTEN',
+		outcome_recorded_at = now() WHERE id = $1`, dbID(t, h.regs[0]), dbID(t, partner))
+	a.exec(`WITH d AS (INSERT INTO devices (organisation_id, kind, donor, received_on, condition, status)
+			VALUES ($1, 'LAPTOP', 'Ecodair', '2026-01-05', 'GOOD', 'GIVEN') RETURNING id),
+		e AS (INSERT INTO equipment_requests (organisation_id, requested_by_org_id, first_name, phone, age_bracket, situation,
+				has_computer, has_smartphone, has_internet, reason, consent_version, status, created_at)
+			VALUES ($1, $1, 'Bakary', '+33639987001', 'UNDER_26', 'RESIDENT', false, true, false, 'Alternance', '2026-11', 'GIVEN', '2026-01-20')
+			RETURNING id)
+		INSERT INTO equipment_handovers (device_id, request_id, status, rules_version, rules, rank, score, reasons,
+			proposed_at, given_at, given_by, acknowledgement)
+		SELECT d.id, e.id, 'GIVEN', 0, '{}', 1, 10000, '[]', '2026-02-01', '2026-02-01', 'Samia', 'Signé' FROM d, e`, dbID(t, h.id))
 	return h
 }
 
@@ -176,13 +193,14 @@ func figureLine(f reportFigures) []string {
 
 // wantLines is the report as lines of the files: rubric, key, label, figures (devices apart).
 func wantLines(r reportAnswer) map[string][]string {
-	lines := map[string][]string{"total|": append([]string{"total"}, figureLine(r.Report.Totals)...)}
+	lines := map[string][]string{"total|": append(append([]string{"total"}, figureLine(r.Report.Totals)...),
+		strconv.Itoa(r.Report.DevicesGiven.Given))}
 	for name, rows := range map[string][]reportRow{"atelier": r.Report.ByWorkshop, "thème": r.Report.ByTopic,
 		"mois": r.Report.ByMonth, "lieu": r.Report.ByVenue, "structure": r.Report.ByOrganisation,
 		"tranche d'âge": r.Report.ByAgeBracket, "code postal": r.Report.ByPostalCode,
 		"orienté par": r.Report.ByReferrer, "suite donnée": r.Report.ByOutcome} {
 		for _, row := range rows {
-			lines[name+"|"+row.Key] = append([]string{row.Label}, figureLine(row.Figures)...)
+			lines[name+"|"+row.Key] = append(append([]string{row.Label}, figureLine(row.Figures)...), "")
 		}
 	}
 	return lines
@@ -203,7 +221,7 @@ func gotLines(t *testing.T, rows [][]string) map[string][]string {
 			r = append(r, "")
 		}
 		r[15] = strings.Replace(r[15], ",", ".", 1)
-		lines[r[0]+"|"+r[1]] = r[2:18]
+		lines[r[0]+"|"+r[1]] = r[2:19]
 	}
 	return lines
 }
@@ -226,9 +244,13 @@ func TestReportFiguresAgreeInGraphQLCSVAndXLSX(t *testing.T) {
 	if len(r.Report.ByMonth) != 2 || r.Report.ByMonth[0].Key != "2026-01" || r.Report.ByMonth[0].Figures.Attended != 2 {
 		t.Errorf("by month %+v", r.Report.ByMonth)
 	}
+	if len(r.Report.ByReferrer) != 2 || len(r.Report.ByOutcome) != 2 || r.Report.DevicesGiven.Given != 1 {
+		t.Errorf("referrers %+v, outcomes %+v, devices %d", r.Report.ByReferrer, r.Report.ByOutcome, r.Report.DevicesGiven.Given)
+	}
 	want := wantLines(r)
 
 	status, body, header := a.export(h.readOnly, "/reports/figures.csv?from=2026-01-01&to=2026-12-31")
+	csvBody := body
 	if status != http.StatusOK || header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 		header.Get("Content-Disposition") != `attachment; filename="rapport-2026-01-01-2026-12-31.csv"` {
 		t.Fatalf("CSV: %d %v %s", status, header, body)
@@ -240,6 +262,9 @@ func TestReportFiguresAgreeInGraphQLCSVAndXLSX(t *testing.T) {
 		t.Fatalf("XLSX: %d %s", status, body)
 	}
 	checkLines(t, "XLSX", want, gotLines(t, readXLSX(t, body, "Chiffres")))
+	if got := devicesLines(readCSV(t, csvBody)); got != "appareils par type|LAPTOP|1;appareils par tranche d'âge|UNDER_26|1;appareils par situation|RESIDENT|1" {
+		t.Errorf("the devices' lines: %s", got)
+	}
 	months := readXLSX(t, body, "Par mois")
 	if len(months) != 3 || months[1][0] != "2026-01" || months[1][1] != "2" || months[2][0] != "2026-02" || months[2][1] != "1" {
 		t.Errorf("sheet Par mois %v", months)
@@ -260,6 +285,29 @@ func TestReportFiguresAgreeInGraphQLCSVAndXLSX(t *testing.T) {
 	if !strings.Contains(chart, "Par mois&#39;!$B$2:$B$3") || !strings.Contains(chart, "barChart") {
 		t.Errorf("no column chart of the months in the workbook: %s", chart)
 	}
+
+	// Years later, every person's data anonymised: the same report, the same file.
+	if _, err := db.Anonymise(t.Context(), a.Pool, time.Now().AddDate(3, 0, 0), db.DefaultRetention); err != nil {
+		t.Fatal(err)
+	}
+	var later reportAnswer
+	a.query(h.readOnly, reportDoc, map[string]any{"from": "2026-01-01", "to": "2026-12-31"}, &later)
+	if !reflect.DeepEqual(later, r) {
+		t.Errorf("the report changed with anonymisation:\n%+v\n%+v", r, later)
+	}
+	_, body, _ = a.export(h.readOnly, "/reports/figures.csv?from=2026-01-01&to=2026-12-31")
+	checkLines(t, "CSV after anonymisation", want, gotLines(t, readCSV(t, body)))
+}
+
+// devicesLines are the devices' lines of a figures file: rubric|key|count;...
+func devicesLines(rows [][]string) string {
+	var out []string
+	for _, r := range rows {
+		if strings.HasPrefix(r[0], "appareils") {
+			out = append(out, r[0]+"|"+r[1]+"|"+r[18])
+		}
+	}
+	return strings.Join(out, ";")
 }
 
 func checkLines(t *testing.T, format string, want, got map[string][]string) {
