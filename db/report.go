@@ -185,24 +185,6 @@ UNION ALL SELECT 'workshop', id, title FROM workshops WHERE id = ANY($3)`
 // that start in [from, to) and have started by now; ErrNotFound if there is no such
 // organisation.
 func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (Report, error) {
-	rep := Report{OrganisationID: orgID, Start: from, End: to, GeneratedAt: now}
-	type group struct {
-		dim ReportDimension
-		key string
-	}
-	figures := map[group]*ReportFigures{}
-	at := func(g group) *ReportFigures {
-		f, ok := figures[g]
-		if !ok {
-			f = &ReportFigures{}
-			if g.dim == "" || g.dim.slotDimension() {
-				f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered = new(int), new(int), new(int)
-			}
-			figures[g] = f
-		}
-		return f
-	}
-	at(group{}) // the totals, even of a period without slots
 	if orgID != 0 {
 		var known bool
 		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)`, orgID).Scan(&known); err != nil {
@@ -211,22 +193,67 @@ func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.
 			return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, ErrNotFound)
 		}
 	}
-	// One read-only snapshot for the three reads, so that slots, registrations and devices agree.
-	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+	counts := reportCounts{}
+	counts.at(reportGroup{}) // the totals, even of a period without slots
+	rep := Report{OrganisationID: orgID, Start: from, End: to, GeneratedAt: now}
+	var err error
+	if rep.Devices, err = counts.read(ctx, q, orgID, from, to, now); err != nil {
+		return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
+	}
+	rep.Totals = *counts[reportGroup{}]
+	if rep.Rows, err = counts.rows(); err != nil {
+		return Report{}, err
+	}
+	if err := nameReportRows(ctx, q, rep.Rows); err != nil {
+		return Report{}, err
+	}
+	for dim, rows := range rep.Rows {
+		sortReportRows(dim, rows)
+	}
+	return rep, nil
+}
+
+// reportGroup is one group of the counts: a breakdown and the group's value as SQL gives it
+// ("" and "" for the totals).
+type reportGroup struct {
+	dim ReportDimension
+	key string
+}
+
+// reportCounts are the figures of each group, as the statements give them.
+type reportCounts map[reportGroup]*ReportFigures
+
+// at returns the figures of group g, new ones the first time (with slots and seats where they
+// apply).
+func (c reportCounts) at(g reportGroup) *ReportFigures {
+	f, ok := c[g]
+	if !ok {
+		f = &ReportFigures{}
+		if g.dim == "" || g.dim.slotDimension() {
+			f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered = new(int), new(int), new(int)
+		}
+		c[g] = f
+	}
+	return f
+}
+
+// read counts slots, registrations and devices in one read-only snapshot, so that they agree.
+func (c reportCounts) read(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (devices EquipmentTotals, err error) {
+	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
 			return err
 		}
 		// A report sorts its registrations once per breakdown: in memory rather than on disk
 		// (the default 4 MB spills a year of 50,000), and without JIT compiling, which costs
-		// more than it saves here. Figures of BenchmarkReportOfAYear in the closing notes.
+		// more than it saves here (BenchmarkReportOfAYear).
 		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`); err != nil {
 			return err
 		}
-		var g group
+		var g reportGroup
 		var held, cancelled, seats int
 		rows, _ := tx.Query(ctx, reportSlots, orgID, from, to, now)
 		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &held, &cancelled, &seats}, func() error {
-			f := at(g)
+			f := c.at(g)
 			*f.SlotsHeld, *f.SlotsCancelled, *f.SeatsOffered = held, cancelled, seats
 			return nil
 		}); err != nil {
@@ -237,82 +264,79 @@ func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.
 		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &p.Registrations, &p.Confirmed, &p.Waitlisted,
 			&p.Cancelled, &p.Attended, &p.Absent, &p.Excused, &p.Unmarked, &p.WalkIns,
 			&p.UniqueParticipants, &p.FirstTimeParticipants}, func() error {
-			f := at(g)
+			f := c.at(g)
 			p.SlotsHeld, p.SlotsCancelled, p.SeatsOffered = f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered
 			*f = p
 			return nil
 		}); err != nil {
 			return err
 		}
-		var err error
-		rep.Devices, err = EquipmentGiven(ctx, tx, orgID, from, to)
+		devices, err = EquipmentGiven(ctx, tx, orgID, from, to)
 		return err
 	})
-	if err != nil {
-		return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
-	}
+	return devices, err
+}
 
-	// Rows by breakdown, named: organisations, venues and workshops by their current name.
-	rep.Totals = *figures[group{}]
-	rep.Rows = map[ReportDimension][]ReportRow{}
-	ids := map[ReportDimension][]int64{}
-	for g, f := range figures {
-		if g.dim == "" {
-			continue
-		}
+// rows turns the groups into the report's rows: organisations, venues, workshops and referrers
+// by id (named by nameReportRows), and the groups of people whose data does not say as
+// UNKNOWN, or NONE (no referral, no outcome).
+func (c reportCounts) rows() (map[ReportDimension][]ReportRow, error) {
+	out := map[ReportDimension][]ReportRow{}
+	for g, f := range c {
 		row := ReportRow{Key: g.key, Label: g.key, Figures: *f}
-		switch g.dim {
-		case ByWorkshop, ByVenue, ByOrganisation, ByReferrer:
-			if g.key == "" {
-				row.Key, row.Label = "NONE", "NONE" // came without a referral
-				break
-			}
-			row.ID, err = strconv.ParseInt(g.key, 10, 64)
+		switch {
+		case g.dim == "":
+			continue
+		case g.dim == ByReferrer && g.key == "":
+			row.Key, row.Label = "NONE", "NONE"
+		case g.dim == ByWorkshop || g.dim == ByVenue || g.dim == ByOrganisation || g.dim == ByReferrer:
+			id, err := strconv.ParseInt(g.key, 10, 64)
 			if err != nil {
-				return Report{}, fmt.Errorf("report: %s %q: %w", g.dim, g.key, err)
+				return nil, fmt.Errorf("report: %s %q: %w", g.dim, g.key, err)
 			}
-			row.Key = ""
-			nameDim := g.dim
-			if nameDim == ByReferrer {
-				nameDim = ByOrganisation
-			}
-			ids[nameDim] = append(ids[nameDim], row.ID)
-		case ByAgeBracket, ByPostalCode:
-			if g.key == "" {
-				row.Key, row.Label = "UNKNOWN", "UNKNOWN"
-			}
-		case ByOutcome:
-			if g.key == "" {
-				row.Key, row.Label = "NONE", "NONE" // no outcome recorded
+			row.ID, row.Key, row.Label = id, "", ""
+		case (g.dim == ByAgeBracket || g.dim == ByPostalCode) && g.key == "":
+			row.Key, row.Label = "UNKNOWN", "UNKNOWN"
+		case g.dim == ByOutcome && g.key == "":
+			row.Key, row.Label = "NONE", "NONE"
+		}
+		out[g.dim] = append(out[g.dim], row)
+	}
+	return out, nil
+}
+
+// nameReportRows labels the rows of organisations, venues, workshops and referrers with their
+// current names.
+func nameReportRows(ctx context.Context, q Querier, rows map[ReportDimension][]ReportRow) error {
+	table := map[ReportDimension]ReportDimension{ByWorkshop: ByWorkshop, ByVenue: ByVenue,
+		ByOrganisation: ByOrganisation, ByReferrer: ByOrganisation} // whose names a breakdown shows
+	ids := map[ReportDimension][]int64{}
+	for dim, rs := range rows {
+		for _, r := range rs {
+			if r.ID != 0 {
+				ids[table[dim]] = append(ids[table[dim]], r.ID)
 			}
 		}
-		rep.Rows[g.dim] = append(rep.Rows[g.dim], row)
 	}
 	names := map[ReportDimension]map[int64]string{ByOrganisation: {}, ByVenue: {}, ByWorkshop: {}}
 	var dim ReportDimension
 	var id int64
 	var name string
-	rows, _ := q.Query(ctx, reportLabels, ids[ByOrganisation], ids[ByVenue], ids[ByWorkshop])
-	if _, err := pgx.ForEachRow(rows, []any{&dim, &id, &name}, func() error {
+	res, _ := q.Query(ctx, reportLabels, ids[ByOrganisation], ids[ByVenue], ids[ByWorkshop])
+	if _, err := pgx.ForEachRow(res, []any{&dim, &id, &name}, func() error {
 		names[dim][id] = name
 		return nil
 	}); err != nil {
-		return Report{}, fmt.Errorf("report: names: %w", err)
+		return fmt.Errorf("report: names: %w", err)
 	}
-	for dim, rows := range rep.Rows {
-		for i, r := range rows {
-			if r.ID == 0 {
-				continue
-			}
-			if dim == ByReferrer {
-				rows[i].Label = names[ByOrganisation][r.ID]
-			} else {
-				rows[i].Label = names[dim][r.ID]
+	for dim, rs := range rows {
+		for i, r := range rs {
+			if r.ID != 0 {
+				rs[i].Label = names[table[dim]][r.ID]
 			}
 		}
-		sortReportRows(dim, rows)
 	}
-	return rep, nil
+	return nil
 }
 
 // sortReportRows orders months in time, and the other breakdowns from the most registrations,
