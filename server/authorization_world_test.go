@@ -206,6 +206,10 @@ func newAuthzWorld(t *testing.T, a *testAPI) *authzWorld {
 		Kind: db.KindAssociation, HostsWorkshops: true, RefersPeople: true}, all...)
 	organisation("org:partner", "partner", db.Organisation{Name: "France Travail Stains", Slug: "france-travail-stains",
 		Kind: db.KindFranceTravail, RefersPeople: true}, db.ScopeRegistrationsWrite)
+	// The hosts' consent text, the version the world's people register with (person(n)): the
+	// publishConsentText rows add others, whatever the order the rows run in.
+	a.exec(`INSERT INTO consent_texts (organisation_id, version, text) SELECT id, '2026-11', 'Texte de consentement'
+		FROM organisations WHERE slug IN ('regie-stains', 'emmaus-connect')`)
 	w.keys["admin"] = a.adminKey()
 	_, w.keys["host-read"] = w.apiKey(t, "host-read", db.ScopeRegistrationsRead, db.ScopeReportsRead)
 	w.ids["key:host"], _ = w.apiKey(t, "Outil CIP", db.ScopeReportsRead)
