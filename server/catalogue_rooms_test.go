@@ -151,7 +151,15 @@ func TestCatalogueConcurrentSchedulesInOneRoomOneWins(t *testing.T) {
 		for i := range results {
 			wg.Go(func() {
 				var out struct{ P catResult }
-				if code, err := a.call(key, "", catScheduleInRoom, map[string]any{"in": in}, &out); err != nil || code != "" {
+				code, err := a.call(key, "", catScheduleInRoom, map[string]any{"in": in}, &out)
+				if code == "CONFLICT" {
+					// On a loaded machine the loser may wait for the winner's lock past
+					// lock_timeout: CONFLICT tells it to retry, as a client does, and then it
+					// meets the winner's slot.
+					out.P = catResult{}
+					code, err = a.call(key, "", catScheduleInRoom, map[string]any{"in": in}, &out)
+				}
+				if err != nil || code != "" {
 					t.Errorf("round %d: %v %s", round, err, code)
 				}
 				results[i] = out.P
