@@ -22,8 +22,9 @@ type OpenStructure struct {
 	Venue *Venue
 }
 
-// OpenStructures returns, by id, the organisations that host workshops, have a venue or a
-// published workshop.
+// OpenStructures returns, by id, the organisations that host workshops or have a published
+// workshop: the network's own. Partners whose venues were imported from a national file
+// (hosting no workshops here) are not republished as ours.
 func OpenStructures(ctx context.Context, q Querier) ([]OpenStructure, error) {
 	structures, err := queryAll(ctx, q, "list open structures", func(row pgx.CollectableRow) (OpenStructure, error) {
 		var s OpenStructure
@@ -38,7 +39,6 @@ func OpenStructures(ctx context.Context, q Querier) ([]OpenStructure, error) {
 			(SELECT min(v.id) FROM venues v WHERE v.organisation_id = organisations.id AND v.archived_at IS NULL)
 		FROM organisations
 		WHERE hosts_workshops
-		   OR EXISTS (SELECT 1 FROM venues v WHERE v.organisation_id = organisations.id AND v.archived_at IS NULL)
 		   OR EXISTS (SELECT 1 FROM workshops w WHERE w.organisation_id = organisations.id AND w.status = 'PUBLISHED')
 		ORDER BY id`)
 	if err != nil {

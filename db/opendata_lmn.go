@@ -61,13 +61,19 @@ type ImportedVenue struct {
 // ImportCounts says what an import did.
 type ImportCounts struct {
 	Created, Updated, Unchanged int
+	// Skipped: records whose id is a venue managed here (its organisation hosts workshops in
+	// the API), or archived here: an import never changes those.
+	Skipped int
 }
 
-// ImportVenues upserts venues by their open data id, all in one transaction: any failure
-// writes nothing. A venue's organisation is, in order: the one it has if its pivot is the
-// same; the organisation with that SIRET; the organisation of a venue with that pivot; one
-// created by this import for that pivot; else a new one (kind OTHER). Fields the standard
-// does not carry (accessibility, equipment, access instructions) are kept on update.
+// ImportVenues upserts partners' venues by their open data id, all in one transaction: any
+// failure writes nothing. A record whose id is a venue managed here (of an organisation that
+// hosts workshops, the network's own, say in the national file) or archived here is skipped:
+// a file never takes over or revives them. A venue's organisation is, in order: the one it has
+// if its pivot is the same; the organisation with that SIRET; the organisation of a venue with
+// that pivot; one created by this import for that pivot; else a new one (kind OTHER, hosting
+// no workshops). Fields the standard does not carry (accessibility, equipment, access
+// instructions) are kept on update.
 func ImportVenues(ctx context.Context, q Querier, in []ImportedVenue) (ImportCounts, error) {
 	var counts ImportCounts
 	err := pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
@@ -96,11 +102,24 @@ func importVenue(ctx context.Context, tx pgx.Tx, r ImportedVenue, created map[st
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if found {
+		var managed bool
+		if err := tx.QueryRow(ctx, `SELECT hosts_workshops FROM organisations WHERE id = $1`, old.OrganisationID).Scan(&managed); err != nil {
+			return err
+		}
+		if managed || old.ArchivedAt != nil {
+			counts.Skipped++
+			return nil
+		}
+	}
 	var orgID int64
 	var orgSiret *string
 	if found && old.OpenDataPivot() == r.PivotGiven {
 		orgID, orgSiret = old.OrganisationID, old.OrganisationSiret
-	} else if orgID, orgSiret, err = importOrganisation(ctx, tx, r, created); err != nil {
+	} else if orgID, orgSiret, err = importOrganisation(ctx, tx, r, created); errors.Is(err, errManagedHere) {
+		counts.Skipped++
+		return nil
+	} else if err != nil {
 		return err
 	}
 	v := r.Venue
@@ -156,6 +175,10 @@ func sameVenue(old, v Venue) bool {
 	return day(&old) == day(&v) && reflect.DeepEqual(old, v)
 }
 
+// errManagedHere: the record's pivot is the SIRET of an organisation that hosts workshops here,
+// which publishes its own venues: the record is skipped.
+var errManagedHere = errors.New("the organisation of this pivot manages its venues here")
+
 // importOrganisation finds or creates the organisation of an imported venue (ImportVenues).
 func importOrganisation(ctx context.Context, tx pgx.Tx, r ImportedVenue, created map[string]int64) (int64, *string, error) {
 	type org struct {
@@ -167,24 +190,38 @@ func importOrganisation(ctx context.Context, tx pgx.Tx, r ImportedVenue, created
 		return o, row.Scan(&o.id, &o.siret)
 	}
 	pivot := r.PivotGiven
+	if strings.Trim(pivot, "0") == "" {
+		pivot = "" // a placeholder of zeros names no one: a new organisation for the record
+	}
 	if ValidSiret(pivot) {
-		o, err := queryOne(ctx, tx, "organisation by siret", scan,
-			`SELECT id, siret FROM organisations WHERE siret = $1 ORDER BY id LIMIT 1`, pivot)
+		var o struct {
+			org
+			managed bool
+		}
+		err := tx.QueryRow(ctx, `SELECT id, siret, hosts_workshops FROM organisations WHERE siret = $1
+			ORDER BY hosts_workshops DESC, id LIMIT 1`, pivot).Scan(&o.id, &o.siret, &o.managed)
+		switch {
+		case err == nil && o.managed:
+			return 0, nil, errManagedHere
+		case err == nil:
+			return o.id, o.siret, nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return 0, nil, err
+		}
+	}
+	if pivot != "" {
+		o, err := queryOne(ctx, tx, "organisation by venue pivot", scan, `
+			SELECT o.id, o.siret FROM venues v JOIN organisations o ON o.id = v.organisation_id
+			WHERE v.pivot = $1 AND NOT o.hosts_workshops ORDER BY v.id LIMIT 1`, pivot)
 		if err == nil || !errors.Is(err, ErrNotFound) {
 			return o.id, o.siret, err
 		}
-	}
-	o, err := queryOne(ctx, tx, "organisation by venue pivot", scan, `
-		SELECT o.id, o.siret FROM venues v JOIN organisations o ON o.id = v.organisation_id
-		WHERE v.pivot = $1 ORDER BY v.id LIMIT 1`, pivot)
-	if err == nil || !errors.Is(err, ErrNotFound) {
-		return o.id, o.siret, err
 	}
 	var siret *string
 	if ValidSiret(pivot) {
 		siret = &pivot
 	}
-	if id, ok := created[pivot]; ok {
+	if id, ok := created[pivot]; ok && pivot != "" {
 		return id, siret, nil
 	}
 	slug, err := freeSlug(ctx, tx, r.OrganisationName)
@@ -192,7 +229,7 @@ func importOrganisation(ctx context.Context, tx pgx.Tx, r ImportedVenue, created
 		return 0, nil, err
 	}
 	made, err := CreateOrganisation(ctx, tx, Organisation{Name: r.OrganisationName, Slug: slug, Kind: KindOther,
-		Siret: siret, HostsWorkshops: true, Description: "Créée par l'import d'un fichier des lieux de médiation numérique."})
+		Siret: siret, Description: "Créée par l'import d'un fichier des lieux de médiation numérique."})
 	if err != nil {
 		return 0, nil, err
 	}

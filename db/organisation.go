@@ -131,7 +131,8 @@ func nonNil[T any](s []T) []T {
 // La Poste's establishments (SIREN 356000000) may follow another rule instead: the sum of
 // their digits is a multiple of 5.
 func ValidSiret(s string) bool {
-	if len(s) != 14 || strings.Trim(s, "0123456789") != "" {
+	// Fourteen zeros pass Luhn: a placeholder partners' files use, not an establishment.
+	if len(s) != 14 || strings.Trim(s, "0123456789") != "" || strings.Trim(s, "0") == "" {
 		return false
 	}
 	luhn, digits := 0, 0

@@ -895,6 +895,7 @@ type ComplexityRoot struct {
 		Applied   func(childComplexity int) int
 		Created   func(childComplexity int) int
 		Rejected  func(childComplexity int) int
+		Skipped   func(childComplexity int) int
 		Unchanged func(childComplexity int) int
 		Updated   func(childComplexity int) int
 	}
@@ -5104,6 +5105,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VenueImportReport.Rejected(childComplexity), true
+	case "VenueImportReport.skipped":
+		if e.ComplexityRoot.VenueImportReport.Skipped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VenueImportReport.Skipped(childComplexity), true
 	case "VenueImportReport.unchanged":
 		if e.ComplexityRoot.VenueImportReport.Unchanged == nil {
 			break
@@ -7246,6 +7253,8 @@ func (ec *executionContext) childFields_VenueImportReport(ctx context.Context, f
 		return ec.fieldContext_VenueImportReport_updated(ctx, field)
 	case "unchanged":
 		return ec.fieldContext_VenueImportReport_unchanged(ctx, field)
+	case "skipped":
+		return ec.fieldContext_VenueImportReport_skipped(ctx, field)
 	case "rejected":
 		return ec.fieldContext_VenueImportReport_rejected(ctx, field)
 	}
@@ -25103,6 +25112,29 @@ func (ec *executionContext) fieldContext_VenueImportReport_unchanged(_ context.C
 	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Int")
 }
 
+func (ec *executionContext) _VenueImportReport_skipped(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VenueImportReport_skipped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skipped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VenueImportReport_skipped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VenueImportReport", field, false, false, "Int")
+}
+
 func (ec *executionContext) _VenueImportReport_rejected(ctx context.Context, field graphql.CollectedField, obj *VenueImportReport) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -38560,6 +38592,11 @@ func (ec *executionContext) _VenueImportReport(ctx context.Context, sel ast.Sele
 			}
 		case "unchanged":
 			out.Values[i] = ec._VenueImportReport_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skipped":
+			out.Values[i] = ec._VenueImportReport_skipped(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

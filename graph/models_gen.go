@@ -1397,6 +1397,8 @@ type VenueImportReport struct {
 	Updated int `json:"updated"`
 	// Venues already as the file says.
 	Unchanged int `json:"unchanged"`
+	// Records left alone: their `id` is a venue managed here (of an organisation that hosts workshops in this API, as in a national file that holds the network's own venues) or archived here, or their `pivot` is the SIRET of such an organisation. An import never changes those.
+	Skipped int `json:"skipped"`
 	// Every record refused, with each reason; empty when the import was applied.
 	Rejected []RejectedVenueRecord `json:"rejected"`
 }

@@ -79,7 +79,7 @@ func trimmed(s *string) *string {
 // importReport is the API's form of an import's report.
 func importReport(r lmn.Report) *VenueImportReport {
 	out := &VenueImportReport{Applied: len(r.Rejected) == 0, Created: r.Created, Updated: r.Updated,
-		Unchanged: r.Unchanged, Rejected: []RejectedVenueRecord{}}
+		Unchanged: r.Unchanged, Skipped: r.Skipped, Rejected: []RejectedVenueRecord{}}
 	for _, x := range r.Rejected {
 		out.Rejected = append(out.Rejected, RejectedVenueRecord{Row: x.Row, RecordID: nonEmpty(&x.RecordID),
 			Field: nonEmpty(&x.Field), Reason: x.Reason})

@@ -35,6 +35,7 @@ type Rejected struct {
 // rejected record, nothing is written and the counts are zero.
 type Report struct {
 	Created, Updated, Unchanged int
+	Skipped                     int // venues managed or archived here (db.ImportCounts)
 	Rejected                    []Rejected
 }
 
@@ -51,6 +52,13 @@ func Import(ctx context.Context, q db.Querier, format Format, content []byte) (R
 	maps := make([]map[string]any, len(records))
 	for i, r := range records {
 		maps[i] = r
+		if _, ok := r["id"]; ok { // " x " is x: their uniqueness as the import reads them
+			maps[i] = Record{}
+			for k, v := range r {
+				maps[i][k] = v
+			}
+			maps[i]["id"] = r.text("id")
+		}
 	}
 	duplicates := Schema.Duplicates(maps)
 	for i, r := range records {
@@ -71,7 +79,7 @@ func Import(ctx context.Context, q db.Querier, format Format, content []byte) (R
 	if err != nil {
 		return Report{}, err
 	}
-	report.Created, report.Updated, report.Unchanged = counts.Created, counts.Updated, counts.Unchanged
+	report.Created, report.Updated, report.Unchanged, report.Skipped = counts.Created, counts.Updated, counts.Unchanged, counts.Skipped
 	return report, nil
 }
 
@@ -91,6 +99,12 @@ func (r Record) venue() (db.ImportedVenue, []tableschema.Problem) {
 		}
 		return s
 	}
+	// Required fields made of spaces pass the schema (they are present) but name nothing.
+	for _, field := range []string{"id", "pivot", "nom", "commune", "adresse"} {
+		if _, given := r[field]; given && r.text(field) == "" {
+			bad(field, "must not be blank")
+		}
+	}
 	v := db.ImportedVenue{PivotGiven: r.text("pivot")}
 	v.OpenDataID = text("id", 200)
 	v.Name = text("nom", 200)
@@ -105,7 +119,9 @@ func (r Record) venue() (db.ImportedVenue, []tableschema.Problem) {
 	} else if v.Latitude != nil && (*v.Latitude < -90 || *v.Latitude > 90 || *v.Longitude < -180 || *v.Longitude > 180) {
 		bad("latitude", "latitude must be between -90 and 90 and longitude between -180 and 180")
 	}
-	if len(v.PivotGiven) == 14 && strings.Trim(v.PivotGiven, "0123456789") == "" && !db.ValidSiret(v.PivotGiven) {
+	// Fourteen zeros is the placeholder of partners who have no SIRET: taken, naming no one.
+	if len(v.PivotGiven) == 14 && strings.Trim(v.PivotGiven, "0123456789") == "" && strings.Trim(v.PivotGiven, "0") != "" &&
+		!db.ValidSiret(v.PivotGiven) {
 		bad("pivot", "14 digits but not a SIRET: its check digit (Luhn) is wrong")
 	}
 	v.Phone = r.optional("telephone") // the schema's pattern is stricter than the column's

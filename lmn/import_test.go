@@ -98,3 +98,67 @@ func stringOf(r rune, n int) string {
 	}
 	return string(s)
 }
+
+// A file never takes over what the network manages here: a venue of an organisation that
+// hosts workshops, a venue archived here, a new record under such an organisation's SIRET.
+// Blanks, ids that differ by spaces and a pivot of zeros are read as what they are.
+func TestImportLeavesTheNetworksOwnAlone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.New(t)
+	siret := "43493312300029"
+	regie, err := db.CreateOrganisation(ctx, pool, db.Organisation{Name: "Régie", Slug: "regie", Kind: db.KindRegieDeQuartier,
+		Siret: &siret, HostsWorkshops: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := db.CreateVenue(ctx, pool, db.Venue{OrganisationID: regie.ID, Name: "Espace numérique", StreetAddress: "6 avenue George Sand",
+		PostalCode: "93240", City: "Stains", OpenData: db.OpenData{OpenDataID: "espace"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := "id,pivot,nom,commune,code_postal,adresse,date_maj\n"
+	report, err := Import(ctx, pool, CSV, []byte(header+
+		"espace,W999999999,Pris,Paris,75001,1 rue de Rivoli,2024-04-02\n"+
+		"nouveau,43493312300029,Annexe de la Régie,Stains,93240,2 rue Carnot,2024-04-02\n"+
+		"zero-1,00000000000000,Lieu de Lille,Lille,59000,1 rue,2024-04-02\n"+
+		"zero-2,00000000000000,Lieu de Marseille,Marseille,13001,1 rue,2024-04-02\n"))
+	if err != nil || report.Skipped != 2 || report.Created != 2 || len(report.Rejected) > 0 {
+		t.Fatalf("import: %+v, %v; want the Régie's two skipped, two created", report, err)
+	}
+	if v, err := db.VenueByID(ctx, pool, own.ID); err != nil || v.OrganisationID != regie.ID || v.Name != "Espace numérique" {
+		t.Errorf("the Régie's venue after the import: %+v, %v", v, err)
+	}
+	venues, err := db.OpenDataVenues(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs := map[string]int64{}
+	for _, v := range venues {
+		orgs[v.OpenDataID] = v.OrganisationID
+	}
+	if orgs["zero-1"] == orgs["zero-2"] || orgs["nouveau"] != 0 {
+		t.Errorf("organisations %v: want Lille and Marseille apart, and no annexe under the Régie", orgs)
+	}
+	lille, err := db.OrganisationByID(ctx, pool, orgs["zero-1"])
+	if err != nil || lille.HostsWorkshops || lille.Siret != nil {
+		t.Errorf("the organisation an import made: %+v, %v; want one hosting no workshops, without a SIRET", lille, err)
+	}
+
+	if _, err := pool.Exec(ctx, `UPDATE venues SET archived_at = now() WHERE open_data_id = 'zero-1'`); err != nil {
+		t.Fatal(err)
+	}
+	report, err = Import(ctx, pool, CSV, []byte(header+"zero-1,00000000000000,Lieu de Lille rouvert,Lille,59000,1 rue,2024-05-02\n"))
+	if err != nil || report.Skipped != 1 || report.Updated != 0 {
+		t.Errorf("a venue archived here: %+v, %v; want it skipped", report, err)
+	}
+
+	report, err = Import(ctx, pool, CSV, []byte(header+
+		"x,W931234567,Lieu,Stains,93240,1 rue,2024-04-02\n"+
+		" x ,W931234567,Lieu bis,Stains,93240,1 rue,2024-04-02\n"+
+		"y,W931234567,   ,Stains,93240,1 rue,2024-04-02\n"))
+	if err != nil || len(report.Rejected) != 2 || report.Rejected[0].Row != 2 || report.Rejected[0].Field != "id" ||
+		report.Rejected[1].Row != 3 || report.Rejected[1].Field != "nom" {
+		t.Errorf("an id twice (but for spaces) and a blank name: %+v, %v", report, err)
+	}
+}

@@ -51,7 +51,9 @@ func FromVenue(v db.OpenDataVenue) (r Record, ok bool) {
 			r[field] = *s
 		}
 	}
-	set("code_insee", v.InseeCode)
+	if v.InseeCode != nil && Schema.Fields[fieldIndex("code_insee")].Check(*v.InseeCode) == nil {
+		r["code_insee"] = *v.InseeCode // the API takes a few codes the standard's pattern does not
+	}
 	if v.Latitude != nil {
 		r["latitude"], r["longitude"] = *v.Latitude, *v.Longitude
 	}

@@ -78,6 +78,7 @@ func importLieux(ctx context.Context, c config, file string) error {
 	if len(report.Rejected) > 0 {
 		return fmt.Errorf("%d problem(s) in %s: nothing was imported", len(report.Rejected), file)
 	}
-	fmt.Printf("Imported %s: %d created, %d updated, %d unchanged.\n", file, report.Created, report.Updated, report.Unchanged)
+	fmt.Printf("Imported %s: %d created, %d updated, %d unchanged, %d skipped (managed or archived here).\n",
+		file, report.Created, report.Updated, report.Unchanged, report.Skipped)
 	return nil
 }
