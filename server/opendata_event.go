@@ -40,7 +40,7 @@ func slotEvent(c config, pool *pgxpool.Pool) http.Handler {
 			return
 		}
 		e.URL, e.Now = links.Slot(id), time.Now()
-		serveJSON(w, r, []byte(e.JSON()), "application/ld+json", "public, max-age=300")
+		serveData(w, r, []byte(e.JSON()), "application/ld+json; charset=utf-8", "public, max-age=300")
 	})
 }
 
@@ -66,8 +66,9 @@ func publicEvent(ctx context.Context, q db.Querier, id int64) (schemaorg.Event, 
 	return e, err
 }
 
-// serveJSON answers with body, or 304 when the client's If-None-Match names it.
-func serveJSON(w http.ResponseWriter, r *http.Request, body []byte, mediaType, cacheControl string) {
+// serveData answers an open-data file with body, or 304 when the client's If-None-Match
+// names it.
+func serveData(w http.ResponseWriter, r *http.Request, body []byte, contentType, cacheControl string) {
 	sum := sha256.Sum256(body)
 	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
 	w.Header().Set("ETag", etag)
@@ -76,7 +77,7 @@ func serveJSON(w http.ResponseWriter, r *http.Request, body []byte, mediaType, c
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	w.Header().Set("Content-Type", mediaType+"; charset=utf-8")
+	w.Header().Set("Content-Type", contentType)
 	w.Write(body)
 }
 

@@ -59,7 +59,7 @@ func openData[T any](c config, pool *pgxpool.Pool, records func(context.Context,
 			openDataUnavailable(w, r, err)
 			return
 		}
-		serveJSON(w, r, body, "application/json", openDataCache)
+		serveData(w, r, body, "application/json; charset=utf-8", openDataCache)
 	})
 }
 

@@ -36,18 +36,10 @@ func openDataVenues(c config, pool *pgxpool.Pool, write func(io.Writer, []lmn.Re
 			err = write(&body, records)
 		}
 		if err != nil {
-			http.Error(w, "the open data cannot be read now; try again", http.StatusServiceUnavailable)
+			openDataUnavailable(w, r, err)
 			return
 		}
-		etag := feedETag(body.String())
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "public, max-age=300")
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", contentType)
-		w.Write(body.Bytes())
+		serveData(w, r, body.Bytes(), contentType, "public, max-age=300")
 	})
 }
 
