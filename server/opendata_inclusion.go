@@ -63,17 +63,9 @@ func openData[T any](c config, pool *pgxpool.Pool, records func(context.Context,
 	})
 }
 
-// inclusionStructure is a data·inclusion structure record (schema v1).
-type inclusionStructure struct {
-	Source            string   `json:"source"`
-	ID                string   `json:"id"`
-	Nom               string   `json:"nom"`
-	DateMaj           string   `json:"date_maj"`
-	Siret             *string  `json:"siret"`
-	Description       *string  `json:"description"`
-	SiteWeb           *string  `json:"site_web"`
-	Telephone         *string  `json:"telephone"`
-	Courriel          *string  `json:"courriel"`
+// inclusionPlace is where a structure or a service is, as both records say it (encoding/json
+// writes its fields among the record's).
+type inclusionPlace struct {
 	Adresse           *string  `json:"adresse"`
 	ComplementAdresse *string  `json:"complement_adresse"`
 	CodePostal        *string  `json:"code_postal"`
@@ -82,6 +74,26 @@ type inclusionStructure struct {
 	Latitude          *float64 `json:"latitude"`
 	Longitude         *float64 `json:"longitude"`
 	HorairesAccueil   *string  `json:"horaires_accueil"`
+}
+
+// placeOf is where venue v is, without its hours.
+func placeOf(v db.Venue) inclusionPlace {
+	return inclusionPlace{Adresse: &v.StreetAddress, CodePostal: &v.PostalCode, Commune: &v.City, CodeInsee: v.InseeCode,
+		Latitude: v.Latitude, Longitude: v.Longitude}
+}
+
+// inclusionStructure is a data·inclusion structure record (schema v1).
+type inclusionStructure struct {
+	Source      string  `json:"source"`
+	ID          string  `json:"id"`
+	Nom         string  `json:"nom"`
+	DateMaj     string  `json:"date_maj"`
+	Siret       *string `json:"siret"`
+	Description *string `json:"description"`
+	SiteWeb     *string `json:"site_web"`
+	Telephone   *string `json:"telephone"`
+	Courriel    *string `json:"courriel"`
+	inclusionPlace
 	AccessibiliteLieu *string  `json:"accessibilite_lieu"`
 	LienSource        *string  `json:"lien_source"`
 	ReseauxPorteurs   []string `json:"reseaux_porteurs"`
@@ -89,36 +101,29 @@ type inclusionStructure struct {
 
 // inclusionService is a data·inclusion service record (schema v1).
 type inclusionService struct {
-	Source                    string   `json:"source"`
-	ID                        string   `json:"id"`
-	StructureID               string   `json:"structure_id"`
-	Nom                       string   `json:"nom"`
-	Description               string   `json:"description"`
-	DateMaj                   string   `json:"date_maj"`
-	Type                      string   `json:"type"`
-	Thematiques               []string `json:"thematiques"`
-	Publics                   []string `json:"publics"`
-	PublicsPrecisions         *string  `json:"publics_precisions"`
-	ConditionsAcces           *string  `json:"conditions_acces"`
-	Frais                     string   `json:"frais"`
-	FraisPrecisions           *string  `json:"frais_precisions"`
-	ModesAccueil              []string `json:"modes_accueil"`
-	ModesMobilisation         []string `json:"modes_mobilisation"`
-	MobilisablePar            []string `json:"mobilisable_par"`
-	MobilisationPrecisions    *string  `json:"mobilisation_precisions"`
-	LienMobilisation          *string  `json:"lien_mobilisation"`
-	LienSource                *string  `json:"lien_source"`
-	Telephone                 *string  `json:"telephone"`
-	Courriel                  *string  `json:"courriel"`
-	ContactNomPrenom          *string  `json:"contact_nom_prenom"`
-	Adresse                   *string  `json:"adresse"`
-	ComplementAdresse         *string  `json:"complement_adresse"`
-	CodePostal                *string  `json:"code_postal"`
-	Commune                   *string  `json:"commune"`
-	CodeInsee                 *string  `json:"code_insee"`
-	Latitude                  *float64 `json:"latitude"`
-	Longitude                 *float64 `json:"longitude"`
-	HorairesAccueil           *string  `json:"horaires_accueil"`
+	Source                 string   `json:"source"`
+	ID                     string   `json:"id"`
+	StructureID            string   `json:"structure_id"`
+	Nom                    string   `json:"nom"`
+	Description            string   `json:"description"`
+	DateMaj                string   `json:"date_maj"`
+	Type                   string   `json:"type"`
+	Thematiques            []string `json:"thematiques"`
+	Publics                []string `json:"publics"`
+	PublicsPrecisions      *string  `json:"publics_precisions"`
+	ConditionsAcces        *string  `json:"conditions_acces"`
+	Frais                  string   `json:"frais"`
+	FraisPrecisions        *string  `json:"frais_precisions"`
+	ModesAccueil           []string `json:"modes_accueil"`
+	ModesMobilisation      []string `json:"modes_mobilisation"`
+	MobilisablePar         []string `json:"mobilisable_par"`
+	MobilisationPrecisions *string  `json:"mobilisation_precisions"`
+	LienMobilisation       *string  `json:"lien_mobilisation"`
+	LienSource             *string  `json:"lien_source"`
+	Telephone              *string  `json:"telephone"`
+	Courriel               *string  `json:"courriel"`
+	ContactNomPrenom       *string  `json:"contact_nom_prenom"`
+	inclusionPlace
 	ZoneEligibilite           []string `json:"zone_eligibilite"`
 	NombreSemaines            *int     `json:"nombre_semaines"`
 	VolumeHoraireHebdomadaire *float64 `json:"volume_horaire_hebdomadaire"`
@@ -140,8 +145,8 @@ func inclusionStructures(ctx context.Context, c config, q db.Querier) ([]inclusi
 			Telephone: o.Phone, Courriel: o.Email, ReseauxPorteurs: reseauxPorteurs[o.Kind],
 		}
 		if v := s.Venue; v != nil {
-			r.Adresse, r.CodePostal, r.Commune, r.CodeInsee = &v.StreetAddress, &v.PostalCode, &v.City, v.InseeCode
-			r.Latitude, r.Longitude, r.HorairesAccueil = v.Latitude, v.Longitude, v.OpeningHours
+			r.inclusionPlace = placeOf(*v)
+			r.HorairesAccueil = v.OpeningHours
 			r.AccessibiliteLieu = v.AccesLibreURL // its Acceslibre page, as the venues' open data has it
 		}
 		out = append(out, r)
@@ -185,8 +190,7 @@ func inclusionServiceOf(c config, s db.OpenService, o db.Organisation) inclusion
 		Type: "atelier", Thematiques: thematiquesOf(w.Topics), Frais: "gratuit",
 		ModesAccueil: []string{"en-presentiel"}, MobilisablePar: []string{"usagers", "professionnels"},
 		Telephone: cmp.Or(v.Phone, o.Phone), Courriel: cmp.Or(v.Email, o.Email),
-		Adresse: &v.StreetAddress, CodePostal: &v.PostalCode, Commune: &v.City, CodeInsee: v.InseeCode,
-		Latitude: v.Latitude, Longitude: v.Longitude,
+		inclusionPlace:  placeOf(v), // hours: a workshop's are its slots, not opening hours
 		ConditionsAcces: between(w.Prerequisites, 1, 10000),
 	}
 	r.Publics, r.PublicsPrecisions = publicsOf(w.Audiences)
