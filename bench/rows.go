@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -212,7 +213,8 @@ var registrationColumns = []string{"slot_id", "status", "confirmation_code", "to
 	"last_name", "phone", "email", "postal_code", "age_bracket", "has_computer", "has_internet",
 	"has_smartphone", "preferred_channel", "consent_version", "consented_at", "registered_by_org_id",
 	"referring_org_id", "counsellor_name", "referral_reason", "partner_reference", "joined_at",
-	"confirmed_at", "cancelled_at", "cancellation_reason", "attendance", "attendance_marked_at", "created_at"}
+	"confirmed_at", "cancelled_at", "cancellation_reason", "attendance", "attendance_marked_at", "created_at",
+	"person_key"}
 
 var firstNames = []string{"Awa", "Mohamed", "Fatima", "Jean", "Aïcha", "Mamadou", "Marie", "Youssef", "Nadia", "Pierre",
 	"Aminata", "Ali", "Sandrine", "Moussa", "Leïla", "Christian", "Kadiatou", "Rachid", "Monique", "Samir"}
@@ -296,6 +298,11 @@ func (p *plan) registrationRows() pgx.CopyFromSource {
 			row[24] = "Empêchement"
 		}
 		row[27] = joined
+		// COPY with triggers off gives no key: each registration its own person, as their
+		// phones are (+337..., one per registration).
+		var key [16]byte
+		binary.BigEndian.PutUint64(key[8:], uint64(n)+1)
+		row[28] = key
 		k, n = k+1, n+1
 		return row, nil
 	})
