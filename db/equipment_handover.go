@@ -257,14 +257,19 @@ type EquipmentTotals struct {
 	ByKind       map[DeviceKind]int
 }
 
-// EquipmentGiven counts the devices organisation orgID (0: the network) handed over from from (included) to to
-// (excluded), returned since or not. They come from what anonymisation keeps (age bracket,
+// EquipmentGiven counts the devices organisation of.OrganisationID (0: the network) handed over,
+// or with of.Referred those handed over to the people whose need it recorded (at any holder),
+// from from (included) to to (excluded), returned since or not. They come from what anonymisation keeps (age bracket,
 // situation, kind), so they do not change when the people's data goes.
-func EquipmentGiven(ctx context.Context, q Querier, orgID int64, from, to time.Time) (EquipmentTotals, error) {
+func EquipmentGiven(ctx context.Context, q Querier, of ReportOf, from, to time.Time) (EquipmentTotals, error) {
+	orgID, scope := of.OrganisationID, `($1 = 0 OR d.organisation_id = $1)`
+	if of.Referred {
+		scope = `e.requested_by_org_id = $1`
+	}
 	f := EquipmentTotals{ByAgeBracket: map[AgeBracket]int{}, BySituation: map[Situation]int{}, ByKind: map[DeviceKind]int{}}
 	rows, _ := q.Query(ctx, `SELECT e.age_bracket, e.situation, d.kind, count(*)
 		FROM equipment_handovers h JOIN devices d ON d.id = h.device_id JOIN equipment_requests e ON e.id = h.request_id
-		WHERE ($1 = 0 OR d.organisation_id = $1) AND h.given_at >= $2 AND h.given_at < $3
+		WHERE `+scope+` AND h.given_at >= $2 AND h.given_at < $3
 		GROUP BY 1, 2, 3`, orgID, from, to)
 	var age AgeBracket
 	var situation Situation

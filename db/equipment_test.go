@@ -251,7 +251,7 @@ func TestEquipmentFiguresSurviveAnonymisation(t *testing.T) {
 		}
 	}
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-	before, err := db.EquipmentGiven(ctx, s.pool, s.org, from, to)
+	before, err := db.EquipmentGiven(ctx, s.pool, db.ReportOf{OrganisationID: s.org}, from, to)
 	if err != nil || before.Given != 3 || before.ByAgeBracket[db.AgeUnder26] != 2 || before.BySituation[db.SituationResident] != 3 || before.ByKind[db.DeviceLaptop] != 3 {
 		t.Fatalf("figures: %+v, %v", before, err)
 	}
@@ -259,7 +259,7 @@ func TestEquipmentFiguresSurviveAnonymisation(t *testing.T) {
 		reason = '', anonymised_at = now()`); err != nil {
 		t.Fatal(err)
 	}
-	after, _ := db.EquipmentGiven(ctx, s.pool, s.org, from, to)
+	after, _ := db.EquipmentGiven(ctx, s.pool, db.ReportOf{OrganisationID: s.org}, from, to)
 	if fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("after anonymisation: %+v, want %+v", after, before)
 	}

@@ -95,15 +95,21 @@ type ReportRow struct {
 	Figures ReportFigures
 }
 
-// Report is the report of one organisation (OrganisationID) or of the network (0) over
-// [Start, End).
-type Report struct {
+// ReportOf is whose activity a report counts: the slots organisation OrganisationID hosts (0:
+// the whole network), or, Referred, the registrations it referred to any host.
+type ReportOf struct {
 	OrganisationID int64
-	Start, End     time.Time
-	GeneratedAt    time.Time
-	Totals         ReportFigures
-	Rows           map[ReportDimension][]ReportRow
-	Devices        EquipmentTotals // handed over in the period
+	Referred       bool
+}
+
+// Report is the report of one organisation's activity (or of the network's) over [Start, End).
+type Report struct {
+	ReportOf
+	Start, End  time.Time
+	GeneratedAt time.Time
+	Totals      ReportFigures
+	Rows        map[ReportDimension][]ReportRow
+	Devices     EquipmentTotals // handed over in the period
 }
 
 // reportPeople counts the registrations of the period's held slots, once for the totals and
@@ -116,13 +122,13 @@ WITH r AS (
 		r.status, r.attendance, r.walk_in, r.person_key, r.age_bracket, r.postal_code,
 		r.referring_org_id, r.outcome
 	FROM slots s JOIN workshops w ON w.id = s.workshop_id JOIN registrations r ON r.slot_id = s.id
-	WHERE ($1 = 0 OR s.organisation_id = $1) AND s.starts_at >= $2 AND s.starts_at < $3
+	WHERE {scope} AND s.starts_at >= $2 AND s.starts_at < $3
 	  AND s.starts_at <= $4 AND s.status = 'SCHEDULED'),
 -- The people who came in the period and had come before it, in the scope: not first-timers.
 came_before AS (
 	SELECT DISTINCT r.person_key
-	FROM registrations r JOIN slots sl ON sl.id = r.slot_id
-	WHERE r.attendance = 'PRESENT' AND ($1 = 0 OR sl.organisation_id = $1) AND sl.starts_at < $2
+	FROM registrations r JOIN slots s ON s.id = r.slot_id
+	WHERE r.attendance = 'PRESENT' AND {scope} AND s.starts_at < $2
 	  AND r.person_key IN (SELECT person_key FROM r WHERE attendance = 'PRESENT')),
 -- came is the person's key when present; first, when also new.
 p AS (
@@ -144,6 +150,13 @@ FROM p GROUP BY GROUPING SETS ((), (workshop_id), (month), (venue_id), (organisa
 	(postal_code), (referring_org_id), (outcome))
 UNION ALL
 SELECT 'topic', t, ` + peopleCounts + ` FROM p CROSS JOIN LATERAL unnest(p.topics) t GROUP BY t`
+
+// The registrations a report counts ({scope} in reportPeople): those of the slots an
+// organisation hosts (0: every slot), or those an organisation referred, at every host.
+const (
+	scopeHosted   = `($1 = 0 OR s.organisation_id = $1)`
+	scopeReferred = `r.referring_org_id = $1`
+)
 
 // peopleCounts are the counts of a group of registrations, in ReportFigures' order.
 const peopleCounts = `count(*),
@@ -181,26 +194,25 @@ SELECT 'organisation', id, name FROM organisations WHERE id = ANY($1)
 UNION ALL SELECT 'venue', id, name FROM venues WHERE id = ANY($2)
 UNION ALL SELECT 'workshop', id, title FROM workshops WHERE id = ANY($3)`
 
-// MakeReport computes the report of organisation orgID (0: the whole network) for the slots
-// that start in [from, to) and have started by now; ErrNotFound if there is no such
-// organisation.
-func MakeReport(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (Report, error) {
-	if orgID != 0 {
+// MakeReport computes the report of of's activity for the slots that start in [from, to) and
+// have started by now; ErrNotFound if there is no such organisation.
+func MakeReport(ctx context.Context, q Querier, of ReportOf, from, to, now time.Time) (Report, error) {
+	if of.OrganisationID != 0 {
 		var known bool
-		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)`, orgID).Scan(&known); err != nil {
-			return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)`, of.OrganisationID).Scan(&known); err != nil {
+			return Report{}, fmt.Errorf("report of organisation %d: %w", of.OrganisationID, err)
 		} else if !known {
-			return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, ErrNotFound)
+			return Report{}, fmt.Errorf("report of organisation %d: %w", of.OrganisationID, ErrNotFound)
 		}
 	}
-	counts := reportCounts{}
+	counts := reportCounts{slots: !of.Referred, figures: map[reportGroup]*ReportFigures{}}
 	counts.at(reportGroup{}) // the totals, even of a period without slots
-	rep := Report{OrganisationID: orgID, Start: from, End: to, GeneratedAt: now}
+	rep := Report{ReportOf: of, Start: from, End: to, GeneratedAt: now}
 	var err error
-	if rep.Devices, err = counts.read(ctx, q, orgID, from, to, now); err != nil {
-		return Report{}, fmt.Errorf("report of organisation %d: %w", orgID, err)
+	if rep.Devices, err = counts.read(ctx, q, of, from, to, now); err != nil {
+		return Report{}, fmt.Errorf("report of organisation %d: %w", of.OrganisationID, err)
 	}
-	rep.Totals = *counts[reportGroup{}]
+	rep.Totals = *counts.figures[reportGroup{}]
 	if rep.Rows, err = counts.rows(); err != nil {
 		return Report{}, err
 	}
@@ -220,25 +232,33 @@ type reportGroup struct {
 	key string
 }
 
-// reportCounts are the figures of each group, as the statements give them.
-type reportCounts map[reportGroup]*ReportFigures
+// reportCounts are the figures of each group, as the statements give them; slots is whether
+// slots and seats apply (not to the registrations an organisation referred to others' slots).
+type reportCounts struct {
+	slots   bool
+	figures map[reportGroup]*ReportFigures
+}
 
 // at returns the figures of group g, new ones the first time (with slots and seats where they
 // apply).
 func (c reportCounts) at(g reportGroup) *ReportFigures {
-	f, ok := c[g]
+	f, ok := c.figures[g]
 	if !ok {
 		f = &ReportFigures{}
-		if g.dim == "" || g.dim.slotDimension() {
+		if c.slots && (g.dim == "" || g.dim.slotDimension()) {
 			f.SlotsHeld, f.SlotsCancelled, f.SeatsOffered = new(int), new(int), new(int)
 		}
-		c[g] = f
+		c.figures[g] = f
 	}
 	return f
 }
 
 // read counts slots, registrations and devices in one read-only snapshot, so that they agree.
-func (c reportCounts) read(ctx context.Context, q Querier, orgID int64, from, to, now time.Time) (devices EquipmentTotals, err error) {
+func (c reportCounts) read(ctx context.Context, q Querier, of ReportOf, from, to, now time.Time) (devices EquipmentTotals, err error) {
+	orgID, scope := of.OrganisationID, scopeHosted
+	if of.Referred {
+		scope = scopeReferred
+	}
 	err = pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`); err != nil {
 			return err
@@ -251,16 +271,18 @@ func (c reportCounts) read(ctx context.Context, q Querier, orgID int64, from, to
 		}
 		var g reportGroup
 		var held, cancelled, seats int
-		rows, _ := tx.Query(ctx, reportSlots, orgID, from, to, now)
-		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &held, &cancelled, &seats}, func() error {
-			f := c.at(g)
-			*f.SlotsHeld, *f.SlotsCancelled, *f.SeatsOffered = held, cancelled, seats
-			return nil
-		}); err != nil {
-			return err
+		if c.slots {
+			rows, _ := tx.Query(ctx, reportSlots, orgID, from, to, now)
+			if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &held, &cancelled, &seats}, func() error {
+				f := c.at(g)
+				*f.SlotsHeld, *f.SlotsCancelled, *f.SeatsOffered = held, cancelled, seats
+				return nil
+			}); err != nil {
+				return err
+			}
 		}
 		var p ReportFigures
-		rows, _ = tx.Query(ctx, reportPeople, orgID, from, to, now)
+		rows, _ := tx.Query(ctx, strings.ReplaceAll(reportPeople, "{scope}", scope), orgID, from, to, now)
 		if _, err := pgx.ForEachRow(rows, []any{&g.dim, &g.key, &p.Registrations, &p.Confirmed, &p.Waitlisted,
 			&p.Cancelled, &p.Attended, &p.Absent, &p.Excused, &p.Unmarked, &p.WalkIns,
 			&p.UniqueParticipants, &p.FirstTimeParticipants}, func() error {
@@ -271,7 +293,7 @@ func (c reportCounts) read(ctx context.Context, q Querier, orgID int64, from, to
 		}); err != nil {
 			return err
 		}
-		devices, err = EquipmentGiven(ctx, tx, orgID, from, to)
+		devices, err = EquipmentGiven(ctx, tx, of, from, to)
 		return err
 	})
 	return devices, err
@@ -282,7 +304,7 @@ func (c reportCounts) read(ctx context.Context, q Querier, orgID int64, from, to
 // UNKNOWN, or NONE (no referral, no outcome).
 func (c reportCounts) rows() (map[ReportDimension][]ReportRow, error) {
 	out := map[ReportDimension][]ReportRow{}
-	for g, f := range c {
+	for g, f := range c.figures {
 		row := ReportRow{Key: g.key, Label: g.key, Figures: *f}
 		switch {
 		case g.dim == "":

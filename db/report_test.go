@@ -140,7 +140,7 @@ func TestReportCountsSlotsSeatsAttendanceAndPeople(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newReportWorld(t)
-	r, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	r, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestReportOfTheNetworkCountsPeoplePerOrganisation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newReportWorld(t)
-	r, err := db.MakeReport(ctx, w.pool, 0, w.from, w.to, w.now)
+	r, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: 0}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestReportCountsOnlySlotsThatStarted(t *testing.T) {
 	ctx := context.Background()
 	w := newReportWorld(t)
 	paris, _ := time.LoadLocation("Europe/Paris")
-	r, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, time.Date(2026, 2, 1, 0, 0, 0, 0, paris))
+	r, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, time.Date(2026, 2, 1, 0, 0, 0, 0, paris))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestReportIsTheSameAfterAnonymisation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newReportWorld(t)
-	before, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	before, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestReportIsTheSameAfterAnonymisation(t *testing.T) {
 	if a.Registrations != 13 || a.FollowUps != 13 {
 		t.Fatalf("anonymised %+v, want every registration", a)
 	}
-	after, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	after, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,14 +347,14 @@ func TestPersonKeyAfterErasure(t *testing.T) {
 	ctx := context.Background()
 	w := newReportWorld(t)
 	erased := personKey(t, w, w.awaCAF)
-	before, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	before, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ErasePerson(ctx, w.pool, w.awaCAF, db.CancelledByPerson); err != nil {
 		t.Fatal(err)
 	}
-	after, err := db.MakeReport(ctx, w.pool, w.regie, w.from, w.to, w.now)
+	after, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func BenchmarkReportOfAYear(b *testing.B) {
 	pool := benchWorld(b)
 	from, to := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for b.Loop() {
-		r, err := db.MakeReport(ctx, pool, 1, from, to, to)
+		r, err := db.MakeReport(ctx, pool, db.ReportOf{OrganisationID: 1}, from, to, to)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -458,5 +458,34 @@ func TestEachRegistrationOfHostPages(t *testing.T) {
 		if got := read(page); !reflect.DeepEqual(got, all) {
 			t.Errorf("pages of %d: %v, want %v", page, got, all)
 		}
+	}
+}
+
+// France Travail's own report: the registrations it referred, at every host, with what came of
+// them; slots and seats do not apply.
+func TestReportOfAReferrer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newReportWorld(t)
+	r, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.ft, Referred: true}, w.from, w.to, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Awa's January seat, the one referral; she had come to the Régie before, but not through
+	// France Travail: new to its referrals.
+	want := db.ReportFigures{Registrations: 1, Confirmed: 1, Attended: 1, UniqueParticipants: 1, FirstTimeParticipants: 1}
+	if !reflect.DeepEqual(r.Totals, want) {
+		t.Errorf("France Travail's totals: %s, want %s", show(r.Totals), show(want))
+	}
+	if got := row(t, r, db.ByOrganisation, w.regie, ""); got.Registrations != 1 || got.SlotsHeld != nil {
+		t.Errorf("by host: %s, want the Régie's one, without slots", show(got))
+	}
+	if got := row(t, r, db.ByOutcome, 0, "CV_WRITTEN"); got.Registrations != 1 {
+		t.Errorf("outcomes: %+v", r.Rows[db.ByOutcome])
+	}
+	// The Régie's report of its slots is unchanged by it.
+	hosted, err := db.MakeReport(ctx, w.pool, db.ReportOf{OrganisationID: w.regie}, w.from, w.to, w.now)
+	if err != nil || hosted.Totals.Registrations != 9 {
+		t.Errorf("the Régie's report: %s, %v", show(hosted.Totals), err)
 	}
 }

@@ -435,7 +435,7 @@ func (r *queryResolver) EquipmentFigures(ctx context.Context, from time.Time, to
 	// Paris days: from midnight of the first to midnight after the last.
 	start := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, paris)
 	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, paris)
-	t, err := db.EquipmentGiven(ctx, r.Pool, orgID, start, end)
+	t, err := db.EquipmentGiven(ctx, r.Pool, db.ReportOf{OrganisationID: orgID}, start, end)
 	if err != nil {
 		return nil, err
 	}

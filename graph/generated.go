@@ -640,7 +640,7 @@ type ComplexityRoot struct {
 		Programmes           func(childComplexity int, filter *db.ProgrammeFilter, first *int, after *string) int
 		Referrals            func(childComplexity int, first *int, after *string) int
 		RegistrationByToken  func(childComplexity int, token string) int
-		Report               func(childComplexity int, from time.Time, to time.Time, organisationID *string) int
+		Report               func(childComplexity int, from time.Time, to time.Time, organisationID *string, referred *bool) int
 		Slots                func(childComplexity int, filter *db.SlotFilter, first *int, after *string) int
 		Venues               func(childComplexity int, filter *db.VenueFilter, first *int, after *string) int
 		Viewer               func(childComplexity int) int
@@ -742,6 +742,7 @@ type ComplexityRoot struct {
 		From           func(childComplexity int) int
 		GeneratedAt    func(childComplexity int) int
 		Organisation   func(childComplexity int) int
+		Referred       func(childComplexity int) int
 		To             func(childComplexity int) int
 		Totals         func(childComplexity int) int
 	}
@@ -1193,7 +1194,7 @@ type QueryResolver interface {
 	PersonHistory(ctx context.Context, phone *string, email *string, name *string) ([]db.Registration, error)
 	RegistrationByToken(ctx context.Context, token string) (*db.Registration, error)
 	Referrals(ctx context.Context, first *int, after *string) (*RegistrationConnection, error)
-	Report(ctx context.Context, from time.Time, to time.Time, organisationID *string) (*db.Report, error)
+	Report(ctx context.Context, from time.Time, to time.Time, organisationID *string, referred *bool) (*db.Report, error)
 	Slots(ctx context.Context, filter *db.SlotFilter, first *int, after *string) (*SlotConnection, error)
 	Venues(ctx context.Context, filter *db.VenueFilter, first *int, after *string) (*VenueConnection, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*WebhookEndpointConnection, error)
@@ -1224,6 +1225,7 @@ type RegistrationResolver interface {
 }
 type ReportResolver interface {
 	Organisation(ctx context.Context, obj *db.Report) (*db.Organisation, error)
+
 	From(ctx context.Context, obj *db.Report) (*time.Time, error)
 	To(ctx context.Context, obj *db.Report) (*time.Time, error)
 
@@ -3999,7 +4001,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Report(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["organisationId"].(*string)), true
+		return e.ComplexityRoot.Query.Report(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["organisationId"].(*string), args["referred"].(*bool)), true
 	case "Query.slots":
 		if e.ComplexityRoot.Query.Slots == nil {
 			break
@@ -4439,6 +4441,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Report.Organisation(childComplexity), true
+	case "Report.referred":
+		if e.ComplexityRoot.Report.Referred == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Referred(childComplexity), true
 	case "Report.to":
 		if e.ComplexityRoot.Report.To == nil {
 			break
@@ -6929,6 +6937,8 @@ func (ec *executionContext) childFields_Report(ctx context.Context, field graphq
 	switch field.Name {
 	case "organisation":
 		return ec.fieldContext_Report_organisation(ctx, field)
+	case "referred":
+		return ec.fieldContext_Report_referred(ctx, field)
 	case "from":
 		return ec.fieldContext_Report_from(ctx, field)
 	case "to":
@@ -8916,6 +8926,14 @@ func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["organisationId"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "referred",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["referred"] = arg3
 	return args, nil
 }
 
@@ -20342,7 +20360,7 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Report(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["organisationId"].(*string))
+			return ec.Resolvers.Query().Report(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["organisationId"].(*string), fc.Args["referred"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *db.Report) graphql.Marshaler {
@@ -21997,6 +22015,29 @@ func (ec *executionContext) fieldContext_Report_organisation(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Report_referred(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_referred(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Referred, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_referred(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Report_from(ctx context.Context, field graphql.CollectedField, obj *db.Report) (ret graphql.Marshaler) {
@@ -37568,6 +37609,11 @@ func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, o
 		case "organisation":
 			out.Values[i] = ec._Report_organisation(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "referred":
+			out.Values[i] = ec._Report_referred(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "from":

@@ -42,35 +42,34 @@ func ReportRows(r db.Report, dim db.ReportDimension) []ReportLine {
 }
 
 // ReportScope authorizes caller c to read the report of organisationID (a global id, or "" for
-// the caller's own, or for a network administrator the whole network), and returns the
-// organisation's database id, 0 for the network.
-func ReportScope(c db.Caller, organisationID string) (int64, error) {
+// the caller's own, or for a network administrator the whole network), of the slots it hosts or,
+// referred, of the registrations it referred.
+func ReportScope(c db.Caller, organisationID string, referred bool) (db.ReportOf, error) {
 	if err := requireKey(c); err != nil {
-		return 0, err
+		return db.ReportOf{}, err
 	}
-	if c.NetworkAdmin {
-		if organisationID == "" {
-			return 0, nil
-		}
-		id, err := idOf(kindOrganisation, organisationID)
-		if err != nil {
-			return 0, errBadInput("organisationId is not an organisation id")
-		}
-		return id, nil
-	}
-	if !c.Has(db.ScopeReportsRead) {
-		return 0, errForbidden("your API key lacks the " + string(db.ScopeReportsRead) + " scope")
-	}
+	of := db.ReportOf{Referred: referred}
 	if organisationID != "" {
 		id, err := idOf(kindOrganisation, organisationID)
 		if err != nil {
-			return 0, errBadInput("organisationId is not an organisation id")
+			return of, errBadInput("organisationId is not an organisation id")
 		}
-		if !c.MemberOf(id) {
-			return 0, errForbidden("an organisation's key reports on its own organisation only")
-		}
+		of.OrganisationID = id
 	}
-	return c.OrganisationID, nil
+	if c.NetworkAdmin {
+		if referred && of.OrganisationID == 0 {
+			return of, errBadInput("referred: name the organisation (organisationId) whose referrals to count")
+		}
+		return of, nil
+	}
+	if !c.Has(db.ScopeReportsRead) {
+		return of, errForbidden("your API key lacks the " + string(db.ScopeReportsRead) + " scope")
+	}
+	if of.OrganisationID != 0 && !c.MemberOf(of.OrganisationID) {
+		return of, errForbidden("an organisation's key reports on its own organisation only")
+	}
+	of.OrganisationID = c.OrganisationID
+	return of, nil
 }
 
 // HostListScope authorizes caller c to read its organisation's lists of registrations (the

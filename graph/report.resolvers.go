@@ -14,9 +14,9 @@ import (
 )
 
 // Report is the resolver for the report field.
-func (r *queryResolver) Report(ctx context.Context, from time.Time, to time.Time, organisationID *string) (*db.Report, error) {
+func (r *queryResolver) Report(ctx context.Context, from time.Time, to time.Time, organisationID *string, referred *bool) (*db.Report, error) {
 	c := callerFrom(ctx)
-	orgID, err := ReportScope(c, deref(organisationID))
+	of, err := ReportScope(c, deref(organisationID), deref(referred))
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (r *queryResolver) Report(ctx context.Context, from time.Time, to time.Time
 	if err != nil {
 		return nil, err
 	}
-	rep, err := db.MakeReport(ctx, r.Pool, orgID, start, end, time.Now())
+	rep, err := db.MakeReport(ctx, r.Pool, of, start, end, time.Now())
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, errNoSuchOrganisation
 	}

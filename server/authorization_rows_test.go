@@ -200,6 +200,7 @@ func authzRows() []authzRow {
 
 	s = "Query: reports"
 	add(authzRow{section: s, op: "Query.report", object: "-", doc: `{ report(from: "2026-01-01", to: "2026-12-31") { totals { registrations } } }`, vars: authzIDs()})
+	add(authzRow{section: s, op: "Query.report", object: "referred", doc: `query($p: ID!) { report(from: "2026-01-01", to: "2026-12-31", organisationId: $p, referred: true) { totals { registrations } } }`, vars: authzIDs("p", "org:partner")})
 	add(authzRow{section: s, op: "Query.report", object: "org:other", doc: `query($p: ID!) { report(from: "2026-01-01", to: "2026-12-31", organisationId: $p) { totals { registrations } } }`, vars: authzIDs("p", "org:other")})
 
 	s = "Query: audit"

@@ -75,14 +75,20 @@ func figuresExport(c config, pool *pgxpool.Pool) http.Handler {
 		if !ok {
 			return
 		}
-		orgID, err := graph.ReportScope(e.caller, r.URL.Query().Get("organisation"))
+		q := r.URL.Query()
+		referred := q.Get("referred")
+		if referred != "" && referred != "true" && referred != "false" {
+			exportRefused(w, r, http.StatusBadRequest, "referred: true or false")
+			return
+		}
+		of, err := graph.ReportScope(e.caller, q.Get("organisation"), referred == "true")
 		if err != nil {
 			exportFailed(w, r, err)
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), c.RequestTimeout)
 		defer cancel()
-		rep, err := db.MakeReport(ctx, pool, orgID, e.start, e.end, time.Now())
+		rep, err := db.MakeReport(ctx, pool, of, e.start, e.end, time.Now())
 		if err != nil {
 			exportFailed(w, r, err)
 			return

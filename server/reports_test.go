@@ -58,9 +58,10 @@ const reportDoc = `query($from: Date!, $to: Date!, $org: ID) { report(from: $fro
 
 // reportHost is a host with two past slots in January and February 2026 and their people.
 type reportHost struct {
-	id, key, readOnly string
-	slots             []string
-	regs              []string
+	id, key, readOnly   string
+	partner, partnerKey string // an organisation that referred the first person, and its key
+	slots               []string
+	regs                []string
 }
 
 func newReportHost(t *testing.T, a *testAPI, slug string) reportHost {
@@ -96,7 +97,8 @@ func newReportHost(t *testing.T, a *testAPI, slug string) reportHost {
 		}
 	}
 	// The first was referred by a partner and wrote her CV; a laptop was given in February.
-	partner, _ := a.org(slug+"-partner", "REGISTRATIONS_WRITE")
+	partner, partnerKey := a.org(slug+"-partner", "REGISTRATIONS_WRITE", "REPORTS_READ")
+	h.partner, h.partnerKey = partner, partnerKey
 	a.exec(`UPDATE registrations SET referring_org_id = $2, counsellor_name = 'Mme Benali', outcome = 'CV_WRITTEN',
 		outcome_recorded_at = now() WHERE id = $1`, dbID(t, h.regs[0]), dbID(t, partner))
 	a.exec(`WITH d AS (INSERT INTO devices (organisation_id, kind, donor, received_on, condition, status)
@@ -458,5 +460,38 @@ func TestExportsHaveABudget(t *testing.T) {
 	_, other := a.org("report-budget-2", "REPORTS_READ")
 	if status, _, _ := a.export(other, "/reports/figures.csv?from=2026-01-01&to=2026-12-31"); status != http.StatusOK {
 		t.Errorf("another key's export: %d", status)
+	}
+}
+
+// The partner's own report: the one person it referred, what came of it; slots do not apply.
+func TestReportOfAReferrerThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t)
+	h := newReportHost(t, a, "report-referrer")
+	var r struct {
+		Report struct {
+			Organisation struct{ ID string }
+			Referred     bool
+			Totals       reportFigures
+			ByOutcome    []reportRow
+		}
+	}
+	a.query(h.partnerKey, `{ report(from: "2026-01-01", to: "2026-12-31", referred: true) { organisation { id } referred
+		totals { `+reportFields+` } byOutcome { key label figures { `+reportFields+` } } } }`, nil, &r)
+	if got := r.Report; got.Organisation.ID != h.partner || !got.Referred || got.Totals.Registrations != 1 ||
+		got.Totals.Attended != 1 || got.Totals.SlotsHeld != nil || len(got.ByOutcome) != 1 || got.ByOutcome[0].Key != "CV_WRITTEN" {
+		t.Errorf("the partner's report: %+v", got)
+	}
+	status, body, _ := a.export(h.partnerKey, "/reports/figures.csv?from=2026-01-01&to=2026-12-31&referred=true")
+	rows := readCSV(t, body)
+	if status != http.StatusOK || rows[1][0] != "total" || rows[1][3] != "" || rows[1][6] != "1" {
+		t.Errorf("the partner's file: %d %v", status, rows[:min(2, len(rows))])
+	}
+	if status, body, _ := a.export(h.partnerKey, "/reports/figures.csv?from=2026-01-01&to=2026-12-31&referred=yes"); status != http.StatusBadRequest {
+		t.Errorf("referred=yes: %d %s", status, body)
+	}
+	resp := a.post(a.adminKey(), `{ report(from: "2026-01-01", to: "2026-12-31", referred: true) { referred } }`, nil)
+	if len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+		t.Errorf("an administrator's referrals of no one: %+v", resp.Errors)
 	}
 }
