@@ -13,22 +13,12 @@ import (
 // keys with REGISTRATIONS_READ, the referring organisation's keys that handle registrations,
 // and the person, reaching it from a registration opened with its management token.
 func canSeeEnrolment(c db.Caller, e db.Enrolment) bool {
-	if e.ByToken {
-		return true
-	}
-	if c.MemberOf(e.OrganisationID) && c.Has(db.ScopeRegistrationsRead) {
-		return true
-	}
-	handles := c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite)
-	return e.ReferringOrgID != nil && c.MemberOf(*e.ReferringOrgID) && handles
+	return seesPerson(c, e.ByToken, e.OrganisationID, e.ReferringOrgID)
 }
 
 // canManageEnrolment: who may reschedule or cancel a course, as canManage for a registration.
 func canManageEnrolment(c db.Caller, e db.Enrolment) bool {
-	if !c.Has(db.ScopeRegistrationsWrite) {
-		return false
-	}
-	return c.MemberOf(e.OrganisationID) || (e.ReferringOrgID != nil && c.MemberOf(*e.ReferringOrgID))
+	return managesPerson(c, e.OrganisationID, e.ReferringOrgID)
 }
 
 // byToken marks an enrolment reached by the person's token, and its steps, whose

@@ -15,26 +15,32 @@ import (
 // keys that handle registrations, those of the organisation that re-oriented the person to
 // this registration (its orientation's sender), and the person holding the management token.
 func canSeePersonalData(c db.Caller, r db.Registration) bool {
-	if r.ByToken {
-		return true
-	}
-	if c.MemberOf(r.HostOrganisationID) && c.Has(db.ScopeRegistrationsRead) {
-		return true
-	}
-	handles := c.Has(db.ScopeRegistrationsRead) || c.Has(db.ScopeRegistrationsWrite)
-	if r.OrientedByOrgID != nil && c.MemberOf(*r.OrientedByOrgID) && handles {
-		return true // the structure that re-oriented the person here follows them as a referrer
-	}
-	return r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID) && handles
+	return seesPerson(c, r.ByToken, r.HostOrganisationID, r.Referral.OrganisationID, r.OrientedByOrgID)
 }
 
 // canManage: who may cancel a registration by id or set its priority: the host or the
 // referring organisation, with REGISTRATIONS_WRITE.
 func canManage(c db.Caller, r db.Registration) bool {
-	if !c.Has(db.ScopeRegistrationsWrite) {
+	return managesPerson(c, r.HostOrganisationID, r.Referral.OrganisationID)
+}
+
+// seesPerson is who sees a person's data on a registration or a course: the person, by their
+// token; the host's keys with REGISTRATIONS_READ; the keys that handle registrations of the
+// organisations following the person (the referrer, the one that re-oriented them here).
+func seesPerson(c db.Caller, byToken bool, host int64, followers ...*int64) bool {
+	if byToken || c.MemberOf(host) && c.Has(db.ScopeRegistrationsRead) {
+		return true
+	}
+	if !c.Has(db.ScopeRegistrationsRead) && !c.Has(db.ScopeRegistrationsWrite) {
 		return false
 	}
-	return c.MemberOf(r.HostOrganisationID) || (r.Referral.OrganisationID != nil && c.MemberOf(*r.Referral.OrganisationID))
+	return slices.ContainsFunc(followers, func(org *int64) bool { return org != nil && c.MemberOf(*org) })
+}
+
+// managesPerson is who changes a person's seats or course: the host or the referrer, with
+// REGISTRATIONS_WRITE.
+func managesPerson(c db.Caller, host int64, referrer *int64) bool {
+	return c.Has(db.ScopeRegistrationsWrite) && (c.MemberOf(host) || referrer != nil && c.MemberOf(*referrer))
 }
 
 // mayRegister: anonymous callers (the public website) and keys with REGISTRATIONS_WRITE of an
